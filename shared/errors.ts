@@ -1,0 +1,58 @@
+/**
+ * One base for every domain error: a stable `code` that tests and clients rely on,
+ * an HTTP status from the single table below, and the original `cause`.
+ *
+ * @example
+ * throw new AirlockError('ERR_SQL_TOO_LARGE', 'sql is 300000 bytes; the limit is 262144');
+ */
+export class AirlockError extends Error {
+  readonly code: string;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: string, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AirlockError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/** The one table from error codes to HTTP statuses. Anything not listed is a 500. */
+const STATUS: Record<string, number> = {
+  ERR_BAD_JSON: 400,
+  ERR_VALIDATION: 400,
+  ERR_SQL_INVALID: 400,
+  ERR_BAD_ID: 400,
+  ERR_TOKEN_MISSING: 401,
+  ERR_TOKEN_MALFORMED: 401,
+  ERR_TOKEN_SIGNATURE: 401,
+  ERR_TOKEN_ALGORITHM: 401,
+  ERR_TOKEN_EXPIRED: 401,
+  ERR_TOKEN_NOT_YET_VALID: 401,
+  ERR_TOKEN_ISSUER: 401,
+  ERR_TOKEN_AUDIENCE: 401,
+  ERR_TOKEN_CLAIMS: 401,
+  ERR_FORBIDDEN: 403,
+  ERR_POLICY_DENIED: 403,
+  ERR_NOT_FOUND: 404,
+  ERR_METHOD_NOT_ALLOWED: 405,
+  ERR_IDEMPOTENCY_CONFLICT: 409,
+  ERR_IN_PROGRESS: 409,
+  ERR_BODY_TOO_LARGE: 413,
+  ERR_PROMPT_TOO_LARGE: 413,
+  ERR_SQL_TOO_LARGE: 413,
+  ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  ERR_WAREHOUSE: 422,
+  ERR_WAREHOUSE_TIMEOUT: 504,
+  ERR_STORE_UNAVAILABLE: 503,
+  ERR_SIGNER_UNAVAILABLE: 503,
+  ERR_NOT_READY: 503,
+  ERR_CHAIN_CONFLICT: 503,
+};
+
+export function httpStatusFor(code: string): number {
+  return STATUS[code] ?? 500;
+}
+
+export function isAirlockError(e: unknown): e is AirlockError {
+  return e instanceof AirlockError;
+}

@@ -1,0 +1,37 @@
+/**
+ * Runs one statement on the warehouse and returns raw (unmasked) rows. Only the
+ * masking step sees this result.
+ *
+ * @example
+ * const r = await warehouse.execute({ sql: 'SELECT 1 AS X', queryTag, maxRows: 1000, timeoutMs: 20_000 });
+ */
+export interface WarehouseColumn {
+  name: string;
+  /** The warehouse's own type name, e.g. 'VARCHAR', 'NUMBER(38,0)', 'TIMESTAMP_TZ'. */
+  type: string;
+}
+
+export interface WarehouseResult {
+  queryId: string;
+  columns: WarehouseColumn[];
+  /** Row arrays in column order, values already JSON-safe (bigints as strings, dates as ISO). */
+  rows: unknown[][];
+  /** True when more rows existed than `maxRows` (the rest were not fetched). */
+  truncated: boolean;
+  durationMs: number;
+}
+
+export interface ExecuteInput {
+  sql: string;
+  /** JSON text; Snowflake gets it as the statement's QUERY_TAG. */
+  queryTag: string;
+  maxRows: number;
+  timeoutMs: number;
+}
+
+export interface Warehouse {
+  readonly name: 'duckdb' | 'snowflake';
+  /** Throws WarehouseError on a refused or failed statement. */
+  execute(input: ExecuteInput): Promise<WarehouseResult>;
+  close(): Promise<void>;
+}

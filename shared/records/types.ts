@@ -1,0 +1,47 @@
+/** The session record of INTERFACES.md: exactly these ten fields. */
+
+export type RecordType =
+  | 'query.requested'
+  | 'query.denied'
+  | 'approval.requested'
+  | 'approval.granted'
+  | 'approval.rejected'
+  | 'approval.expired'
+  | 'query.executed'
+  | 'query.failed';
+
+export interface Actor {
+  kind: 'agent' | 'approver' | 'system';
+  iss?: string;
+  sub?: string;
+  email?: string;
+  groups?: string[];
+  act?: { sub: string; iss?: string };
+  slackUserId?: string;
+}
+
+export interface Signature {
+  keyId: string;
+  alg: 'ECDSA_SHA_256';
+  /** base64 DER ECDSA signature over the 32 raw bytes of `hash`. */
+  value: string;
+}
+
+/** A record before hashing and signing. */
+export interface UnsignedRecord {
+  sessionId: string;
+  seq: number;
+  requestId: string;
+  type: RecordType;
+  at: string;
+  actor: Actor;
+  body: Record<string, unknown>;
+  prevHash: string;
+}
+
+export interface SessionRecord extends UnsignedRecord {
+  hash: string;
+  sig: Signature;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
