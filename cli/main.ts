@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { UsageError, type CliIo, type Command } from './io.js';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
+  serve: { summary: 'start the local runtime (what `npm start` runs)', load: () => import('./commands/serve.js') },
+  token: { summary: 'print a dev OIDC token signed by the local issuer', load: () => import('./commands/token.js') },
+  classify: { summary: 'classify SQL from stdin (or --jsonl lines) and print the decision', load: () => import('./commands/classify.js') },
+  replay: { summary: "print a session's transcript and whether its chain verifies", load: () => import('./commands/replay.js') },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: airlock <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    io.stderr.write(`airlock: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const { run } = await entry.load();
+    return await run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`airlock ${name}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
+if (isEntry) {
+  main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
+    .then((code) => {
+      process.exitCode = code;
+    })
+    .catch((e: unknown) => {
+      process.stderr.write(`airlock: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,50 @@
+import { AirlockError } from '../../errors.js';
+import { identityKey } from '../../identity/principal.js';
+import type { RequestItem, RequestStatus } from '../../ports/request-store.js';
+import { json, type ApiEvent, type ApiResult } from '../api-event.js';
+import type { ApiDeps } from '../api-deps.js';
+
+export const REQUEST_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const WAITING: RequestStatus[] = ['pending_approval', 'approved', 'running'];
+const MAX_WAIT_SECONDS = 25;
+
+/** GET /v1/queries/{requestId}[?waitSeconds=N] */
+export async function getQuery(deps: ApiDeps, event: ApiEvent): Promise<ApiResult> {
+  const principal = await deps.verifier.verify(event.headers['authorization']);
+  const requestId = event.params?.['requestId'] ?? '';
+  if (!REQUEST_ID.test(requestId)) throw new AirlockError('ERR_BAD_ID', 'requestId must be a ULID (26 characters of Crockford base32)');
+  const waitSeconds = parseWait(event.query['waitSeconds']);
+  const deadline = Date.now() + waitSeconds * 1000;
+  let item = await deps.requests.get(requestId);
+  if (item === null || item.owner !== identityKey(principal)) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
+  while (WAITING.includes(item.status) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
+    item = (await deps.requests.get(requestId)) ?? item;
+  }
+  return json(200, view(item));
+}
+
+function parseWait(raw: string | undefined): number {
+  if (raw === undefined) return 0;
+  if (!/^\d{1,3}$/.test(raw) || Number(raw) > MAX_WAIT_SECONDS) {
+    throw new AirlockError('ERR_VALIDATION', `waitSeconds must be a whole number from 0 to ${MAX_WAIT_SECONDS}`);
+  }
+  return Number(raw);
+}
+
+function view(item: RequestItem): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    requestId: item.requestId,
+    sessionId: item.sessionId,
+    status: item.status,
+    risk: item.risk,
+    approvalsRequired: item.approvalsRequired,
+    votes: item.votes,
+    expiresAt: item.expiresAt ?? null,
+  };
+  const response = item.response as { body?: Record<string, unknown> } | undefined;
+  if (item.status === 'executed' && response?.body) out['result'] = response.body;
+  if (item.status === 'failed' && response?.body?.['error']) out['error'] = response.body['error'];
+  if (item.status === 'denied' && response?.body?.['reasons']) out['reasons'] = response.body['reasons'];
+  return out;
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { AirlockError } from '../errors.js';
+
+export const LIMITS = {
+  bodyBytes: 1024 * 1024,
+  promptBytes: 32 * 1024,
+  sqlBytes: 256 * 1024,
+} as const;
+
+export const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+const QueryBody = z.strictObject({
+  prompt: z.string(),
+  sql: z.string(),
+  sessionId: z.string().optional(),
+  idempotencyKey: z.string().optional(),
+});
+
+export type QueryInput = z.infer<typeof QueryBody>;
+
+/**
+ * Validates the body of `POST /v1/queries`: shape first (400 ERR_VALIDATION naming the field),
+ * then byte limits in UTF-8 (413), then id formats (400 ERR_BAD_ID).
+ *
+ * @example
+ * const input = parseQueryInput(JSON.parse(body));
+ */
+export function parseQueryInput(value: unknown): QueryInput {
+  const parsed = QueryBody.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || 'body';
+    const what = issue?.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue?.message ?? 'invalid';
+    throw new AirlockError('ERR_VALIDATION', `${field}: ${what}; expected { prompt: string, sql: string, sessionId?: string, idempotencyKey?: string }`);
+  }
+  const input = parsed.data;
+  const promptBytes = Buffer.byteLength(input.prompt, 'utf8');
+  if (promptBytes > LIMITS.promptBytes) {
+    throw new AirlockError('ERR_PROMPT_TOO_LARGE', `prompt is ${promptBytes} bytes; the limit is ${LIMITS.promptBytes}`);
+  }
+  const sqlBytes = Buffer.byteLength(input.sql, 'utf8');
+  if (sqlBytes > LIMITS.sqlBytes) {
+    throw new AirlockError('ERR_SQL_TOO_LARGE', `sql is ${sqlBytes} bytes; the limit is ${LIMITS.sqlBytes}`);
+  }
+  if (input.sessionId !== undefined && !SESSION_ID.test(input.sessionId)) {
+    throw new AirlockError('ERR_BAD_ID', 'sessionId must match ^[A-Za-z0-9_-]{1,64}$');
+  }
+  if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
+    throw new AirlockError('ERR_BAD_ID', 'idempotencyKey must be 1 to 128 printable ASCII characters without spaces');
+  }
+  return input;
+}

@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { AirlockError, isAirlockError } from '../errors.js';
+import { identityKey, type Principal } from '../identity/principal.js';
+import type { MaskingConfig } from '../masking/types.js';
+import { maskResult } from '../masking/mask-result.js';
+import type { Policy } from '../policy/policy.js';
+import { decide } from '../policy/decide.js';
+import type { Clock } from '../ports/clock.js';
+import type { RecordStore } from '../ports/record-store.js';
+import type { RequestItem, RequestStore } from '../ports/request-store.js';
+import type { Signer } from '../ports/signer.js';
+import type { Warehouse } from '../ports/warehouse.js';
+import { canonicalJson } from '../records/canonical.js';
+import { sqlHash as hashSql } from '../records/hash.js';
+import type { Actor } from '../records/types.js';
+import { classify } from '../sql/classify.js';
+import { appendRecord } from './append-record.js';
+import type { QueryInput } from './query-input.js';
+import { capRowsByBytes, rowObjects } from './result-shape.js';
+
+export interface SubmitQueryDeps {
+  records: RecordStore;
+  requests: RequestStore;
+  signer: Signer;
+  warehouse: Warehouse;
+  clock: Clock;
+  policy: Policy;
+  masking: MaskingConfig;
+  newId: () => string;
+}
+
+/** What the agent is answered; `kind` picks the HTTP status (executed 200, pending 202, denied 403, failed 422, timeout 504). */
+export interface QueryOutcome {
+  kind: 'executed' | 'pending' | 'denied' | 'failed' | 'timeout';
+  body: Record<string, unknown>;
+}
+
+export function actorOf(p: Principal): Actor {
+  const actor: Actor = { kind: 'agent', iss: p.iss, sub: p.sub, groups: p.groups };
+  if (p.email !== undefined) actor.email = p.email;
+  if (p.act !== undefined) actor.act = p.act;
+  return actor;
+}
+
+const HTTP_BY_KIND: Record<QueryOutcome['kind'], number> = { executed: 200, pending: 202, denied: 403, failed: 422, timeout: 504 };
+export function httpStatusOfOutcome(o: QueryOutcome): number {
+  return HTTP_BY_KIND[o.kind];
+}
+
+/**
+ * identity → classify → policy → write-ahead record → execute → mask → record → answer.
+ * Nothing runs unless `query.requested` was written; nothing unmasked leaves this function.
+ *
+ * @example
+ * const outcome = await submitQuery(deps, principal, { prompt: 'top customers', sql: 'SELECT 1' });
+ * // outcome.kind === 'executed', outcome.body.rows …
+ */
+export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, input: QueryInput): Promise<QueryOutcome> {
+  const owner = identityKey(principal);
+  const sessionId = input.sessionId ?? deps.newId();
+  const claimed = await deps.requests.claimSession({ sessionId, owner, createdAt: deps.clock.now().toISOString() });
+  // A session that belongs to someone else is reported as absent, so ids cannot be probed.
+  if (claimed.owner !== owner) throw new AirlockError('ERR_NOT_FOUND', `session ${sessionId} not found`);
+
+  const classification = classify(input.sql);
+  const decision = decide(deps.policy, classification, principal);
+  if (classification.risk === 'invalid' || decision.outcome === 'invalid') {
+    throw new AirlockError('ERR_SQL_INVALID', classification.reasons[0]?.message ?? 'the text holds no SQL statement', {
+      details: { reasons: classification.reasons },
+    });
+  }
+
+  const requestId = deps.newId();
+  if (input.idempotencyKey !== undefined) {
+    const key = `${owner}:${input.idempotencyKey}`;
+    const bodyHash = createHash('sha256').update(canonicalJson({ prompt: input.prompt, sql: input.sql, sessionId })).digest('hex');
+    const entry = await deps.requests.claimIdempotency({ key, bodyHash, requestId });
+    if (entry.bodyHash !== bodyHash) {
+      throw new AirlockError('ERR_IDEMPOTENCY_CONFLICT', 'idempotencyKey was already used with a different body');
+    }
+    if (entry.requestId !== requestId) return replayOutcome(deps, entry.requestId);
+    try {
+      return await run(deps, principal, input, sessionId, requestId, classification, decision);
+    } catch (e) {
+      // Nothing was recorded under this key: free it, so the client's retry goes through once the store is back.
+      const item = await deps.requests.get(requestId).catch(() => null);
+      if (item === null) await deps.requests.releaseIdempotency(key).catch(() => undefined);
+      throw e;
+    }
+  }
+  return run(deps, principal, input, sessionId, requestId, classification, decision);
+}
+
+async function replayOutcome(deps: SubmitQueryDeps, requestId: string): Promise<QueryOutcome> {
+  const item = await deps.requests.get(requestId);
+  if (item === null || item.response === undefined) {
+    throw new AirlockError('ERR_IN_PROGRESS', `the first request with this idempotencyKey (${requestId}) is still in progress`);
+  }
+  return item.response as QueryOutcome;
+}
+
+type Decision = ReturnType<typeof decide>;
+
+async function run(
+  deps: SubmitQueryDeps,
+  principal: Principal,
+  input: QueryInput,
+  sessionId: string,
+  requestId: string,
+  classification: ReturnType<typeof classify>,
+  decision: Decision,
+): Promise<QueryOutcome> {
+  const actor = actorOf(principal);
+  const sqlHash = hashSql(input.sql);
+  const reasons = [...classification.reasons, ...decision.reasons];
+  const objects = classification.statements.flatMap((s) => s.objects);
+  const base = { requestId, sessionId, risk: classification.risk };
+
+  // Write-ahead: if this record cannot be written, nothing below runs.
+  const requested = await appendRecord(deps, {
+    sessionId,
+    requestId,
+    type: 'query.requested',
+    actor,
+    body: {
+      prompt: input.prompt,
+      sql: input.sql,
+      sqlHash,
+      risk: classification.risk,
+      decision: { outcome: decision.outcome, approvalsRequired: decision.approvalsRequired },
+      reasons,
+      objects,
+    },
+  });
+
+  const item: RequestItem = {
+    requestId,
+    sessionId,
+    owner: identityKey(principal),
+    status: decision.outcome === 'allow' ? 'running' : decision.outcome === 'deny' ? 'denied' : 'pending_approval',
+    risk: classification.risk,
+    sql: input.sql,
+    sqlHash,
+    prompt: input.prompt,
+    createdAt: requested.record.at,
+    approvalsRequired: decision.approvalsRequired,
+    votes: [],
+    requestedSeq: requested.record.seq,
+  };
+
+  if (decision.outcome === 'deny') {
+    await appendRecord(deps, { sessionId, requestId, type: 'query.denied', actor: { kind: 'system' }, body: { sqlHash, reasons } });
+    const outcome: QueryOutcome = { kind: 'denied', body: { ...base, status: 'denied', reasons } };
+    await deps.requests.put({ ...item, httpStatus: 403, response: outcome });
+    return outcome;
+  }
+
+  if (decision.outcome === 'approval') {
+    const approvers = deps.policy.approvers.map((a) => a.slackUserId);
+    const expiresAt = new Date(deps.clock.now().getTime() + deps.policy.approval.timeoutSeconds * 1000).toISOString();
+    await appendRecord(deps, {
+      sessionId,
+      requestId,
+      type: 'approval.requested',
+      actor: { kind: 'system' },
+      body: { sqlHash, approvalsRequired: decision.approvalsRequired, approvers, expiresAt },
+    });
+    const outcome: QueryOutcome = {
+      kind: 'pending',
+      body: { ...base, status: 'pending_approval', reasons, approvalsRequired: decision.approvalsRequired, approvers, expiresAt },
+    };
+    await deps.requests.put({ ...item, approvers, expiresAt, httpStatus: 202, response: outcome });
+    return outcome;
+  }
+
+  await deps.requests.put(item);
+  const outcome = await execute(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base });
+  await deps.requests.transition(requestId, ['running'], {
+    status: outcome.kind === 'executed' ? 'executed' : 'failed',
+    httpStatus: httpStatusOfOutcome(outcome),
+    response: outcome,
+  });
+  return outcome;
+}
+
+interface ExecuteArgs {
+  sessionId: string;
+  requestId: string;
+  seq: number;
+  sqlHash: string;
+  sql: string;
+  classification: ReturnType<typeof classify>;
+  base: Record<string, unknown>;
+}
+
+/** Runs the statement, masks, and records the outcome. Shared by the direct path and the approval workflow. */
+export async function execute(deps: SubmitQueryDeps, a: ExecuteArgs): Promise<QueryOutcome> {
+  const queryTag = JSON.stringify({ airlock: { sessionId: a.sessionId, seq: a.seq, requestId: a.requestId, sqlHash: a.sqlHash } });
+  const limits = deps.policy.limits;
+  let result;
+  try {
+    result = await deps.warehouse.execute({ sql: a.sql, queryTag, maxRows: limits.maxRows, timeoutMs: limits.statementTimeoutSeconds * 1000 });
+  } catch (e) {
+    if (!isAirlockError(e) || (e.code !== 'ERR_WAREHOUSE' && e.code !== 'ERR_WAREHOUSE_TIMEOUT')) throw e;
+    const error: Record<string, unknown> = { code: e.code, message: e.message };
+    const sqlState = e.details?.['sqlState'];
+    if (typeof sqlState === 'string') error['sqlState'] = sqlState;
+    const queryId = e.details?.['queryId'];
+    const failedBody: Record<string, unknown> = { sqlHash: a.sqlHash, error };
+    if (typeof queryId === 'string') {
+      failedBody['queryId'] = queryId;
+      error['queryId'] = queryId;
+    }
+    await appendRecord(deps, { sessionId: a.sessionId, requestId: a.requestId, type: 'query.failed', actor: { kind: 'system' }, body: failedBody });
+    return { kind: e.code === 'ERR_WAREHOUSE_TIMEOUT' ? 'timeout' : 'failed', body: { ...a.base, status: 'failed', error } };
+  }
+
+  const statement = a.classification.statements[0];
+  const masked = maskResult(
+    {
+      columns: result.columns,
+      rows: result.rows,
+      lineage: a.classification.statements.length === 1 && statement ? statement.columns : null,
+      objects: a.classification.statements.flatMap((s) => s.objects),
+    },
+    deps.masking,
+  );
+  const capped = capRowsByBytes(rowObjects(result.columns, masked.rows), limits.maxBytes);
+  const shown = {
+    columns: result.columns,
+    rows: capped.rows,
+    rowCount: capped.rows.length,
+    truncated: result.truncated || capped.truncated,
+    masked: masked.masked,
+  };
+  const executed = await appendRecord(deps, {
+    sessionId: a.sessionId,
+    requestId: a.requestId,
+    type: 'query.executed',
+    actor: { kind: 'system' },
+    body: { sqlHash: a.sqlHash, warehouse: deps.warehouse.name, queryId: result.queryId, queryTag, durationMs: result.durationMs, ...shown },
+  });
+  return {
+    kind: 'executed',
+    body: { ...a.base, status: 'executed', ...shown, queryId: result.queryId, record: { seq: executed.record.seq, hash: executed.record.hash } },
+  };
+}
