@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { UsageError, type CliIo, type Command } from './io.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
@@ -34,16 +33,4 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     throw e;
   }
-}
-
-const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
-if (isEntry) {
-  main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
-    .then((code) => {
-      process.exitCode = code;
-    })
-    .catch((e: unknown) => {
-      process.stderr.write(`airlock: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = 1;
-    });
 }

@@ -40,13 +40,17 @@ const STATUS: Record<string, number> = {
   ERR_BODY_TOO_LARGE: 413,
   ERR_PROMPT_TOO_LARGE: 413,
   ERR_SQL_TOO_LARGE: 413,
+  ERR_ITEM_TOO_LARGE: 413,
   ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   ERR_WAREHOUSE: 422,
   ERR_WAREHOUSE_TIMEOUT: 504,
   ERR_STORE_UNAVAILABLE: 503,
   ERR_SIGNER_UNAVAILABLE: 503,
   ERR_NOT_READY: 503,
+  ERR_JWKS_UNAVAILABLE: 503,
   ERR_CHAIN_CONFLICT: 503,
+  // A startup error (bad policy file): it stops the process before any request, so 500 is only a backstop.
+  ERR_POLICY_INVALID: 500,
 };
 
 export function httpStatusFor(code: string): number {

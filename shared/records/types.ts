@@ -45,3 +45,24 @@ export interface SessionRecord extends UnsignedRecord {
 }
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** Every record type, for validating parsed records. */
+export const RECORD_TYPES: readonly RecordType[] = [
+  'query.requested',
+  'query.denied',
+  'approval.requested',
+  'approval.granted',
+  'approval.rejected',
+  'approval.expired',
+  'query.executed',
+  'query.failed',
+];
+
+/** Types that end a request: after one of these, nothing more happens to it. */
+export const TERMINAL_RECORD_TYPES: readonly RecordType[] = [
+  'query.executed',
+  'query.failed',
+  'query.denied',
+  'approval.rejected',
+  'approval.expired',
+];

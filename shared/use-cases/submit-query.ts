@@ -15,6 +15,7 @@ import { sqlHash as hashSql } from '../records/hash.js';
 import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
 import { appendRecord } from './append-record.js';
+import { referencesSensitiveColumn } from './references-sensitive-column.js';
 import type { QueryInput } from './query-input.js';
 import { capRowsByBytes, rowObjects } from './result-shape.js';
 
@@ -63,7 +64,7 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
   if (claimed.owner !== owner) throw new AirlockError('ERR_NOT_FOUND', `session ${sessionId} not found`);
 
   const classification = classify(input.sql);
-  const decision = decide(deps.policy, classification, principal);
+  const decision = decide(deps.policy, classification, principal, input.sql);
   if (classification.risk === 'invalid' || decision.outcome === 'invalid') {
     throw new AirlockError('ERR_SQL_INVALID', classification.reasons[0]?.message ?? 'the text holds no SQL statement', {
       details: { reasons: classification.reasons },
@@ -221,6 +222,7 @@ export async function execute(deps: SubmitQueryDeps, a: ExecuteArgs): Promise<Qu
       columns: result.columns,
       rows: result.rows,
       lineage: a.classification.statements.length === 1 && statement ? statement.columns : null,
+      touchesSensitive: referencesSensitiveColumn(a.sql, deps.masking.columns),
       objects: a.classification.statements.flatMap((s) => s.objects),
     },
     deps.masking,

@@ -1,0 +1,96 @@
+import type { ChainVerification } from '#shared/records/verify-chain.js';
+
+interface Rec {
+  seq: number;
+  requestId: string;
+  type: string;
+  at: string;
+  actor: { kind: string; sub?: string; email?: string; slackUserId?: string };
+  body: Record<string, any>;
+}
+
+const PREVIEW_ROWS = 5;
+
+function who(actor: Rec['actor']): string {
+  if (actor.kind === 'system') return 'airlock';
+  const name = actor.email ?? actor.sub ?? actor.slackUserId ?? '?';
+  return `${actor.kind} ${name}${actor.slackUserId && actor.email ? ` (${actor.slackUserId})` : ''}`;
+}
+
+function indent(text: string, prefix = '      '): string {
+  return text
+    .split('\n')
+    .map((l) => prefix + l)
+    .join('\n');
+}
+
+function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
+  const cells = rows.slice(0, PREVIEW_ROWS).map((r) => columns.map((c) => truncate(r[c] === null || r[c] === undefined ? 'NULL' : typeof r[c] === 'object' ? JSON.stringify(r[c]) : String(r[c]), 40)));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] ?? '').length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ');
+  return [line(columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...cells.map(line)].join('\n');
+}
+
+function truncate(s: string, n: number): string {
+  const flat = s.replace(/\s+/g, ' ');
+  return flat.length > n ? `${flat.slice(0, n - 1)}…` : flat;
+}
+
+function describe(r: Rec): string[] {
+  const b = r.body;
+  switch (r.type) {
+    case 'query.requested': {
+      const out = [`prompt:   ${truncate(String(b['prompt']), 200)}`, 'sql:', indent(String(b['sql']), '      | '), `risk:     ${b['risk']} → ${b['decision']?.outcome}${b['decision']?.approvalsRequired ? ` (${b['decision'].approvalsRequired} approval(s))` : ''}`];
+      for (const reason of (b['reasons'] ?? []) as Array<{ code: string; message: string }>) out.push(`reason:   [${reason.code}] ${reason.message}`);
+      return out;
+    }
+    case 'query.executed': {
+      const columns = ((b['columns'] ?? []) as Array<{ name: string }>).map((c) => c.name);
+      const rows = (b['rows'] ?? []) as Array<Record<string, unknown>>;
+      const keys = rows[0] ? Object.keys(rows[0]) : columns;
+      const masked = ((b['masked'] ?? []) as Array<{ column: string; rule: string; cells: number }>).map((m) => `${m.column} (${m.rule}, ${m.cells})`).join(', ');
+      const out = [`ran on ${b['warehouse']} in ${b['durationMs']} ms, query id ${b['queryId']}; ${b['rowCount']} row(s)${b['truncated'] ? ', truncated' : ''}`];
+      if (masked) out.push(`masked:   ${masked}`);
+      if (rows.length > 0) out.push(indent(table(rows, keys)));
+      if (rows.length > PREVIEW_ROWS) out.push(`      … ${rows.length - PREVIEW_ROWS} more row(s) in the record`);
+      return out;
+    }
+    case 'query.failed':
+      return [`failed:   ${b['error']?.code}: ${truncate(String(b['error']?.message), 300)}`];
+    case 'query.denied':
+      return ((b['reasons'] ?? []) as Array<{ code: string; message: string }>).map((x) => `denied:   [${x.code}] ${x.message}`);
+    case 'approval.requested':
+      return [`needs ${b['approvalsRequired']} approval(s) from ${(b['approvers'] ?? []).join(', ')} by ${b['expiresAt']}`];
+    case 'approval.granted':
+    case 'approval.rejected':
+      return [`${r.type === 'approval.granted' ? 'approved' : 'rejected'} (${b['votesFor']}/${b['approvalsRequired']})${b['reason'] ? `: ${b['reason']}` : ''}`];
+    default:
+      return [];
+  }
+}
+
+/** A readable transcript of one session's records, with the chain verdict last. */
+export function renderTranscript(lines: string[], verdict: ChainVerification, keyIds: string[]): string {
+  const out: string[] = [];
+  const first = JSON.parse(lines[0] as string) as Rec & { sessionId: string };
+  out.push(`Session ${first.sessionId}: ${lines.length} record(s)`, '');
+  for (const line of lines) {
+    const r = JSON.parse(line) as Rec;
+    out.push(`#${r.seq}  ${r.at}  ${r.type}  by ${who(r.actor)}  [request ${r.requestId}]`);
+    for (const d of describe(r)) out.push(indent(d, '    '));
+    out.push('');
+  }
+  for (const f of verdict.findings) out.push(`finding: ${f.message ?? JSON.stringify(f)}`);
+  if (verdict.ok) out.push(`Chain verifies: ${verdict.records} record(s), hashes, links and signatures hold (key ${keyIds.join(', ')}).`);
+  else out.push(`Chain does NOT verify: session ${verdict.failure?.sessionId} seq ${verdict.failure?.seq}: ${verdict.failure?.reason}: ${verdict.failure?.message}`);
+  return `${out.join('\n')}\n`;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The same transcript as a standalone HTML page (every value escaped). */
+export function renderTranscriptHtml(lines: string[], verdict: ChainVerification, keyIds: string[]): string {
+  const text = renderTranscript(lines, verdict, keyIds);
+  const status = verdict.ok ? 'verifies' : 'does NOT verify';
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Airlock session transcript</title><style>body{font-family:ui-monospace,monospace;margin:2em}pre{white-space:pre-wrap}.ok{color:#060}.bad{color:#a00}</style></head><body><h1>Airlock session transcript</h1><p class="${verdict.ok ? 'ok' : 'bad'}">Chain ${status}</p><pre>${esc(text)}</pre></body></html>\n`;
+}

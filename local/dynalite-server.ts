@@ -1,0 +1,157 @@
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { createTableInputs, tableNames, type TableNames } from '#shared/tables.js';
+
+export interface DynaliteServer {
+  /** `http://127.0.0.1:<port>` — what runtime.json advertises to CLI commands. */
+  endpoint: string;
+  client: DynamoDBClient;
+  tables: TableNames;
+  /** Stops serving and closes LevelDB (flushing it); the data dir can then be reopened. */
+  close(): Promise<void>;
+}
+
+export interface StartDynaliteOptions {
+  /** The Airlock data dir; LevelDB lives in `<dataDir>/dynamodb`. */
+  dataDir: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Table name prefix (default `airlock`). */
+  tablePrefix?: string;
+}
+
+/**
+ * A DynamoDB client for a local endpoint. Dummy static credentials keep the SDK from
+ * ever looking for (or sending) real ones; few attempts so an outage surfaces quickly as
+ * ERR_STORE_UNAVAILABLE instead of a long retry loop.
+ *
+ * @example
+ * const client = localDynamoDbClient(runtime.dynamodbEndpoint);
+ */
+export function localDynamoDbClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    region: 'local',
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 },
+  });
+}
+
+/** Creates each table that does not exist yet and waits until all are ACTIVE. */
+export async function ensureTables(client: DynamoDBClient, inputs: CreateTableCommandInput[]): Promise<void> {
+  const existing = new Set<string>();
+  let start: string | undefined;
+  do {
+    const out = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+    for (const t of out.TableNames ?? []) existing.add(t);
+    start = out.LastEvaluatedTableName;
+  } while (start !== undefined);
+  for (const input of inputs) {
+    if (input.TableName === undefined || existing.has(input.TableName)) continue;
+    try {
+      await client.send(new CreateTableCommand(input));
+    } catch (e) {
+      // Another opener created it between our list and create.
+      if ((e as { name?: string }).name !== 'ResourceInUseException') throw e;
+    }
+  }
+  for (const input of inputs) await waitActive(client, input.TableName ?? '');
+}
+
+async function waitActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  // Bounded by attempts, not time: with createTableMs 0 a table is ACTIVE on the first look.
+  for (let i = 0; i < 200; i += 1) {
+    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const t = out.Table;
+    const indexesActive = (t?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE');
+    if (t?.TableStatus === 'ACTIVE' && indexesActive) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}
+
+interface LevelDb {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Fails with a clear message when another process (or another server in this one) holds
+ * the LevelDB directory. dynalite 4.0.0 would instead hit the lock lazily, inside a stream
+ * with no 'error' listener, and crash the process. Uses dynalite's own `level` so the
+ * probe opens exactly what dynalite opens.
+ */
+async function assertUnlocked(path: string): Promise<void> {
+  const requireFromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+  const { Level } = requireFromDynalite('level') as { Level: new (p: string) => LevelDb };
+  const db = new Level(path);
+  try {
+    await db.open();
+  } catch (cause) {
+    const locked = (cause as { cause?: { code?: string } }).cause?.code === 'LEVEL_LOCKED';
+    throw new Error(
+      locked
+        ? `the local DynamoDB data at ${path} is in use by another process (is \`airlock serve\` running? CLI commands reach it through runtime.json)`
+        : `cannot open the local DynamoDB data at ${path}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  await db.close();
+}
+
+/**
+ * Serves the DynamoDB API from dynalite on 127.0.0.1 with its LevelDB under
+ * `<dataDir>/dynamodb`, with the tables of `shared/tables.ts` created. LevelDB allows one
+ * process per directory: a second opener fails with a message saying so.
+ *
+ * @example
+ * const db = await startDynalite({ dataDir: '.airlock' });
+ * const records = new DynamoDbRecordStore(db.client, db.tables.records);
+ * // …
+ * await db.close();
+ */
+export async function startDynalite(options: StartDynaliteOptions): Promise<DynaliteServer> {
+  const path = join(options.dataDir, 'dynamodb');
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  await assertUnlocked(path);
+  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = localDynamoDbClient(endpoint);
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= new Promise<void>((resolve, reject) => {
+      client.destroy();
+      server.close((err) => (err ? reject(err) : resolve()));
+      // Other clients' keep-alive sockets would hold close() open until they time out.
+      server.closeIdleConnections();
+    });
+    return closed;
+  };
+  const tables = tableNames(options.tablePrefix);
+  try {
+    await ensureTables(client, createTableInputs(tables));
+  } catch (cause) {
+    await close().catch(() => undefined);
+    throw new Error(`cannot create the tables in the local DynamoDB at ${path}: ${(cause as Error).message}`, { cause });
+  }
+  return { endpoint, client, tables, close };
+}

@@ -1,0 +1,121 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ulid } from 'ulid';
+import type { AirlockEnv } from '#shared/config/env.js';
+import { AirlockError } from '#shared/errors.js';
+import type { ApiEvent, ApiResult } from '#shared/http/api-event.js';
+import { json } from '#shared/http/api-event.js';
+import type { ApiDeps, PublicKeyInfo } from '#shared/http/api-deps.js';
+import { API_ROUTES, dispatch, type Route } from '#shared/http/router.js';
+import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
+import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
+import { DuckDbWarehouse } from '#shared/adapters/local/duckdb-warehouse.js';
+import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import { JoseTokenVerifier } from '#shared/identity/jose-token-verifier.js';
+import { loadPolicy } from '#shared/policy/load-policy.js';
+import { maskingConfigOf } from '#shared/policy/masking-config.js';
+import { systemClock } from '#shared/ports/clock.js';
+import { DevIssuer, DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.js';
+import { startDynalite } from './dynalite-server.js';
+import { startHttpServer } from './http-server.js';
+import type { Logger } from './logger.js';
+import { removeRuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
+import { loadOrCreateSecret } from './secret-file.js';
+import { seedDemo } from './seed/seed-demo.js';
+
+export interface LocalRuntime {
+  url: string;
+  dataDir: string;
+  dynamodbEndpoint: string;
+  devIssuer: DevIssuer | null;
+  deps: ApiDeps;
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded default: one process with dynalite (DynamoDB API on loopback, on disk), DuckDB
+ * seeded with demo data, a P-256 record key, the dev OIDC issuer, and the HTTP API. The only
+ * place that constructs local adapters.
+ *
+ * @example
+ * const rt = await startLocalRuntime({ env: parseEnv(process.env), log });
+ * console.log(rt.url); await rt.stop();
+ */
+export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }): Promise<LocalRuntime> {
+  const { env, log } = opts;
+  const dataDir = resolve(env.AIRLOCK_DATA_DIR);
+  mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
+  const running = readRuntimeInfo(dataDir);
+  if (running !== null && running.pid !== process.pid) {
+    throw new AirlockError('ERR_CONFIG', `another Airlock runtime (pid ${running.pid}) already serves ${dataDir} at ${running.url}; stop it or set AIRLOCK_DATA_DIR`);
+  }
+  const policy = loadPolicy(env.AIRLOCK_POLICY);
+  const maskingKey = Buffer.from(env.AIRLOCK_MASKING_KEY ?? loadOrCreateSecret(join(dataDir, 'keys', 'masking.key')), 'utf8');
+
+  const closers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const close of closers.reverse()) await close().catch((e: unknown) => log.warn({ err: String(e) }, 'close failed'));
+  };
+  try {
+    const store = await startDynalite({ dataDir });
+    closers.push(() => store.close());
+    const warehousePath = join(dataDir, 'demo.duckdb');
+    await seedDemo(warehousePath);
+    const warehouse = await DuckDbWarehouse.open({ path: warehousePath });
+    closers.push(() => warehouse.close());
+    const signer = await LocalKeySigner.open(join(dataDir, 'keys', 'records.pem'));
+    const devIssuer = env.OIDC_ISSUER === undefined ? await DevIssuer.open(dataDir) : null;
+
+    let ready = false;
+    let url = '';
+    const verifier = new JoseTokenVerifier(
+      devIssuer === null
+        ? { issuer: env.OIDC_ISSUER as string, audience: env.OIDC_AUDIENCE as string, jwks: new URL(env.OIDC_JWKS_URL as string), groupsClaim: env.OIDC_GROUPS_CLAIM }
+        : // The dev issuer's keys go through the same jose path as a corporate IdP's, from its JWKS URL.
+          { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, jwks: () => new URL(`${url}/.well-known/jwks.json`), groupsClaim: env.OIDC_GROUPS_CLAIM },
+    );
+
+    const keys = async (): Promise<PublicKeyInfo[]> => [{ keyId: await signer.keyId(), alg: 'ECDSA_SHA_256', pem: await signer.publicKeyPem(), use: 'records' }];
+    const deps: ApiDeps = {
+      records: new DynamoDbRecordStore(store.client),
+      requests: new DynamoDbRequestStore(store.client),
+      signer,
+      warehouse,
+      clock: systemClock,
+      policy,
+      masking: maskingConfigOf(policy, maskingKey),
+      newId: ulid,
+      verifier,
+      notReady: () => (ready ? [] : ['runtime']),
+      keys,
+      log: (level, msg, fields) => log[level](fields ?? {}, msg),
+    };
+
+    const routes: Route[] = [...API_ROUTES];
+    if (devIssuer !== null) {
+      routes.push({ method: 'GET', path: '/.well-known/jwks.json', handler: async () => json(200, devIssuer.jwks(), { 'cache-control': 'max-age=60' }) });
+    }
+    const http = await startHttpServer({
+      host: env.AIRLOCK_HOST,
+      port: env.AIRLOCK_PORT,
+      handle: (event: ApiEvent): Promise<ApiResult> => dispatch(deps, event, routes),
+      onError: (e) => log.error({ err: String(e) }, 'unhandled server error'),
+    });
+    closers.push(() => http.close());
+    url = http.url;
+
+    // A request still `running` after a restart crashed between execution and its outcome record.
+    for (const item of await deps.requests.listByStatus('running')) {
+      await deps.requests.transition(item.requestId, ['running'], { status: 'outcome_unknown' });
+      log.warn({ requestId: item.requestId, sessionId: item.sessionId }, 'request interrupted by a restart: outcome unknown');
+    }
+
+    writeRuntimeInfo(dataDir, { pid: process.pid, url, dynamodbEndpoint: store.endpoint, startedAt: new Date().toISOString() });
+    closers.push(async () => removeRuntimeInfo(dataDir, process.pid));
+    ready = true;
+    return { url, dataDir, dynamodbEndpoint: store.endpoint, devIssuer, deps, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

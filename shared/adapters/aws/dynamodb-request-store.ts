@@ -1,0 +1,196 @@
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { AirlockError } from '../../errors.js';
+import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner } from '../../ports/request-store.js';
+import { REQUESTS_BY_STATUS_INDEX, TABLES } from '../../tables.js';
+import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
+
+type Item = Record<string, AttributeValue>;
+
+// GSI keys must be plain strings; every other field is stored as its JSON, so any field
+// (including ones added to RequestItem later) round-trips without a per-field codec.
+const PLAIN = new Set(['status', 'createdAt']);
+const RESERVED = new Set(['pk', 'ttl']);
+
+const reqKey = (id: string): Item => ({ pk: { S: `req#${id}` } });
+const sessKey = (id: string): Item => ({ pk: { S: `sess#${id}` } });
+const idemKey = (key: string): Item => ({ pk: { S: `idem#${key}` } });
+
+function encodeField(name: string, value: unknown): AttributeValue {
+  return PLAIN.has(name) ? { S: String(value) } : { S: JSON.stringify(value) };
+}
+
+function encodeRequest(item: RequestItem): Item {
+  const out: Item = { ...reqKey(item.requestId) };
+  for (const [k, v] of Object.entries(item)) if (v !== undefined && !RESERVED.has(k)) out[k] = encodeField(k, v);
+  return out;
+}
+
+function decodeRequest(item: Item): RequestItem {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) {
+    if (RESERVED.has(k) || v.S === undefined) continue;
+    out[k] = PLAIN.has(k) ? v.S : JSON.parse(v.S);
+  }
+  return out as unknown as RequestItem;
+}
+
+function str(item: Item, name: string): string {
+  const v = item[name]?.S;
+  if (v === undefined) throw new AirlockError('ERR_STORE_UNAVAILABLE', `requests item ${item.pk?.S}: missing ${name}`);
+  return v;
+}
+
+/**
+ * RequestStore on the requests table (schema in `shared/tables.ts`): request items
+ * `req#<id>`, session owners `sess#<id>`, idempotency entries `idem#<key>`. Every write is
+ * conditional; `transition` is one UpdateItem conditioned on the status, so two processes
+ * racing on the same request cannot both win.
+ *
+ * @example
+ * const requests = new DynamoDbRequestStore(client, TABLES.requests);
+ * const owner = await requests.claimSession({ sessionId, owner: identityKey(p), createdAt });
+ */
+export class DynamoDbRequestStore implements RequestStore {
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+
+  /** `tableName` defaults to `TABLES.requests` (prefix `airlock`). */
+  constructor(client: DynamoDBClient, tableName: string = TABLES.requests) {
+    this.#client = client;
+    this.#table = tableName;
+  }
+
+  /** Puts `item` if its key is free; returns false when it was taken. */
+  async #putIfAbsent(item: Item, what: string): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return true;
+    } catch (cause) {
+      if (isConditionalCheckFailed(cause)) return false;
+      throw dynamoDbError(cause, what);
+    }
+  }
+
+  async #get(key: Item, what: string): Promise<Item | null> {
+    try {
+      const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: key, ConsistentRead: true }));
+      return out.Item ?? null;
+    } catch (cause) {
+      throw dynamoDbError(cause, what);
+    }
+  }
+
+  async claimSession(s: SessionOwner): Promise<SessionOwner> {
+    const item = { ...sessKey(s.sessionId), sessionId: { S: s.sessionId }, owner: { S: s.owner }, createdAt: { S: s.createdAt } };
+    if (await this.#putIfAbsent(item, `claim session ${s.sessionId}`)) return { ...s };
+    const existing = await this.getSession(s.sessionId);
+    if (existing === null) throw new AirlockError('ERR_STORE_UNAVAILABLE', `session ${s.sessionId}: claim lost but no owner found`);
+    return existing;
+  }
+
+  async getSession(sessionId: string): Promise<SessionOwner | null> {
+    const item = await this.#get(sessKey(sessionId), `get session ${sessionId}`);
+    if (item === null) return null;
+    return { sessionId: str(item, 'sessionId'), owner: str(item, 'owner'), createdAt: str(item, 'createdAt') };
+  }
+
+  async claimIdempotency(e: IdempotencyEntry): Promise<IdempotencyEntry> {
+    const item = { ...idemKey(e.key), key: { S: e.key }, bodyHash: { S: e.bodyHash }, requestId: { S: e.requestId } };
+    if (await this.#putIfAbsent(item, 'claim idempotency key')) return { ...e };
+    const existing = await this.#get(idemKey(e.key), 'get idempotency key');
+    if (existing === null) throw new AirlockError('ERR_STORE_UNAVAILABLE', 'idempotency claim lost but no entry found');
+    return { key: str(existing, 'key'), bodyHash: str(existing, 'bodyHash'), requestId: str(existing, 'requestId') };
+  }
+
+  async releaseIdempotency(key: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: idemKey(key) }));
+    } catch (cause) {
+      throw dynamoDbError(cause, 'release idempotency key');
+    }
+  }
+
+  async put(item: RequestItem): Promise<void> {
+    if (!(await this.#putIfAbsent(encodeRequest(item), `put request ${item.requestId}`))) {
+      throw new AirlockError('ERR_REQUEST_EXISTS', `request ${item.requestId} already exists`);
+    }
+  }
+
+  async get(requestId: string): Promise<RequestItem | null> {
+    const item = await this.#get(reqKey(requestId), `get request ${requestId}`);
+    return item === null ? null : decodeRequest(item);
+  }
+
+  async transition(requestId: string, from: RequestStatus[], patch: Partial<RequestItem>): Promise<boolean> {
+    if (patch.requestId !== undefined && patch.requestId !== requestId) {
+      throw new AirlockError('ERR_VALIDATION', `transition cannot change requestId (${requestId} → ${patch.requestId})`);
+    }
+    const allowed = [...new Set(from)];
+    if (allowed.length === 0) return false;
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Item = {};
+    allowed.forEach((s, i) => (values[`:from${i}`] = { S: s }));
+    const sets: string[] = [];
+    Object.entries(patch).forEach(([k, v], i) => {
+      if (v === undefined || RESERVED.has(k) || k === 'requestId') return;
+      names[`#f${i}`] = k;
+      values[`:v${i}`] = encodeField(k, v);
+      sets.push(`#f${i} = :v${i}`);
+    });
+    // An empty patch still has to test the condition; SET status = status is a no-op write.
+    if (sets.length === 0) sets.push('#status = #status');
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: reqKey(requestId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `attribute_exists(pk) AND #status IN (${allowed.map((_, i) => `:from${i}`).join(', ')})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (cause) {
+      if (isConditionalCheckFailed(cause)) return false;
+      throw dynamoDbError(cause, `transition request ${requestId}`);
+    }
+  }
+
+  async listByStatus(status: RequestStatus): Promise<RequestItem[]> {
+    const items: RequestItem[] = [];
+    let start: Item | undefined;
+    do {
+      let out;
+      try {
+        // GSIs are eventually consistent: a request that changed status a moment ago may
+        // still be listed; callers re-read with `get` before acting on one.
+        out = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            IndexName: REQUESTS_BY_STATUS_INDEX,
+            KeyConditionExpression: '#status = :s',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':s': { S: status } },
+            ExclusiveStartKey: start,
+          }),
+        );
+      } catch (cause) {
+        throw dynamoDbError(cause, `list requests ${status}`);
+      }
+      for (const item of out.Items ?? []) items.push(decodeRequest(item));
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+    return items;
+  }
+}

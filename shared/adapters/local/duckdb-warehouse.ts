@@ -1,0 +1,176 @@
+import { DuckDBInstance, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { ulid } from 'ulid';
+import { AirlockError } from '../../errors.js';
+import type { ExecuteInput, Warehouse, WarehouseColumn, WarehouseResult } from '../../ports/warehouse.js';
+import { DuckDbSlots } from './duckdb-slots.js';
+import { assertAllowedText, assertAllowedType } from './duckdb-statement-guard.js';
+import { snowflakeTypeName, toJsonSafe } from './duckdb-values.js';
+
+/**
+ * Fixed when the instance is created, so no statement ever runs before them: with the
+ * configuration locked, nothing can turn external access (or any global option) back on.
+ * They do not cover everything — see duckdb-statement-guard.ts for what they miss.
+ */
+export const DUCKDB_SANDBOX_OPTIONS: Readonly<Record<string, string>> = {
+  enable_external_access: 'false',
+  allow_community_extensions: 'false',
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+  lock_configuration: 'true',
+};
+
+export interface DuckDbWarehouseOptions {
+  /** The database file, e.g. `<data dir>/warehouse.duckdb` (its catalog is then `warehouse`). */
+  path: string;
+  /** Statements running at once (default 3, below libuv's 4 threads); the rest wait in line. */
+  maxConcurrency?: number;
+}
+
+/**
+ * The local stand-in for Snowflake: one sandboxed DuckDB instance (no file, network or
+ * extension access; configuration locked), a fresh connection per statement so
+ * concurrent executes never share session state, and Snowflake-like type names.
+ *
+ * Errors: ERR_WAREHOUSE (with `details.sqlState` where one is obvious, and
+ * `details.errorType`, DuckDB's error class) and ERR_WAREHOUSE_TIMEOUT.
+ *
+ * @example
+ * await seedDemo('.airlock/warehouse.duckdb'); // local/seed, before opening
+ * const warehouse = await DuckDbWarehouse.open({ path: '.airlock/warehouse.duckdb' });
+ * const r = await warehouse.execute({ sql: 'SELECT count(*) AS n FROM customers', queryTag: '{}', maxRows: 1000, timeoutMs: 20_000 });
+ * await warehouse.close();
+ */
+export class DuckDbWarehouse implements Warehouse {
+  readonly name = 'duckdb' as const;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly slots: DuckDbSlots,
+  ) {}
+
+  static async open(options: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
+    try {
+      const slots = new DuckDbSlots(options.maxConcurrency ?? 3);
+      return new DuckDbWarehouse(await DuckDBInstance.create(options.path, { ...DUCKDB_SANDBOX_OPTIONS }), slots);
+    } catch (e) {
+      throw new AirlockError('ERR_WAREHOUSE', `cannot open the DuckDB database: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  async execute(input: ExecuteInput): Promise<WarehouseResult> {
+    if (this.closed) throw new AirlockError('ERR_WAREHOUSE', 'the warehouse is closed');
+    const queryId = `duckdb-${ulid()}`;
+    const started = performance.now();
+    const release = await this.slots.acquire(Date.now() + input.timeoutMs);
+    if (!release) throw timeoutError(input.timeoutMs, queryId);
+    if (this.closed) {
+      release();
+      throw new AirlockError('ERR_WAREHOUSE', 'the warehouse is closed');
+    }
+    const connection = await this.instance.connect();
+    let timedOut = false;
+    const remaining = input.timeoutMs - (performance.now() - started);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      connection.interrupt();
+    }, Math.max(0, remaining));
+    try {
+      const result = await this.run(connection, input, () => timedOut);
+      return { queryId, ...result, durationMs: Math.round(performance.now() - started) };
+    } catch (e) {
+      if (timedOut) throw timeoutError(input.timeoutMs, queryId, e);
+      throw toWarehouseError(e, queryId);
+    } finally {
+      clearTimeout(timer);
+      connection.closeSync();
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.instance.closeSync();
+  }
+
+  private async run(
+    connection: DuckDBConnection,
+    input: ExecuteInput,
+    timedOut: () => boolean,
+  ): Promise<Omit<WarehouseResult, 'queryId' | 'durationMs'>> {
+    if (input.sql.trim() === '') throw new AirlockError('ERR_WAREHOUSE', 'the statement is empty');
+    assertAllowedText(input.sql);
+    const statements = await connection.extractStatements(input.sql).catch((e: unknown) => {
+      // The binding wraps parser errors as "Failed to extract statements: Parser Error: …".
+      // A text with no statement at all (only comments) fails without a message.
+      const raw = e instanceof Error ? e.message : String(e);
+      const message = raw === 'Error in native callback' ? 'the text holds no statement' : raw.replace(/^Failed to extract statements: /, '');
+      throw new Error(message, { cause: e });
+    });
+    if (statements.count !== 1) {
+      throw new AirlockError('ERR_WAREHOUSE', `expected exactly one statement, got ${statements.count}`);
+    }
+    const prepared = await statements.prepare(0);
+    let result;
+    try {
+      assertAllowedType(prepared.statementType);
+      // Streaming: only the chunks needed for maxRows + 1 rows are ever produced.
+      result = await prepared.stream();
+    } finally {
+      prepared.destroySync();
+    }
+    const types: DuckDBType[] = result.columnTypes();
+    const columns: WarehouseColumn[] = result.columnNames().map((name, i) => ({ name, type: snowflakeTypeName(types[i]!) }));
+    const limit = Math.max(0, Math.floor(input.maxRows));
+    const rows: unknown[][] = [];
+    let truncated = false;
+    while (!truncated) {
+      if (timedOut()) throw new Error('interrupted');
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      for (const raw of chunk.getRows()) {
+        if (rows.length === limit) {
+          truncated = true;
+          break;
+        }
+        rows.push(raw.map((v, i) => toJsonSafe(v, types[i]!)));
+      }
+    }
+    return { columns, rows, truncated };
+  }
+}
+
+// DuckDB messages start with their error class ("Catalog Error: …"); the obvious ones map to SQLSTATEs.
+const SQLSTATE: Record<string, string> = {
+  Parser: '42000',
+  Syntax: '42000',
+  Catalog: '42S02',
+  Binder: '42000',
+  Constraint: '23000',
+  Conversion: '22018',
+  'Out of Range': '22003',
+  Permission: '42501',
+  'Invalid Input': '22023',
+  Dependency: '2BP01',
+};
+
+function timeoutError(timeoutMs: number, queryId: string, cause?: unknown): AirlockError {
+  return new AirlockError('ERR_WAREHOUSE_TIMEOUT', `the statement did not finish within ${timeoutMs} ms`, {
+    ...(cause === undefined ? {} : { cause }),
+    details: { queryId },
+  });
+}
+
+function toWarehouseError(e: unknown, queryId: string): AirlockError {
+  if (e instanceof AirlockError) {
+    return new AirlockError(e.code, e.message, { cause: e.cause, details: { ...e.details, queryId } });
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  const errorType = /^([A-Za-z ]+) Error:/.exec(message)?.[1];
+  const sqlState = errorType === undefined ? undefined : SQLSTATE[errorType];
+  const details: Record<string, unknown> = { queryId };
+  if (errorType !== undefined) details['errorType'] = errorType;
+  if (sqlState !== undefined) details['sqlState'] = sqlState;
+  return new AirlockError('ERR_WAREHOUSE', message, { cause: e, details });
+}

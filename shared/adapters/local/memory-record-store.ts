@@ -1,0 +1,47 @@
+import { AirlockError } from '../../errors.js';
+import type { RecordStore } from '../../ports/record-store.js';
+import { checkRecordWrite } from '../../records/check-record-write.js';
+import type { SessionRecord } from '../../records/types.js';
+
+/**
+ * In-memory RecordStore for unit tests: the same contract as DynamoDbRecordStore
+ * (conditional on the (sessionId, seq) slot, canonical strings back byte for byte).
+ *
+ * @example
+ * const records = new MemoryRecordStore();
+ * await appendRecord({ records, signer, clock }, draft);
+ */
+export class MemoryRecordStore implements RecordStore {
+  readonly #sessions = new Map<string, Map<number, { canonical: string; hash: string }>>();
+
+  async append(record: SessionRecord, canonical: string): Promise<void> {
+    checkRecordWrite(record, canonical);
+    let slots = this.#sessions.get(record.sessionId);
+    if (slots === undefined) {
+      slots = new Map();
+      this.#sessions.set(record.sessionId, slots);
+    }
+    const taken = slots.get(record.seq);
+    // Identical bytes = a retried write of the same record: success, as in DynamoDbRecordStore.
+    if (taken?.canonical === canonical) return;
+    if (taken !== undefined) {
+      throw new AirlockError('ERR_CHAIN_CONFLICT', `record ${record.sessionId}/${record.seq} already exists`);
+    }
+    slots.set(record.seq, { canonical, hash: record.hash });
+  }
+
+  async head(sessionId: string): Promise<{ seq: number; hash: string } | null> {
+    const slots = this.#sessions.get(sessionId);
+    if (slots === undefined || slots.size === 0) return null;
+    let top = -Infinity;
+    for (const seq of slots.keys()) if (seq > top) top = seq;
+    const slot = slots.get(top);
+    return slot === undefined ? null : { seq: top, hash: slot.hash };
+  }
+
+  async list(sessionId: string): Promise<string[]> {
+    const slots = this.#sessions.get(sessionId);
+    if (slots === undefined) return [];
+    return [...slots].sort(([a], [b]) => a - b).map(([, s]) => s.canonical);
+  }
+}

@@ -1,0 +1,29 @@
+import type { DetectorName } from '../types.js';
+import { awsAccessKeyDetector } from './aws-access-key.js';
+import { bearerTokenDetector } from './bearer-token.js';
+import type { Detector } from './detector.js';
+import { emailDetector } from './email.js';
+import { ibanDetector } from './iban.js';
+import { jwtDetector } from './jwt.js';
+import { paymentCardDetector } from './payment-card.js';
+import { phoneDetector } from './phone.js';
+import { privateKeyDetector } from './private-key.js';
+import { ssnDetector } from './ssn.js';
+
+/**
+ * Every detector, in priority order: when two detections overlap, the earlier one here wins
+ * (a JWT inside `Bearer …` is reported as the bearer token; a card's digits are not a phone).
+ */
+export const ALL_DETECTORS: readonly Detector[] = [
+  privateKeyDetector,
+  bearerTokenDetector,
+  jwtDetector,
+  awsAccessKeyDetector,
+  emailDetector,
+  ibanDetector,
+  paymentCardDetector,
+  ssnDetector,
+  phoneDetector,
+];
+
+export const DETECTOR_NAMES: readonly DetectorName[] = ALL_DETECTORS.map((d) => d.name);

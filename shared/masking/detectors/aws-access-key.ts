@@ -1,0 +1,13 @@
+import { regexSpans, type Detector } from './detector.js';
+
+// Long-term (AKIA) and temporary (ASIA) access key ids: 4-letter prefix + 16 base32-ish chars.
+const AWS_KEY = /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])/g;
+
+export const awsAccessKeyDetector: Detector = {
+  name: 'aws_access_key',
+  prefix: 'awskey',
+  numeric: false,
+  worthScanning: (text) => text.length >= 20 && (text.indexOf('AKIA') !== -1 || text.indexOf('ASIA') !== -1),
+  find: (text) => regexSpans(AWS_KEY, text),
+  normalise: (value) => value,
+};

@@ -1,0 +1,95 @@
+import type { Detector, Span } from './detector.js';
+
+// Bounds on how far we expand around an '@'. They keep the scan linear (each '@' costs
+// at most LOCAL_MAX + DOMAIN_MAX steps) while covering RFC 5321 limits (64 / 253).
+const LOCAL_MAX = 64;
+const DOMAIN_MAX = 253;
+
+const AT = 0x40;
+
+function isLocalChar(c: number): boolean {
+  // A-Z a-z 0-9 . _ % + -
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) ||
+    c === 0x2e || c === 0x5f || c === 0x25 || c === 0x2b || c === 0x2d;
+}
+
+function isDomainChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2d;
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+}
+
+function isAlpha(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+
+/**
+ * End of the longest valid domain in `text[from, to)`: dot-separated labels (alnum at both
+ * ends, '-' inside, ≤ 63 chars) whose last label is an alphabetic TLD of 2+ letters, so
+ * "mail a@b.com." stops before the full stop. -1 when there is none. A hand-written
+ * scan: this runs for every '@' and a split/regex version dominated masking profiles.
+ */
+function validDomainEnd(text: string, from: number, to: number): number {
+  let best = -1;
+  let labelStart = from;
+  let labels = 0;
+  let alpha = true;
+  for (let i = from; i <= to; i++) {
+    const c = i < to ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      const len = i - labelStart;
+      if (len === 0 || len > 63 || !isAlnum(text.charCodeAt(labelStart)) || !isAlnum(text.charCodeAt(i - 1))) break;
+      labels++;
+      if (labels >= 2 && alpha && len >= 2) best = i;
+      labelStart = i + 1;
+      alpha = true;
+    } else if (!isAlpha(c)) {
+      alpha = false;
+    }
+  }
+  return best;
+}
+
+/**
+ * Email addresses. Driven by indexOf('@') rather than a `[chars]+@` regex, which would
+ * rescan a long run of local-part characters from every start position (quadratic).
+ */
+export const emailDetector: Detector = {
+  name: 'email',
+  prefix: 'email',
+  numeric: false,
+  worthScanning: (_text, stats) => stats.hasAt,
+  find(text) {
+    const spans: Span[] = [];
+    let from = 0;
+    for (let at = text.indexOf('@', from); at !== -1; at = text.indexOf('@', from)) {
+      from = at + 1;
+      let start = at;
+      while (start > 0 && at - start < LOCAL_MAX && isLocalChar(text.charCodeAt(start - 1))) start--;
+      while (start < at && text.charCodeAt(start) === 0x2e) start++;
+      if (start === at) continue;
+      let end = at + 1;
+      while (end < text.length && end - at <= DOMAIN_MAX && isDomainChar(text.charCodeAt(end))) end++;
+      end = validDomainEnd(text, at + 1, end);
+      if (end === -1) continue;
+      const prev = spans[spans.length - 1];
+      if (prev !== undefined && start < prev.end) continue;
+      spans.push({ start, end });
+      from = end;
+      if (from < text.length && text.charCodeAt(from) === AT) from++;
+    }
+    return spans;
+  },
+  normalise: (value) => value.trim().toLowerCase(),
+};
+
+/** True when the whole string (trimmed) is exactly one email address. */
+export function isWholeEmail(value: string): boolean {
+  const v = value.trim();
+  if (v.indexOf('@') === -1) return false;
+  const spans = emailDetector.find(v);
+  const only = spans[0];
+  return spans.length === 1 && only !== undefined && only.start === 0 && only.end === v.length;
+}

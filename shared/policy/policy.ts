@@ -1,0 +1,74 @@
+/**
+ * The validated policy, as `parsePolicy` returns it (every default filled in).
+ * The YAML file has the same shape; `policy-schema.ts` holds the defaults and the checks.
+ * Pure types.
+ */
+import type { DetectorName, MaskRule } from '#shared/masking/types.js';
+
+/** The risk classes a policy rule can name. `invalid` is not configurable: there is nothing to run. */
+export type RuleRisk = 'read' | 'write' | 'privileged' | 'blocked';
+
+/** What a rule decides: run now, ask N distinct approvers, or refuse. */
+export type RuleAction = 'allow' | 'deny' | { approval: number };
+
+/** A sensitive object can only lift a decision, so `allow` is not an option. */
+export type SensitiveAction = 'deny' | { approval: number };
+
+export interface PolicyRules {
+  read: RuleAction;
+  write: RuleAction;
+  privileged: RuleAction;
+  /** Always `deny`: the schema rejects anything else and `decide` ignores the field for blocked SQL anyway. */
+  blocked: 'deny';
+}
+
+export interface PolicyOverride {
+  /** Identity group (the token's groups claim) the override applies to. */
+  group: string;
+  description?: string;
+  /** Replaces the base rule of each class it names, for members of `group`. */
+  rules: Partial<Omit<PolicyRules, 'blocked'>> & { blocked?: 'deny' };
+}
+
+export interface SensitiveObjectRule {
+  /**
+   * `DATABASE.SCHEMA.NAME` glob, three parts, `*` = any characters within one part, `?` = one character.
+   * Matched case-sensitively against the resolved, normalised name (unquoted identifiers upper-cased).
+   */
+  pattern: string;
+  action: SensitiveAction;
+  description?: string;
+}
+
+export interface ColumnRuleSpec {
+  /** Case-insensitive glob on a column name or qualified `TABLE.COLUMN` (see `ColumnRule`). */
+  pattern: string;
+  rule: MaskRule;
+}
+
+export interface Approver {
+  /** Slack user id (`U…` or `W…`). */
+  slackUserId: string;
+  email: string;
+  name?: string;
+}
+
+export interface Policy {
+  version: 1;
+  /** Resolves unqualified object names; as Snowflake stores them (unquoted → upper case). */
+  warehouse: { database?: string; schema?: string };
+  rules: PolicyRules;
+  overrides: PolicyOverride[];
+  sensitive: { objects: SensitiveObjectRule[] };
+  masking: {
+    columns: ColumnRuleSpec[];
+    detectors: Record<DetectorName, MaskRule | 'off'>;
+  };
+  approvers: Approver[];
+  /** Slack user group ids whose members may also approve. */
+  approverGroups: string[];
+  /** Identity groups whose members may read every session. */
+  auditorGroups: string[];
+  approval: { timeoutSeconds: number };
+  limits: { statementTimeoutSeconds: number; maxRows: number; maxBytes: number };
+}

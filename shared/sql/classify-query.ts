@@ -1,0 +1,77 @@
+import type { Finding } from './blocked-rules.js';
+import type { Token } from './lexer.js';
+import { isPunct, kw } from './names.js';
+import { queryObjects } from './objects.js';
+import { parseQuery } from './query-parser.js';
+import type { ObjectRef, OutputColumn } from './types.js';
+import type { StatementRisk } from './classify-statement.js';
+
+/** Read-only SYSTEM$ functions (RISK-RULES §3); any other SYSTEM$ name is privileged. */
+const SYSTEM_ALLOWLIST = new Set(
+  [
+    'TYPEOF', 'CLUSTERING_INFORMATION', 'CLUSTERING_DEPTH', 'CLUSTERING_RATIO', 'EXPLAIN_PLAN_JSON', 'EXPLAIN_JSON_TO_TEXT',
+    'PIPE_STATUS', 'STREAM_HAS_DATA', 'GET_TAG', 'GET_TAG_ALLOWED_VALUES', 'GET_TAG_ON_CURRENT_COLUMN', 'GET_TAG_ON_CURRENT_TABLE',
+    'ALLOWLIST', 'ALLOWLIST_PRIVATELINK', 'WHITELIST', 'WHITELIST_PRIVATELINK', 'BEHAVIOR_CHANGE_BUNDLE_STATUS',
+    'ESTIMATE_QUERY_ACCELERATION', 'ESTIMATE_SEARCH_OPTIMIZATION_COSTS', 'LAST_CHANGE_COMMIT_TIME', 'CURRENT_USER_TASK_NAME',
+    'TASK_RUNTIME_INFO', 'GET_PREDECESSOR_RETURN_VALUE', 'GET_SERVICE_STATUS', 'DATABASE_REFRESH_PROGRESS',
+    'DATABASE_REFRESH_PROGRESS_BY_JOB',
+  ].map((n) => `SYSTEM$${n}`),
+);
+
+const STAGE_FUNCTIONS = new Set([
+  'INFER_SCHEMA', 'DIRECTORY', 'GET_PRESIGNED_URL', 'BUILD_SCOPED_FILE_URL', 'BUILD_STAGE_FILE_URL', 'GET_STAGE_LOCATION',
+  'GET_RELATIVE_PATH', 'GET_ABSOLUTE_PATH',
+]);
+
+type RiskFinding = Finding & { risk: StatementRisk };
+
+/** P-S: unquoted SYSTEM$ names not on the allowlist (quoted identifiers are never calls). */
+export function systemCallFindings(toks: Token[]): RiskFinding[] {
+  const out: RiskFinding[] = [];
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i] as Token;
+    // "SYSTEM$X"(…) may still resolve to the function: fail closed for quoted names that are called.
+    const w = t.kind === 'quoted' && isPunct(toks[i + 1], '(') ? t.text.slice(1, -1).toUpperCase() : kw(t);
+    if (w.startsWith('SYSTEM$') && !SYSTEM_ALLOWLIST.has(w)) {
+      out.push({ risk: 'privileged', code: 'P-S', message: `calls ${w}, which is not on the read-only allowlist`, token: t });
+    }
+  }
+  return out;
+}
+
+export interface QueryResult {
+  findings: RiskFinding[];
+  objects: ObjectRef[];
+  columns: OutputColumn[];
+}
+
+/**
+ * R1 for a query: read unless it calls a non-allowlisted SYSTEM$ function, touches a stage,
+ * has a top-level INTO, advances a sequence, locks rows, or does not parse.
+ * @example classifyQuery(lex('SELECT 1').tokens, 'R1').findings[0]?.risk // 'read'
+ */
+export function classifyQuery(toks: Token[], code: string): QueryResult {
+  const findings: RiskFinding[] = systemCallFindings(toks);
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i] as Token;
+    if (t.kind === 'stage') findings.push({ risk: 'privileged', code: 'P-F', message: `reads stage ${t.text}`, token: t });
+    else if (STAGE_FUNCTIONS.has(kw(t)) && isPunct(toks[i + 1], '(')) {
+      findings.push({ risk: 'privileged', code: 'P-F', message: `calls ${kw(t)}, which reads stage files`, token: t });
+    }
+  }
+  const parsed = parseQuery(toks);
+  const first = toks[0] as Token;
+  if (!parsed.ok) {
+    const at = parsed.error?.token ?? first;
+    findings.push({ risk: 'privileged', code: 'P-U', message: `the query does not parse: ${parsed.error?.message ?? 'syntax error'}`, token: at });
+  }
+  if (parsed.topInto !== null) findings.push({ risk: 'privileged', code: 'R1', message: 'SELECT … INTO creates or fills an object', token: parsed.topInto });
+  if (parsed.nextval !== null) findings.push({ risk: 'privileged', code: 'E7', message: 'NEXTVAL advances a sequence', token: parsed.nextval });
+  if (parsed.forUpdate !== null) findings.push({ risk: 'privileged', code: 'E7', message: 'SELECT … FOR UPDATE locks rows', token: parsed.forUpdate });
+  if (findings.length === 0) findings.push({ risk: 'read', code, message: 'read-only query', token: first });
+  return {
+    findings,
+    objects: queryObjects(parsed.nodes, toks),
+    columns: parsed.root?.columns ?? [],
+  };
+}

@@ -1,0 +1,216 @@
+import { isPunct, kw, normalizeIdent } from './names.js';
+import { exprStep } from './parse-expression.js';
+import { fromStep } from './parse-from.js';
+import { finishItem } from './query-parser.js';
+import { clauseOrEnd } from './parse-clause.js';
+import { fail, frame, RESERVED } from './parser-state.js';
+import type { Frame, ParserState } from './parser-state.js';
+import { newCore, newNode } from './query-model.js';
+
+/** One step of a query frame's clause machine. */
+export function queryStep(p: ParserState, f: Frame): void {
+  const t = p.toks[p.i];
+  if (t === undefined) return;
+  const w = kw(t);
+  switch (f.state) {
+    case 'start':
+    case 'set_rhs':
+      if (w === 'SELECT') {
+        p.i++;
+        startCore(f);
+        f.state = 'select_mods';
+      } else if (w === 'WITH' && f.state === 'start') {
+        p.i++;
+        if (kw(p.toks[p.i]) === 'RECURSIVE') p.i++;
+        f.state = 'with_name';
+      } else if (isPunct(t, '(')) {
+        startCore(f);
+        f.state = 'after_body';
+        p.stack.push(frame('query', ')', { node: newNode(), onClose: 'branch' }));
+        p.i++;
+      } else if (w === 'VALUES') {
+        p.i++;
+        startCore(f);
+        f.state = 'values';
+      } else fail(p, `expected SELECT but found '${t.text}'`);
+      return;
+    case 'values':
+      if (isPunct(t, '(')) {
+        p.stack.push(frame('list', ')', { fn: 'VALUES' }));
+        p.i++;
+        f.state = 'values_after';
+      } else fail(p, 'VALUES needs a parenthesised row');
+      return;
+    case 'values_after':
+      if (isPunct(t, ',')) {
+        p.i++;
+        f.state = 'values';
+      } else afterBody(p, f);
+      return;
+    case 'with_name':
+      if (t.kind === 'word' || t.kind === 'quoted') {
+        f.cteName = normalizeIdent(t);
+        p.i++;
+        f.state = 'with_as';
+      } else fail(p, 'expected a CTE name after WITH');
+      return;
+    case 'with_as':
+      if (isPunct(t, '(')) {
+        p.stack.push(frame('loose', ')'));
+        p.i++;
+      } else if (w === 'AS' && isPunct(p.toks[p.i + 1], '(')) {
+        p.i += 2;
+        f.node?.ctes.set(f.cteName, null);
+        f.state = 'with_next';
+        p.stack.push(frame('query', ')', { node: newNode(), onClose: 'cte', cteName: f.cteName }));
+      } else fail(p, 'expected AS ( … ) in WITH');
+      return;
+    case 'with_next':
+      if (isPunct(t, ',')) {
+        p.i++;
+        f.state = 'with_name';
+      } else if (w === 'SELECT' || isPunct(t, '(')) f.state = 'start';
+      else fail(p, `expected SELECT after WITH but found '${t.text}'`);
+      return;
+    case 'select_mods':
+      if (w === 'DISTINCT' || w === 'ALL') p.i++;
+      else if (w === 'TOP' && p.toks[p.i + 1]?.kind === 'number') p.i += 2;
+      else f.state = 'item_start';
+      return;
+    case 'item_start':
+      startItem(p, f);
+      return;
+    case 'item_expr': {
+      const r = exprStep(p, f);
+      if (r !== 'end') return;
+      if (f.operand) {
+        fail(p, `unexpected '${t.text}' in the select list`);
+        return;
+      }
+      if (f.item !== null) f.item.to = p.i;
+      if (w === 'AS') {
+        const a = p.toks[p.i + 1];
+        if (a === undefined || (a.kind !== 'word' && a.kind !== 'quoted' && a.kind !== 'string')) {
+          fail(p, 'expected an alias after AS');
+          return;
+        }
+        if (f.item !== null) f.item.alias = a.kind === 'string' ? a.text.slice(1, -1) : normalizeIdent(a);
+        p.i += 2;
+        f.state = 'item_after';
+        return;
+      }
+      if (t.kind === 'quoted' || (t.kind === 'word' && !RESERVED.has(w))) {
+        if (f.item !== null) f.item.alias = normalizeIdent(t);
+        p.i++;
+        f.state = 'item_after';
+        return;
+      }
+      afterItem(p, f);
+      return;
+    }
+    case 'item_after':
+      afterItem(p, f);
+      return;
+    case 'expr':
+    case 'on': {
+      const r = exprStep(p, f);
+      if (r !== 'end') return;
+      if (f.operand) {
+        fail(p, `unexpected '${t.text}'`);
+        return;
+      }
+      if (isPunct(t, ',') && f.count === 1) {
+        p.i++;
+        f.operand = true;
+        f.exprFrom = -1;
+        return;
+      }
+      if (f.count === 1 && (w === 'ASC' || w === 'DESC')) {
+        p.i++;
+        return;
+      }
+      if (f.count === 1 && w === 'NULLS' && ['FIRST', 'LAST'].includes(kw(p.toks[p.i + 1]))) {
+        p.i += 2;
+        return;
+      }
+      if ((w === 'ROWS' || w === 'ROW' || w === 'ONLY')) {
+        p.i++;
+        return;
+      }
+      if (f.state === 'on') fromStep(p, f, true);
+      else clauseOrEnd(p, f);
+      return;
+    }
+    case 'into_after':
+    case 'order_after':
+    case 'after_body':
+      afterBody(p, f);
+      return;
+    default:
+      fromStep(p, f, false);
+  }
+}
+
+function startCore(f: Frame): void {
+  const core = newCore();
+  f.core = core;
+  f.node?.cores.push(core);
+  f.rank = 0;
+}
+
+function startItem(p: ParserState, f: Frame): void {
+  const t = p.toks[p.i];
+  const item = { alias: null, implicitName: '', refs: [], extra: [], star: null as string[] | null, complex: false, from: p.i, to: -1 };
+  f.item = item;
+  f.refs = item.refs;
+  f.operand = true;
+  f.exprFrom = -1;
+  if (isPunct(t, '*')) {
+    item.star = [];
+    p.i++;
+    item.to = p.i;
+    f.state = 'item_after';
+    return;
+  }
+  // `t.*` and `db.s.t.*`
+  let k = p.i;
+  const qual: string[] = [];
+  while (p.toks[k] !== undefined && (p.toks[k]?.kind === 'word' || p.toks[k]?.kind === 'quoted') && isPunct(p.toks[k + 1], '.')) {
+    qual.push(normalizeIdent(p.toks[k]!));
+    k += 2;
+    if (isPunct(p.toks[k], '*')) {
+      item.star = qual;
+      p.i = k + 1;
+      item.to = p.i;
+      f.state = 'item_after';
+      return;
+    }
+  }
+  f.state = 'item_expr';
+}
+
+function afterItem(p: ParserState, f: Frame): void {
+  const t = p.toks[p.i];
+  const w = kw(t);
+  if (f.item?.star !== null && f.item !== null && ['EXCLUDE', 'ILIKE', 'REPLACE', 'RENAME'].includes(w)) {
+    p.i++;
+    if (isPunct(p.toks[p.i], '(')) {
+      p.stack.push(frame('loose', ')'));
+      p.i++;
+    } else p.i++;
+    return;
+  }
+  if (isPunct(t, ',')) {
+    finishItem(p, f);
+    p.i++;
+    f.state = 'item_start';
+    return;
+  }
+  finishItem(p, f);
+  f.refs = null;
+  clauseOrEnd(p, f);
+}
+
+function afterBody(p: ParserState, f: Frame): void {
+  clauseOrEnd(p, f);
+}

@@ -1,0 +1,158 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RequestItem, RequestStore } from '#shared/ports/request-store.js';
+
+export interface RequestStoreHarness {
+  store: RequestStore;
+  /** A second, independent instance over the same data (another process's view). */
+  another(): RequestStore;
+  close(): Promise<void>;
+}
+
+function item(requestId: string, over: Partial<RequestItem> = {}): RequestItem {
+  return {
+    requestId,
+    sessionId: 's1',
+    owner: 'https://airlock.local/dev#agent',
+    status: 'pending_approval',
+    risk: 'write',
+    sql: "update orders set status = 'x' where id = 1",
+    sqlHash: 'a'.repeat(64),
+    prompt: 'fix order 1 — naïve "quote" €',
+    createdAt: '2026-03-01T12:00:00.000Z',
+    approvalsRequired: 1,
+    approvers: ['UAPPROVER1', 'UAPPROVER2'],
+    votes: [],
+    expiresAt: '2026-03-01T13:00:00.000Z',
+    requestedSeq: 1,
+    ...over,
+  };
+}
+
+/** The RequestStore contract: every adapter must pass it unchanged. */
+export function requestStoreContract(name: string, make: () => Promise<RequestStoreHarness>): void {
+  describe(`RequestStore contract: ${name}`, () => {
+    let h: RequestStoreHarness;
+    beforeEach(async () => {
+      h = await make();
+    });
+    afterEach(async () => {
+      await h.close();
+    });
+
+    describe('sessions', () => {
+      it('the first claim wins; later claims get the owner on record', async () => {
+        expect(await h.store.getSession('s1')).toBeNull();
+        const mine = { sessionId: 's1', owner: 'iss#alice', createdAt: '2026-03-01T12:00:00.000Z' };
+        expect(await h.store.claimSession(mine)).toEqual(mine);
+        expect(await h.another().claimSession({ sessionId: 's1', owner: 'iss#mallory', createdAt: '2026-03-02T00:00:00.000Z' })).toEqual(mine);
+        expect(await h.store.getSession('s1')).toEqual(mine);
+      });
+
+      it('exactly one of racing claims wins', async () => {
+        const other = h.another();
+        const got = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 ? other : h.store).claimSession({ sessionId: 'race', owner: `o${i}`, createdAt: 'x' })),
+        );
+        expect(new Set(got.map((g) => g.owner)).size).toBe(1);
+      });
+    });
+
+    describe('idempotency', () => {
+      it('returns the existing entry to a second claim, and a released key can be claimed again', async () => {
+        const e = { key: 'iss#alice:k1', bodyHash: 'h1', requestId: 'r1' };
+        expect(await h.store.claimIdempotency(e)).toEqual(e);
+        expect(await h.store.claimIdempotency({ ...e, bodyHash: 'h2', requestId: 'r2' })).toEqual(e);
+        await h.store.releaseIdempotency(e.key);
+        const again = { ...e, bodyHash: 'h3', requestId: 'r3' };
+        expect(await h.store.claimIdempotency(again)).toEqual(again);
+      });
+
+      it('releasing an unknown key is not an error', async () => {
+        await expect(h.store.releaseIdempotency('never')).resolves.toBeUndefined();
+      });
+    });
+
+    describe('requests', () => {
+      it('round-trips an item, including nested and empty values', async () => {
+        const it1 = item('r1', { prompt: '', response: { rows: [{ ID: 1, EMAIL: null }], nested: { a: [true, 1.5] } }, httpStatus: 200 });
+        await h.store.put(it1);
+        expect(await h.store.get('r1')).toEqual(it1);
+        expect(await h.store.get('unknown')).toBeNull();
+      });
+
+      it('put is create-only: a second put of the same id is ERR_REQUEST_EXISTS', async () => {
+        await h.store.put(item('r1'));
+        await expect(h.another().put(item('r1', { sql: 'drop table x' }))).rejects.toMatchObject({ code: 'ERR_REQUEST_EXISTS' });
+        expect((await h.store.get('r1'))?.sql).toBe(item('r1').sql);
+      });
+
+      it('hands out copies: mutating a returned item changes nothing stored', async () => {
+        await h.store.put(item('r1'));
+        const got = await h.store.get('r1');
+        got?.votes.push({ slackUserId: 'U', vote: 'approve', at: 'x' });
+        expect((await h.store.get('r1'))?.votes).toEqual([]);
+      });
+
+      it('transition applies the patch only from an allowed status', async () => {
+        await h.store.put(item('r1'));
+        const vote = { slackUserId: 'UAPPROVER1', email: 'approver1@example.com', vote: 'approve' as const, at: '2026-03-01T12:01:00.000Z' };
+        expect(await h.store.transition('r1', ['executed', 'failed'], { status: 'running' })).toBe(false);
+        expect((await h.store.get('r1'))?.status).toBe('pending_approval');
+        expect(await h.store.transition('r1', ['pending_approval', 'approved'], { status: 'approved', votes: [vote] })).toBe(true);
+        expect(await h.store.get('r1')).toEqual({ ...item('r1'), status: 'approved', votes: [vote] });
+      });
+
+      it('transition ignores undefined patch members and accepts an empty patch as a status test', async () => {
+        await h.store.put(item('r1'));
+        expect(await h.store.transition('r1', ['pending_approval'], { expiresAt: undefined })).toBe(true);
+        expect(await h.store.transition('r1', ['pending_approval'], {})).toBe(true);
+        expect(await h.store.transition('r1', ['executed'], {})).toBe(false);
+        expect(await h.store.get('r1')).toEqual(item('r1'));
+      });
+
+      it('transition is false for an unknown request or an empty from-list', async () => {
+        await h.store.put(item('r1'));
+        expect(await h.store.transition('nope', ['pending_approval'], { status: 'approved' })).toBe(false);
+        expect(await h.store.transition('r1', [], { status: 'approved' })).toBe(false);
+        expect(await h.store.get('nope')).toBeNull();
+      });
+
+      it('transition refuses to change the requestId', async () => {
+        await h.store.put(item('r1'));
+        await expect(h.store.transition('r1', ['pending_approval'], { requestId: 'r2' })).rejects.toMatchObject({ code: 'ERR_VALIDATION' });
+      });
+
+      it('exactly one of racing transitions out of a status wins', async () => {
+        await h.store.put(item('r1'));
+        const other = h.another();
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 ? other : h.store).transition('r1', ['pending_approval'], { status: i % 3 ? 'approved' : 'rejected', httpStatus: i }),
+          ),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('listByStatus returns the requests in that status, oldest first', async () => {
+        await h.store.put(item('r2', { createdAt: '2026-03-01T12:00:02.000Z' }));
+        await h.store.put(item('r1', { createdAt: '2026-03-01T12:00:01.000Z' }));
+        await h.store.put(item('r3', { status: 'executed' }));
+        expect((await h.store.listByStatus('pending_approval')).map((r) => r.requestId)).toEqual(['r1', 'r2']);
+        await h.store.transition('r1', ['pending_approval'], { status: 'expired' });
+        expect((await h.store.listByStatus('pending_approval')).map((r) => r.requestId)).toEqual(['r2']);
+        expect(await h.store.listByStatus('expired')).toEqual([{ ...item('r1', { createdAt: '2026-03-01T12:00:01.000Z' }), status: 'expired' }]);
+        expect(await h.store.listByStatus('outcome_unknown')).toEqual([]);
+      });
+
+      it('refuses an item over 400 KB with ERR_ITEM_TOO_LARGE, on put and on transition', async () => {
+        await expect(h.store.put(item('big', { sql: 'x'.repeat(500_000) }))).rejects.toMatchObject({ code: 'ERR_ITEM_TOO_LARGE' });
+        expect(await h.store.get('big')).toBeNull();
+        await h.store.put(item('r1'));
+        await expect(h.store.transition('r1', ['pending_approval'], { response: { pad: 'y'.repeat(500_000) } })).rejects.toMatchObject({
+          code: 'ERR_ITEM_TOO_LARGE',
+        });
+        expect(await h.store.get('r1')).toEqual(item('r1'));
+      });
+    });
+  });
+}
