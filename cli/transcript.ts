@@ -1,4 +1,5 @@
 import type { ChainVerification } from '#shared/records/verify-chain.js';
+import { rowKeys } from '#shared/use-cases/result-shape.js';
 
 interface Rec {
   seq: number;
@@ -45,9 +46,9 @@ function describe(r: Rec): string[] {
       return out;
     }
     case 'query.executed': {
-      const columns = ((b['columns'] ?? []) as Array<{ name: string }>).map((c) => c.name);
+      // Records hold rows as canonical JSON (keys sorted); show them in the query's column order.
+      const keys = rowKeys((b['columns'] ?? []) as Array<{ name: string }>);
       const rows = (b['rows'] ?? []) as Array<Record<string, unknown>>;
-      const keys = rows[0] ? Object.keys(rows[0]) : columns;
       const masked = ((b['masked'] ?? []) as Array<{ column: string; rule: string; cells: number }>).map((m) => `${m.column} (${m.rule}, ${m.cells})`).join(', ');
       const out = [`ran on ${b['warehouse']} in ${b['durationMs']} ms, query id ${b['queryId']}; ${b['rowCount']} row(s)${b['truncated'] ? ', truncated' : ''}`];
       if (masked) out.push(`masked:   ${masked}`);

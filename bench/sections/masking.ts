@@ -53,7 +53,7 @@ function card(rand: () => number): string {
   return `${body}${(10 - (sum % 10)) % 10}`;
 }
 
-export function customers(): MaskResultInput {
+function customers(): MaskResultInput {
   const rand = prng(20_240_601);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const rows: unknown[][] = [];
@@ -81,7 +81,7 @@ export function customers(): MaskResultInput {
   };
 }
 
-export const CONFIG: MaskingConfig = {
+const CONFIG: MaskingConfig = {
   columns: [
     { pattern: 'EMAIL', rule: 'pseudonym' },
     { pattern: 'PHONE', rule: 'partial' },

@@ -55,7 +55,7 @@ export interface MaskResultOutput {
  *     touchesSensitive: false, objects: [{ name: 'CUSTOMERS' }] },
  *   { columns: [{ pattern: 'EMAIL', rule: 'pseudonym' }], detectors, key },
  * );
- * // rows: [['email_5d41402abc4b2a76']], masked: [{ column: 'E', rule: 'pseudonym', cells: 1 }]
+ * // rows: [['email_' + 16 hex chars]], masked: [{ column: 'E', rule: 'pseudonym', cells: 1 }]
  */
 export function maskResult(input: MaskResultInput, config: MaskingConfig): MaskResultOutput {
   const compiled = compileConfig(config);

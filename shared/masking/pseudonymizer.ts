@@ -25,7 +25,7 @@ const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
  * one-shot `crypto.hash` calls and preallocated pads; a unit test pins it to createHmac.
  *
  * @example
- * new Pseudonymizer(key).token('email', 'ann@example.com') // 'email_5d41402abc4b2a76'
+ * new Pseudonymizer(key).token('email', 'ann@example.com') // 'email_' + 16 hex chars, same every time
  */
 export class Pseudonymizer {
   readonly #key: KeyObject;
@@ -39,7 +39,7 @@ export class Pseudonymizer {
 
   constructor(key: Uint8Array) {
     this.#key = createSecretKey(key);
-    const k = key.length > BLOCK ? createHmacFreeDigest(key) : Buffer.from(key);
+    const k = key.length > BLOCK ? hashLongKey(key) : Buffer.from(key);
     const ipad = Buffer.alloc(BLOCK + SCRATCH_BYTES);
     const opad = Buffer.alloc(BLOCK + 32);
     for (let i = 0; i < BLOCK; i++) {
@@ -77,6 +77,6 @@ export class Pseudonymizer {
 }
 
 /** RFC 2104: a key longer than the block is replaced by its hash. */
-function createHmacFreeDigest(key: Uint8Array): Buffer {
+function hashLongKey(key: Uint8Array): Buffer {
   return crypto.createHash('sha256').update(key).digest();
 }

@@ -86,20 +86,21 @@ function replacement(active: ActiveDetector, value: string, ctx: ScanContext): s
 export function scanText(text: string, ctx: ScanContext): string {
   if (text.length < MIN_LENGTH || ctx.detectors.length === 0) return text;
   const facts = fillStats(text);
-  let hits: Hit[] = [];
+  // null until something is found: most cells find nothing and should allocate nothing.
+  let hits: Hit[] | null = null;
   for (const active of ctx.detectors) {
     if (!active.detector.worthScanning(text, facts)) continue;
     const spans = active.detector.find(text);
-    if (spans.length > 0) hits = mergeLower(hits, spans, active);
+    if (spans.length === 0) continue;
+    hits = hits === null ? spans.map((s) => ({ start: s.start, end: s.end, active })) : mergeLower(hits, spans, active);
   }
-  if (hits.length === 0) return text;
-  const parts: string[] = [];
+  if (hits === null) return text;
+  let out = '';
   let at = 0;
   for (const hit of hits) {
-    parts.push(text.slice(at, hit.start), replacement(hit.active, text.slice(hit.start, hit.end), ctx));
+    out += text.slice(at, hit.start) + replacement(hit.active, text.slice(hit.start, hit.end), ctx);
     ctx.hits |= hit.active.bit;
     at = hit.end;
   }
-  parts.push(text.slice(at));
-  return parts.join('');
+  return out + text.slice(at);
 }

@@ -32,9 +32,11 @@ export function classify(sql: string): Classification {
     ranked.push({ risk: 'privileged', reason: reason('P-U', e.message, e.line, e.column, e.offset) });
   }
   if (raw.length === 0) {
-    if (ranked.length === 0) {
+    if (ranked.length === 0 && tokens.every((t) => t.kind === 'semicolon')) {
       return { risk: 'invalid', statements: [], reasons: [reason('I1', 'the text holds no SQL statement', 1, 1, 0)] };
     }
+    const first = tokens.find((t) => t.kind !== 'semicolon');
+    if (first !== undefined) ranked.push({ risk: 'privileged', reason: reason('P-U', `'${first.text}' is not a statement`, first.line, first.column, first.start) });
     return {
       risk: 'privileged',
       statements: [{ kind: 'unknown', risk: 'privileged', span: { start: 0, end: sql.length }, objects: [], columns: [] }],
@@ -44,10 +46,10 @@ export function classify(sql: string): Classification {
   const statements: StatementInfo[] = [];
   let overall: StatementRisk = ranked.length > 0 ? 'privileged' : 'read';
   const results = raw.map((st) => classifyStatement(st.tokens, 0));
-  const callsSomething = results.some((r) => r.kind === 'call');
+  const callsSomething = results.some((r, i) => r.kind === 'call' || (r.kind === 'execute' && kw(raw[i]?.tokens[1]) === 'TASK'));
   raw.forEach((st, index) => {
     const r = results[index] as StatementResult;
-    if (callsSomething && isCreateProcedure(st.tokens)) r.findings.push(...procedureBodyFindings(st.tokens, 0));
+    if (callsSomething && isCreateRoutine(st.tokens)) r.findings.push(...procedureBodyFindings(st.tokens, 0));
     if (r.findings.some((f) => f.risk === 'blocked')) r.risk = 'blocked';
     let risk = r.risk;
     const hasBad = st.tokens.some((t) => t.kind === 'bad') || errors.some((e) => e.offset >= st.start && e.offset < st.end);
@@ -63,6 +65,12 @@ export function classify(sql: string): Classification {
     statements.push({ kind: r.kind, risk, span: { start: st.start, end: st.end }, objects: r.objects, columns: r.columns });
     if (rank(risk) > rank(overall)) overall = risk;
   });
+  const flow = tokens.find((t) => t.kind === 'punct' && t.text === '->>');
+  if (flow !== undefined && raw.length < 2) {
+    // `->>` always chains statements; with an empty side the text is incomplete.
+    ranked.push({ risk: 'privileged', reason: reason('P-U', 'the ->> flow operator needs a statement on both sides', flow.line, flow.column, flow.start) });
+    if (rank(overall) < rank('privileged')) overall = 'privileged';
+  }
   if (raw.length > 1) {
     const second = raw[1]?.tokens[0];
     if (second !== undefined) {
@@ -80,8 +88,8 @@ function sortReasons(ranked: Ranked[]): Reason[] {
   return [...ranked].sort((a, b) => rank(b.risk) - rank(a.risk) || a.reason.at.offset - b.reason.at.offset).map((r) => r.reason);
 }
 
-function isCreateProcedure(toks: Token[]): boolean {
+function isCreateRoutine(toks: Token[]): boolean {
   if (kw(toks[0]) !== 'CREATE') return false;
-  for (let i = 1; i < Math.min(toks.length, 8); i++) if (kw(toks[i]) === 'PROCEDURE') return true;
+  for (let i = 1; i < Math.min(toks.length, 8); i++) if (kw(toks[i]) === 'PROCEDURE' || kw(toks[i]) === 'TASK') return true;
   return false;
 }

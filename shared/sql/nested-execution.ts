@@ -62,8 +62,9 @@ function blockedInText(text: string, depth: number, at: Token, where: string): R
 }
 
 /**
- * Blocked statements in a procedure body that also runs in the same text (`WITH p AS PROCEDURE … CALL p()`,
- * or `CREATE PROCEDURE …; CALL …`): the body then runs immediately, so B-N applies (fail closed).
+ * Blocked statements in a procedure or task body that also runs in the same text (`WITH p AS PROCEDURE … CALL p()`,
+ * `CREATE PROCEDURE …; CALL …`, `CREATE TASK … AS …; EXECUTE TASK …`): the body then runs immediately,
+ * so B-N applies (fail closed).
  */
 export function procedureBodyFindings(toks: Token[], depth: number): RiskFinding[] {
   const out: RiskFinding[] = [];
@@ -73,7 +74,7 @@ export function procedureBodyFindings(toks: Token[], depth: number): RiskFinding
     const body = toks[i + 1];
     if (body === undefined) continue;
     if (body.kind === 'string' || body.kind === 'dollar') out.push(...blockedInText(stringValue(body), depth, body, 'the procedure body'));
-    else if (kw(body) === 'BEGIN' || kw(body) === 'DECLARE') {
+    else if (kw(body) === 'BEGIN' || kw(body) === 'DECLARE' || STARTERS.has(kw(body))) {
       const f = blockedIn(toks.slice(i + 1), depth, body, 'the procedure body');
       if (f !== null) out.push(f);
     }

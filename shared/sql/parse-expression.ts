@@ -194,7 +194,6 @@ function operatorStep(p: ParserState, f: Frame): StepResult {
       f.operand = true;
       return 'ok';
     }
-    if (s === '(' && f.fn === '' && f.type === 'list') return 'end';
     return 'end';
   }
   if (t.kind !== 'word') return 'end';

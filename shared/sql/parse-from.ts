@@ -1,5 +1,4 @@
 import { isPunct, kw, normalizeIdent } from './names.js';
-import { exprStep } from './parse-expression.js';
 import { clauseOrEnd } from './parse-clause.js';
 import { fail, frame, RESERVED } from './parser-state.js';
 import type { Frame, ParserState } from './parser-state.js';
@@ -214,4 +213,3 @@ function sourceStart(p: ParserState, f: Frame): void {
   f.state = 'from_after';
 }
 
-export { exprStep };

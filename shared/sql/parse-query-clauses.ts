@@ -141,8 +141,6 @@ export function queryStep(p: ParserState, f: Frame): void {
       else clauseOrEnd(p, f);
       return;
     }
-    case 'into_after':
-    case 'order_after':
     case 'after_body':
       afterBody(p, f);
       return;

@@ -5,7 +5,7 @@ import { queryStep } from './parse-query-clauses.js';
 import { computeNodeColumns } from './lineage.js';
 import { fail, frame } from './parser-state.js';
 import type { Frame, ParserState } from './parser-state.js';
-import { newCore, newNode } from './query-model.js';
+import { newNode } from './query-model.js';
 import type { QueryNode } from './query-model.js';
 
 export interface QueryParse {
@@ -28,7 +28,8 @@ export function parseQuery(toks: Token[]): QueryParse {
   const root = newNode();
   const p: ParserState = { toks, i: 0, stack: [frame('query', null, { node: root })], error: null, nodes: [], topInto: null, forUpdate: null, nextval: null };
   let guard = 0;
-  const limit = toks.length * 4 + 16;
+  // Every step consumes a token or changes state; this bound only guards against a parser bug looping.
+  const limit = toks.length * 8 + 16;
   while (p.error === null && p.i < toks.length) {
     if (++guard > limit) {
       fail(p, 'parser made no progress');
@@ -70,7 +71,7 @@ function finish(p: ParserState): void {
 /** A query frame may end here: not waiting for an operand, a source, a CTE or a clause body. */
 export function canEnd(f: Frame): boolean {
   if (f.operand && ['item_expr', 'expr', 'on'].includes(f.state)) return false;
-  return ['item_expr', 'item_after', 'from_after', 'expr', 'on', 'after_body', 'order_after', 'into_after', 'values_after', 'from_values_after'].includes(f.state);
+  return ['item_expr', 'item_after', 'from_after', 'expr', 'on', 'after_body', 'values_after', 'from_values_after'].includes(f.state);
 }
 
 /** Closes a query frame: finalises the select item, computes lineage, hands the node to the parent. */
@@ -229,4 +230,3 @@ function implicitName(toks: Token[]): string {
   return out;
 }
 
-export { newCore };

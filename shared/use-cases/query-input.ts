@@ -8,6 +8,7 @@ export const LIMITS = {
 } as const;
 
 export const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
 const QueryBody = z.strictObject({
@@ -35,6 +36,10 @@ export function parseQueryInput(value: unknown): QueryInput {
     throw new AirlockError('ERR_VALIDATION', `${field}: ${what}; expected { prompt: string, sql: string, sessionId?: string, idempotencyKey?: string }`);
   }
   const input = parsed.data;
+  for (const field of ['prompt', 'sql'] as const) {
+    // A lone UTF-16 surrogate has no UTF-8 form: it could be neither hashed canonically nor recorded.
+    if (LONE_SURROGATE.test(input[field])) throw new AirlockError('ERR_VALIDATION', `${field}: contains an unpaired UTF-16 surrogate`);
+  }
   const promptBytes = Buffer.byteLength(input.prompt, 'utf8');
   if (promptBytes > LIMITS.promptBytes) {
     throw new AirlockError('ERR_PROMPT_TOO_LARGE', `prompt is ${promptBytes} bytes; the limit is ${LIMITS.promptBytes}`);

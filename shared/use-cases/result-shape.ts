@@ -5,6 +5,18 @@ import type { WarehouseColumn } from '../ports/warehouse.js';
  * suffixes (`ID`, `ID_2`) so no value is lost; `columns` keeps the originals.
  */
 export function rowObjects(columns: WarehouseColumn[], rows: unknown[][]): Record<string, unknown>[] {
+  const keys = rowKeys(columns);
+  return rows.map((row) => {
+    const o: Record<string, unknown> = {};
+    keys.forEach((k, i) => {
+      o[k] = row[i] ?? null;
+    });
+    return o;
+  });
+}
+
+/** The keys of row objects, in column order: duplicate names get `_2`, `_3` … */
+export function rowKeys(columns: ReadonlyArray<{ name: string }>): string[] {
   const keys: string[] = [];
   const used = new Set<string>();
   for (const c of columns) {
@@ -13,13 +25,7 @@ export function rowObjects(columns: WarehouseColumn[], rows: unknown[][]): Recor
     used.add(key);
     keys.push(key);
   }
-  return rows.map((row) => {
-    const o: Record<string, unknown> = {};
-    keys.forEach((k, i) => {
-      o[k] = row[i] ?? null;
-    });
-    return o;
-  });
+  return keys;
 }
 
 /**

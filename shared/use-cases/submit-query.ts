@@ -16,8 +16,10 @@ import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
 import { appendRecord } from './append-record.js';
 import { referencesSensitiveColumn } from './references-sensitive-column.js';
+import { scrubWarehouseMessage } from './scrub-warehouse-message.js';
 import type { QueryInput } from './query-input.js';
 import { capRowsByBytes, rowObjects } from './result-shape.js';
+import { loadOutcome, toStoredOutcome } from './stored-outcome.js';
 
 export interface SubmitQueryDeps {
   records: RecordStore;
@@ -94,10 +96,11 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
 
 async function replayOutcome(deps: SubmitQueryDeps, requestId: string): Promise<QueryOutcome> {
   const item = await deps.requests.get(requestId);
-  if (item === null || item.response === undefined) {
+  const outcome = item === null ? null : await loadOutcome(deps.records, item);
+  if (outcome === null) {
     throw new AirlockError('ERR_IN_PROGRESS', `the first request with this idempotencyKey (${requestId}) is still in progress`);
   }
-  return item.response as QueryOutcome;
+  return outcome;
 }
 
 type Decision = ReturnType<typeof decide>;
@@ -179,9 +182,16 @@ async function run(
   await deps.requests.transition(requestId, ['running'], {
     status: outcome.kind === 'executed' ? 'executed' : 'failed',
     httpStatus: httpStatusOfOutcome(outcome),
-    response: outcome,
+    response: toStoredOutcome(outcome),
   });
   return outcome;
+}
+
+/** A warehouse message may quote data: quoted fragments not in the SQL go, then the content detectors run. */
+function scrubMessage(masking: MaskingConfig, message: string, sql: string): string {
+  const scrubbed = scrubWarehouseMessage(message, sql);
+  const cell = maskResult({ columns: [{ name: 'message', type: 'VARCHAR' }], rows: [[scrubbed]], lineage: null, touchesSensitive: false, objects: [] }, masking);
+  return String(cell.rows[0]?.[0] ?? '');
 }
 
 interface ExecuteArgs {
@@ -203,7 +213,7 @@ export async function execute(deps: SubmitQueryDeps, a: ExecuteArgs): Promise<Qu
     result = await deps.warehouse.execute({ sql: a.sql, queryTag, maxRows: limits.maxRows, timeoutMs: limits.statementTimeoutSeconds * 1000 });
   } catch (e) {
     if (!isAirlockError(e) || (e.code !== 'ERR_WAREHOUSE' && e.code !== 'ERR_WAREHOUSE_TIMEOUT')) throw e;
-    const error: Record<string, unknown> = { code: e.code, message: e.message };
+    const error: Record<string, unknown> = { code: e.code, message: scrubMessage(deps.masking, e.message, a.sql) };
     const sqlState = e.details?.['sqlState'];
     if (typeof sqlState === 'string') error['sqlState'] = sqlState;
     const queryId = e.details?.['queryId'];

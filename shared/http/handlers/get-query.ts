@@ -1,6 +1,8 @@
 import { AirlockError } from '../../errors.js';
 import { identityKey } from '../../identity/principal.js';
 import type { RequestItem, RequestStatus } from '../../ports/request-store.js';
+import { loadOutcome } from '../../use-cases/stored-outcome.js';
+import type { QueryOutcome } from '../../use-cases/submit-query.js';
 import { json, type ApiEvent, type ApiResult } from '../api-event.js';
 import type { ApiDeps } from '../api-deps.js';
 
@@ -21,7 +23,7 @@ export async function getQuery(deps: ApiDeps, event: ApiEvent): Promise<ApiResul
     await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
     item = (await deps.requests.get(requestId)) ?? item;
   }
-  return json(200, view(item));
+  return json(200, view(item, await loadOutcome(deps.records, item)));
 }
 
 function parseWait(raw: string | undefined): number {
@@ -32,7 +34,7 @@ function parseWait(raw: string | undefined): number {
   return Number(raw);
 }
 
-function view(item: RequestItem): Record<string, unknown> {
+function view(item: RequestItem, outcome: QueryOutcome | null): Record<string, unknown> {
   const out: Record<string, unknown> = {
     requestId: item.requestId,
     sessionId: item.sessionId,
@@ -42,7 +44,7 @@ function view(item: RequestItem): Record<string, unknown> {
     votes: item.votes,
     expiresAt: item.expiresAt ?? null,
   };
-  const response = item.response as { body?: Record<string, unknown> } | undefined;
+  const response = outcome ?? undefined;
   if (item.status === 'executed' && response?.body) out['result'] = response.body;
   if (item.status === 'failed' && response?.body?.['error']) out['error'] = response.body['error'];
   if (item.status === 'denied' && response?.body?.['reasons']) out['reasons'] = response.body['reasons'];

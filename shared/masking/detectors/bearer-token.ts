@@ -9,7 +9,8 @@ export const bearerTokenDetector: Detector = {
   name: 'bearer_token',
   prefix: 'bearer',
   numeric: false,
-  worthScanning: (text) => text.indexOf('earer') !== -1 || text.indexOf('EARER') !== -1,
+  // 15 = "Bearer" + 1 space + an 8-char token.
+  worthScanning: (text) => text.length >= 15 && (text.indexOf('earer') !== -1 || text.indexOf('EARER') !== -1),
   find(text) {
     const spans: Span[] = [];
     BEARER.lastIndex = 0;

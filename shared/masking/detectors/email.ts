@@ -1,10 +1,5 @@
 import type { Detector, Span } from './detector.js';
 
-// Bounds on how far we expand around an '@'. They keep the scan linear (each '@' costs
-// at most LOCAL_MAX + DOMAIN_MAX steps) while covering RFC 5321 limits (64 / 253).
-const LOCAL_MAX = 64;
-const DOMAIN_MAX = 253;
-
 const AT = 0x40;
 
 function isLocalChar(c: number): boolean {
@@ -53,8 +48,29 @@ function validDomainEnd(text: string, from: number, to: number): number {
 }
 
 /**
+ * Start of the local part ending just before the '@' at `at`, or -1 when it is empty.
+ * No length cap: an over-long local part is masked whole rather than leaving its head.
+ * Still linear: '@' is neither a local nor a domain character, so a scan stops at the
+ * neighbouring '@' and each character is visited at most three times overall.
+ */
+function localStart(text: string, at: number): number {
+  let start = at;
+  while (start > 0 && isLocalChar(text.charCodeAt(start - 1))) start--;
+  while (start < at && text.charCodeAt(start) === 0x2e) start++;
+  return start === at ? -1 : start;
+}
+
+/** End of the valid domain after the '@' at `at`, or -1. */
+function domainEnd(text: string, at: number): number {
+  let end = at + 1;
+  while (end < text.length && isDomainChar(text.charCodeAt(end))) end++;
+  return validDomainEnd(text, at + 1, end);
+}
+
+/**
  * Email addresses. Driven by indexOf('@') rather than a `[chars]+@` regex, which would
  * rescan a long run of local-part characters from every start position (quadratic).
+ * Quoted local parts and IP-literal domains are not recognised.
  */
 export const emailDetector: Detector = {
   name: 'email',
@@ -66,13 +82,8 @@ export const emailDetector: Detector = {
     let from = 0;
     for (let at = text.indexOf('@', from); at !== -1; at = text.indexOf('@', from)) {
       from = at + 1;
-      let start = at;
-      while (start > 0 && at - start < LOCAL_MAX && isLocalChar(text.charCodeAt(start - 1))) start--;
-      while (start < at && text.charCodeAt(start) === 0x2e) start++;
-      if (start === at) continue;
-      let end = at + 1;
-      while (end < text.length && end - at <= DOMAIN_MAX && isDomainChar(text.charCodeAt(end))) end++;
-      end = validDomainEnd(text, at + 1, end);
+      const start = localStart(text, at);
+      const end = start === -1 ? -1 : domainEnd(text, at);
       if (end === -1) continue;
       const prev = spans[spans.length - 1];
       if (prev !== undefined && start < prev.end) continue;
@@ -85,11 +96,13 @@ export const emailDetector: Detector = {
   normalise: (value) => value.trim().toLowerCase(),
 };
 
-/** True when the whole string (trimmed) is exactly one email address. */
+/** True when the whole string (trimmed) is exactly one email address; allocation-free. */
 export function isWholeEmail(value: string): boolean {
-  const v = value.trim();
-  if (v.indexOf('@') === -1) return false;
-  const spans = emailDetector.find(v);
-  const only = spans[0];
-  return spans.length === 1 && only !== undefined && only.start === 0 && only.end === v.length;
+  const at = value.indexOf('@');
+  if (at === -1 || value.indexOf('@', at + 1) !== -1) return false;
+  let first = 0;
+  while (first < at && value.charCodeAt(first) <= 0x20) first++;
+  let last = value.length;
+  while (last > at && value.charCodeAt(last - 1) <= 0x20) last--;
+  return localStart(value, at) === first && domainEnd(value, at) === last;
 }

@@ -10,7 +10,8 @@ export const jwtDetector: Detector = {
   name: 'jwt',
   prefix: 'jwt',
   numeric: false,
-  worthScanning: (text) => text.indexOf('eyJ') !== -1,
+  // 15 = "eyJ" + 5, ".", 5, ".": the shortest token the regex accepts.
+  worthScanning: (text) => text.length >= 15 && text.indexOf('eyJ') !== -1,
   find: (text) => regexSpans(JWT, text),
   normalise: (value) => value,
 };

@@ -13,7 +13,7 @@ export const privateKeyDetector: Detector = {
   name: 'private_key',
   prefix: 'pkey',
   numeric: false,
-  worthScanning: (text) => text.indexOf('-----BEGIN') !== -1,
+  worthScanning: (text) => text.length >= 27 && text.indexOf('-----BEGIN') !== -1,
   find(text) {
     const spans: Span[] = [];
     let from = 0;

@@ -102,3 +102,10 @@ describe('content detectors', () => {
     expect(maskText(text)).toBe('[REDACTED:email] / [REDACTED:phone] / [REDACTED:ssn] / [REDACTED:payment_card]');
   });
 });
+
+describe('email edge cases', () => {
+  it('masks an over-long local part whole, leaving no head behind', () => {
+    const local = 'x'.repeat(200);
+    expect(maskText(`from ${local}@example.com`, only('email'))).toBe('from [REDACTED:email]');
+  });
+});

@@ -85,6 +85,10 @@ describe('pseudonym', () => {
     expect(notes).toBe(`wrote from ${String(email)} today`);
   });
 
+  it('needs no key when nothing is pseudonymised', () => {
+    expect(maskText('ssn 123-45-6789', config([{ pattern: 'X', rule: 'redact' }], {}, new Uint8Array(0)))).toBe('ssn [REDACTED:ssn]');
+  });
+
   it('refuses a short key when a pseudonym rule is configured, without echoing it', () => {
     const cfg = config([{ pattern: 'EMAIL', rule: 'pseudonym' }], {}, new Uint8Array(4));
     expect(() => maskText('x', cfg)).toThrow(expect.objectContaining({ code: 'ERR_MASKING_CONFIG' }));

@@ -74,8 +74,8 @@ describe('the repo default policy (policy/default.yaml)', () => {
     expect(policy.auditorGroups).toEqual(['airlock-auditors']);
   });
 
-  it('resolves against DEMO.PUBLIC and masks the demo PII columns', () => {
-    expect(policy.warehouse).toEqual({ database: 'DEMO', schema: 'PUBLIC' });
+  it('resolves against DEMO.MAIN and masks the demo PII columns', () => {
+    expect(policy.warehouse).toEqual({ database: 'DEMO', schema: 'MAIN' });
     const patterns = policy.masking.columns.map((c) => c.pattern);
     for (const p of ['EMAIL', 'PHONE', 'SSN', 'CARD_NUMBER', 'ADDRESS', 'CUSTOMERS.NAME']) expect(patterns).toContain(p);
     expect(policy.sensitive.objects.map((o) => o.pattern)).toContain('*.HR.*');

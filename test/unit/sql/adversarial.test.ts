@@ -63,3 +63,14 @@ describe('classify: adversarial inputs', () => {
     expect(classify(sql).risk).toBe('privileged');
   });
 });
+
+describe('classify: flow operator and stray separators', () => {
+  it.each([
+    ['->>', 'privileged'],
+    ['SELECT 1 ->>', 'privileged'],
+    ['SHOW TABLES ->> SELECT * FROM $1', 'privileged'],
+    [';;', 'invalid'],
+  ])('%s is %s', (sql, risk) => {
+    expect(classify(sql).risk).toBe(risk);
+  });
+});

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ulid } from 'ulid';
+import { MemoryRecordStore } from '#shared/adapters/local/memory-record-store.js';
+import { MemoryRequestStore } from '#shared/adapters/local/memory-request-store.js';
+import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import { AirlockError } from '#shared/errors.js';
+import type { Principal } from '#shared/identity/principal.js';
+import { loadPolicy } from '#shared/policy/load-policy.js';
+import { maskingConfigOf } from '#shared/policy/masking-config.js';
+import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
+import { keyRing } from '#shared/records/key-id.js';
+import { verifyChain } from '#shared/records/verify-chain.js';
+import { parseQueryInput } from '#shared/use-cases/query-input.js';
+import { capRowsByBytes, rowObjects } from '#shared/use-cases/result-shape.js';
+import { submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
+
+const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', email: 'agent@example.com', groups: [] };
+const frozen = { now: () => new Date('2026-11-27T10:00:00.000Z') };
+
+/** A warehouse that answers from a script and remembers every statement it was asked to run. */
+class ScriptedWarehouse implements Warehouse {
+  readonly name = 'duckdb' as const;
+  calls: ExecuteInput[] = [];
+  constructor(private readonly answer: (input: ExecuteInput) => WarehouseResult) {}
+  async execute(input: ExecuteInput): Promise<WarehouseResult> {
+    this.calls.push(input);
+    return this.answer(input);
+  }
+  async close(): Promise<void> {}
+}
+
+async function deps(overrides: Partial<SubmitQueryDeps> = {}): Promise<SubmitQueryDeps & { warehouse: ScriptedWarehouse; signer: LocalKeySigner }> {
+  const policy = loadPolicy();
+  const signer = await LocalKeySigner.open(join(mkdtempSync(join(tmpdir(), 'airlock-uc-')), 'records.pem'));
+  const warehouse = new ScriptedWarehouse(() => ({
+    queryId: 'q-1',
+    columns: [{ name: 'EMAIL', type: 'VARCHAR' }, { name: 'N', type: 'NUMBER(38,0)' }],
+    rows: [['ann@example.com', 1], ['bob@example.org', 2]],
+    truncated: false,
+    durationMs: 3,
+  }));
+  return {
+    records: new MemoryRecordStore(),
+    requests: new MemoryRequestStore(),
+    signer,
+    warehouse,
+    clock: frozen,
+    policy,
+    masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))),
+    newId: ulid,
+    ...overrides,
+  } as SubmitQueryDeps & { warehouse: ScriptedWarehouse; signer: LocalKeySigner };
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof AirlockError) return e.code;
+    throw e;
+  }
+  return 'no error';
+}
+
+describe('submitQuery', () => {
+  it('runs an allowed read, masks it, tags the query with session, seq and request, and records a verifiable chain', async () => {
+    const d = await deps();
+    const out = await submitQuery(d, principal, { prompt: 'emails', sql: 'SELECT email, 1 AS n FROM customers', sessionId: 's1' });
+    expect(out.kind).toBe('executed');
+    expect(JSON.stringify(out.body['rows'])).not.toContain('@');
+    const tag = JSON.parse(d.warehouse.calls[0]!.queryTag);
+    expect(tag.airlock).toMatchObject({ sessionId: 's1', seq: 1, requestId: out.body['requestId'] });
+    const lines = await d.records.list('s1');
+    expect(verifyChain(lines, keyRing([await d.signer.publicKeyPem()])).ok).toBe(true);
+  });
+
+  it('runs nothing when the write-ahead record cannot be written (store down → 503 code)', async () => {
+    const d = await deps();
+    const records = d.records;
+    records.append = async () => {
+      throw new AirlockError('ERR_STORE_UNAVAILABLE', 'store down');
+    };
+    expect(await codeOf(submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1' }))).toBe('ERR_STORE_UNAVAILABLE');
+    expect(d.warehouse.calls).toHaveLength(0);
+  });
+
+  it('runs nothing when the signer fails, and writes no record', async () => {
+    const d = await deps();
+    d.signer.sign = async () => {
+      throw new Error('HSM offline');
+    };
+    expect(await codeOf(submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1', sessionId: 's2' }))).toBe('ERR_SIGNER_UNAVAILABLE');
+    expect(d.warehouse.calls).toHaveLength(0);
+    expect(await d.records.list('s2')).toEqual([]);
+  });
+
+  it('frees the idempotency key when nothing was recorded, so the retry goes through once the store is back', async () => {
+    const d = await deps();
+    const realAppend = d.records.append.bind(d.records);
+    let down = true;
+    d.records.append = async (r, c) => {
+      if (down) throw new AirlockError('ERR_STORE_UNAVAILABLE', 'store down');
+      return realAppend(r, c);
+    };
+    const input = { prompt: 'p', sql: 'SELECT 1', sessionId: 's3', idempotencyKey: 'k1' };
+    expect(await codeOf(submitQuery(d, principal, input))).toBe('ERR_STORE_UNAVAILABLE');
+    down = false;
+    const out = await submitQuery(d, principal, input);
+    expect(out.kind).toBe('executed');
+    const again = await submitQuery(d, principal, input);
+    expect(again.body['requestId']).toBe(out.body['requestId']);
+    expect(again.body['rows']).toEqual(out.body['rows']);
+    expect(d.warehouse.calls).toHaveLength(1);
+  });
+
+  it('records a warehouse failure without quoting data from the error message', async () => {
+    const d = await deps({});
+    d.warehouse.execute = async () => {
+      throw new AirlockError('ERR_WAREHOUSE', `Conversion Error: Could not convert string 'Jane Q. Public' to INT32 (contact jane@corp.example)`, { details: { sqlState: '22018', queryId: 'duckdb-x' } });
+    };
+    const out = await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT CAST(name AS INT) FROM customers', sessionId: 's4' });
+    expect(out.kind).toBe('failed');
+    const lines = (await d.records.list('s4')).join('\n');
+    expect(lines).not.toContain('Jane Q. Public');
+    expect(lines).not.toContain('jane@corp.example');
+    expect(out.body['error']).toMatchObject({ code: 'ERR_WAREHOUSE', sqlState: '22018', queryId: 'duckdb-x' });
+  });
+
+  it('refuses a session owned by another identity as not found', async () => {
+    const d = await deps();
+    await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1', sessionId: 'mine' });
+    expect(await codeOf(submitQuery(d, { ...principal, sub: 'intruder' }, { prompt: 'p', sql: 'SELECT 1', sessionId: 'mine' }))).toBe('ERR_NOT_FOUND');
+  });
+});
+
+describe('parseQueryInput', () => {
+  const bad: Array<[string, unknown, string]> = [
+    ['null', null, 'ERR_VALIDATION'],
+    ['array', [], 'ERR_VALIDATION'],
+    ['empty object', {}, 'ERR_VALIDATION'],
+    ['number sql', { prompt: '', sql: 1 }, 'ERR_VALIDATION'],
+    ['lone surrogate in prompt', { prompt: 'a\uD800b', sql: 'SELECT 1' }, 'ERR_VALIDATION'],
+    ['lone low surrogate in sql', { prompt: 'p', sql: 'SELECT 1 \uDC00' }, 'ERR_VALIDATION'],
+    ['session id too long', { prompt: 'p', sql: 'SELECT 1', sessionId: 'x'.repeat(65) }, 'ERR_BAD_ID'],
+    ['session id traversal', { prompt: 'p', sql: 'SELECT 1', sessionId: '../x' }, 'ERR_BAD_ID'],
+    ['idempotency key with space', { prompt: 'p', sql: 'SELECT 1', idempotencyKey: 'a b' }, 'ERR_BAD_ID'],
+    ['prompt of 32 KiB + 1 byte in UTF-8', { prompt: 'é'.repeat(16 * 1024) + 'x', sql: 'SELECT 1' }, 'ERR_PROMPT_TOO_LARGE'],
+  ];
+  it.each(bad)('%s → %s', async (_n, value, code) => {
+    expect(await codeOf(Promise.resolve().then(() => parseQueryInput(value)))).toBe(code);
+  });
+
+  it('accepts a paired surrogate (an emoji) and exactly 32 KiB of prompt', () => {
+    expect(parseQueryInput({ prompt: '😀' + 'p'.repeat(32 * 1024 - 4), sql: 'SELECT 1' }).prompt).toHaveLength(32 * 1024 - 2);
+  });
+});
+
+describe('result shaping', () => {
+  it('suffixes duplicate output names and keeps every value', () => {
+    expect(rowObjects([{ name: 'ID', type: 'N' }, { name: 'ID', type: 'N' }, { name: 'ID_2', type: 'N' }], [[1, 2, 3]])).toEqual([{ ID: 1, ID_2: 2, ID_2_2: 3 }]);
+  });
+  it('cuts rows at the byte cap and says so', () => {
+    const rows = Array.from({ length: 100 }, (_, i) => ({ v: 'x'.repeat(100), i }));
+    const capped = capRowsByBytes(rows, 1000);
+    expect(capped.truncated).toBe(true);
+    expect(JSON.stringify(capped.rows).length).toBeLessThanOrEqual(1000);
+    expect(capRowsByBytes(rows.slice(0, 2), 1000)).toEqual({ rows: rows.slice(0, 2), truncated: false });
+  });
+});
