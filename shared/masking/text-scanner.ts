@@ -50,21 +50,36 @@ function fillStats(text: string): TextStats {
 
 /**
  * Merges a lower-priority detector's sorted spans into the accepted (sorted, disjoint)
- * hits, dropping any that overlap: one linear pass, so many matches in a 1 MB string
- * stay linear too.
+ * hits in one linear pass, so many matches in a 1 MB string stay linear. A span that
+ * overlaps an accepted hit is not dropped but absorbed: the hit grows to cover both, so no
+ * fragment of either value is left in clear ("+1 555 123 4567@x.com" is masked whole).
  */
 function mergeLower(accepted: Hit[], spans: readonly Span[], active: ActiveDetector): Hit[] {
   const out: Hit[] = [];
   let a = 0;
+  const absorbFollowing = (hit: Hit): void => {
+    for (let next = accepted[a]; next !== undefined && next.start < hit.end; next = accepted[++a]) {
+      hit.end = Math.max(hit.end, next.end);
+    }
+  };
   for (const span of spans) {
-    while (a < accepted.length && (accepted[a]?.end ?? 0) <= span.start) out.push(accepted[a++] as Hit);
-    const next = accepted[a];
+    for (let next = accepted[a]; next !== undefined && next.end <= span.start; next = accepted[++a]) out.push(next);
     const prev = out[out.length - 1];
-    const overlapsNext = next !== undefined && next.start < span.end;
-    const overlapsPrev = prev !== undefined && prev.end > span.start;
-    if (!overlapsNext && !overlapsPrev) out.push({ start: span.start, end: span.end, active });
+    const next = accepted[a];
+    if (prev !== undefined && prev.end > span.start) {
+      prev.end = Math.max(prev.end, span.end);
+      absorbFollowing(prev);
+    } else if (next !== undefined && next.start < span.end) {
+      next.start = Math.min(next.start, span.start);
+      next.end = Math.max(next.end, span.end);
+      out.push(next);
+      a++;
+      absorbFollowing(next);
+    } else {
+      out.push({ start: span.start, end: span.end, active });
+    }
   }
-  while (a < accepted.length) out.push(accepted[a++] as Hit);
+  for (let next = accepted[a]; next !== undefined; next = accepted[++a]) out.push(next);
   return out;
 }
 

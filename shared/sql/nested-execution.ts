@@ -17,7 +17,8 @@ function blockedIn(toks: Token[], depth: number, at: Token, where: string): Risk
   const inner = classifyStatement(toks, depth + 1);
   if (inner.risk !== 'blocked') return null;
   const cause = inner.findings.find((f) => f.risk === 'blocked');
-  return { risk: 'blocked', code: 'B-N', message: `${where} runs a blocked statement: ${cause?.message ?? ''} (${cause?.code ?? ''})`, token: at };
+  const detail = cause === undefined ? '' : cause.code === 'B-N' ? cause.message : `${cause.message} (${cause.code})`;
+  return { risk: 'blocked', code: 'B-N', message: `${where} runs a blocked statement: ${detail}`, token: at };
 }
 
 /**

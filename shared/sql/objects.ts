@@ -7,10 +7,16 @@ function add(out: ObjectRef[], ref: ObjectRef): void {
   if (!out.some((o) => o.name === ref.name && o.access === ref.access)) out.push(ref);
 }
 
-function stageRef(t: Token, access: ObjectAccess): ObjectRef {
+/** `@db.s."St"/path` → `@DB.S.St`: the stage name without its path, normalised like other names. */
+export function stageName(t: Token): string {
   const slash = t.text.indexOf('/');
-  const raw = slash > 0 ? t.text.slice(0, slash) : t.text;
-  return { name: raw.startsWith('@"') || raw.startsWith('@~') ? raw : raw.toUpperCase(), parts: [], kind: 'stage', access };
+  const raw = slash > 0 ? t.text.slice(1, slash) : t.text.slice(1);
+  const parts = raw.match(/"(?:[^"]|"")*"?|[^.]+/g) ?? [];
+  return `@${parts.map((p) => (p.startsWith('"') ? p.slice(1, p.endsWith('"') && p.length > 1 ? -1 : undefined).replace(/""/g, '"') : p.toUpperCase())).join('.')}`;
+}
+
+function stageRef(t: Token, access: ObjectAccess): ObjectRef {
+  return { name: stageName(t), parts: [], kind: 'stage', access };
 }
 
 /** Reads a dotted name at `i`; null when there is none. */

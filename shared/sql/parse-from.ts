@@ -2,6 +2,7 @@ import { isPunct, kw, normalizeIdent } from './names.js';
 import { clauseOrEnd } from './parse-clause.js';
 import { fail, frame, RESERVED } from './parser-state.js';
 import type { Frame, ParserState } from './parser-state.js';
+import { stageName } from './objects.js';
 import { newNode } from './query-model.js';
 import type { SourceRef } from './query-model.js';
 
@@ -153,7 +154,7 @@ function sourceStart(p: ParserState, f: Frame): void {
     return;
   }
   if (t.kind === 'stage') {
-    source.name = t.text;
+    source.name = stageName(t);
     p.i++;
   } else if (isPunct(t, '(')) {
     const n1 = kw(p.toks[p.i + 1]);

@@ -78,7 +78,7 @@ export const RESERVED = new Set([
   'GRANT', 'REVOKE', 'DISTINCT', 'ALL', 'SOME', 'ANY', 'ESCAPE', 'REGEXP', 'NOT', 'TABLESAMPLE', 'SAMPLE',
   'PIVOT', 'UNPIVOT', 'QUALIFY', 'WINDOW', 'LATERAL', 'ASOF', 'MATCH_CONDITION', 'MATCH_RECOGNIZE',
   'CHANGES', 'FOR', 'VALUES', 'TOP', 'OVER', 'COLLATE', 'EXCLUDE', 'RENAME', 'REPLACE', 'ILIKE', 'AT',
-  'BEFORE', 'LEFT', 'RIGHT', 'CASE', 'SET', 'CALL', 'EXECUTE', 'PRIOR', 'EXISTS', 'NULLS',
+  'BEFORE', 'LEFT', 'RIGHT', 'CASE', 'SET', 'CALL', 'EXECUTE', 'PRIOR', 'EXISTS', 'NULLS', 'NULL', 'TRUE', 'FALSE',
 ]);
 
 /** Reserved words that still start an operand (function names or literals). */

@@ -76,7 +76,14 @@ export function splitStatements(tokens: Token[]): RawStatement[] {
       if (w === 'BEGIN' && declarePending) declarePending = false;
       else if (w === 'BEGIN' && opensBlockInside(tokens, i)) depth++;
       else if (w === 'CASE') depth++;
-      else if (w === 'END' && !END_SUFFIX_IGNORED.has(upper(tokens[i + 1]))) depth = Math.max(0, depth - 1);
+      else if (w === 'END' && !END_SUFFIX_IGNORED.has(upper(tokens[i + 1]))) {
+        depth = Math.max(0, depth - 1);
+        // `END CASE` closes the CASE; its CASE word must not open another one.
+        if (upper(tokens[i + 1]) === 'CASE') {
+          cur.push(t, tokens[++i] as Token);
+          continue;
+        }
+      }
     }
     cur.push(t);
   }

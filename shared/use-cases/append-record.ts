@@ -30,6 +30,26 @@ export interface RecordDraft {
 // instances over the same table behave like two processes (and tests can show that).
 const queues = new WeakMap<RecordStore, SessionQueue>();
 
+// The last head this process wrote, per session. Only a hint: a stale one loses the conditional
+// put (ERR_CHAIN_CONFLICT) and is re-read, so it saves one read per append without risking forks.
+const heads = new WeakMap<RecordStore, Map<string, { seq: number; hash: string }>>();
+const MAX_CACHED_HEADS = 10_000;
+
+function headCache(records: RecordStore): Map<string, { seq: number; hash: string }> {
+  let m = heads.get(records);
+  if (m === undefined) {
+    m = new Map();
+    heads.set(records, m);
+  }
+  return m;
+}
+
+function remember(cache: Map<string, { seq: number; hash: string }>, sessionId: string, head: { seq: number; hash: string }): void {
+  cache.delete(sessionId);
+  cache.set(sessionId, head);
+  if (cache.size > MAX_CACHED_HEADS) cache.delete(cache.keys().next().value as string);
+}
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function queueFor(deps: AppendRecordDeps): SessionQueue {
@@ -84,12 +104,15 @@ async function appendWithRetry(
 ): Promise<{ record: SessionRecord; canonical: string }> {
   const maxAttempts = deps.maxAttempts ?? 20;
   const sleep = deps.sleep ?? defaultSleep;
+  const cache = headCache(deps.records);
   for (let attempt = 1; ; attempt += 1) {
-    let head: { seq: number; hash: string } | null;
-    try {
-      head = await deps.records.head(draft.sessionId);
-    } catch (cause) {
-      throw asStoreError(cause);
+    let head: { seq: number; hash: string } | null | undefined = attempt === 1 ? cache.get(draft.sessionId) : undefined;
+    if (head === undefined) {
+      try {
+        head = await deps.records.head(draft.sessionId);
+      } catch (cause) {
+        throw asStoreError(cause);
+      }
     }
     const sealed = await sealRecord(
       {
@@ -106,8 +129,10 @@ async function appendWithRetry(
     );
     try {
       await deps.records.append(sealed.record, sealed.canonical);
+      remember(cache, draft.sessionId, { seq: sealed.record.seq, hash: sealed.record.hash });
       return sealed;
     } catch (cause) {
+      cache.delete(draft.sessionId);
       const err = asStoreError(cause);
       if (err.code !== 'ERR_CHAIN_CONFLICT') throw err;
       if (attempt >= maxAttempts) {

@@ -61,6 +61,7 @@ function str(item: Item, name: string): string {
 export class DynamoDbRequestStore implements RequestStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
+  readonly #owners = new Map<string, SessionOwner>();
 
   /** `tableName` defaults to `TABLES.requests` (prefix `airlock`). */
   constructor(client: DynamoDBClient, tableName: string = TABLES.requests) {
@@ -91,6 +92,16 @@ export class DynamoDbRequestStore implements RequestStore {
   }
 
   async claimSession(s: SessionOwner): Promise<SessionOwner> {
+    // A session's owner never changes once written, so a remembered one is always current.
+    const known = this.#owners.get(s.sessionId);
+    if (known !== undefined) return known;
+    const owner = await this.#claimSession(s);
+    this.#owners.set(s.sessionId, owner);
+    if (this.#owners.size > 10_000) this.#owners.delete(this.#owners.keys().next().value as string);
+    return owner;
+  }
+
+  async #claimSession(s: SessionOwner): Promise<SessionOwner> {
     const item = { ...sessKey(s.sessionId), sessionId: { S: s.sessionId }, owner: { S: s.owner }, createdAt: { S: s.createdAt } };
     if (await this.#putIfAbsent(item, `claim session ${s.sessionId}`)) return { ...s };
     const existing = await this.getSession(s.sessionId);

@@ -49,13 +49,14 @@ function validDomainEnd(text: string, from: number, to: number): number {
 
 /**
  * Start of the local part ending just before the '@' at `at`, or -1 when it is empty.
+ * `floor` is the end of the previous detection, which the local part may not reach back into.
  * No length cap: an over-long local part is masked whole rather than leaving its head.
  * Still linear: '@' is neither a local nor a domain character, so a scan stops at the
  * neighbouring '@' and each character is visited at most three times overall.
  */
-function localStart(text: string, at: number): number {
+function localStart(text: string, at: number, floor = 0): number {
   let start = at;
-  while (start > 0 && isLocalChar(text.charCodeAt(start - 1))) start--;
+  while (start > floor && isLocalChar(text.charCodeAt(start - 1))) start--;
   while (start < at && text.charCodeAt(start) === 0x2e) start++;
   return start === at ? -1 : start;
 }
@@ -82,11 +83,10 @@ export const emailDetector: Detector = {
     let from = 0;
     for (let at = text.indexOf('@', from); at !== -1; at = text.indexOf('@', from)) {
       from = at + 1;
-      const start = localStart(text, at);
+      // "a@b.com.x@c.com": the second address starts after the first one ends.
+      const start = localStart(text, at, spans[spans.length - 1]?.end ?? 0);
       const end = start === -1 ? -1 : domainEnd(text, at);
       if (end === -1) continue;
-      const prev = spans[spans.length - 1];
-      if (prev !== undefined && start < prev.end) continue;
       spans.push({ start, end });
       from = end;
       if (from < text.length && text.charCodeAt(from) === AT) from++;

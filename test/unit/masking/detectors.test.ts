@@ -97,6 +97,10 @@ describe('content detectors', () => {
     expect(maskText('pay 4242-4242-4242-4242', cards)).toBe('pay [REDACTED:payment_card]');
   });
 
+  it('masks the union when detections overlap, leaving no fragment of either', () => {
+    expect(maskText('call +1 555 123 4567@example.com now')).toBe('call [REDACTED:email] now');
+  });
+
   it('masks several kinds in one string, each in place', () => {
     const text = 'ann@example.com / 555-123-4567 / 123-45-6789 / 4111 1111 1111 1111';
     expect(maskText(text)).toBe('[REDACTED:email] / [REDACTED:phone] / [REDACTED:ssn] / [REDACTED:payment_card]');
@@ -104,6 +108,10 @@ describe('content detectors', () => {
 });
 
 describe('email edge cases', () => {
+  it('separates addresses glued together', () => {
+    expect(maskText('a@b.com.x@c.com', only('email'))).toBe('[REDACTED:email].[REDACTED:email]');
+  });
+
   it('masks an over-long local part whole, leaving no head behind', () => {
     const local = 'x'.repeat(200);
     expect(maskText(`from ${local}@example.com`, only('email'))).toBe('from [REDACTED:email]');

@@ -68,6 +68,23 @@ describe('splitStatements', () => {
     expect(count('BEGIN TRANSACTION; SELECT 1')).toBe(2);
   });
 
+  it('tracks nested Snowflake Scripting constructs (END CASE, END IF, loops, inner BEGIN … EXCEPTION … END)', () => {
+    const block = [
+      'DECLARE c1 CURSOR FOR SELECT * FROM t; total INT DEFAULT 0;',
+      'BEGIN',
+      '  FOR rec IN c1 DO total := total + rec.x; END FOR;',
+      "  CASE (total) WHEN 0 THEN RETURN 'zero'; ELSE RETURN 'n'; END CASE;",
+      '  WHILE (total > 0) DO total := total - 1; END WHILE;',
+      '  REPEAT total := total + 1; UNTIL (total > 5) END REPEAT;',
+      '  LOOP BREAK; END LOOP;',
+      '  IF (total > 1) THEN RETURN 1; ELSE RETURN 2; END IF;',
+      "  BEGIN SELECT 1; EXCEPTION WHEN OTHER THEN RETURN 'err'; END;",
+      'END;',
+      'SELECT 1;',
+    ].join('\n');
+    expect(count(block)).toBe(2);
+  });
+
   it('does not treat an alias named BEGIN as a block', () => {
     expect(count('SELECT 1 AS begin; DROP DATABASE x')).toBe(2);
   });
