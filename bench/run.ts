@@ -11,6 +11,8 @@ const SECTIONS: Record<string, () => Promise<{ run: BenchSectionRunner }>> = {
   classifier: () => import('./sections/classifier.js'),
   masking: () => import('./sections/masking.js'),
   gateway: () => import('./sections/gateway.js'),
+  approval: () => import('./sections/approval.js'),
+  snowflake: () => import('./sections/snowflake.js'),
 };
 
 function printSection(s: BenchSection): void {

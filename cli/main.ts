@@ -4,7 +4,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
   serve: { summary: 'start the local runtime (what `npm start` runs)', load: () => import('./commands/serve.js') },
   token: { summary: 'print a dev OIDC token signed by the local issuer', load: () => import('./commands/token.js') },
   classify: { summary: 'classify SQL from stdin (or --jsonl lines) and print the decision', load: () => import('./commands/classify.js') },
+  approve: { summary: 'approve a pending request as a Slack user (signed interaction to the local runtime)', load: () => import('./commands/approve.js') },
+  deny: { summary: 'deny a pending request as a Slack user (signed interaction to the local runtime)', load: () => import('./commands/deny.js') },
   replay: { summary: "print a session's transcript and whether its chain verifies", load: () => import('./commands/replay.js') },
+  export: { summary: 'export sessions for compliance: records, checkpoints, requests.csv, keys, signed manifest', load: () => import('./commands/export.js') },
+  verify: { summary: 'verify an export offline: hashes, links, signatures, manifest, checkpoints', load: () => import('./commands/verify.js') },
+  mcp: { summary: 'MCP server on stdio for Claude (AIRLOCK_URL, AIRLOCK_TOKEN or AIRLOCK_TOKEN_COMMAND)', load: () => import('./commands/mcp.js') },
 };
 
 function usage(): string {

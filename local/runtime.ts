@@ -8,9 +8,23 @@ import { json } from '#shared/http/api-event.js';
 import type { ApiDeps, PublicKeyInfo } from '#shared/http/api-deps.js';
 import { API_ROUTES, dispatch, type Route } from '#shared/http/router.js';
 import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
+import { DynamoDbCheckpointStore } from '#shared/adapters/aws/dynamodb-checkpoint-store.js';
+import { startCheckpointTimer } from './checkpoint-timer.js';
 import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
 import { DuckDbWarehouse } from '#shared/adapters/local/duckdb-warehouse.js';
+import { snowflakeConfigOf } from '#shared/adapters/snowflake/snowflake-config.js';
+import { SnowflakeWarehouse } from '#shared/adapters/snowflake/snowflake-warehouse.js';
+import type { Warehouse } from '#shared/ports/warehouse.js';
 import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import { WebClient } from '@slack/web-api';
+import { ConsoleNotifier } from '#shared/adapters/local/console-notifier.js';
+import { LocalWorkflow } from '#shared/adapters/local/local-workflow.js';
+import { SlackApproverDirectory } from '#shared/adapters/slack/slack-approver-directory.js';
+import { SlackNotifier } from '#shared/adapters/slack/slack-notifier.js';
+import { NO_APPROVER_DIRECTORY } from '#shared/ports/approver-directory.js';
+import type { ApprovalDeps } from '#shared/use-cases/approval-deps.js';
+import { resumeApprovals } from '#shared/use-cases/resume-approvals.js';
+import { runApprovalTask } from '#shared/use-cases/run-approval-task.js';
 import { JoseTokenVerifier } from '#shared/identity/jose-token-verifier.js';
 import { loadPolicy } from '#shared/policy/load-policy.js';
 import { maskingConfigOf } from '#shared/policy/masking-config.js';
@@ -59,11 +73,20 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
   try {
     const store = await startDynalite({ dataDir });
     closers.push(() => store.close());
-    const warehousePath = join(dataDir, 'demo.duckdb');
-    await seedDemo(warehousePath);
-    const warehouse = await DuckDbWarehouse.open({ path: warehousePath });
+    // SNOWFLAKE_ACCOUNT set: the real warehouse (connected on first use), no demo data; otherwise seeded DuckDB.
+    const snowflakeConfig = snowflakeConfigOf(env);
+    let warehouse: Warehouse;
+    if (snowflakeConfig !== null) {
+      warehouse = new SnowflakeWarehouse(snowflakeConfig);
+    } else {
+      const warehousePath = join(dataDir, 'demo.duckdb');
+      await seedDemo(warehousePath);
+      warehouse = await DuckDbWarehouse.open({ path: warehousePath });
+    }
     closers.push(() => warehouse.close());
     const signer = await LocalKeySigner.open(join(dataDir, 'keys', 'records.pem'));
+    // Export manifests (issue 7) are signed with a second key, never the record key.
+    const exportSigner = await LocalKeySigner.open(join(dataDir, 'keys', 'exports.pem'));
     const devIssuer = env.OIDC_ISSUER === undefined ? await DevIssuer.open(dataDir) : null;
 
     let ready = false;
@@ -75,7 +98,10 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
           { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, jwks: () => new URL(`${url}/.well-known/jwks.json`), groupsClaim: env.OIDC_GROUPS_CLAIM },
     );
 
-    const keys = async (): Promise<PublicKeyInfo[]> => [{ keyId: await signer.keyId(), alg: 'ECDSA_SHA_256', pem: await signer.publicKeyPem(), use: 'records' }];
+    const keys = async (): Promise<PublicKeyInfo[]> => [
+      { keyId: await signer.keyId(), alg: 'ECDSA_SHA_256', pem: await signer.publicKeyPem(), use: 'records' },
+      { keyId: await exportSigner.keyId(), alg: 'ECDSA_SHA_256', pem: await exportSigner.publicKeyPem(), use: 'exports' },
+    ];
     const deps: ApiDeps = {
       records: new DynamoDbRecordStore(store.client),
       requests: new DynamoDbRequestStore(store.client),
@@ -90,6 +116,20 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       keys,
       log: (level, msg, fields) => log[level](fields ?? {}, msg),
     };
+
+    // Approvals (issue 4): the shared state machine run in-process; Slack when SLACK_BOT_TOKEN is set, else the console.
+    const slack = env.SLACK_BOT_TOKEN === undefined ? null : new WebClient(env.SLACK_BOT_TOKEN, { retryConfig: { retries: 2 }, timeout: 10_000, ...(env.SLACK_API_URL === undefined ? {} : { slackApiUrl: env.SLACK_API_URL }) });
+    if (slack !== null && env.SLACK_CHANNEL === undefined) throw new AirlockError('ERR_CONFIG', 'SLACK_CHANNEL: required when SLACK_BOT_TOKEN is set (the channel id approval requests go to)');
+    const notifier = slack === null ? new ConsoleNotifier((text) => log.isLevelEnabled('info') && process.stderr.write(`${text}\n`)) : new SlackNotifier(slack, env.SLACK_CHANNEL as string);
+    const directory = slack === null ? NO_APPROVER_DIRECTORY : new SlackApproverDirectory(slack, systemClock);
+    const approvalDeps = (): ApprovalDeps => ({ ...deps, workflow, notifier, directory, log: deps.log });
+    const workflow = new LocalWorkflow(
+      { notify: (p) => runApprovalTask(approvalDeps(), 'notify', p), execute: (p) => runApprovalTask(approvalDeps(), 'execute', p), recordOutcome: (p) => runApprovalTask(approvalDeps(), 'record-outcome', p) },
+      { onError: (requestId, e) => log.error({ requestId, err: String(e) }, 'approval workflow failed') },
+    );
+    closers.push(() => workflow.stop());
+    deps.workflow = workflow;
+    deps.approvals = { workflow, notifier, directory, slackSigningSecret: env.SLACK_SIGNING_SECRET ?? loadOrCreateSecret(join(dataDir, 'keys', 'slack-signing-secret')) };
 
     const routes: Route[] = [...API_ROUTES];
     if (devIssuer !== null) {
@@ -109,6 +149,17 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       await deps.requests.transition(item.requestId, ['running'], { status: 'outcome_unknown' });
       log.warn({ requestId: item.requestId, sessionId: item.sessionId }, 'request interrupted by a restart: outcome unknown');
     }
+
+    // Workflows lived in memory: reconcile votes from the chains, expire what timed out, resume the rest.
+    const resumed = await resumeApprovals(approvalDeps());
+    if (resumed.resumed.length + resumed.expired.length + resumed.reconciledVotes > 0) log.info(resumed, 'approvals resumed after a restart');
+
+    // Checkpoints (issue 7): sign changed session heads every minute, so a cut chain end is detectable.
+    const checkpointTimer = startCheckpointTimer(
+      { records: new DynamoDbRecordStore(store.client), checkpoints: new DynamoDbCheckpointStore(store.client), signer, clock: systemClock },
+      { intervalMs: 60_000, onError: (e) => log.error({ err: String(e) }, 'checkpoint pass failed') },
+    );
+    closers.push(() => checkpointTimer.stop());
 
     writeRuntimeInfo(dataDir, { pid: process.pid, url, dynamodbEndpoint: store.endpoint, startedAt: new Date().toISOString() });
     closers.push(async () => removeRuntimeInfo(dataDir, process.pid));

@@ -44,11 +44,28 @@ const STATUS: Record<string, number> = {
   ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   ERR_WAREHOUSE: 422,
   ERR_WAREHOUSE_TIMEOUT: 504,
+  // Nothing ran: Snowflake refused Airlock's own login (configuration), or could not be reached.
+  ERR_WAREHOUSE_LOGIN: 503,
+  ERR_WAREHOUSE_UNAVAILABLE: 503,
   ERR_STORE_UNAVAILABLE: 503,
   ERR_SIGNER_UNAVAILABLE: 503,
+  // AWS: a Secrets Manager secret could not be read (denied, missing) or holds the wrong shape.
+  ERR_SECRET_UNAVAILABLE: 503,
+  ERR_SECRET_INVALID: 503,
   ERR_NOT_READY: 503,
   ERR_JWKS_UNAVAILABLE: 503,
   ERR_CHAIN_CONFLICT: 503,
+  // Approvals (issue 4): a Slack request whose signature or timestamp does not check out; the
+  // approval wait already ended; Step Functions or the Slack API unreachable.
+  ERR_SLACK_SIGNATURE: 401,
+  ERR_APPROVAL_CLOSED: 409,
+  ERR_WORKFLOW_UNAVAILABLE: 503,
+  ERR_NOTIFIER_UNAVAILABLE: 503,
+  // Client-side (the MCP server / harness talking to the gateway): the gateway was unreachable or answered no JSON.
+  ERR_GATEWAY_UNREACHABLE: 502,
+  ERR_GATEWAY_RESPONSE: 502,
+  // AIRLOCK_TOKEN_COMMAND failed or printed no token (MCP server).
+  ERR_TOKEN_COMMAND: 500,
   // A startup error (bad policy file): it stops the process before any request, so 500 is only a backstop.
   ERR_POLICY_INVALID: 500,
 };

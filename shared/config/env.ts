@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AirlockError } from '../errors.js';
+import { checkSnowflakeSettings } from '../adapters/snowflake/snowflake-settings.js';
 
 /**
  * Every environment variable Airlock reads, validated once at start. Wiring modules
@@ -29,6 +30,8 @@ export const EnvSchema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_CHANNEL: optionalString,
+  /** Slack Web API base URL (default https://slack.com/api/); tests point it at a local server. */
+  SLACK_API_URL: z.url().optional(),
   SNOWFLAKE_ACCOUNT: optionalString,
   SNOWFLAKE_USER: optionalString,
   SNOWFLAKE_PRIVATE_KEY: optionalString,
@@ -57,5 +60,6 @@ export function parseEnv(env: Record<string, string | undefined>): AirlockEnv {
   if (oidc.some((v) => v !== undefined) && oidc.some((v) => v === undefined)) {
     throw new AirlockError('ERR_CONFIG', 'OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL must be set together (or none, for the local dev issuer)');
   }
+  checkSnowflakeSettings(parsed.data);
   return parsed.data;
 }

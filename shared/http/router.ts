@@ -2,10 +2,12 @@ import { AirlockError } from '../errors.js';
 import type { ApiEvent, ApiResult } from './api-event.js';
 import type { ApiDeps } from './api-deps.js';
 import { errorResponse } from './error-response.js';
+import { postExplain } from './handlers/explain.js';
 import { getQuery } from './handlers/get-query.js';
 import { getSession } from './handlers/get-session.js';
 import { postQuery } from './handlers/post-query.js';
 import { getHealth, getKeys } from './handlers/public.js';
+import { postSlackInteractions } from './handlers/slack-interactions.js';
 
 export type RouteHandler = (deps: ApiDeps, event: ApiEvent) => Promise<ApiResult>;
 
@@ -21,8 +23,10 @@ export const API_ROUTES: Route[] = [
   { method: 'POST', path: '/v1/queries', handler: postQuery },
   { method: 'GET', path: '/v1/queries/{requestId}', handler: getQuery },
   { method: 'GET', path: '/v1/sessions/{sessionId}', handler: getSession },
+  { method: 'POST', path: '/v1/explain', handler: postExplain },
   { method: 'GET', path: '/v1/keys', handler: (d) => getKeys(d) },
   { method: 'GET', path: '/v1/health', handler: (d) => getHealth(d) },
+  { method: 'POST', path: '/slack/interactions', handler: postSlackInteractions },
 ];
 
 function match(route: Route, path: string): Record<string, string> | null {

@@ -1,3 +1,4 @@
+import { REDACTED } from './column-rule-mask.js';
 import { scanText, type ScanContext } from './text-scanner.js';
 
 /**
@@ -5,8 +6,6 @@ import { scanText, type ScanContext } from './text-scanner.js';
  * and no stack overflow on a hostile `[[[[…` VARIANT).
  */
 const MAX_DEPTH = 64;
-
-export const DEEP_REDACTED = '[REDACTED]';
 
 function looksLikeJsonContainer(text: string): boolean {
   let i = 0;
@@ -48,7 +47,7 @@ export function scanValue(value: unknown, ctx: ScanContext, depth = 0): unknown 
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_DEPTH) {
     ctx.deepRedacted = true;
-    return DEEP_REDACTED;
+    return REDACTED;
   }
   if (Array.isArray(value)) {
     let out: unknown[] | null = null;

@@ -19,4 +19,15 @@ export interface RecordStore {
   head(sessionId: string): Promise<{ seq: number; hash: string } | null>;
   /** Every record of a session in seq order, as the stored canonical strings. */
   list(sessionId: string): Promise<string[]>;
+  /**
+   * For export and checkpoints (optional so test doubles need not implement it; both adapters do):
+   * the ids, sorted, of sessions with any record whose `at` lies in [from, to] (ISO strings,
+   * inclusive, either end open). Uses the `byDay` index when `from` is given.
+   */
+  sessionIds?(range: { from?: string; to?: string }): Promise<string[]>;
+  /** For export (optional, as above): a session's records in seq order, one store page at a time, so an export holds one page, never a session. */
+  pages?(sessionId: string, pageSize?: number): AsyncIterable<string[]>;
 }
+
+/** A RecordStore with the export members, as `exportRecords` and `writeCheckpoints` need it. */
+export type ExportableRecordStore = RecordStore & Required<Pick<RecordStore, 'sessionIds' | 'pages'>>;

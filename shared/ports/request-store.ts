@@ -39,6 +39,12 @@ export interface RequestItem {
   /** HTTP status and JSON body that were answered, once final. */
   httpStatus?: number;
   response?: unknown;
+  /** Approval workflow: the notify task's token (`$$.Task.Token`), so a vote can resume the wait. */
+  taskToken?: string;
+  /** Approval workflow: the approval message (Slack channel + ts), so it is posted once and updated in place. */
+  message?: { channel: string; ts: string };
+  /** Approval workflow: when the request was approved, rejected or expired. */
+  decidedAt?: string;
 }
 
 export interface SessionOwner {
@@ -73,6 +79,13 @@ export interface RequestStore {
   get(requestId: string): Promise<RequestItem | null>;
   /** Conditional update: applies `patch` only when the current status is one of `from`. Returns false otherwise. */
   transition(requestId: string, from: RequestStatus[], patch: Partial<RequestItem>): Promise<boolean>;
+  /**
+   * Compare-and-swap on the votes: applies `patch` only when the status is one of `from` AND the
+   * stored votes equal `expectedVotes` (the list the caller read). Returns false otherwise, and the
+   * caller re-reads and retries. Two simultaneous votes therefore cannot both add themselves to the
+   * same list, and only one of them can be the vote that moves the request to `approved`.
+   */
+  transitionVotes(requestId: string, from: RequestStatus[], expectedVotes: Vote[], patch: Partial<RequestItem>): Promise<boolean>;
   /** Requests in a status (e.g. every `pending_approval` one on restart). */
   listByStatus(status: RequestStatus): Promise<RequestItem[]>;
 }

@@ -19,6 +19,8 @@ export interface WarehouseResult {
   /** True when more rows existed than `maxRows` (the rest were not fetched). */
   truncated: boolean;
   durationMs: number;
+  /** Set for a multi-statement text: every statement's query id, in order (`queryId` is the last one's). */
+  queryIds?: string[];
 }
 
 export interface ExecuteInput {
@@ -27,6 +29,11 @@ export interface ExecuteInput {
   queryTag: string;
   maxRows: number;
   timeoutMs: number;
+  /**
+   * The exact number of statements in `sql`, for a multi-statement text that was approved as
+   * such (Snowflake's MULTI_STATEMENT_COUNT); absent means exactly one. The last statement's rows come back.
+   */
+  statementCount?: number;
 }
 
 export interface Warehouse {

@@ -10,6 +10,7 @@ import type { RecordStore } from '../ports/record-store.js';
 import type { RequestItem, RequestStore } from '../ports/request-store.js';
 import type { Signer } from '../ports/signer.js';
 import type { Warehouse } from '../ports/warehouse.js';
+import type { Workflow } from '../ports/workflow.js';
 import { canonicalJson } from '../records/canonical.js';
 import { sqlHash as hashSql } from '../records/hash.js';
 import type { Actor } from '../records/types.js';
@@ -30,6 +31,11 @@ export interface SubmitQueryDeps {
   policy: Policy;
   masking: MaskingConfig;
   newId: () => string;
+  /**
+   * Starts the approval state machine for a request that needs approval. Optional so the read
+   * path and its tests can run without one; without it an approval request just waits (nothing runs).
+   */
+  workflow?: Workflow;
 }
 
 /** What the agent is answered; `kind` picks the HTTP status (executed 200, pending 202, denied 403, failed 422, timeout 504). */
@@ -47,6 +53,9 @@ export function actorOf(p: Principal): Actor {
 
 const HTTP_BY_KIND: Record<QueryOutcome['kind'], number> = { executed: 200, pending: 202, denied: 403, failed: 422, timeout: 504 };
 export function httpStatusOfOutcome(o: QueryOutcome): number {
+  // Nothing ran because the warehouse refused Airlock's login or could not be reached: 503, not the agent's SQL.
+  const code = (o.body['error'] as { code?: unknown } | undefined)?.code;
+  if (o.kind === 'failed' && (code === 'ERR_WAREHOUSE_LOGIN' || code === 'ERR_WAREHOUSE_UNAVAILABLE')) return 503;
   return HTTP_BY_KIND[o.kind];
 }
 
@@ -174,11 +183,13 @@ async function run(
       body: { ...base, status: 'pending_approval', reasons, approvalsRequired: decision.approvalsRequired, approvers, expiresAt },
     };
     await deps.requests.put({ ...item, approvers, expiresAt, httpStatus: 202, response: outcome });
+    // Only the request id (and its wait) travels through the workflow; it reads the rest from the item.
+    await deps.workflow?.start({ requestId, timeoutSeconds: deps.policy.approval.timeoutSeconds });
     return outcome;
   }
 
   await deps.requests.put(item);
-  const outcome = await execute(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base });
+  const outcome = await execute(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base, viaApproval: false });
   await deps.requests.transition(requestId, ['running'], {
     status: outcome.kind === 'executed' ? 'executed' : 'failed',
     httpStatus: httpStatusOfOutcome(outcome),
@@ -202,6 +213,8 @@ interface ExecuteArgs {
   sql: string;
   classification: ReturnType<typeof classify>;
   base: Record<string, unknown>;
+  /** False on the direct path: a multi-statement text is sent with its statement count only after approval. */
+  viaApproval?: boolean;
 }
 
 /** Runs the statement, masks, and records the outcome. Shared by the direct path and the approval workflow. */
@@ -210,9 +223,11 @@ export async function execute(deps: SubmitQueryDeps, a: ExecuteArgs): Promise<Qu
   const limits = deps.policy.limits;
   let result;
   try {
-    result = await deps.warehouse.execute({ sql: a.sql, queryTag, maxRows: limits.maxRows, timeoutMs: limits.statementTimeoutSeconds * 1000 });
+    const statements = a.classification.statements.length;
+    const statementCount = statements > 1 && a.viaApproval !== false ? { statementCount: statements } : {};
+    result = await deps.warehouse.execute({ sql: a.sql, queryTag, maxRows: limits.maxRows, timeoutMs: limits.statementTimeoutSeconds * 1000, ...statementCount });
   } catch (e) {
-    if (!isAirlockError(e) || (e.code !== 'ERR_WAREHOUSE' && e.code !== 'ERR_WAREHOUSE_TIMEOUT')) throw e;
+    if (!isAirlockError(e) || !['ERR_WAREHOUSE', 'ERR_WAREHOUSE_TIMEOUT', 'ERR_WAREHOUSE_LOGIN', 'ERR_WAREHOUSE_UNAVAILABLE'].includes(e.code)) throw e;
     const error: Record<string, unknown> = { code: e.code, message: scrubMessage(deps.masking, e.message, a.sql) };
     const sqlState = e.details?.['sqlState'];
     if (typeof sqlState === 'string') error['sqlState'] = sqlState;
@@ -245,15 +260,17 @@ export async function execute(deps: SubmitQueryDeps, a: ExecuteArgs): Promise<Qu
     truncated: result.truncated || capped.truncated,
     masked: masked.masked,
   };
+  // A multi-statement text: every statement's query id, so QUERY_HISTORY finds each one.
+  const queryIds = result.queryIds === undefined ? {} : { queryIds: result.queryIds };
   const executed = await appendRecord(deps, {
     sessionId: a.sessionId,
     requestId: a.requestId,
     type: 'query.executed',
     actor: { kind: 'system' },
-    body: { sqlHash: a.sqlHash, warehouse: deps.warehouse.name, queryId: result.queryId, queryTag, durationMs: result.durationMs, ...shown },
+    body: { sqlHash: a.sqlHash, warehouse: deps.warehouse.name, queryId: result.queryId, ...queryIds, queryTag, durationMs: result.durationMs, ...shown },
   });
   return {
     kind: 'executed',
-    body: { ...a.base, status: 'executed', ...shown, queryId: result.queryId, record: { seq: executed.record.seq, hash: executed.record.hash } },
+    body: { ...a.base, status: 'executed', ...shown, queryId: result.queryId, ...queryIds, record: { seq: executed.record.seq, hash: executed.record.hash } },
   };
 }

@@ -123,5 +123,35 @@ export function recordStoreContract(name: string, make: () => Promise<RecordStor
       for (const r of all) await h.store.append(r.record, r.canonical);
       expect(await h.store.list('long')).toEqual(all.map((r) => r.canonical));
     });
+
+    it('lists the sorted ids of sessions with a record in a time range (either end open), for export', async () => {
+      const put = async (sessionId: string, seq: number, at: string) => {
+        const s = await sealRecord({ sessionId, seq, requestId: 'r', type: 'query.failed', at, actor: { kind: 'system' }, body: {}, prevHash: GENESIS_HASH }, signer);
+        await h.store.append(s.record, s.canonical);
+      };
+      await put('b-mar', 1, '2026-03-01T23:59:59.999Z');
+      await put('b-mar', 2, '2026-03-03T00:00:00.000Z');
+      await put('a-feb', 1, '2026-02-10T08:00:00.000Z');
+      await put('c-apr', 1, '2026-04-01T00:00:00.000Z');
+      expect(await h.store.sessionIds?.({})).toEqual(['a-feb', 'b-mar', 'c-apr']);
+      expect(await h.store.sessionIds?.({ from: '2026-03-02T00:00:00.000Z', to: '2026-03-31T00:00:00.000Z' })).toEqual(['b-mar']);
+      expect(await h.store.sessionIds?.({ from: '2026-03-01T23:59:59.999Z', to: '2026-03-01T23:59:59.999Z' })).toEqual(['b-mar']);
+      expect(await h.store.sessionIds?.({ to: '2026-03-01T00:00:00.000Z' })).toEqual(['a-feb']);
+      expect(await h.store.sessionIds?.({ from: '2026-03-02T00:00:00.000Z' })).toEqual(['b-mar', 'c-apr']);
+      expect(await h.store.sessionIds?.({ from: '2027-01-01T00:00:00.000Z', to: '2027-02-01T00:00:00.000Z' })).toEqual([]);
+    });
+
+    it('streams a session page by page, in seq order, byte for byte', async () => {
+      const all = [];
+      for (let seq = 1; seq <= 7; seq += 1) all.push(await sealed('paged', seq));
+      for (const r of all) await h.store.append(r.record, r.canonical);
+      const pages: string[][] = [];
+      for await (const page of h.store.pages?.('paged', 3) ?? []) pages.push(page);
+      expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+      expect(pages.flat()).toEqual(all.map((r) => r.canonical));
+      const none: string[][] = [];
+      for await (const page of h.store.pages?.('nobody') ?? []) none.push(page);
+      expect(none).toEqual([]);
+    });
   });
 }

@@ -133,6 +133,39 @@ export function requestStoreContract(name: string, make: () => Promise<RequestSt
         expect(results.filter(Boolean)).toHaveLength(1);
       });
 
+      it('transitionVotes applies the patch only when the stored votes are the ones the caller read', async () => {
+        await h.store.put(item('r1', { approvalsRequired: 2 }));
+        const v1 = { slackUserId: 'UAPPROVER1', email: 'approver1@example.com', vote: 'approve' as const, at: '2026-03-01T12:01:00.000Z' };
+        const v2 = { slackUserId: 'UAPPROVER2', email: 'approver2@example.com', vote: 'approve' as const, at: '2026-03-01T12:02:00.000Z' };
+        expect(await h.store.transitionVotes('r1', ['pending_approval'], [], { votes: [v1] })).toBe(true);
+        // A stale read (still []) loses: its vote would overwrite v1.
+        expect(await h.another().transitionVotes('r1', ['pending_approval'], [], { votes: [v2] })).toBe(false);
+        expect(await h.store.transitionVotes('r1', ['approved'], [v1], { votes: [v1, v2] })).toBe(false);
+        expect(await h.store.transitionVotes('r1', ['pending_approval'], [v1], { votes: [v1, v2], status: 'approved' })).toBe(true);
+        expect(await h.store.get('r1')).toMatchObject({ status: 'approved', votes: [v1, v2] });
+        expect(await h.store.transitionVotes('nope', ['pending_approval'], [], { votes: [v1] })).toBe(false);
+      });
+
+      it('20 racing voters with read-retry loops: every vote lands once and exactly one claims the quorum', async () => {
+        await h.store.put(item('r1', { approvalsRequired: 20 }));
+        const other = h.another();
+        const claims = await Promise.all(
+          Array.from({ length: 20 }, async (_, i) => {
+            const store = i % 2 ? other : h.store;
+            for (;;) {
+              const cur = (await store.get('r1')) as RequestItem;
+              const votes = [...cur.votes, { slackUserId: `U${i}`, vote: 'approve' as const, at: `t${i}` }];
+              const status = votes.length >= cur.approvalsRequired ? 'approved' : 'pending_approval';
+              if (await store.transitionVotes('r1', ['pending_approval'], cur.votes, { votes, status })) return status === 'approved';
+            }
+          }),
+        );
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        const final = (await h.store.get('r1')) as RequestItem;
+        expect(final.status).toBe('approved');
+        expect(new Set(final.votes.map((v) => v.slackUserId)).size).toBe(20);
+      });
+
       it('listByStatus returns the requests in that status, oldest first', async () => {
         await h.store.put(item('r2', { createdAt: '2026-03-01T12:00:02.000Z' }));
         await h.store.put(item('r1', { createdAt: '2026-03-01T12:00:01.000Z' }));

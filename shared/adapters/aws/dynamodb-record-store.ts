@@ -1,9 +1,9 @@
-import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AirlockError } from '../../errors.js';
 import type { RecordStore } from '../../ports/record-store.js';
 import { checkRecordWrite } from '../../records/check-record-write.js';
 import type { SessionRecord } from '../../records/types.js';
-import { TABLES } from '../../tables.js';
+import { RECORDS_BY_DAY_INDEX, TABLES } from '../../tables.js';
 import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
 
 /**
@@ -128,4 +128,103 @@ export class DynamoDbRecordStore implements RecordStore {
     } while (start !== undefined);
     return records;
   }
+
+  async sessionIds(range: { from?: string; to?: string }): Promise<string[]> {
+    const ids = new Set<string>();
+    const days = range.from === undefined ? null : daysBetween(range.from, range.to ?? new Date(Date.now() + 86_400_000).toISOString());
+    // One byDay query per day of a bounded range; an open start (or a span of decades) scans instead.
+    if (days !== null && days.length <= MAX_INDEX_DAYS) {
+      for (const day of days) await this.#collect(ids, `sessions on ${day}`, (start) => new QueryCommand({
+        TableName: this.#table,
+        IndexName: RECORDS_BY_DAY_INDEX,
+        KeyConditionExpression: '#day = :d AND #at BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#day': 'day', '#at': 'at' },
+        ExpressionAttributeValues: { ':d': { S: day }, ':from': { S: range.from ?? '' }, ':to': { S: range.to ?? '9999' } },
+        ExclusiveStartKey: start,
+      }));
+      return [...ids].sort();
+    }
+    const filter = atFilter(range);
+    await this.#collect(ids, 'scan sessions', (start) => new ScanCommand({
+      TableName: this.#table,
+      ProjectionExpression: 'sessionId',
+      ...filter,
+      ExclusiveStartKey: start,
+    }));
+    return [...ids].sort();
+  }
+
+  async #collect(ids: Set<string>, what: string, command: (start: Record<string, AttributeValue> | undefined) => QueryCommand | ScanCommand): Promise<void> {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      let out;
+      try {
+        out = await this.#client.send(command(start) as QueryCommand);
+      } catch (cause) {
+        throw dynamoDbError(cause, what);
+      }
+      for (const item of out.Items ?? []) if (item.sessionId?.S !== undefined) ids.add(item.sessionId.S);
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+  }
+
+  async *pages(sessionId: string, pageSize = 1000): AsyncIterable<string[]> {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      let out;
+      try {
+        out = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: 'sessionId = :s',
+            ExpressionAttributeValues: { ':s': { S: sessionId } },
+            ExpressionAttributeNames: { '#record': 'record' },
+            ProjectionExpression: '#record',
+            ConsistentRead: true,
+            Limit: pageSize,
+            ExclusiveStartKey: start,
+          }),
+        );
+      } catch (cause) {
+        throw dynamoDbError(cause, `page ${sessionId}`);
+      }
+      const page: string[] = [];
+      for (const item of out.Items ?? []) {
+        const s = item.record?.S;
+        if (s === undefined) throw new AirlockError('ERR_STORE_UNAVAILABLE', `page ${sessionId}: an item has no record attribute`);
+        page.push(s);
+      }
+      if (page.length > 0) yield page;
+      start = out.LastEvaluatedKey;
+    } while (start !== undefined);
+  }
+}
+
+const MAX_INDEX_DAYS = 3660;
+
+/** The YYYY-MM-DD days from `from` to `to` inclusive (empty when to < from). */
+function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  const end = to.slice(0, 10);
+  for (let t = Date.parse(`${from.slice(0, 10)}T00:00:00.000Z`); days.length <= MAX_INDEX_DAYS; t += 86_400_000) {
+    if (Number.isNaN(t)) return days;
+    const day = new Date(t).toISOString().slice(0, 10);
+    if (day > end) break;
+    days.push(day);
+  }
+  return days;
+}
+
+function atFilter(range: { from?: string; to?: string }): { FilterExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, AttributeValue> } {
+  const parts: string[] = [];
+  const values: Record<string, AttributeValue> = {};
+  if (range.from !== undefined) {
+    parts.push('#at >= :from');
+    values[':from'] = { S: range.from };
+  }
+  if (range.to !== undefined) {
+    parts.push('#at <= :to');
+    values[':to'] = { S: range.to };
+  }
+  return parts.length === 0 ? {} : { FilterExpression: parts.join(' AND '), ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: values };
 }

@@ -8,7 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { AirlockError } from '../../errors.js';
-import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner } from '../../ports/request-store.js';
+import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner, Vote } from '../../ports/request-store.js';
 import { REQUESTS_BY_STATUS_INDEX, TABLES } from '../../tables.js';
 import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
 
@@ -143,6 +143,15 @@ export class DynamoDbRequestStore implements RequestStore {
   }
 
   async transition(requestId: string, from: RequestStatus[], patch: Partial<RequestItem>): Promise<boolean> {
+    return this.#update(requestId, from, patch);
+  }
+
+  async transitionVotes(requestId: string, from: RequestStatus[], expectedVotes: Vote[], patch: Partial<RequestItem>): Promise<boolean> {
+    // votes is stored as its JSON text, so equality of the text is equality of the list the caller read.
+    return this.#update(requestId, from, patch, { name: 'votes', value: encodeField('votes', expectedVotes) });
+  }
+
+  async #update(requestId: string, from: RequestStatus[], patch: Partial<RequestItem>, expect?: { name: string; value: AttributeValue }): Promise<boolean> {
     if (patch.requestId !== undefined && patch.requestId !== requestId) {
       throw new AirlockError('ERR_VALIDATION', `transition cannot change requestId (${requestId} → ${patch.requestId})`);
     }
@@ -158,6 +167,10 @@ export class DynamoDbRequestStore implements RequestStore {
       values[`:v${i}`] = encodeField(k, v);
       sets.push(`#f${i} = :v${i}`);
     });
+    if (expect !== undefined) {
+      names['#expect'] = expect.name;
+      values[':expect'] = expect.value;
+    }
     // An empty patch still has to test the condition; SET status = status is a no-op write.
     if (sets.length === 0) sets.push('#status = #status');
     try {
@@ -166,7 +179,8 @@ export class DynamoDbRequestStore implements RequestStore {
           TableName: this.#table,
           Key: reqKey(requestId),
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: `attribute_exists(pk) AND #status IN (${allowed.map((_, i) => `:from${i}`).join(', ')})`,
+          ConditionExpression:
+            `attribute_exists(pk) AND #status IN (${allowed.map((_, i) => `:from${i}`).join(', ')})` + (expect === undefined ? '' : ' AND #expect = :expect'),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),

@@ -76,8 +76,10 @@ export class DuckDbWarehouse implements Warehouse {
       connection.interrupt();
     }, Math.max(0, remaining));
     try {
-      const result = await this.run(connection, input, () => timedOut);
-      return { queryId, ...result, durationMs: Math.round(performance.now() - started) };
+      const multi = (input.statementCount ?? 1) > 1;
+      const earlierIds: string[] = [];
+      const result = await this.run(connection, input, () => timedOut, earlierIds);
+      return { queryId, ...result, durationMs: Math.round(performance.now() - started), ...(multi ? { queryIds: [...earlierIds, queryId] } : {}) };
     } catch (e) {
       if (timedOut) throw timeoutError(input.timeoutMs, queryId, e);
       throw toWarehouseError(e, queryId);
@@ -98,6 +100,7 @@ export class DuckDbWarehouse implements Warehouse {
     connection: DuckDBConnection,
     input: ExecuteInput,
     timedOut: () => boolean,
+    queryIds?: string[],
   ): Promise<Omit<WarehouseResult, 'queryId' | 'durationMs'>> {
     if (input.sql.trim() === '') throw new AirlockError('ERR_WAREHOUSE', 'the statement is empty');
     assertAllowedText(input.sql);
@@ -108,10 +111,24 @@ export class DuckDbWarehouse implements Warehouse {
       const message = raw === 'Error in native callback' ? 'the text holds no statement' : raw.replace(/^Failed to extract statements: /, '');
       throw new Error(message, { cause: e });
     });
-    if (statements.count !== 1) {
-      throw new AirlockError('ERR_WAREHOUSE', `expected exactly one statement, got ${statements.count}`);
+    const expected = input.statementCount ?? 1;
+    if (statements.count !== expected) {
+      const what = expected === 1 ? 'exactly one statement' : `${expected} statements`;
+      throw new AirlockError('ERR_WAREHOUSE', `expected ${what}, got ${statements.count}`, { details: { sqlState: '0A000' } });
     }
-    const prepared = await statements.prepare(0);
+    // An approved multi-statement text runs in order on one connection; only the last one's rows come back.
+    for (let i = 0; i < statements.count - 1; i++) {
+      if (timedOut()) throw new Error('interrupted');
+      const earlier = await statements.prepare(i);
+      try {
+        assertAllowedType(earlier.statementType);
+        await earlier.run();
+      } finally {
+        earlier.destroySync();
+      }
+      queryIds?.push(`duckdb-${ulid()}`);
+    }
+    const prepared = await statements.prepare(statements.count - 1);
     let result;
     try {
       assertAllowedType(prepared.statementType);

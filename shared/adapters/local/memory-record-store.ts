@@ -12,7 +12,7 @@ import type { SessionRecord } from '../../records/types.js';
  * await appendRecord({ records, signer, clock }, draft);
  */
 export class MemoryRecordStore implements RecordStore {
-  readonly #sessions = new Map<string, Map<number, { canonical: string; hash: string }>>();
+  readonly #sessions = new Map<string, Map<number, { canonical: string; hash: string; at: string }>>();
 
   async append(record: SessionRecord, canonical: string): Promise<void> {
     checkRecordWrite(record, canonical);
@@ -27,7 +27,7 @@ export class MemoryRecordStore implements RecordStore {
     if (taken !== undefined) {
       throw new AirlockError('ERR_CHAIN_CONFLICT', `record ${record.sessionId}/${record.seq} already exists`);
     }
-    slots.set(record.seq, { canonical, hash: record.hash });
+    slots.set(record.seq, { canonical, hash: record.hash, at: record.at });
   }
 
   async head(sessionId: string): Promise<{ seq: number; hash: string } | null> {
@@ -43,5 +43,17 @@ export class MemoryRecordStore implements RecordStore {
     const slots = this.#sessions.get(sessionId);
     if (slots === undefined) return [];
     return [...slots].sort(([a], [b]) => a - b).map(([, s]) => s.canonical);
+  }
+
+  async sessionIds(range: { from?: string; to?: string }): Promise<string[]> {
+    const inRange = (at: string): boolean => (range.from === undefined || at >= range.from) && (range.to === undefined || at <= range.to);
+    const ids: string[] = [];
+    for (const [id, slots] of this.#sessions) if ([...slots.values()].some((s) => inRange(s.at))) ids.push(id);
+    return ids.sort();
+  }
+
+  async *pages(sessionId: string, pageSize = 1000): AsyncIterable<string[]> {
+    const all = await this.list(sessionId);
+    for (let i = 0; i < all.length; i += pageSize) yield all.slice(i, i + pageSize);
   }
 }

@@ -1,5 +1,5 @@
 import { AirlockError } from '../../errors.js';
-import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner } from '../../ports/request-store.js';
+import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner, Vote } from '../../ports/request-store.js';
 import { MAX_ITEM_BYTES } from '../../tables.js';
 
 /** JSON round trip: what DynamoDB would give back (no shared references, undefined dropped). */
@@ -70,6 +70,12 @@ export class MemoryRequestStore implements RequestStore {
     checkSize(next);
     this.#requests.set(requestId, copy(next));
     return true;
+  }
+
+  async transitionVotes(requestId: string, from: RequestStatus[], expectedVotes: Vote[], patch: Partial<RequestItem>): Promise<boolean> {
+    const current = this.#requests.get(requestId);
+    if (current === undefined || JSON.stringify(current.votes) !== JSON.stringify(expectedVotes)) return false;
+    return this.transition(requestId, from, patch);
   }
 
   async listByStatus(status: RequestStatus): Promise<RequestItem[]> {

@@ -1,4 +1,3 @@
-import type { DetectorName } from '../types.js';
 import { awsAccessKeyDetector } from './aws-access-key.js';
 import { bearerTokenDetector } from './bearer-token.js';
 import type { Detector } from './detector.js';
@@ -25,5 +24,3 @@ export const ALL_DETECTORS: readonly Detector[] = [
   ssnDetector,
   phoneDetector,
 ];
-
-export const DETECTOR_NAMES: readonly DetectorName[] = ALL_DETECTORS.map((d) => d.name);

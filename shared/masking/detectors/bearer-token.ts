@@ -2,8 +2,9 @@ import type { Detector, Span } from './detector.js';
 
 // `Bearer <token>` (RFC 6750 b64token). The word itself is kept so the text still reads
 // ("Authorization: Bearer [REDACTED:bearer_token]"); only the credential is masked. A
-// token of at least 8 characters avoids "the bearer of bad news".
-const BEARER = /(?<![A-Za-z0-9])(?:[Bb]earer|BEARER)[ \t]+([A-Za-z0-9\-._~+/]{8,}=*)/g;
+// token of at least 8 characters avoids "the bearer of bad news". No word boundary before
+// the word: a credential glued to text ("orderBearer abc…") is still a credential.
+const BEARER = /(?:[Bb]earer|BEARER)[ \t]+([A-Za-z0-9\-._~+/]{8,}=*)/g;
 
 export const bearerTokenDetector: Detector = {
   name: 'bearer_token',

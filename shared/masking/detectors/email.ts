@@ -22,25 +22,32 @@ function isAlpha(c: number): boolean {
 
 /**
  * End of the longest valid domain in `text[from, to)`: dot-separated labels (alnum at both
- * ends, '-' inside, ≤ 63 chars) whose last label is an alphabetic TLD of 2+ letters, so
- * "mail a@b.com." stops before the full stop. -1 when there is none. A hand-written
+ * ends, '-' inside, ≤ 63 chars) ending in an alphabetic TLD of 2+ letters, so "mail
+ * a@b.com." stops before the full stop. -1 when there is none. A hand-written
  * scan: this runs for every '@' and a split/regex version dominated masking profiles.
  */
 function validDomainEnd(text: string, from: number, to: number): number {
   let best = -1;
   let labelStart = from;
   let labels = 0;
+  // Letters at the start of the current label: "example.com-4242" ends after "com", so an
+  // address glued to what follows is still found (and masked) rather than missed.
+  let alphaPrefix = 0;
   let alpha = true;
   for (let i = from; i <= to; i++) {
     const c = i < to ? text.charCodeAt(i) : 0x2e;
     if (c === 0x2e) {
       const len = i - labelStart;
-      if (len === 0 || len > 63 || !isAlnum(text.charCodeAt(labelStart)) || !isAlnum(text.charCodeAt(i - 1))) break;
+      const wellFormed = len > 0 && len <= 63 && isAlnum(text.charCodeAt(labelStart)) && isAlnum(text.charCodeAt(i - 1));
+      if (labels >= 1 && alphaPrefix >= 2) best = labelStart + alphaPrefix;
+      if (!wellFormed) break;
       labels++;
-      if (labels >= 2 && alpha && len >= 2) best = i;
       labelStart = i + 1;
+      alphaPrefix = 0;
       alpha = true;
-    } else if (!isAlpha(c)) {
+    } else if (alpha && isAlpha(c)) {
+      alphaPrefix++;
+    } else {
       alpha = false;
     }
   }

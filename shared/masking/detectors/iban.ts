@@ -38,7 +38,13 @@ export const ibanDetector: Detector = {
         if (cut === -1) break;
         value = value.slice(0, cut);
       }
-      if (ibanChecksumValid(compact(value))) spans.push({ start: m.index, end: m.index + value.length });
+      if (ibanChecksumValid(compact(value))) {
+        spans.push({ start: m.index, end: m.index + value.length });
+        IBAN.lastIndex = m.index + value.length;
+      } else {
+        // Retry from the next word: "REF1 DE89 3704 …" starts with a group that is not the IBAN.
+        IBAN.lastIndex = m.index + 1;
+      }
     }
     return spans;
   },

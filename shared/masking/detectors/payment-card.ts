@@ -1,9 +1,13 @@
 import { digitsOnly, type Detector, type Span } from './detector.js';
 
-// 13–19 digits, optionally grouped by single spaces or dashes, starting with 2–6 (Visa,
-// Mastercard, Amex, Discover, JCB, UnionPay, Diners); not glued to other digits. Bounded
-// repetition and a lookbehind that only allows a start after a non-digit keep it linear.
-const CARD = /(?<![\d-])[2-6](?:[ -]?\d){12,18}(?!\d)/g;
+// A maximal run of digits joined by single spaces or dashes. Deterministic (each step is
+// "optional separator, then a digit") and runs never overlap, so the scan is linear.
+const RUN = /(?<!\d)\d(?:[ -]?\d)*/g;
+
+const MIN_DIGITS = 13;
+const MAX_DIGITS = 19;
+/** Card numbers are printed in groups of 4–6 (4-4-4-4, 4-6-5, 4-4-4-4-3); smaller groups are tables of small numbers. */
+const MIN_GROUP = 3;
 
 /** Luhn (mod 10) over a digit string. */
 export function luhnValid(digits: string): boolean {
@@ -21,49 +25,48 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-function validCard(value: string): boolean {
-  const digits = digitsOnly(value);
-  return digits.length >= 13 && digits.length <= 19 && luhnValid(digits) && !/^(\d)\1+$/.test(digits);
+function validCard(digits: string): boolean {
+  const first = digits.charCodeAt(0);
+  // IIN ranges in use start with 2–6 (Mastercard 2-series, Amex/Diners/JCB, Visa, Mastercard, Discover/UnionPay).
+  return first >= 0x32 && first <= 0x36 && luhnValid(digits) && !/^(\d)\1+$/.test(digits);
 }
 
 /**
- * When the greedy candidate fails (e.g. "12 4242 4242 4242 4242" reads as 18 digits), try
- * the sub-ranges that start and end on a digit-group boundary: at most ~10×10 checks.
+ * Whether some window of whole digit groups in the run, 13–19 digits long, is a card.
+ * Each window start extends over at most 19 digits, so the work stays linear in the run.
  */
-function bestWithin(value: string): Span | null {
-  const starts: number[] = [0];
-  const ends: number[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0x20 || c === 0x2d) {
-      ends.push(i);
-      starts.push(i + 1);
+function runHoldsCard(run: string): boolean {
+  const groups = run.split(/[ -]/);
+  for (let i = 0; i < groups.length; i++) {
+    let digits = '';
+    for (let j = i; j < groups.length; j++) {
+      const group = groups[j] ?? '';
+      if (group.length < MIN_GROUP) break;
+      digits += group;
+      if (digits.length > MAX_DIGITS) break;
+      if (digits.length >= MIN_DIGITS && validCard(digits)) return true;
     }
   }
-  ends.push(value.length);
-  for (const s of starts) {
-    const first = value.charCodeAt(s);
-    if (first < 0x32 || first > 0x36) continue;
-    for (let e = ends.length - 1; e >= 0; e--) {
-      const end = ends[e] ?? 0;
-      if (end > s && validCard(value.slice(s, end))) return { start: s, end };
-    }
-  }
-  return null;
+  return false;
 }
 
+/**
+ * Payment card numbers: 13–19 digits, optionally grouped by spaces or dashes, Luhn-valid.
+ * When a card sits inside a longer run of digit groups ("2024-01-15 4242 4242 4242 4242",
+ * a phone number right before it), the whole run is the detection: picking one Luhn-valid
+ * window out of several would be a guess, and a wrong guess leaves card digits in clear.
+ */
 export const paymentCardDetector: Detector = {
   name: 'payment_card',
   prefix: 'card',
   numeric: true,
-  worthScanning: (_text, stats) => stats.digits >= 13,
+  worthScanning: (_text, stats) => stats.digits >= MIN_DIGITS,
   find(text) {
     const spans: Span[] = [];
-    CARD.lastIndex = 0;
-    for (let m = CARD.exec(text); m !== null; m = CARD.exec(text)) {
-      const value = m[0];
-      const hit = validCard(value) ? { start: 0, end: value.length } : bestWithin(value);
-      if (hit !== null) spans.push({ start: m.index + hit.start, end: m.index + hit.end });
+    RUN.lastIndex = 0;
+    for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
+      const run = m[0];
+      if (run.length >= MIN_DIGITS && runHoldsCard(run)) spans.push({ start: m.index, end: m.index + run.length });
     }
     return spans;
   },

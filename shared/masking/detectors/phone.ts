@@ -2,8 +2,16 @@ import { digitsOnly, type Detector, type Span } from './detector.js';
 
 // North American numbers with separators: optional +1/1, area code [2-9]XX (in parentheses
 // or followed by a separator), 3 digits, separator, 4 digits. A bare 10-digit run is not a
-// phone (order ids, timestamps). Every quantifier is bounded, so each start costs O(1).
-const US = /(?<![\w+.-])(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .-])\d{3}[ .-]\d{4}(?![\w-]|\.\d)/g;
+// phone (order ids, timestamps), nor is one glued to an id ("ORD-555-123-4567",
+// "3.555…") or following another number ("12 555 123 4567"); after a word and a full stop
+// it is ("call.(555) 234-5678"), and a bare "(555)" needs no boundary at all: the
+// parenthesis is one. It may not continue into more digits ("555-123-45678"),
+// but text may follow ("…4567x12", "…4567-ext"). Every quantifier is bounded: O(1) per start.
+const US_START = String.raw`(?<![\w+]|\w-|\d[. ])`;
+const US = new RegExp(
+  String.raw`(?:${US_START}(?:\+?1[ .-]?)?[2-9]\d{2}[ .-]|${US_START}\+?1[ .-]?\([2-9]\d{2}\) ?|\([2-9]\d{2}\) ?)\d{3}[ .-]\d{4}(?!\d|[.-]\d)`,
+  'g',
+);
 
 // International: '+' then a bounded run of digits/separators; validated in code (E.164:
 // 8–15 digits, no doubled separators, balanced parentheses) instead of by a nested regex

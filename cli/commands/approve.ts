@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readRuntimeInfo } from '#local/runtime-file.js';
+import { approvalClickBody } from '#shared/adapters/slack/slack-interaction.js';
+import { slackSignature } from '#shared/adapters/slack/slack-signature.js';
+import { UsageError, type CliIo, type Command } from '../io.js';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+function serverUrl(io: CliIo, dataDir: string): URL {
+  const raw = io.env['AIRLOCK_URL'] || readRuntimeInfo(dataDir)?.url || `http://127.0.0.1:${io.env['AIRLOCK_PORT'] || 8787}`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`AIRLOCK_URL '${raw}' is not a URL`);
+  }
+  // A locally signed click is only for the local runtime: the secret must never travel to another host.
+  if (!LOOPBACK.has(url.hostname) || url.protocol !== 'http:') throw new UsageError(`AIRLOCK_URL must be http on loopback (127.0.0.1, localhost, ::1), not ${url.host}`);
+  return url;
+}
+
+function signingSecret(io: CliIo, dataDir: string): string {
+  const fromEnv = io.env['SLACK_SIGNING_SECRET'];
+  if (fromEnv) return fromEnv;
+  try {
+    const s = readFileSync(join(dataDir, 'keys', 'slack-signing-secret'), 'utf8').trim();
+    if (s !== '') return s;
+  } catch {
+    // handled below
+  }
+  throw new UsageError(`no Slack signing secret: set SLACK_SIGNING_SECRET, or start the local runtime once (it creates ${join(dataDir, 'keys', 'slack-signing-secret')})`);
+}
+
+/**
+ * `approve|deny REQUEST_ID --as SLACK_USER_ID [--reason R]`: posts a correctly signed Slack
+ * `block_actions` interaction to the local runtime, so the real interaction path decides.
+ * Exit 0 recorded, 1 refused (self-approval, second vote, decided, not an approver), 2 transport,
+ * signature or usage error (INTERFACES.md).
+ *
+ * @example
+ * npm run -s airlock -- approve 01JC… --as UAPPROVER1
+ */
+export function voteCommand(vote: 'approve' | 'deny'): Command {
+  return async (argv, io) => {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: { as: { type: 'string' }, reason: { type: 'string' } }, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+    const [requestId, ...extra] = parsed.positionals;
+    if (requestId === undefined || extra.length > 0) throw new UsageError(`usage: airlock ${vote} REQUEST_ID --as SLACK_USER_ID [--reason R]`);
+    const as = parsed.values.as;
+    if (as === undefined || !/^[UW][A-Z0-9]{2,30}$/.test(as)) throw new UsageError('--as must be a Slack user id (U… or W…)');
+    const dataDir = resolve(io.cwd, io.env['AIRLOCK_DATA_DIR'] || '.airlock');
+    const url = new URL('/slack/interactions', serverUrl(io, dataDir));
+    const body = approvalClickBody({ slackUserId: as, vote, requestId, ...(parsed.values.reason === undefined ? {} : { reason: parsed.values.reason }) });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': slackSignature(signingSecret(io, dataDir), timestamp, body) },
+        body,
+      });
+    } catch (e) {
+      io.stderr.write(`airlock ${vote}: cannot reach ${url.origin}: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 2;
+    }
+    const text = await res.text();
+    let answer: { recorded?: unknown; code?: unknown; message?: unknown; status?: unknown; error?: { code?: unknown; message?: unknown } };
+    try {
+      answer = JSON.parse(text) as typeof answer;
+    } catch {
+      io.stderr.write(`airlock ${vote}: the server answered ${res.status} without JSON\n`);
+      return 2;
+    }
+    if (res.status !== 200 || typeof answer.recorded !== 'boolean') {
+      io.stderr.write(`airlock ${vote}: ${res.status} ${String(answer.error?.code ?? '')} ${String(answer.error?.message ?? '')}\n`);
+      return 2;
+    }
+    io.stdout.write(`${JSON.stringify({ recorded: answer.recorded, code: answer.code, status: answer.status, message: answer.message })}\n`);
+    return answer.recorded ? 0 : 1;
+  };
+}
+
+export const run: Command = voteCommand('approve');

@@ -1,0 +1,58 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { EXPORT_FILES, type ExportFile } from '#shared/export/manifest.js';
+
+/**
+ * Reads an export folder for `verify`: each JSONL file line by line (constant memory) while
+ * hashing its raw bytes, so the digest covers exactly what was read.
+ */
+export class ExportReader {
+  readonly #dir: string;
+  readonly #digests = new Map<ExportFile, { hash: Hash; bytes: number } | null>();
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  manifest(): string | null {
+    const p = join(this.#dir, 'manifest.json');
+    return existsSync(p) ? readFileSync(p, 'utf8') : null;
+  }
+
+  keyFiles(): Map<string, string> {
+    const dir = join(this.#dir, 'keys');
+    const files = new Map<string, string>();
+    if (!existsSync(dir)) return files;
+    for (const name of readdirSync(dir)) if (name.endsWith('.pem')) files.set(name, readFileSync(join(dir, name), 'utf8'));
+    return files;
+  }
+
+  async *lines(file: ExportFile): AsyncIterable<string> {
+    const path = join(this.#dir, file);
+    if (!existsSync(path)) {
+      this.#digests.set(file, null);
+      return;
+    }
+    const d = { hash: createHash('sha256'), bytes: 0 };
+    this.#digests.set(file, d);
+    const stream = createReadStream(path);
+    stream.on('data', (chunk) => {
+      d.hash.update(chunk);
+      d.bytes += chunk.length;
+    });
+    yield* createInterface({ input: stream, crlfDelay: Infinity });
+  }
+
+  /** Digests of every file; files not read through `lines` (requests.csv) are hashed here. */
+  async digests(): Promise<Record<ExportFile, { sha256: string; bytes: number } | null>> {
+    const out = {} as Record<ExportFile, { sha256: string; bytes: number } | null>;
+    for (const f of EXPORT_FILES) {
+      if (!this.#digests.has(f)) for await (const _ of this.lines(f)) void _;
+      const d = this.#digests.get(f);
+      out[f] = d === null || d === undefined ? null : { sha256: d.hash.digest('hex'), bytes: d.bytes };
+    }
+    return out;
+  }
+}

@@ -1,0 +1,112 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDbCheckpointStore } from '#shared/adapters/aws/dynamodb-checkpoint-store.js';
+import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
+import { KmsSigner } from '#shared/adapters/aws/kms-signer.js';
+import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import type { CheckpointStore } from '#shared/ports/checkpoint-store.js';
+import type { ExportableRecordStore } from '#shared/ports/record-store.js';
+import type { Signer } from '#shared/ports/signer.js';
+import { keyIdOf, toPublicKey } from '#shared/records/key-id.js';
+import { tableNames } from '#shared/tables.js';
+import { startDynalite, localDynamoDbClient } from '#local/dynalite-server.js';
+import { readRuntimeInfo } from '#local/runtime-file.js';
+import { UsageError } from './io.js';
+
+/** What `airlock export` reads from and signs with, however it reaches the store. */
+export interface ExportSource {
+  records: ExportableRecordStore;
+  checkpoints: CheckpointStore;
+  exportSigner: Signer;
+  recordKeys(): Promise<Array<{ keyId: string; pem: string }>>;
+  /** Locally the CLI holds the record key and checkpoints at export; in AWS the scheduled function does. */
+  checkpointSigner?: Signer;
+  via: string;
+  close(): Promise<void>;
+}
+
+export interface AwsOptions {
+  endpoint?: string;
+  tablePrefix: string;
+  exportKeyArn?: string;
+  recordsKeyArn?: string;
+  region?: string;
+}
+
+/**
+ * The local data folder: through the running runtime's DynamoDB endpoint (runtime.json) when
+ * one runs, else by opening the folder; keys from `<dataDir>/keys` (records.pem signs
+ * checkpoints, exports.pem the manifest).
+ */
+export async function openLocalExportSource(dataDir: string): Promise<ExportSource> {
+  const recordsKey = join(dataDir, 'keys', 'records.pem');
+  if (!existsSync(recordsKey)) throw new UsageError(`no record key in ${dataDir}: start the runtime once (npm start) or set AIRLOCK_DATA_DIR`);
+  const recordSigner = await LocalKeySigner.open(recordsKey);
+  const exportSigner = await LocalKeySigner.open(join(dataDir, 'keys', 'exports.pem'));
+  const running = readRuntimeInfo(dataDir);
+  const names = tableNames();
+  let client: DynamoDBClient;
+  let via: string;
+  let close: () => Promise<void>;
+  if (running !== null) {
+    client = localDynamoDbClient(running.dynamodbEndpoint);
+    via = `the running runtime (pid ${running.pid})`;
+    close = async () => client.destroy();
+  } else {
+    const db = await startDynalite({ dataDir });
+    client = db.client;
+    via = `the data folder ${dataDir}`;
+    close = () => db.close();
+  }
+  return {
+    records: new DynamoDbRecordStore(client, names.records),
+    checkpoints: new DynamoDbCheckpointStore(client, names.checkpoints),
+    exportSigner,
+    checkpointSigner: recordSigner,
+    recordKeys: async () => [{ keyId: await recordSigner.keyId(), pem: await recordSigner.publicKeyPem() }],
+    via,
+    close,
+  };
+}
+
+/**
+ * DynamoDB in AWS (or any endpoint) with the caller's credentials from the SDK's default chain
+ * (AWS_PROFILE, AWS_REGION, SSO, the auditor role…). The manifest is signed with the export KMS
+ * key; the record key's public half comes from KMS GetPublicKey. An `--export-key FILE`-less
+ * run against a bare endpoint (tests, dynalite) may name PEM key files instead of ARNs.
+ */
+export async function openAwsExportSource(o: AwsOptions & { exportKeyFile?: string; recordKeyFiles?: string[] }): Promise<ExportSource> {
+  const client = new DynamoDBClient({ ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }), ...(o.region === undefined ? {} : { region: o.region }) });
+  const names = tableNames(o.tablePrefix);
+  const kms = new KMSClient(o.region === undefined ? {} : { region: o.region });
+  let exportSigner: Signer;
+  if (o.exportKeyArn !== undefined) exportSigner = new KmsSigner(kms, o.exportKeyArn);
+  else if (o.exportKeyFile !== undefined) exportSigner = await LocalKeySigner.open(o.exportKeyFile);
+  else throw new UsageError('with --aws or --endpoint, name the export signing key: --export-key-arn ARN (or --export-key FILE)');
+  const recordKeys = async (): Promise<Array<{ keyId: string; pem: string }>> => {
+    const keys: Array<{ keyId: string; pem: string }> = [];
+    if (o.recordsKeyArn !== undefined) {
+      const s = new KmsSigner(kms, o.recordsKeyArn);
+      keys.push({ keyId: await s.keyId(), pem: await s.publicKeyPem() });
+    }
+    for (const f of o.recordKeyFiles ?? []) {
+      const pub = toPublicKey(readFileSync(f, 'utf8'));
+      keys.push({ keyId: keyIdOf(pub), pem: pub.export({ type: 'spki', format: 'pem' }).toString() });
+    }
+    if (keys.length === 0) throw new UsageError('with --aws or --endpoint, name the record key: --records-key-arn ARN (or --records-key FILE)');
+    return keys;
+  };
+  return {
+    records: new DynamoDbRecordStore(client, names.records),
+    checkpoints: new DynamoDbCheckpointStore(client, names.checkpoints),
+    exportSigner,
+    recordKeys,
+    via: o.endpoint === undefined ? `DynamoDB (tables ${names.records}, ${names.checkpoints})` : `DynamoDB at ${o.endpoint}`,
+    close: async () => {
+      client.destroy();
+      kms.destroy();
+    },
+  };
+}

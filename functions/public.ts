@@ -1,0 +1,5 @@
+import { awsWiring } from '#shared/wiring/aws.js';
+import { apiHandler } from './lib/api-handler.js';
+
+/** GET /v1/keys and GET /v1/health: no token; public keys come from KMS GetPublicKey. */
+export const handler = apiHandler(['/v1/keys', '/v1/health'], () => awsWiring(process.env).apiDeps());

@@ -1,0 +1,2 @@
+// TEMPORARY (issue 6): replaced once the approval use cases land.
+export const handler = async (): Promise<never> => { throw new Error('record-outcome: not wired yet'); };

@@ -1,0 +1,163 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { Policy } from '#shared/policy/policy.js';
+import { tableNames } from '#shared/tables.js';
+import type { FunctionBundle } from './bundle-functions.js';
+import type { AirlockConfig } from './config.js';
+import { Alarms } from './constructs/alarms.js';
+import { AirlockFunction } from './constructs/airlock-function.js';
+import { Api } from './constructs/api.js';
+import { ApprovalFlow } from './constructs/approval-flow.js';
+import { RecordsTables } from './constructs/records-tables.js';
+import { AuditorRole, SigningKeys } from './constructs/signing-keys.js';
+import { FunctionAccess as access } from './function-access.js';
+import type { FunctionName } from './function-catalog.js';
+import { FUNCTIONS } from './function-catalog.js';
+import { suppressKnownNagFindings } from './nag-suppressions.js';
+
+export interface AirlockStackProps extends StackProps {
+  config: AirlockConfig;
+  /** Validated at synth time; its approval timeout sizes the state machine. The bundles carry it. */
+  policy: Policy;
+  bundles: ReadonlyMap<FunctionName, FunctionBundle>;
+}
+
+/** How often the checkpoint writer signs changed session heads. */
+export const CHECKPOINT_INTERVAL = Duration.minutes(5);
+
+/**
+ * The whole gateway: HTTP API → one Lambda per handler, the approval state machine, the
+ * tables, the signing keys and the auditor role, Secrets Manager references and alarms.
+ * Access is handed out only through `FunctionAccess`, one variable and one grant at a time.
+ */
+export class AirlockStack extends Stack {
+  readonly functions: Record<FunctionName, lambda.Function>;
+
+  constructor(scope: Construct, id: string, props: AirlockStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+
+    const tables = new RecordsTables(this, 'Tables', { names: tableNames(config.prefix) });
+    const keys = new SigningKeys(this, 'Keys', { prefix: config.prefix });
+    const slackSecret = secretsmanager.Secret.fromSecretNameV2(this, 'SlackSecret', config.slackSecretName);
+    const snowflakeSecret = secretsmanager.Secret.fromSecretNameV2(this, 'SnowflakeSecret', config.snowflakeSecretName);
+    // Pseudonyms are an HMAC with this key: generated in AWS, never in the template or a variable.
+    const maskingKey = new secretsmanager.Secret(this, 'MaskingKey', {
+      description: 'Airlock: HMAC key for masked pseudonyms (rotating it changes every pseudonym)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+
+    const environment = {
+      OIDC_ISSUER: config.oidcIssuer,
+      OIDC_AUDIENCE: config.oidcAudience,
+      OIDC_JWKS_URL: config.oidcJwksUrl,
+      OIDC_GROUPS_CLAIM: config.oidcGroupsClaim,
+      SLACK_CHANNEL: config.slackChannel,
+    };
+    const fns = {} as Record<FunctionName, lambda.Function>;
+    for (const spec of FUNCTIONS) {
+      const bundle = props.bundles.get(spec.name);
+      if (bundle === undefined) throw new Error(`no bundle for ${spec.name}`);
+      fns[spec.name] = new AirlockFunction(this, spec.name, { bundle, environment, logRetention }).fn;
+    }
+    this.functions = fns;
+
+    const flow = new ApprovalFlow(this, 'ApprovalFlow', {
+      notify: fns.NotifyApprovers,
+      execute: fns.ExecuteApprovedQuery,
+      recordOutcome: fns.RecordOutcome,
+      logRetention,
+      approvalTimeoutSeconds: props.policy.approval.timeoutSeconds,
+    });
+    const { records, requests, checkpoints } = tables;
+    const publicKeys = { records: keys.records, exports: keys.exports, previousRecordsKeyArns: config.previousRecordsKeyArns };
+
+    // The query API: write-ahead record, run reads at once, start approvals.
+    access.recordsAppend(fns.PostQuery, records);
+    access.requestsWrite(fns.PostQuery, requests);
+    access.recordsSigning(fns.PostQuery, keys.records);
+    access.startApproval(fns.PostQuery, flow.stateMachine);
+    access.secret(fns.PostQuery, 'maskingKeySecret', maskingKey);
+    access.secret(fns.PostQuery, 'snowflakeSecret', snowflakeSecret);
+
+    access.recordsRead(fns.GetQuery, records);
+    access.requestsRead(fns.GetQuery, requests);
+    access.recordsRead(fns.GetSession, records);
+    access.requestsRead(fns.GetSession, requests);
+    access.publicKeys(fns.Public, publicKeys);
+    // Explain classifies and decides from the token and the bundled policy: no data access at all.
+
+    // Votes: appended to the chain, then the quorum claimed on the request, then the wait resumed.
+    access.recordsAppend(fns.SlackInteractions, records);
+    access.requestsWrite(fns.SlackInteractions, requests);
+    access.recordsSigning(fns.SlackInteractions, keys.records);
+    access.taskResponses(fns.SlackInteractions, flow.stateMachine);
+    access.secret(fns.SlackInteractions, 'slackSecret', slackSecret);
+
+    access.recordsRead(fns.NotifyApprovers, records);
+    access.requestsWrite(fns.NotifyApprovers, requests);
+    access.secret(fns.NotifyApprovers, 'slackSecret', slackSecret);
+
+    access.recordsAppend(fns.ExecuteApprovedQuery, records);
+    access.requestsWrite(fns.ExecuteApprovedQuery, requests);
+    access.recordsSigning(fns.ExecuteApprovedQuery, keys.records);
+    access.secret(fns.ExecuteApprovedQuery, 'maskingKeySecret', maskingKey);
+    access.secret(fns.ExecuteApprovedQuery, 'snowflakeSecret', snowflakeSecret);
+
+    access.recordsAppend(fns.RecordOutcome, records);
+    access.requestsWrite(fns.RecordOutcome, requests);
+    access.recordsSigning(fns.RecordOutcome, keys.records);
+    access.secret(fns.RecordOutcome, 'slackSecret', slackSecret);
+
+    // Checkpoints are signed with the records key, on a schedule and at each export (the auditor invokes it).
+    access.recordsRead(fns.WriteCheckpoints, records);
+    access.checkpointsAppend(fns.WriteCheckpoints, checkpoints);
+    access.recordsSigning(fns.WriteCheckpoints, keys.records);
+    new events.Rule(this, 'CheckpointSchedule', {
+      description: 'Airlock: sign and append changed session heads',
+      schedule: events.Schedule.rate(CHECKPOINT_INTERVAL),
+      targets: [new targets.LambdaFunction(fns.WriteCheckpoints, { retryAttempts: 2 })],
+    });
+
+    const auditor = new AuditorRole(this, 'Auditor', {
+      exportsKey: keys.exports,
+      recordsKey: keys.records,
+      records,
+      requests,
+      checkpoints,
+      checkpointWriter: fns.WriteCheckpoints,
+    });
+
+    new Api(this, 'Api', {
+      routeFunctions: {
+        '/v1/queries': fns.PostQuery,
+        '/v1/queries/{requestId}': fns.GetQuery,
+        '/v1/sessions/{sessionId}': fns.GetSession,
+        '/v1/explain': fns.Explain,
+        '/v1/keys': fns.Public,
+        '/v1/health': fns.Public,
+        '/slack/interactions': fns.SlackInteractions,
+      },
+      logRetention,
+      throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
+    });
+    new Alarms(this, 'Alarms', { functions: fns, stateMachine: flow.stateMachine, approvalsExpired: flow.expiredMetricFilter });
+
+    new CfnOutput(this, 'RecordsKeyArn', { value: keys.records.keyArn, description: 'KMS key signing records now' });
+    new CfnOutput(this, 'ExportsKeyArn', { value: keys.exports.keyArn, description: 'KMS key signing export manifests (auditor role only)' });
+    new CfnOutput(this, 'AuditorRoleArn', { value: auditor.role.roleArn, description: 'Assume for `airlock export` in AWS' });
+    new CfnOutput(this, 'StateMachineArn', { value: flow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'RecordsTableName', { value: records.tableName });
+    new CfnOutput(this, 'RequestsTableName', { value: requests.tableName });
+    new CfnOutput(this, 'CheckpointsTableName', { value: checkpoints.tableName });
+    new CfnOutput(this, 'CheckpointWriterFunction', { value: fns.WriteCheckpoints.functionName });
+
+    suppressKnownNagFindings(this);
+  }
+}

@@ -1,0 +1,50 @@
+import type { Clock } from '#shared/ports/clock.js';
+import { writeCheckpoints, type WriteCheckpointsDeps } from '#shared/use-cases/write-checkpoints.js';
+
+export interface CheckpointTimer {
+  /** One pass now (also what each tick runs); passes never overlap. */
+  runOnce(): Promise<void>;
+  /** Stops the timer and waits for a pass in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `writeCheckpoints` every `intervalMs` (60 s in the runtime): the first pass covers every
+ * session, later ones the sessions changed since the previous pass began.
+ *
+ * @example
+ * const timer = startCheckpointTimer(deps, { intervalMs: 60_000, onError: (e) => log.error(e) });
+ * await timer.stop();
+ */
+export function startCheckpointTimer(
+  deps: WriteCheckpointsDeps & { clock: Clock },
+  opts: { intervalMs: number; onError(e: unknown): void; onWritten?(n: number): void },
+): CheckpointTimer {
+  let since: string | undefined;
+  let running: Promise<void> | null = null;
+  const runOnce = (): Promise<void> => {
+    running ??= (async () => {
+      const started = deps.clock.now().toISOString();
+      try {
+        const { written } = await writeCheckpoints(deps, since === undefined ? {} : { since });
+        since = started;
+        if (written.length > 0) opts.onWritten?.(written.length);
+      } catch (e) {
+        opts.onError(e);
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
+  const timer = setInterval(() => void runOnce(), opts.intervalMs);
+  // The timer alone must not keep a process alive (tests, a CLI that embeds the runtime).
+  timer.unref();
+  return {
+    runOnce,
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { ApprovalView, MessageRef, Notifier } from '../../ports/notifier.js';
+
+/**
+ * The notifier when no Slack is configured: prints each pending request and the exact commands
+ * that decide it through the real (signed) Slack interaction path, and each outcome. Messages
+ * get a synthetic ref (`console` / request id) so the workflow treats them like Slack's.
+ *
+ * @example
+ * const notifier = new ConsoleNotifier((line) => process.stderr.write(`${line}\n`));
+ */
+export class ConsoleNotifier implements Notifier {
+  readonly #print: (text: string) => void;
+
+  constructor(print: (text: string) => void) {
+    this.#print = print;
+  }
+
+  async postApproval(v: ApprovalView): Promise<MessageRef> {
+    const who = v.requester.email ?? v.requester.sub ?? 'unknown';
+    const lines = [
+      `── approval needed: ${v.requestId} (${v.risk}, ${v.approvalsRequired} approval${v.approvalsRequired === 1 ? '' : 's'}, expires ${v.expiresAt})`,
+      `   requester: ${who}${v.requester.act === undefined ? '' : ` (agent ${v.requester.act})`}`,
+      `   prompt:    ${oneLine(v.prompt, 200)}`,
+      `   sql:       ${oneLine(v.sql, 500)}`,
+      `   sqlHash:   ${v.sqlHash}`,
+      ...v.reasons.map((r) => `   reason:    ${r.code} ${oneLine(r.message, 200)}`),
+      `   approve:   npm run -s airlock -- approve ${v.requestId} --as <SLACK_USER_ID>`,
+      `   deny:      npm run -s airlock -- deny ${v.requestId} --as <SLACK_USER_ID> --reason "…"`,
+    ];
+    this.#print(lines.join('\n'));
+    return { channel: 'console', ts: v.requestId };
+  }
+
+  async updateApproval(_ref: MessageRef, v: ApprovalView): Promise<void> {
+    const votes = v.votes.map((x) => `${x.slackUserId} ${x.vote === 'approve' ? 'approved' : 'denied'} at ${x.at}`).join('; ');
+    const approvals = v.votes.filter((x) => x.vote === 'approve').length;
+    this.#print(`── approval ${v.requestId}: ${v.status} (${approvals}/${v.approvalsRequired})${votes === '' ? '' : ` — ${votes}`}`);
+  }
+
+  async tellUser(_ref: MessageRef | null, slackUserId: string, text: string): Promise<void> {
+    this.#print(`── to ${slackUserId}: ${text}`);
+  }
+}
+
+/** Control characters could rewrite the operator's terminal; the full text is in the records. */
+function oneLine(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max)}… (${flat.length} chars)` : flat;
+}

@@ -1,0 +1,46 @@
+import type { RequestStatus, Vote } from './request-store.js';
+
+/** Where an approval message lives, so it is posted once and then updated in place. */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/**
+ * Everything an approver sees about one request. Built from the request item and its
+ * `query.requested` record; prompt and SQL are model-written text, which every notifier must
+ * render inertly (no mentions, no links, every character of the SQL visible).
+ */
+export interface ApprovalView {
+  requestId: string;
+  sessionId: string;
+  requester: { sub?: string; email?: string; act?: string };
+  prompt: string;
+  sql: string;
+  sqlHash: string;
+  risk: string;
+  reasons: { code: string; message: string }[];
+  objects: string[];
+  approvalsRequired: number;
+  votes: Vote[];
+  status: RequestStatus;
+  expiresAt: string;
+  decidedAt?: string;
+}
+
+/**
+ * Tells approvers about pending requests and their outcomes. `SlackNotifier` posts Block Kit
+ * messages with Approve / Deny buttons; `ConsoleNotifier` (no Slack configured) prints the
+ * request and the `airlock approve|deny` commands that decide it.
+ *
+ * @example
+ * const ref = await notifier.postApproval(view);      // once per request (the notify task stores ref)
+ * await notifier.updateApproval(ref, { ...view, status: 'approved', votes });
+ * await notifier.tellUser(ref, 'UAPPROVER1', 'This request was already decided.');
+ */
+export interface Notifier {
+  postApproval(view: ApprovalView): Promise<MessageRef>;
+  updateApproval(ref: MessageRef, view: ApprovalView): Promise<void>;
+  /** A reply only `slackUserId` sees (Slack: an ephemeral message in the message's channel). */
+  tellUser(ref: MessageRef | null, slackUserId: string, text: string): Promise<void>;
+}

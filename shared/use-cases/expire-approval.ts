@@ -1,0 +1,23 @@
+import { AirlockError } from '../errors.js';
+import type { ApprovalDeps } from './approval-deps.js';
+import { appendRecord } from './append-record.js';
+import { updateMessage } from './record-vote.js';
+
+/**
+ * The timeout: claims the request (`pending_approval`, or `approved` when the deciding vote lost
+ * the race against the timer) as `expired`, records `approval.expired`, and updates the message.
+ * Claiming first means a request is never both expired and run. Returns false when there was
+ * nothing to expire.
+ *
+ * @example
+ * await expireApproval(deps, requestId); // the record-outcome task, action "expire"
+ */
+export async function expireApproval(deps: ApprovalDeps, requestId: string): Promise<boolean> {
+  const item = await deps.requests.get(requestId);
+  if (item === null) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
+  const decidedAt = deps.clock.now().toISOString();
+  if (!(await deps.requests.transition(requestId, ['pending_approval', 'approved'], { status: 'expired', decidedAt }))) return false;
+  await appendRecord(deps, { sessionId: item.sessionId, requestId, type: 'approval.expired', actor: { kind: 'system' }, body: { sqlHash: item.sqlHash } });
+  await updateMessage(deps, { ...item, status: 'expired', decidedAt });
+  return true;
+}

@@ -1,0 +1,35 @@
+import { AirlockError } from '../errors.js';
+import type { RequestItem } from '../ports/request-store.js';
+import { TASK_SIGNALS, TaskSignal } from '../workflow/task-signals.js';
+import type { ApprovalDeps } from './approval-deps.js';
+import { approvalView } from './approval-view.js';
+import { requestRecords } from './request-records.js';
+
+function signalFor(item: RequestItem): TaskSignal {
+  if (item.status === 'approved') return new TaskSignal(TASK_SIGNALS.approved, `request ${item.requestId} was approved before the wait began`);
+  if (item.status === 'rejected') return new TaskSignal(TASK_SIGNALS.rejected, `request ${item.requestId} was rejected before the wait began`);
+  return new TaskSignal(TASK_SIGNALS.closed, `request ${item.requestId} is ${item.status}; nothing to wait for`);
+}
+
+/**
+ * The notify task: posts the approval message once and parks the task token on the request.
+ * Idempotent: a re-run (Step Functions retry, local restart) finds the stored message and only
+ * stores its new token, so Slack gets no second message. A request decided before the wait
+ * began ends the task with a `TaskSignal` the state machine routes on.
+ *
+ * @example
+ * await notifyApprovers(deps, { requestId, taskToken }); // then the state machine waits on taskToken
+ */
+export async function notifyApprovers(deps: ApprovalDeps, input: { requestId: string; taskToken: string }): Promise<void> {
+  const item = await deps.requests.get(input.requestId);
+  if (item === null) throw new AirlockError('ERR_NOT_FOUND', `request ${input.requestId} not found`);
+  if (item.status !== 'pending_approval') throw signalFor(item);
+  const { requested } = await requestRecords(deps.records, item);
+  const message = item.message ?? (await deps.notifier.postApproval(approvalView(item, requested)));
+  if (await deps.requests.transition(item.requestId, ['pending_approval'], { taskToken: input.taskToken, message })) return;
+  // A vote decided the request between the read and the write: the wait must not begin.
+  const now = await deps.requests.get(item.requestId);
+  if (now === null) throw new AirlockError('ERR_NOT_FOUND', `request ${input.requestId} not found`);
+  if (item.message === undefined && now.message === undefined) await deps.requests.transition(item.requestId, [now.status], { message });
+  throw signalFor(now);
+}

@@ -1,0 +1,211 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { ulid } from 'ulid';
+import { DynamoDbCheckpointStore } from '../adapters/aws/dynamodb-checkpoint-store.js';
+import { DynamoDbRecordStore } from '../adapters/aws/dynamodb-record-store.js';
+import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store.js';
+import { KmsSigner } from '../adapters/aws/kms-signer.js';
+import { SfnWorkflow } from '../adapters/aws/sfn-workflow.js';
+import { SecretsManagerSecret } from '../adapters/aws/secrets-manager-secret.js';
+import { loadSlackSecret, type SlackSecret } from '../adapters/aws/slack-secret.js';
+import { parseEnv, type AirlockEnv } from '../config/env.js';
+import { AirlockError } from '../errors.js';
+import type { ApiDeps, PublicKeyInfo } from '../http/api-deps.js';
+import { JoseTokenVerifier } from '../identity/jose-token-verifier.js';
+import { maskingConfigOf } from '../policy/masking-config.js';
+import type { Policy } from '../policy/policy.js';
+import { systemClock } from '../ports/clock.js';
+import type { Warehouse } from '../ports/warehouse.js';
+import { parseAwsEnv, requireAwsEnv, type AwsEnv } from './aws-env.js';
+import { loadBundledPolicy } from './bundled-policy.js';
+
+export type LogFn = ApiDeps['log'];
+
+/** One JSON line per entry: CloudWatch Logs Insights parses the fields. */
+export const lambdaLog: LogFn = (level, msg, fields) => {
+  const line = JSON.stringify({ level, msg, ...fields });
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.log(line);
+};
+
+/**
+ * The AWS wiring: the only place that constructs AWS adapters, from the environment the
+ * stack sets (validated once with zod). Everything is built lazily and kept for the life of
+ * the Lambda container, so a function pays only for the clients it uses.
+ *
+ * @example
+ * const aws = awsWiring(process.env);
+ * const deps = await aws.apiDeps();           // a function that never runs SQL
+ * const deps2 = await aws.apiDeps(warehouse); // POST /v1/queries, with Snowflake
+ */
+export class AwsWiring {
+  readonly env: AirlockEnv;
+  readonly aws: AwsEnv;
+  readonly #cache = new Map<string, unknown>();
+
+  constructor(processEnv: Record<string, string | undefined>) {
+    this.env = parseEnv(processEnv);
+    this.aws = parseAwsEnv(processEnv);
+  }
+
+  #once<T>(key: string, make: () => T): T {
+    if (!this.#cache.has(key)) this.#cache.set(key, make());
+    return this.#cache.get(key) as T;
+  }
+
+  dynamodb(): DynamoDBClient {
+    return this.#once('dynamodb', () => new DynamoDBClient({}));
+  }
+  kms(): KMSClient {
+    return this.#once('kms', () => new KMSClient({}));
+  }
+  sfn(): SFNClient {
+    return this.#once('sfn', () => new SFNClient({}));
+  }
+  secretsManager(): SecretsManagerClient {
+    return this.#once('secrets', () => new SecretsManagerClient({}));
+  }
+
+  /** The policy validated at synth time and bundled beside the function as JSON (`AIRLOCK_POLICY`). */
+  policy(): Policy {
+    return this.#once('policy', () => {
+      if (this.env.AIRLOCK_POLICY === undefined) throw new AirlockError('ERR_CONFIG', 'AIRLOCK_POLICY must name the bundled policy.json');
+      return loadBundledPolicy(this.env.AIRLOCK_POLICY);
+    });
+  }
+
+  records(): DynamoDbRecordStore {
+    return this.#once('records', () => new DynamoDbRecordStore(this.dynamodb(), requireAwsEnv(this.aws, 'recordsTable')));
+  }
+  requests(): DynamoDbRequestStore {
+    return this.#once('requests', () => new DynamoDbRequestStore(this.dynamodb(), requireAwsEnv(this.aws, 'requestsTable')));
+  }
+  checkpoints(): DynamoDbCheckpointStore {
+    return this.#once('checkpoints', () => new DynamoDbCheckpointStore(this.dynamodb(), requireAwsEnv(this.aws, 'checkpointsTable')));
+  }
+
+  recordsSigner(): KmsSigner {
+    return this.#once('signer', () => new KmsSigner(this.kms(), requireAwsEnv(this.aws, 'recordsKeyArn')));
+  }
+  /** Export manifests are signed by the auditor role's own credentials, never by a function; functions read only its public key. */
+  exportsPublicKey(): KmsSigner {
+    return this.#once('exportsKey', () => new KmsSigner(this.kms(), requireAwsEnv(this.aws, 'exportsKeyArn')));
+  }
+
+  secret(key: 'maskingKeySecret' | 'slackSecret' | 'snowflakeSecret'): SecretsManagerSecret {
+    return this.#once(`secret:${key}`, () => new SecretsManagerSecret(this.secretsManager(), requireAwsEnv(this.aws, key)));
+  }
+
+  /** The container's warehouse, built once by `make` (the Snowflake module stays out of other bundles). */
+  warehouseOnce(make: () => Promise<Warehouse>): Promise<Warehouse> {
+    return this.#onceAsync('warehouse', make);
+  }
+
+  workflow(): SfnWorkflow {
+    return this.#once('workflow', () => new SfnWorkflow(this.sfn(), requireAwsEnv(this.aws, 'stateMachineArn')));
+  }
+
+  slackSecret(): Promise<SlackSecret> {
+    return loadSlackSecret(this.secret('slackSecret'));
+  }
+
+  async maskingKey(): Promise<Buffer> {
+    const text = await this.secret('maskingKeySecret').text();
+    if (text.length < 16) throw new AirlockError('ERR_SECRET_INVALID', 'the masking key secret must be at least 16 characters');
+    return Buffer.from(text, 'utf8');
+  }
+
+  verifier(): JoseTokenVerifier {
+    return this.#once('verifier', () => {
+      const { OIDC_ISSUER: issuer, OIDC_AUDIENCE: audience, OIDC_JWKS_URL: jwks, OIDC_GROUPS_CLAIM: groupsClaim } = this.env;
+      // There is no dev issuer in AWS: a deployment without an IdP must not accept any token.
+      if (issuer === undefined || audience === undefined || jwks === undefined) {
+        throw new AirlockError('ERR_CONFIG', 'OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL must be set in AWS');
+      }
+      return new JoseTokenVerifier({ issuer, audience, jwks: new URL(jwks), groupsClaim });
+    });
+  }
+
+  /** Every key that ever signed: the current and retired record keys, and the export key. */
+  async keys(): Promise<PublicKeyInfo[]> {
+    const entries: Array<{ signer: KmsSigner; use: PublicKeyInfo['use'] }> = [{ signer: this.recordsSigner(), use: 'records' }];
+    for (const arn of this.aws.previousRecordsKeyArns ?? []) {
+      entries.push({ signer: this.#once(`previous:${arn}`, () => new KmsSigner(this.kms(), arn)), use: 'records' });
+    }
+    if (this.aws.exportsKeyArn !== undefined) entries.push({ signer: this.exportsPublicKey(), use: 'exports' });
+    return Promise.all(
+      entries.map(async ({ signer, use }) => ({ keyId: await signer.keyId(), alg: 'ECDSA_SHA_256' as const, pem: await signer.publicKeyPem(), use, kmsKeyArn: signer.keyArn })),
+    );
+  }
+
+  /**
+   * The HTTP handlers' dependencies. Each function is deployed with only the variables and
+   * grants it needs; a part it was not given (no warehouse, signing key or masking key) is a
+   * getter that fails closed if a handler ever reaches for it. Only functions that execute
+   * queries pass a warehouse, so snowflake-sdk stays out of the other bundles.
+   */
+  apiDeps(warehouse?: Warehouse): Promise<ApiDeps> {
+    return this.#onceAsync('apiDeps', async (): Promise<ApiDeps> => {
+      const policy = this.policy();
+      const masking = this.aws.maskingKeySecret === undefined ? undefined : maskingConfigOf(policy, await this.maskingKey());
+      const signer = this.aws.recordsKeyArn === undefined ? undefined : this.recordsSigner();
+      // Getters, so a function touches (and needs grants for) only the parts its handlers use.
+      const wiring = this;
+      return {
+        get records() {
+          return wiring.records();
+        },
+        get requests() {
+          return wiring.requests();
+        },
+        get signer() {
+          return signer ?? notDeployed('ERR_SIGNER_UNAVAILABLE', 'the record signing key');
+        },
+        // Only the query API may start workflows (and has the grant); elsewhere reaching for it fails closed.
+        get workflow() {
+          return wiring.aws.stateMachineArn === undefined ? notDeployed('ERR_CONFIG', 'the approval state machine') : wiring.workflow();
+        },
+        get warehouse() {
+          return warehouse ?? notDeployed('ERR_CONFIG', 'a warehouse');
+        },
+        get masking() {
+          return masking ?? notDeployed('ERR_CONFIG', 'the masking key');
+        },
+        clock: systemClock,
+        policy,
+        newId: ulid,
+        get verifier() {
+          return wiring.verifier();
+        },
+        notReady: () => [],
+        keys: () => this.keys(),
+        log: lambdaLog,
+      };
+    });
+  }
+
+  /** Like `#once` for promises, but a rejection is forgotten so the next invocation tries again. */
+  #onceAsync<T>(key: string, make: () => Promise<T>): Promise<T> {
+    return this.#once(key, () =>
+      make().catch((e: unknown) => {
+        this.#cache.delete(key);
+        throw e;
+      }),
+    );
+  }
+}
+
+function notDeployed(code: string, what: string): never {
+  throw new AirlockError(code, `this function was deployed without ${what}`);
+}
+
+let shared: AwsWiring | undefined;
+
+/** The container's wiring, built on first use (a bad environment fails the first invocation, naming the variable). */
+export function awsWiring(processEnv: Record<string, string | undefined>): AwsWiring {
+  shared ??= new AwsWiring(processEnv);
+  return shared;
+}

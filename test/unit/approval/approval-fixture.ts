@@ -1,0 +1,98 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ulid } from 'ulid';
+import { ConsoleNotifier } from '#shared/adapters/local/console-notifier.js';
+import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import { LocalWorkflow } from '#shared/adapters/local/local-workflow.js';
+import { MemoryRecordStore } from '#shared/adapters/local/memory-record-store.js';
+import { MemoryRequestStore } from '#shared/adapters/local/memory-request-store.js';
+import type { Principal } from '#shared/identity/principal.js';
+import { loadPolicy } from '#shared/policy/load-policy.js';
+import { maskingConfigOf } from '#shared/policy/masking-config.js';
+import type { Policy } from '#shared/policy/policy.js';
+import { NO_APPROVER_DIRECTORY, type ApproverDirectory } from '#shared/ports/approver-directory.js';
+import type { Notifier } from '#shared/ports/notifier.js';
+import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
+import type { ApprovalDeps } from '#shared/use-cases/approval-deps.js';
+import { runApprovalTask } from '#shared/use-cases/run-approval-task.js';
+
+export const agent: Principal = { iss: 'https://airlock.local/dev', sub: 'agent', email: 'agent@example.com', groups: [] };
+
+/** A warehouse that remembers every statement it was asked to run. */
+export class RecordingWarehouse implements Warehouse {
+  readonly name = 'duckdb' as const;
+  calls: ExecuteInput[] = [];
+  async execute(input: ExecuteInput): Promise<WarehouseResult> {
+    this.calls.push(input);
+    return { queryId: `q-${this.calls.length}`, columns: [{ name: 'OK', type: 'BOOLEAN' }], rows: [[true]], truncated: false, durationMs: 1 };
+  }
+  async close(): Promise<void> {}
+}
+
+/** A clock the test moves. */
+export class MovableClock {
+  #t: number;
+  constructor(iso = '2026-11-27T10:00:00.000Z') {
+    this.#t = Date.parse(iso);
+  }
+  now(): Date {
+    return new Date(this.#t);
+  }
+  advance(ms: number): void {
+    this.#t += ms;
+  }
+}
+
+export interface ApprovalFixture {
+  deps: ApprovalDeps & { workflow: LocalWorkflow; warehouse: RecordingWarehouse; clock: MovableClock; signer: LocalKeySigner };
+  printed: string[];
+}
+
+/** Approval deps over memory stores, the real LocalWorkflow (aws-local-stepfunctions) and a console notifier. */
+export async function approvalFixture(over: { policy?: Policy; notifier?: Notifier; directory?: ApproverDirectory } = {}): Promise<ApprovalFixture> {
+  const policy = over.policy ?? loadPolicy();
+  const printed: string[] = [];
+  const signer = await LocalKeySigner.open(join(mkdtempSync(join(tmpdir(), 'airlock-approval-')), 'records.pem'));
+  const deps = {
+    records: new MemoryRecordStore(),
+    requests: new MemoryRequestStore(),
+    signer,
+    warehouse: new RecordingWarehouse(),
+    clock: new MovableClock(),
+    policy,
+    masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))),
+    newId: ulid,
+    notifier: over.notifier ?? new ConsoleNotifier((l) => printed.push(l)),
+    directory: over.directory ?? NO_APPROVER_DIRECTORY,
+  } as unknown as ApprovalFixture['deps'];
+  deps.workflow = new LocalWorkflow({
+    notify: (p) => runApprovalTask(deps, 'notify', p),
+    execute: (p) => runApprovalTask(deps, 'execute', p),
+    recordOutcome: (p) => runApprovalTask(deps, 'record-outcome', p),
+  });
+  return { deps, printed };
+}
+
+/** Lets queued promise work run (no timers involved, so fake timers do not stop it). */
+export async function until(cond: () => Promise<boolean> | boolean, turns = 2000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (await cond()) return;
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  throw new Error('condition not reached');
+}
+
+/** Waits until the notify task parked its token on the request. */
+export async function untilWaiting(deps: ApprovalDeps, requestId: string): Promise<void> {
+  await until(async () => (await deps.requests.get(requestId))?.taskToken !== undefined);
+}
+
+export function policyWith(approvers: number, over: Partial<Policy> = {}): Policy {
+  const base = loadPolicy();
+  return {
+    ...base,
+    approvers: Array.from({ length: approvers }, (_, i) => ({ slackUserId: `UAPPROVER${i + 1}`, email: `approver${i + 1}@example.com` })),
+    ...over,
+  };
+}

@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkerSignatureChecker } from '#shared/export/signature-workers.js';
+import { ChainVerifier } from '#shared/records/chain-verifier.js';
+import { keyRing } from '#shared/records/key-id.js';
+import { sealRecord } from '#shared/records/seal-record.js';
+import type { SessionRecord } from '#shared/records/types.js';
+import { verifyChain } from '#shared/records/verify-chain.js';
+import { tempDir } from '#test/fixtures/records/record-fixtures.js';
+import { conversation, newWorld, type World } from '#test/fixtures/export/export-fixtures.js';
+
+const t = tempDir('airlock-chain-verifier-');
+let w: World;
+let lines: string[];
+beforeAll(async () => {
+  w = await newWorld(t.dir);
+  await conversation(w, 'a', { unknownOutcome: true });
+  await conversation(w, 'b');
+  lines = [...(await w.records.list('a')), ...(await w.records.list('b'))];
+});
+afterAll(() => t.cleanup());
+
+async function stream(ls: string[], workers = false) {
+  const keys = keyRing([w.signer.publicKey()]);
+  const v = new ChainVerifier(keys, workers ? { signatures: new WorkerSignatureChecker(keys, { threads: 2 }) } : {});
+  for (const l of ls) {
+    v.push(l);
+    await v.ready();
+  }
+  return v.finish();
+}
+
+describe('ChainVerifier (streaming)', () => {
+  it('agrees with verifyChain on an intact export: heads, counts and findings', async () => {
+    const whole = verifyChain(lines, keyRing([w.signer.publicKey()]));
+    for (const workers of [false, true]) {
+      const s = await stream(lines, workers);
+      expect(s.ok).toBe(true);
+      expect(s.findings).toEqual(whole.findings);
+      expect(s.sessions.map((x) => [x.sessionId, x.headSeq, x.headHash, x.records])).toEqual(whole.sessions.map((x) => [x.sessionId, x.headSeq, x.headHash, x.records]));
+    }
+  });
+
+  it('reports a forged signature from the worker threads with its session and seq, in input order', async () => {
+    const forged = [...lines];
+    const r = JSON.parse(forged[4] as string) as SessionRecord;
+    const other = await sealRecord(r, w.exportSigner);
+    forged[4] = JSON.stringify({ ...r, sig: { ...other.record.sig, keyId: r.sig.keyId } }).replace(/^/, '');
+    const { canonicalJson } = await import('#shared/records/canonical.js');
+    forged[4] = canonicalJson(JSON.parse(forged[4]));
+    forged[10] = (forged[10] as string).replace('"seq":2,', '"seq":20,');
+    const s = await stream(forged, true);
+    expect(s.ok).toBe(false);
+    expect(s.failure).toMatchObject({ index: 4, sessionId: 'a', seq: 5, reason: 'signature_invalid' });
+    expect(s.failures.map((f) => [f.index, f.reason])).toEqual([[4, 'signature_invalid'], [10, 'hash_mismatch'], [11, 'seq_out_of_order']]);
+  });
+
+  it('names a session that does not start at seq 1', async () => {
+    const s = await stream(lines.slice(1));
+    expect(s.failure).toMatchObject({ sessionId: 'a', seq: 2, reason: 'seq_gap' });
+  });
+});

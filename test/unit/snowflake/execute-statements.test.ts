@@ -1,0 +1,102 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ulid } from 'ulid';
+import { describe, expect, it } from 'vitest';
+import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import { MemoryRecordStore } from '#shared/adapters/local/memory-record-store.js';
+import { MemoryRequestStore } from '#shared/adapters/local/memory-request-store.js';
+import { AirlockError } from '#shared/errors.js';
+import { loadPolicy } from '#shared/policy/load-policy.js';
+import { maskingConfigOf } from '#shared/policy/masking-config.js';
+import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
+import { classify } from '#shared/sql/classify.js';
+import { execute, httpStatusOfOutcome, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
+
+class ScriptedWarehouse implements Warehouse {
+  readonly name = 'snowflake' as const;
+  calls: ExecuteInput[] = [];
+  constructor(private readonly answer: (input: ExecuteInput) => WarehouseResult) {}
+  async execute(input: ExecuteInput): Promise<WarehouseResult> {
+    this.calls.push(input);
+    return this.answer(input);
+  }
+  async close(): Promise<void> {}
+}
+
+async function deps(answer: (input: ExecuteInput) => WarehouseResult) {
+  const policy = loadPolicy();
+  const warehouse = new ScriptedWarehouse(answer);
+  const d: SubmitQueryDeps = {
+    records: new MemoryRecordStore(),
+    requests: new MemoryRequestStore(),
+    signer: await LocalKeySigner.open(join(mkdtempSync(join(tmpdir(), 'airlock-sf-uc-')), 'records.pem')),
+    warehouse,
+    clock: { now: () => new Date('2026-11-27T10:00:00.000Z') },
+    policy,
+    masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))),
+    newId: ulid,
+  };
+  return { d, warehouse };
+}
+
+const args = (sql: string, more: { viaApproval?: boolean } = {}) => ({
+  sessionId: 's1',
+  requestId: 'r1',
+  seq: 1,
+  sqlHash: 'h'.repeat(64),
+  sql,
+  classification: classify(sql),
+  base: { requestId: 'r1', sessionId: 's1', risk: 'privileged' },
+  ...more,
+});
+
+const ok = (input: ExecuteInput): WarehouseResult => ({
+  queryId: 'q-last',
+  columns: [{ name: 'N', type: 'NUMBER(38,0)' }],
+  rows: [[1]],
+  truncated: false,
+  durationMs: 1,
+  ...(input.statementCount ? { queryIds: ['q-first', 'q-last'] } : {}),
+});
+
+describe('execute: statement counts and query ids', () => {
+  it('sends the exact statement count for an approved multi-statement text and records every query id', async () => {
+    const { d, warehouse } = await deps(ok);
+    const out = await execute(d, args('UPDATE t SET x = 1; SELECT 1 AS N'));
+    expect(warehouse.calls[0]!.statementCount).toBe(2);
+    expect(out.body['queryIds']).toEqual(['q-first', 'q-last']);
+    const [record] = await d.records.list('s1');
+    expect(JSON.parse(record!).body).toMatchObject({ queryId: 'q-last', queryIds: ['q-first', 'q-last'] });
+  });
+
+  it('sends no statement count on the direct (unapproved) path, so the warehouse refuses a multi-statement text', async () => {
+    const { d, warehouse } = await deps(ok);
+    await execute(d, args('SELECT 1; SELECT 2', { viaApproval: false }));
+    expect(warehouse.calls[0]!.statementCount).toBeUndefined();
+  });
+
+  it('sends no statement count for a single statement, and records no queryIds', async () => {
+    const { d, warehouse } = await deps(ok);
+    const out = await execute(d, args('SELECT 1 AS N'));
+    expect(warehouse.calls[0]!.statementCount).toBeUndefined();
+    expect(out.body['queryIds']).toBeUndefined();
+  });
+
+  it.each([
+    ['ERR_WAREHOUSE_LOGIN', 503],
+    ['ERR_WAREHOUSE_UNAVAILABLE', 503],
+    ['ERR_WAREHOUSE_TIMEOUT', 504],
+    ['ERR_WAREHOUSE', 422],
+  ])('records %s as query.failed and answers %i', async (code, status) => {
+    const { d } = await deps(() => {
+      throw new AirlockError(code, 'it failed', { details: { queryId: 'q-9', sqlState: '08001' } });
+    });
+    const out = await execute(d, args('SELECT 1 AS N'));
+    expect(httpStatusOfOutcome(out)).toBe(status);
+    const [record] = await d.records.list('s1');
+    const parsed = JSON.parse(record!);
+    expect(parsed.type).toBe('query.failed');
+    expect(parsed.body).toMatchObject({ queryId: 'q-9', error: { code, sqlState: '08001', queryId: 'q-9' } });
+  });
+});
