@@ -11,8 +11,10 @@ const SECTIONS: Record<string, () => Promise<{ run: BenchSectionRunner }>> = {
   classifier: () => import('./sections/classifier.js'),
   masking: () => import('./sections/masking.js'),
   gateway: () => import('./sections/gateway.js'),
+  'export-verify': () => import('./sections/export-verify.js'),
   approval: () => import('./sections/approval.js'),
   snowflake: () => import('./sections/snowflake.js'),
+  'cold-start': () => import('./sections/cold-start.js'),
 };
 
 function printSection(s: BenchSection): void {

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { EXPORT_FILES, type ExportFile } from '#shared/export/manifest.js';
 
 /**
@@ -37,12 +37,20 @@ export class ExportReader {
     }
     const d = { hash: createHash('sha256'), bytes: 0 };
     this.#digests.set(file, d);
-    const stream = createReadStream(path);
-    stream.on('data', (chunk) => {
+    // Pulling chunks with for-await keeps the file paused while the verifier works: memory stays
+    // at one chunk plus one line however large the file. Lines split on \n only; a \r left on a
+    // line makes that record non-canonical, as it should (the file was altered).
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
       d.hash.update(chunk);
       d.bytes += chunk.length;
-    });
-    yield* createInterface({ input: stream, crlfDelay: Infinity });
+      const parts = (rest + decoder.write(chunk)).split('\n');
+      rest = parts.pop() ?? '';
+      yield* parts;
+    }
+    rest += decoder.end();
+    if (rest !== '') yield rest;
   }
 
   /** Digests of every file; files not read through `lines` (requests.csv) are hashed here. */

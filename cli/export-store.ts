@@ -33,6 +33,8 @@ export interface AwsOptions {
   exportKeyArn?: string;
   recordsKeyArn?: string;
   region?: string;
+  /** The caller's environment names credentials (AWS_ACCESS_KEY_ID or AWS_PROFILE). */
+  hasCredentials?: boolean;
 }
 
 /**
@@ -78,7 +80,13 @@ export async function openLocalExportSource(dataDir: string): Promise<ExportSour
  * run against a bare endpoint (tests, dynalite) may name PEM key files instead of ARNs.
  */
 export async function openAwsExportSource(o: AwsOptions & { exportKeyFile?: string; recordKeyFiles?: string[] }): Promise<ExportSource> {
-  const client = new DynamoDBClient({ ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }), ...(o.region === undefined ? {} : { region: o.region }) });
+  // DynamoDB Local / dynalite on loopback ignore credentials, but the SDK insists on some.
+  const loopback = o.endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(o.endpoint);
+  const client = new DynamoDBClient({
+    ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
+    ...(o.region === undefined ? (loopback ? { region: 'local' } : {}) : { region: o.region }),
+    ...(loopback && !o.hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  });
   const names = tableNames(o.tablePrefix);
   const kms = new KMSClient(o.region === undefined ? {} : { region: o.region });
   let exportSigner: Signer;

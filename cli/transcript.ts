@@ -87,11 +87,5 @@ export function renderTranscript(lines: string[], verdict: ChainVerification, ke
   return `${out.join('\n')}\n`;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** The same transcript as a standalone HTML page (every value escaped). */
-export function renderTranscriptHtml(lines: string[], verdict: ChainVerification, keyIds: string[]): string {
-  const text = renderTranscript(lines, verdict, keyIds);
-  const status = verdict.ok ? 'verifies' : 'does NOT verify';
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Airlock session transcript</title><style>body{font-family:ui-monospace,monospace;margin:2em}pre{white-space:pre-wrap}.ok{color:#060}.bad{color:#a00}</style></head><body><h1>Airlock session transcript</h1><p class="${verdict.ok ? 'ok' : 'bad'}">Chain ${status}</p><pre>${esc(text)}</pre></body></html>\n`;
-}
+// The HTML page is its own module (timeline, styles, escaping); re-exported so callers keep one import.
+export { renderTranscriptHtml } from './transcript-html.js';

@@ -1,2 +1,5 @@
-// TEMPORARY (issue 6): replaced once the approval use cases land.
-export const handler = async (): Promise<never> => { throw new Error('notify-approvers: not wired yet'); };
+import { awsWiring } from '#shared/wiring/aws.js';
+import { approvalTask } from './lib/approval-task.js';
+
+/** Workflow task (waitForTaskToken): post the approval request to Slack and store the task token. Idempotent. */
+export const handler = approvalTask('notify', () => awsWiring(process.env).approvalDeps());

@@ -1,2 +1,5 @@
-// TEMPORARY (issue 6): replaced once the approval use cases land.
-export const handler = async (): Promise<never> => { throw new Error('record-outcome: not wired yet'); };
+import { awsWiring } from '#shared/wiring/aws.js';
+import { approvalTask } from './lib/approval-task.js';
+
+/** Workflow task: `action: "expire"` records `approval.expired`; `"finish"` updates the Slack message with the outcome. */
+export const handler = approvalTask('record-outcome', () => awsWiring(process.env).approvalDeps());

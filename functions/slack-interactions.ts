@@ -1,2 +1,5 @@
-// TEMPORARY (issue 6): replaced once the approval use cases land.
-export const handler = async (): Promise<never> => { throw new Error('slack-interactions: not wired yet'); };
+import { awsWiring } from '#shared/wiring/aws.js';
+import { apiHandler } from './lib/api-handler.js';
+
+/** POST /slack/interactions: verify Slack's signature, record the vote, resume the workflow on quorum. */
+export const handler = apiHandler(['/slack/interactions'], () => awsWiring(process.env).apiDeps({ approvals: true }));

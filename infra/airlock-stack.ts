@@ -44,7 +44,7 @@ export class AirlockStack extends Stack {
     const logRetention = config.logRetentionDays as logs.RetentionDays;
 
     const tables = new RecordsTables(this, 'Tables', { names: tableNames(config.prefix) });
-    const keys = new SigningKeys(this, 'Keys', { prefix: config.prefix });
+    const keys = new SigningKeys(this, 'Keys', { prefix: config.prefix, recordsKeyVersion: config.recordsKeyVersion });
     const slackSecret = secretsmanager.Secret.fromSecretNameV2(this, 'SlackSecret', config.slackSecretName);
     const snowflakeSecret = secretsmanager.Secret.fromSecretNameV2(this, 'SnowflakeSecret', config.snowflakeSecretName);
     // Pseudonyms are an HMAC with this key: generated in AWS, never in the template or a variable.

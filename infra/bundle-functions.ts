@@ -38,6 +38,10 @@ export interface BundleOptions {
   policy: Policy;
   /** Bundle only these (the bench measures one at a time); default all. */
   only?: readonly FunctionName[];
+  /** The function table; defaults to `FUNCTIONS` (tests pass their own entries). */
+  functions?: readonly FunctionSpec[];
+  /** Repo root the entries are relative to (tests point elsewhere). */
+  root?: string;
 }
 
 /**
@@ -52,20 +56,24 @@ export interface BundleOptions {
  */
 export async function bundleFunctions(options: BundleOptions): Promise<Map<FunctionName, FunctionBundle>> {
   const outDir = resolve(options.outDir ?? join(REPO_ROOT, 'cdk.out', '.bundles'));
-  const specs = FUNCTIONS.filter((f) => options.only === undefined || options.only.includes(f.name));
-  const missing = specs.filter((f) => !existsSync(join(REPO_ROOT, f.entry)));
+  const root = options.root ?? REPO_ROOT;
+  const specs = (options.functions ?? FUNCTIONS).filter((f) => options.only === undefined || options.only.includes(f.name as FunctionName));
+  const missing = specs.filter((f) => !existsSync(join(root, f.entry)));
   if (missing.length > 0) throw new Error(`Lambda entry points missing: ${missing.map((f) => f.entry).join(', ')}`);
   for (const f of specs) rmSync(join(outDir, f.name), { recursive: true, force: true });
 
   const result = await build({
     absWorkingDir: REPO_ROOT,
-    entryPoints: specs.map((f) => ({ in: join(REPO_ROOT, f.entry), out: `${f.name}/index` })),
+    entryPoints: specs.map((f) => ({ in: join(root, f.entry), out: `${f.name}/index` })),
     outdir: outDir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     target: 'node22',
     format: 'esm',
+    // ESM builds first: the AWS SDK's dist-es tree-shakes far better than its CommonJS dist
+    // (~25% smaller bundles, which is most of the cold start).
+    mainFields: ['module', 'main'],
     minify: true,
     sourcemap: true,
     sourcesContent: false,
@@ -85,7 +93,7 @@ export async function bundleFunctions(options: BundleOptions): Promise<Map<Funct
     }
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, BUNDLED_POLICY_FILE), JSON.stringify(options.policy));
-    bundles.set(spec.name, { spec, dir, bytes: statSync(file).size });
+    bundles.set(spec.name as FunctionName, { spec, dir, bytes: statSync(file).size });
   }
   return bundles;
 }

@@ -24,6 +24,8 @@ const ConfigSchema = z.object({
     .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s !== ''))
     .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:kms:/, 'must be a KMS key ARN')))
     .default([]),
+  /** Raise by one to rotate the records key (README "Deploying to AWS" → key rotation). */
+  recordsKeyVersion: z.coerce.number().int().min(1).default(1),
   throttleRateLimit: z.coerce.number().int().positive().default(50),
   throttleBurstLimit: z.coerce.number().int().positive().default(100),
   logRetentionDays: z.coerce.number().int().positive().default(365),

@@ -45,7 +45,7 @@ function acknowledge(scope: IConstruct, id: keyof typeof NAG_ACKNOWLEDGEMENTS): 
 export function suppressKnownNagFindings(stack: Stack): void {
   for (const node of stack.node.findAll()) {
     if (node instanceof lambda.Function) acknowledge(node, 'AwsSolutions-L1');
-
+    if (node instanceof apigw.HttpRoute) acknowledge(node, 'AwsSolutions-APIG4');
     if (node instanceof secretsmanager.Secret) acknowledge(node, 'AwsSolutions-SMG4');
     // Role default policies carry the X-Ray / log-delivery statements that tracing and SFN logging add.
     if (node instanceof iam.Policy || node instanceof iam.Role) acknowledge(node, 'AwsSolutions-IAM5[Resource::*]');

@@ -72,6 +72,7 @@ export const run: Command = async (argv, io) => {
   if (v.aws === true || v.endpoint !== undefined) {
     source = await openAwsExportSource({
       tablePrefix: v['table-prefix'] ?? 'airlock',
+      hasCredentials: Boolean(io.env['AWS_ACCESS_KEY_ID'] || io.env['AWS_PROFILE']),
       ...(v.endpoint === undefined ? {} : { endpoint: v.endpoint }),
       ...(v.region === undefined ? {} : { region: v.region }),
       ...(v['export-key-arn'] === undefined ? {} : { exportKeyArn: v['export-key-arn'] }),

@@ -1,8 +1,10 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ulid } from 'ulid';
 import { z } from 'zod';
+import { isAirlockError } from '#shared/errors.js';
 import { SESSION_ID } from '#shared/use-cases/query-input.js';
 import type { GatewayClient } from './gateway-client.js';
+import { renderExplanation } from './render-explain.js';
 import { renderAnswer, renderRequest } from './render-outcome.js';
 import { describeTableSql, listTablesSql } from './schema-sql.js';
 import { textResult, toolErrorOf, type ToolResult } from './tool-result.js';
@@ -56,18 +58,17 @@ export function createAirlockMcpServer(opts: AirlockMcpOptions): McpServer {
       log('info', 'tool call', { tool, isError: result.isError === true });
       return result;
     } catch (e) {
-      const result = toolErrorOf(e);
-      const code = result.content[0]?.text.split(':', 1)[0];
-      log(code === 'ERR_INTERNAL' ? 'error' : 'warn', 'tool call failed', { tool, code, ...(code === 'ERR_INTERNAL' ? { err: String(e) } : {}) });
-      return result;
+      if (isAirlockError(e)) log('warn', 'tool call failed', { tool, code: e.code });
+      else log('error', 'tool call failed unexpectedly', { tool, err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+      return toolErrorOf(e);
     }
   };
-  const runSql = (tool: string, sql: string, reason: string, sessionId: string | undefined) =>
-    guarded(tool, async () => {
-      const answer = await gateway.submit({ prompt: reason, sql, sessionId: sessionId ?? opts.sessionId, idempotencyKey: `mcp-${ulid()}` });
-      log('info', 'query answered', { tool, requestId: answer.requestId, status: answer.status });
-      return renderAnswer(answer);
-    });
+  const submitSql = async (tool: string, sql: string, reason: string, sessionId: string | undefined): Promise<ToolResult> => {
+    // A key per call: a retry after a refreshed token (or a lost answer) cannot run the statement twice.
+    const answer = await gateway.submit({ prompt: reason, sql, sessionId: sessionId ?? opts.sessionId, idempotencyKey: `mcp-${ulid()}` });
+    log('info', 'query answered', { tool, requestId: answer.requestId, status: answer.status });
+    return renderAnswer(answer);
+  };
 
   server.registerTool(
     'run_query',
@@ -85,7 +86,7 @@ export function createAirlockMcpServer(opts: AirlockMcpOptions): McpServer {
       },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
-    (args) => runSql('run_query', args.sql, args.reason, args.session_id),
+    (args) => guarded('run_query', () => submitSql('run_query', args.sql, args.reason, args.session_id)),
   );
 
   server.registerTool(
@@ -114,7 +115,7 @@ export function createAirlockMcpServer(opts: AirlockMcpOptions): McpServer {
       inputSchema: { sql: z.string().min(1).optional().describe('SQL to classify and decide without running it.') },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    (args) => guarded('explain_policy', async () => textResult(JSON.stringify(await gateway.explain(args.sql), null, 2))),
+    (args) => guarded('explain_policy', async () => textResult(renderExplanation(await gateway.explain(args.sql)))),
   );
 
   server.registerTool(
@@ -132,7 +133,7 @@ export function createAirlockMcpServer(opts: AirlockMcpOptions): McpServer {
     (args) =>
       guarded('list_tables', async () => {
         const sql = listTablesSql(args.schema);
-        return runSql('list_tables', sql, args.reason ?? 'schema discovery: list tables (MCP list_tables)', args.session_id);
+        return submitSql('list_tables', sql, args.reason ?? 'schema discovery: list tables (MCP list_tables)', args.session_id);
       }),
   );
 
@@ -151,7 +152,7 @@ export function createAirlockMcpServer(opts: AirlockMcpOptions): McpServer {
     (args) =>
       guarded('describe_table', async () => {
         const sql = describeTableSql(args.table);
-        return runSql('describe_table', sql, args.reason ?? `schema discovery: describe ${args.table} (MCP describe_table)`, args.session_id);
+        return submitSql('describe_table', sql, args.reason ?? `schema discovery: describe ${args.table} (MCP describe_table)`, args.session_id);
       }),
   );
 

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -42,14 +42,14 @@ export class ApprovalFlow extends Construct {
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(definition)),
+      // The `timeout` prop does not apply to a string definition, so the execution-wide cap goes in
+      // the ASL: the approval wait plus room for execution (Execute's own TimeoutSeconds) and outcome.
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify({ ...definition, TimeoutSeconds: props.approvalTimeoutSeconds + 3600 })),
       definitionSubstitutions: {
         NotifyFunctionArn: props.notify.functionArn,
         ExecuteFunctionArn: props.execute.functionArn,
         RecordOutcomeFunctionArn: props.recordOutcome.functionArn,
       },
-      // Approval wait + execution (Execute's own TimeoutSeconds) + outcome, with headroom.
-      timeout: Duration.seconds(props.approvalTimeoutSeconds + 3600),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'Airlock approval workflow',

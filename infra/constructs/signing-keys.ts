@@ -7,8 +7,14 @@ import { Construct } from 'constructs';
 import { indexArns } from '../function-access.js';
 
 export interface SigningKeysProps {
-  /** Alias suffix, so two stacks in one account keep separate keys. */
+  /** Alias prefix, so two stacks in one account keep separate keys. */
   prefix: string;
+  /**
+   * The records key's generation. Raising it creates a new key (new key id) for all new
+   * records; the old one is RETAINed, and its ARN goes into `previousRecordsKeyArns` so it is
+   * still published for verification.
+   */
+  recordsKeyVersion: number;
 }
 
 /**
@@ -25,7 +31,13 @@ export class SigningKeys extends Construct {
   constructor(scope: Construct, id: string, props: SigningKeysProps) {
     super(scope, id);
     const common = { keySpec: kms.KeySpec.ECC_NIST_P256, keyUsage: kms.KeyUsage.SIGN_VERIFY, removalPolicy: RemovalPolicy.RETAIN, enableKeyRotation: false } as const;
-    this.records = new kms.Key(this, 'RecordsKey', { ...common, alias: `alias/${props.prefix}-records`, description: 'Airlock: signs session records and checkpoints (ECDSA_SHA_256, MessageType RAW)' });
+    const v = props.recordsKeyVersion;
+    // Generation 1 keeps the original construct id and alias, so existing deployments do not move.
+    this.records = new kms.Key(this, v === 1 ? 'RecordsKey' : `RecordsKeyV${v}`, {
+      ...common,
+      alias: v === 1 ? `alias/${props.prefix}-records` : `alias/${props.prefix}-records-v${v}`,
+      description: `Airlock: signs session records and checkpoints (ECDSA_SHA_256, MessageType RAW), generation ${v}`,
+    });
     this.exports = new kms.Key(this, 'ExportsKey', { ...common, alias: `alias/${props.prefix}-exports`, description: 'Airlock: signs compliance export manifests; usable only by the auditor role' });
   }
 }
@@ -58,7 +70,8 @@ export class AuditorRole extends Construct {
     const tables = [props.records, props.requests, props.checkpoints];
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'],
+        // Scan: an export of every session without --from reads the whole records table.
+        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:DescribeTable'],
         resources: [
           ...tables.map((t) => t.tableArn),
           ...indexArns(props.records, 'records'),

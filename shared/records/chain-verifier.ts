@@ -1,8 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import { recordHash } from './hash.js';
 import type { OutcomeFinding } from './outcome-findings.js';
 import { OutcomeTracker } from './outcome-tracker.js';
-import { parseRecord } from './parse-record.js';
+import { parseHashedRecord } from './parse-hashed-record.js';
 import { InlineSignatureChecker, type SignatureChecker } from './signature-checker.js';
 import { GENESIS_HASH } from './types.js';
 import type { ChainFailure, ChainFailureReason } from './verify-chain.js';
@@ -77,7 +76,7 @@ export class ChainVerifier {
   push(line: string): void {
     const index = this.#index;
     this.#index += 1;
-    const p = parseRecord(line);
+    const p = parseHashedRecord(line);
     if (!p.ok) {
       this.#fail({ index, sessionId: p.sessionId, seq: p.seq, reason: p.reason, message: p.message });
       return;
@@ -90,7 +89,7 @@ export class ChainVerifier {
       this.#states.set(r.sessionId, state);
     }
     const s = state.summary;
-    const problem = this.#check(r.seq, r.prevHash, r.hash, recordHash(r), s, r.sig.keyId);
+    const problem = this.#check(r.seq, r.prevHash, r.hash, p.contentHash, s, r.sig.keyId);
     // Continue from this record either way, so one bad record yields one failure, not a cascade.
     s.headSeq = r.seq;
     s.headHash = r.hash;

@@ -27,7 +27,7 @@ function isStrictBase64(s: string): boolean {
 }
 
 /** Why a parsed value is not a well-formed record, or null when it is. */
-function shapeError(o: Record<string, unknown>): string | null {
+export function shapeError(o: Record<string, unknown>): string | null {
   if (!sameKeys(o, FIELDS)) return `fields are [${Object.keys(o).join(', ')}], expected exactly [${FIELDS.join(', ')}]`;
   if (typeof o.sessionId !== 'string' || o.sessionId === '') return 'sessionId is not a non-empty string';
   if (typeof o.seq !== 'number' || !Number.isSafeInteger(o.seq) || o.seq < 1) return 'seq is not a positive integer';

@@ -58,6 +58,24 @@ function sameVoter(v: Vote, slackUserId: string, emails: string[]): boolean {
  * // { recorded: true, code: 'vote_recorded', status: 'pending_approval', … }
  */
 export async function recordVote(deps: ApprovalDeps, input: VoteInput): Promise<VoteResult> {
+  // A double click or a Slack retry racing the first delivery: without this, both would pass the
+  // "has not voted" check and append two vote records (the request would still count one).
+  // Per process only; across processes the compare-and-swap still counts one vote per person.
+  const key = `${input.requestId}#${input.slackUserId}`;
+  let inFlight = votesInFlight.get(deps.requests);
+  if (inFlight === undefined) votesInFlight.set(deps.requests, (inFlight = new Set()));
+  if (inFlight.has(key)) return refused('already_voted', null, `${input.slackUserId} has a vote on this request in progress`);
+  inFlight.add(key);
+  try {
+    return await vote(deps, input);
+  } finally {
+    inFlight.delete(key);
+  }
+}
+
+const votesInFlight = new WeakMap<object, Set<string>>();
+
+async function vote(deps: ApprovalDeps, input: VoteInput): Promise<VoteResult> {
   const item = await deps.requests.get(input.requestId);
   if (item === null) return refused('unknown_request', null, `request ${input.requestId} not found`);
   if (item.status !== 'pending_approval') return refused('already_decided', item.status, `request ${input.requestId} is already ${item.status}`);

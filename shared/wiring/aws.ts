@@ -2,24 +2,31 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { WebClient } from '@slack/web-api';
 import { ulid } from 'ulid';
 import { DynamoDbCheckpointStore } from '../adapters/aws/dynamodb-checkpoint-store.js';
 import { DynamoDbRecordStore } from '../adapters/aws/dynamodb-record-store.js';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store.js';
 import { KmsSigner } from '../adapters/aws/kms-signer.js';
 import { SfnWorkflow } from '../adapters/aws/sfn-workflow.js';
+import { SlackApproverDirectory } from '../adapters/slack/slack-approver-directory.js';
+import { SlackNotifier } from '../adapters/slack/slack-notifier.js';
 import { SecretsManagerSecret } from '../adapters/aws/secrets-manager-secret.js';
 import { loadSlackSecret, type SlackSecret } from '../adapters/aws/slack-secret.js';
 import { parseEnv, type AirlockEnv } from '../config/env.js';
 import { AirlockError } from '../errors.js';
-import type { ApiDeps, PublicKeyInfo } from '../http/api-deps.js';
+import type { ApiDeps, ApprovalApiDeps, PublicKeyInfo } from '../http/api-deps.js';
 import { JoseTokenVerifier } from '../identity/jose-token-verifier.js';
 import { maskingConfigOf } from '../policy/masking-config.js';
 import type { Policy } from '../policy/policy.js';
 import { systemClock } from '../ports/clock.js';
 import type { Warehouse } from '../ports/warehouse.js';
+import type { Workflow } from '../ports/workflow.js';
+import type { MaskingConfig } from '../masking/types.js';
+import type { ApprovalDeps } from '../use-cases/approval-deps.js';
 import { parseAwsEnv, requireAwsEnv, type AwsEnv } from './aws-env.js';
 import { loadBundledPolicy } from './bundled-policy.js';
+import { notDeployed } from './not-deployed.js';
 
 export type LogFn = ApiDeps['log'];
 
@@ -143,48 +150,70 @@ export class AwsWiring {
 
   /**
    * The HTTP handlers' dependencies. Each function is deployed with only the variables and
-   * grants it needs; a part it was not given (no warehouse, signing key or masking key) is a
-   * getter that fails closed if a handler ever reaches for it. Only functions that execute
-   * queries pass a warehouse, so snowflake-sdk stays out of the other bundles.
+   * grants it needs; a part it was not given is `notDeployed`, which fails closed if a handler
+   * ever uses it. Only functions that execute queries pass a warehouse, so snowflake-sdk stays
+   * out of the other bundles; only the Slack interactions function asks for `approvals`.
    */
-  apiDeps(warehouse?: Warehouse): Promise<ApiDeps> {
+  apiDeps(parts: { warehouse?: Warehouse; approvals?: boolean } = {}): Promise<ApiDeps> {
+    const { warehouse } = parts;
     return this.#onceAsync('apiDeps', async (): Promise<ApiDeps> => {
+      const approvals = parts.approvals === true ? await this.approvalApiDeps() : undefined;
+      const { aws } = this;
       const policy = this.policy();
-      const masking = this.aws.maskingKeySecret === undefined ? undefined : maskingConfigOf(policy, await this.maskingKey());
-      const signer = this.aws.recordsKeyArn === undefined ? undefined : this.recordsSigner();
-      // Getters, so a function touches (and needs grants for) only the parts its handlers use.
-      const wiring = this;
       return {
-        get records() {
-          return wiring.records();
-        },
-        get requests() {
-          return wiring.requests();
-        },
-        get signer() {
-          return signer ?? notDeployed('ERR_SIGNER_UNAVAILABLE', 'the record signing key');
-        },
-        // Only the query API may start workflows (and has the grant); elsewhere reaching for it fails closed.
-        get workflow() {
-          return wiring.aws.stateMachineArn === undefined ? notDeployed('ERR_CONFIG', 'the approval state machine') : wiring.workflow();
-        },
-        get warehouse() {
-          return warehouse ?? notDeployed('ERR_CONFIG', 'a warehouse');
-        },
-        get masking() {
-          return masking ?? notDeployed('ERR_CONFIG', 'the masking key');
-        },
+        records: aws.recordsTable === undefined ? notDeployed<DynamoDbRecordStore>('ERR_CONFIG', 'the records table') : this.records(),
+        requests: aws.requestsTable === undefined ? notDeployed<DynamoDbRequestStore>('ERR_CONFIG', 'the requests table') : this.requests(),
+        signer: aws.recordsKeyArn === undefined ? notDeployed<KmsSigner>('ERR_SIGNER_UNAVAILABLE', 'the record signing key') : this.recordsSigner(),
+        warehouse: warehouse ?? notDeployed<Warehouse>('ERR_CONFIG', 'a warehouse'),
+        masking: aws.maskingKeySecret === undefined ? notDeployed<MaskingConfig>('ERR_CONFIG', 'the masking key') : maskingConfigOf(policy, await this.maskingKey()),
+        // Only the query API may start workflows (it alone has the grant).
+        workflow: aws.stateMachineArn === undefined ? notDeployed<Workflow>('ERR_CONFIG', 'the approval state machine') : this.workflow(),
         clock: systemClock,
         policy,
         newId: ulid,
-        get verifier() {
-          return wiring.verifier();
-        },
+        verifier: this.verifier(),
         notReady: () => [],
         keys: () => this.keys(),
         log: lambdaLog,
+        ...(approvals === undefined ? {} : { approvals }),
       };
     });
+  }
+
+  /** Slack's Web API client, with the bot token from the Slack secret. */
+  slackClient(): Promise<WebClient> {
+    return this.#onceAsync('slack', async () => new WebClient((await this.slackSecret()).botToken));
+  }
+
+  slackChannel(): string {
+    if (this.env.SLACK_CHANNEL === undefined) throw new AirlockError('ERR_CONFIG', 'SLACK_CHANNEL is not set');
+    return this.env.SLACK_CHANNEL;
+  }
+
+  /** What `POST /slack/interactions` needs: resume the workflow, tell users, check approvers, verify Slack. */
+  async approvalApiDeps(): Promise<ApprovalApiDeps> {
+    const client = await this.slackClient();
+    return {
+      workflow: this.workflow(),
+      notifier: this.#once('notifier', () => new SlackNotifier(client, this.slackChannel())),
+      directory: this.#once('directory', () => new SlackApproverDirectory(client, systemClock)),
+      slackSigningSecret: (await this.slackSecret()).signingSecret,
+    };
+  }
+
+  /**
+   * The approval workflow tasks' dependencies (notify, execute, record outcome): the query
+   * path's, plus Slack. Only the execute task passes a warehouse.
+   */
+  async approvalDeps(warehouse?: Warehouse): Promise<ApprovalDeps> {
+    const base = await this.apiDeps(warehouse === undefined ? {} : { warehouse });
+    const client = await this.slackClient();
+    return {
+      ...base,
+      workflow: base.workflow ?? notDeployed<Workflow>('ERR_CONFIG', 'the approval state machine'),
+      notifier: this.#once('notifier', () => new SlackNotifier(client, this.slackChannel())),
+      directory: this.#once('directory', () => new SlackApproverDirectory(client, systemClock)),
+    };
   }
 
   /** Like `#once` for promises, but a rejection is forgotten so the next invocation tries again. */
@@ -196,10 +225,6 @@ export class AwsWiring {
       }),
     );
   }
-}
-
-function notDeployed(code: string, what: string): never {
-  throw new AirlockError(code, `this function was deployed without ${what}`);
 }
 
 let shared: AwsWiring | undefined;

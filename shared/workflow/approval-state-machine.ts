@@ -94,7 +94,8 @@ export function approvalStateMachineDefinition(r: ApprovalWorkflowResources): As
         // input; it is always set, so the 60 s / 1 year service defaults never apply.
         TimeoutSecondsPath: '$.timeoutSeconds',
         ResultPath: '$.approval',
-        Retry: LAMBDA_RETRY,
+        // Task functions throw errors named by their AirlockError code: Slack being briefly down is worth a retry.
+        Retry: [...LAMBDA_RETRY, { ErrorEquals: ['ERR_NOTIFIER_UNAVAILABLE'], IntervalSeconds: 5, MaxAttempts: 3, BackoffRate: 2 }],
         Catch: [
           { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: S.recordExpired },
           // Decided before the wait began (see task-signals.ts): go straight on, without a token.

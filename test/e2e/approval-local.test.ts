@@ -67,6 +67,20 @@ describe('approvals on the local runtime, decided with the CLI through the signe
     expect(await cli(['deny', requestId, '--as', 'UAPPROVER2'])).toMatchObject({ code: 1, out: { code: 'already_decided' } });
   });
 
+  it('only the requester and auditors may poll a request', async () => {
+    const { requestId } = await submit(HR_READ);
+    const other = await t.token({ sub: 'someone', email: 'someone@example.com' });
+    expect((await t.get(`/v1/queries/${requestId}`, other)).status).toBe(404);
+    const auditor = await t.token({ sub: 'auditor', email: 'audit@example.com', groups: ['airlock-auditors'] });
+    expect((await t.get(`/v1/queries/${requestId}`, auditor)).json).toMatchObject({ requestId, status: 'pending_approval' });
+  });
+
+  it('an approved request that is being executed polls as `approved` (the internal claim state never leaks)', async () => {
+    const { requestId, token } = await submit(HR_READ);
+    await t.rt.deps.requests.transition(requestId, ['pending_approval'], { status: 'running' });
+    expect((await t.get(`/v1/queries/${requestId}`, token)).json.status).toBe('approved');
+  });
+
   it('a token for approver1@example.com shows self-approval refused (exit 1)', async () => {
     const { requestId } = await submit(HR_READ, 'approver1@example.com');
     expect(await cli(['approve', requestId, '--as', 'UAPPROVER1'])).toMatchObject({ code: 1, out: { recorded: false, code: 'self_approval' } });
@@ -118,7 +132,7 @@ describe('approvals on the local runtime, decided with the CLI through the signe
   });
 
   it('20 concurrent signed clicks (the two demo approvers, ten each) → two votes, exactly one resume, the SQL runs once', async () => {
-    const { requestId, token } = await submit(HR_READ);
+    const { requestId, token, body } = await submit(HR_READ);
     const clickers = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 'UAPPROVER1' : 'UAPPROVER2'));
     const results = await Promise.all(clickers.map((u) => cli(['approve', requestId, '--as', u])));
     expect(results.filter((r) => r.out.code === 'approved')).toHaveLength(1);
@@ -126,5 +140,8 @@ describe('approvals on the local runtime, decided with the CLI through the signe
     const done = await t.get(`/v1/queries/${requestId}?waitSeconds=20`, token);
     expect(done.json.status).toBe('executed');
     expect(done.json.votes).toHaveLength(2);
+    const records = (await t.get(`/v1/sessions/${body.sessionId}`, token)).json.records as SessionRecord[];
+    expect(records.filter((r) => r.type === 'approval.granted').map((r) => r.actor.slackUserId).sort()).toEqual(['UAPPROVER1', 'UAPPROVER2']);
+    expect(records.filter((r) => r.type === 'query.executed')).toHaveLength(1);
   });
 });

@@ -46,8 +46,10 @@ async function click(requestId: string, user: string, vote: 'approve' | 'deny', 
   });
 }
 
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 4000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+/** Polls for work the runtime does after answering (the workflow's tasks); bounded, never a fixed sleep. */
+async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   expect(cond()).toBe(true);
 }
 

@@ -72,7 +72,7 @@ describe('airlock export and verify on the local runtime', () => {
     const db = await startDynalite({ dataDir: t.dir });
     try {
       const keys = join(t.dir, 'keys');
-      const remote = await run(['export', '--endpoint', db.endpoint, '--region', 'local', '--records-key', join(keys, 'records.pem'), '--export-key', join(keys, 'exports.pem'), '--session', 'exp-1', '--out', 'remote']);
+      const remote = await run(['export', '--endpoint', db.endpoint, '--records-key', join(keys, 'records.pem'), '--export-key', join(keys, 'exports.pem'), '--session', 'exp-1', '--out', 'remote']);
       expect(remote.err).toBe('');
       expect(remote.code).toBe(0);
       const v = await run(['verify', 'remote']);

@@ -168,12 +168,19 @@ describe('airlock mcp: discovery and policy', () => {
   it('explains the policy for this identity and why a statement is classified as it is', async () => {
     const result = await call('explain_policy', { sql: 'DELETE FROM orders' });
     expect(result.isError).toBeFalsy();
-    const explained = JSON.parse(textOf(result));
-    expect(explained.risk).toBe('write');
-    expect(explained.decision).toEqual({ outcome: 'approval', approvalsRequired: 1 });
-    expect(explained.policy.allowedWithoutApproval).toEqual(['read']);
-    expect(explained.policy.sensitiveObjects[0]).toMatchObject({ pattern: '*.HR.*', outcome: 'approval', approvalsRequired: 2 });
-    expect(explained.identity.sub).toBe('agent');
+    const text = textOf(result);
+    expect(text).toMatch(/^Identity: agent \(agent@example\.com\), groups: none\./);
+    expect(text).toContain('Runs without approval: read SQL.');
+    expect(text).toContain('Needs approval: write SQL (1 approval; policy rules.write), privileged SQL (2 approvals; policy rules.privileged).');
+    expect(text).toContain('Always refused: blocked SQL');
+    expect(text).toMatch(/Sensitive objects .*\*\.HR\.\* → 2 approvals/);
+    expect(text).toMatch(/Masked columns: .*SSN \(redact\)/);
+    expect(text).toContain('This SQL: risk write → needs 1 approval before it runs. Nothing was run or recorded.');
+    expect(text).toMatch(/- delete \(write\): write ORDERS/);
+    expect(text).toMatch(/Reasons:\n- W1 /);
+    const bare = textOf(await call('explain_policy', {}));
+    expect(bare).toContain('Runs without approval: read SQL.');
+    expect(bare).not.toContain('This SQL');
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -122,6 +123,21 @@ describe('airlock mcp: tokens and gateway failures', () => {
     expect(result.isError).toBe(true);
     expect(result.text).toMatch(/^ERR_GATEWAY_UNREACHABLE: Airlock at http:\/\/127\.0\.0\.1:\d+ is not reachable/);
     expect(result.text).toContain('Nothing ran');
+  });
+
+  it('reports a URL that is not an Airlock gateway as ERR_GATEWAY_RESPONSE', async () => {
+    const server = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy login</html>'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const port = (server.address() as { port: number }).port;
+      const result = await oneQuery({ AIRLOCK_URL: `http://127.0.0.1:${port}`, AIRLOCK_TOKEN: 'x.y.z' });
+      expect(result.isError).toBe(true);
+      expect(result.text).toMatch(/^ERR_GATEWAY_RESPONSE: Airlock at http:\/\/127\.0\.0\.1:\d+ answered HTTP 200 without JSON/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('uses the running local runtime and its dev issuer when no URL or token is configured', async () => {

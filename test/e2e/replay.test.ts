@@ -44,7 +44,7 @@ describe('airlock replay', () => {
     expect(tableLines.join('\n')).not.toContain('@');
     expect(out).toContain('denied:   [B1]');
     expect(out).toContain('Chain verifies: 4 record(s)');
-    expect(readFileSync(join(t.dir, 'replay.html'), 'utf8')).toContain('Chain verifies');
+    expect(readFileSync(join(t.dir, 'replay.html'), 'utf8')).toContain('✔ Verified.');
   });
 
   it('exits 1 and names the failing record when a forged record is appended', async () => {

@@ -1,9 +1,8 @@
-import { createHash, createPublicKey } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { importSPKI, jwtVerify } from 'jose';
-import { RESULT_PARAMETERS, wireCell, wireColumn, type WireColumn, type WireRow } from './fake-snowflake-wire.js';
+import { verifyLogin } from './fake-snowflake-login.js';
+import { RESULT_PARAMETERS, wireResult, type WireColumn, type WireRow } from './fake-snowflake-wire.js';
 
 /** One query-request as it arrived on the wire: the text and the statement parameters. */
 export interface RecordedQuery {
@@ -41,11 +40,7 @@ interface StoredResult {
   parameters?: Record<string, unknown>;
 }
 
-interface Held {
-  requestId: string;
-  queryId: string;
-  answer: (body: unknown) => void;
-}
+type Held = { requestId: string; queryId: string; answer: (body: unknown) => void };
 
 /**
  * A local HTTP server speaking the Snowflake REST wire format that snowflake-sdk 3.3 uses
@@ -79,37 +74,17 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
   const held = new Map<string, Held>();
   const sessions = new Map<string, string>(); // session token → master token
   const masters = new Set<string>();
-  const queryWaiters: Array<() => void> = [];
+  const waiters: Array<() => void> = [];
+  const notify = () => waiters.splice(0).forEach((w) => w());
   let n = 0;
   let url = '';
+  const control = { holdLogins: false, ignoreAborts: false };
 
   const ok = (data: unknown) => ({ success: true, code: null, message: null, data });
   const fail = (code: string, message: string, data: Record<string, unknown> = {}) => ({ success: false, code, message, data });
 
-  async function verifyLogin(data: Record<string, unknown>): Promise<boolean> {
-    if (String(data['LOGIN_NAME'] ?? '').toUpperCase() !== user) return false;
-    if (data['AUTHENTICATOR'] === 'SNOWFLAKE_JWT') {
-      if (options.publicKeyPem === undefined) return false;
-      const der = createPublicKey(options.publicKeyPem).export({ type: 'spki', format: 'der' });
-      const fp = `SHA256:${createHash('sha256').update(der).digest('base64')}`;
-      try {
-        await jwtVerify(String(data['TOKEN']), await importSPKI(options.publicKeyPem, 'RS256'), {
-          issuer: `${account}.${user}.${fp}`,
-          subject: `${account}.${user}`,
-        });
-        return true;
-      } catch {
-        return false;
-      }
-    }
-    return options.password !== undefined && data['PASSWORD'] === options.password;
-  }
-
   async function runStatement(sql: string): Promise<StoredResult> {
-    const reader = await conn.runAndReadAll(sql);
-    const types = reader.columnTypes();
-    const rowtype = reader.columnNames().map((name, i) => wireColumn(name.toUpperCase(), types[i]!));
-    const rows = reader.getRows().map((r) => r.map((v, i) => wireCell(v, rowtype[i]!)));
+    const { rowtype, rows } = wireResult(await conn.runAndReadAll(sql));
     const chunks: WireRow[][] = [];
     for (let i = 0; i < rows.length; i += chunkRows) chunks.push(rows.slice(i, i + chunkRows));
     return { rowtype, chunks, total: rows.length };
@@ -142,7 +117,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
     const parameters = (body['parameters'] ?? {}) as Record<string, unknown>;
     const queryId = `01b${String(++n).padStart(5, '0')}-0000-fake-0000-${requestId.slice(0, 12)}`;
     queries.push({ requestId, sqlText, parameters, sessionToken: token, queryId });
-    queryWaiters.splice(0).forEach((w) => w());
+    notify();
     const cannedResult = canned.get(sqlText);
     if (cannedResult) return reply(resultBody(queryId, { rowtype: cannedResult.rowtype, chunks: [cannedResult.rowset], total: cannedResult.rowset.length }, parameters));
     if (/SYSTEM\$WAIT/i.test(sqlText)) {
@@ -160,10 +135,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
       for (let i = 0; i < extracted.count; i++) {
         const prepared = await extracted.prepare(i);
         const childId = `${queryId}-${i + 1}`;
-        const reader = await prepared.runAndReadAll();
-        const types = reader.columnTypes();
-        const rowtype = reader.columnNames().map((name, c) => wireColumn(name.toUpperCase(), types[c]!));
-        const rows = reader.getRows().map((r) => r.map((v, c) => wireCell(v, rowtype[c]!)));
+        const { rowtype, rows } = wireResult(await prepared.runAndReadAll());
         results.set(childId, { rowtype, chunks: [rows], total: rows.length, parameters });
         ids.push(childId);
       }
@@ -190,7 +162,12 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
   async function route(req: IncomingMessage, path: string, query: URLSearchParams, body: Record<string, unknown>, reply: (b: unknown) => void) {
     if (path === '/session/v1/login-request') {
       const data = (body['data'] ?? {}) as Record<string, unknown>;
-      const good = await verifyLogin(data);
+      if (control.holdLogins) {
+        logins.push({ authenticator: String(data['AUTHENTICATOR'] ?? ''), loginName: String(data['LOGIN_NAME'] ?? ''), ok: false });
+        notify();
+        return; // never answered: a login that hangs
+      }
+      const good = await verifyLogin(data, { account, user, publicKeyPem: options.publicKeyPem, password: options.password });
       logins.push({ authenticator: String(data['AUTHENTICATOR'] ?? ''), loginName: String(data['LOGIN_NAME'] ?? ''), ok: good });
       if (!good) return reply(fail(data['AUTHENTICATOR'] === 'SNOWFLAKE_JWT' ? '390144' : '390100', 'Incorrect username or password was specified.'));
       const token = `session-${++n}`;
@@ -211,6 +188,8 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
     if (path === '/queries/v1/abort-request' || /^\/queries\/[^/]+\/abort-request$/.test(path)) {
       const key = String(body['requestId'] ?? path.split('/')[2]);
       aborts.push(key);
+      notify();
+      if (control.ignoreAborts) return; // a server that never answers the abort
       const h = held.get(key) ?? [...held.values()].find((x) => x.queryId === key);
       if (h) {
         held.delete(h.requestId);
@@ -275,6 +254,14 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
     can(sqlText: string, result: CannedResult): void {
       canned.set(sqlText, result);
     },
+    /** While true, abort requests are recorded but neither answered nor acted on. */
+    ignoreAborts(ignore: boolean): void {
+      control.ignoreAborts = ignore;
+    },
+    /** While true, login requests are left unanswered. */
+    holdLogins(hold: boolean): void {
+      control.holdLogins = hold;
+    },
     /** Forget every session and master token: the next request gets 390112, its renewal 390114. */
     expireSessions(): void {
       sessions.clear();
@@ -285,8 +272,17 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
       for (;;) {
         const found = queries.find((q) => q.sqlText.includes(sqlPart));
         if (found) return found;
-        await new Promise<void>((r) => queryWaiters.push(r));
+        await new Promise<void>((r) => waiters.push(r));
       }
+    },
+    /** Resolves once an abort request has arrived (now or later). */
+    async waitForAbort(): Promise<string> {
+      while (aborts.length === 0) await new Promise<void>((r) => waiters.push(r));
+      return aborts[0]!;
+    },
+    /** Resolves once a login request has arrived (now or later). */
+    async waitForLogin(): Promise<void> {
+      while (logins.length === 0) await new Promise<void>((r) => waiters.push(r));
     },
     /** Runs SQL on the backing DuckDB directly (the bench's baseline). */
     duckdb: conn,

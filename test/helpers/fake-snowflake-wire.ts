@@ -6,6 +6,7 @@ import {
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
   DuckDBTypeId,
+  type DuckDBResultReader,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
@@ -131,3 +132,11 @@ export const RESULT_PARAMETERS = [
   { name: 'TIMESTAMP_LTZ_OUTPUT_FORMAT', value: '' },
   { name: 'CLIENT_RESULT_CHUNK_SIZE', value: 160 },
 ];
+
+/** A DuckDB result → Snowflake's rowtype (upper-case names, as Snowflake folds them) and wire rows. */
+export function wireResult(reader: DuckDBResultReader) {
+  const types = reader.columnTypes();
+  const rowtype = reader.columnNames().map((name, i) => wireColumn(name.toUpperCase(), types[i]!));
+  const rows: WireRow[] = reader.getRows().map((r) => r.map((v, i) => wireCell(v, rowtype[i]!)));
+  return { rowtype, rows };
+}

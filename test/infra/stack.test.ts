@@ -220,6 +220,23 @@ describe('tables, keys, functions, API', () => {
   });
 });
 
+describe('records key rotation (context airlock:recordsKeyVersion + previousRecordsKeyArns)', () => {
+  it('signs with the new key only, and still publishes the old one through GET /v1/keys', async () => {
+    const OLD = 'arn:aws:kms:eu-west-1:111122223333:key/old-records-key';
+    const r = await synthStack({ 'airlock:recordsKeyVersion': 2, 'airlock:previousRecordsKeyArns': OLD });
+    const st = policyStatements(r.json);
+    const newKey = r.idOf(r.stack.node.findChild('Keys').node.findChild('RecordsKeyV2'));
+    expect(() => r.stack.node.findChild('Keys').node.findChild('RecordsKey')).toThrow();
+    expect(st.filter((x) => allows(x, 'kms:Sign')).flatMap((x) => x.resources).some((res) => JSON.stringify(res).includes('old-records-key'))).toBe(false);
+    expect(st.some((x) => allows(x, 'kms:Sign') && x.resources.some((res) => refersTo(res, newKey)))).toBe(true);
+    const publicRole = r.idOf(r.stack.functions.Public.role!);
+    expect(st.some((x) => x.roles.includes(publicRole) && allows(x, 'kms:GetPublicKey') && x.resources.includes(OLD))).toBe(true);
+    const env = r.json.Resources[r.idOf(r.stack.functions.Public)]!.Properties!['Environment'].Variables;
+    expect(env[AWS_ENV.previousRecordsKeyArns]).toBe(OLD);
+    r.template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/airlock-records-v2' });
+  }, 60_000);
+});
+
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged finding', () => {
     const report = new AwsSolutionsChecks().validateScope(s.app);

@@ -26,6 +26,18 @@ interface Parked {
 
 type Execution = ReturnType<StateMachine['run']>;
 
+/** As the Lambda entry points do: an AirlockError surfaces as an error NAMED by its code, which Retry/Catch match on. */
+async function named<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof AirlockError)) throw e;
+    const out = new Error(e.message, { cause: e });
+    out.name = e.code;
+    throw out;
+  }
+}
+
 /** What a `lambda:invoke` task receives: `{ FunctionName, Payload }` after `Parameters`. */
 function payloadOf(input: unknown): ApprovalTaskPayload {
   const p = (input as { Payload?: unknown } | null)?.Payload;
@@ -75,7 +87,7 @@ export class LocalWorkflow implements Workflow {
         overrides: {
           taskResourceLocalHandlers: {
             [S.notify]: async (raw) => {
-              await this.#handlers.notify(payloadOf(raw));
+              await named(() => this.#handlers.notify(payloadOf(raw)));
               return (await new Promise<ApprovalDecision>((resolve, reject) => {
                 this.#parked.set(token, { requestId: input.requestId, resolve, reject });
               })) as never;
@@ -101,7 +113,7 @@ export class LocalWorkflow implements Workflow {
   async #task(token: string, run: () => Promise<unknown>): Promise<never> {
     this.#parked.delete(token);
     // CDK's lambda:invoke tasks return the Lambda's answer under Payload; keep the same shape.
-    return { Payload: (await run()) ?? null } as never;
+    return { Payload: (await named(run)) ?? null } as never;
   }
 
   async sendTaskSuccess(taskToken: string, output: ApprovalDecision): Promise<void> {
@@ -133,8 +145,12 @@ export class LocalWorkflow implements Workflow {
 
   /** Aborts every execution (process stop); `resumeApprovals` picks them up on the next start. */
   async stop(): Promise<void> {
-    for (const r of this.#running.values()) r.execution.abort();
-    await Promise.all([...this.#running.values()].map((r) => r.done));
+    const running = [...this.#running.values()];
+    for (const r of running) r.execution.abort();
+    // Settle the parked waits so the runner clears its TimeoutSeconds timers (an hour-long timer would
+    // keep the process alive after Ctrl-C). The executions are already aborted: no Catch target runs.
+    for (const p of this.#parked.values()) p.reject(Object.assign(new Error('local runtime stopping'), { name: 'Airlock.Stopped' }));
     this.#parked.clear();
+    await Promise.all(running.map((r) => r.done));
   }
 }

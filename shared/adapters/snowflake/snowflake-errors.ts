@@ -32,7 +32,7 @@ export function scrub(message: string, secrets: readonly string[]): string {
   let out = message;
   for (const s of secrets) out = out.split(s).join('[redacted]');
   return out
-    .replace(/https?:\/\/[^\s"')]+/gi, '[redacted-url]')
+    .replace(/\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"')]+/gi, '[redacted-url]')
     .replace(/\b[\w.-]+\.snowflakecomputing\.(com|cn)\b/gi, '[redacted-host]')
     .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/g, '[redacted-host]')
     .replace(/-----BEGIN[\s\S]*?-----END[^-]*-----/g, '[redacted-key]');

@@ -43,6 +43,7 @@ snowflake.configure({ logLevel: 'OFF', additionalLogToConsole: false });
 export class SnowflakeWarehouse implements Warehouse {
   readonly name = 'snowflake' as const;
   private connection: Promise<Connection> | null = null;
+  private opened: Connection | null = null;
   private closed = false;
   private readonly secrets: string[];
   private readonly schedule: Schedule;
@@ -70,7 +71,7 @@ export class SnowflakeWarehouse implements Warehouse {
   private async withSession(input: ExecuteInput, sink?: (row: unknown[]) => void): Promise<WarehouseResult> {
     if (this.closed) throw new AirlockError('ERR_WAREHOUSE', 'the warehouse is closed');
     const started = performance.now();
-    const connection = await this.connect();
+    const connection = await this.connectWithin(input.timeoutMs);
     try {
       return await this.run(connection, input, started, sink);
     } catch (e) {
@@ -78,7 +79,7 @@ export class SnowflakeWarehouse implements Warehouse {
       // Snowflake refused the session before running anything: a fresh login may run it once.
       this.forget(connection);
       try {
-        return await this.run(await this.connect(), input, started, sink);
+        return await this.run(await this.connectWithin(Math.max(1, input.timeoutMs - (performance.now() - started))), input, started, sink);
       } catch (again) {
         throw statementError(again, { secrets: this.secrets, timeoutMs: input.timeoutMs });
       }
@@ -89,9 +90,15 @@ export class SnowflakeWarehouse implements Warehouse {
     if (this.closed) return;
     this.closed = true;
     const pending = this.connection;
+    const opened = this.opened;
     this.connection = null;
-    const connection = await pending?.catch(() => null);
-    if (connection?.isUp()) await new Promise<void>((resolve) => connection.destroy(() => resolve()));
+    this.opened = null;
+    // A login still in flight is not awaited (it may hang); its connection is closed when it lands.
+    pending?.then(
+      (c) => c !== opened && c.isUp() && c.destroy(() => undefined),
+      () => undefined,
+    );
+    if (opened?.isUp()) await new Promise<void>((resolve) => opened.destroy(() => resolve()));
   }
 
   private connect(): Promise<Connection> {
@@ -104,22 +111,48 @@ export class SnowflakeWarehouse implements Warehouse {
       });
     }
     // connect(callback), not connectAsync(): in 3.3 the latter resolves even when the login is refused.
-    const opening = new Promise<Connection>((resolve, reject) => {
+    const opening: Promise<Connection> = new Promise<Connection>((resolve, reject) => {
       snowflake.createConnection(this.connectionOptions()).connect((err, c) => (err ? reject(err) : resolve(c)));
-    }).catch((e: unknown) => {
-      if (this.connection === opening) this.connection = null;
-      throw loginError(e);
-    });
+    }).then(
+      (c) => {
+        if (this.connection === opening) this.opened = c;
+        return c;
+      },
+      (e: unknown) => {
+        if (this.connection === opening) this.connection = null;
+        throw loginError(e);
+      },
+    );
     this.connection = opening;
     return opening;
   }
 
+  /** Drops a dead connection, unless a concurrent statement already replaced it. */
   private forget(connection: Connection): void {
-    void this.connection?.then((c) => {
-      if (c === connection) this.connection = null;
-    });
-    this.connection = null;
+    if (this.opened === connection) {
+      this.connection = null;
+      this.opened = null;
+    }
     if (connection.isUp()) connection.destroy(() => undefined);
+  }
+
+  /** Login within the statement's budget: a login that hangs fails as unavailable, and nothing runs. */
+  private connectWithin(timeoutMs: number): Promise<Connection> {
+    return new Promise<Connection>((resolve, reject) => {
+      const cancel = this.schedule(timeoutMs, () =>
+        reject(new AirlockError('ERR_WAREHOUSE_UNAVAILABLE', `the Snowflake login did not complete within ${timeoutMs} ms; nothing ran`)),
+      );
+      this.connect().then(
+        (c) => {
+          cancel();
+          resolve(c);
+        },
+        (e: unknown) => {
+          cancel();
+          reject(e);
+        },
+      );
+    });
   }
 
   private connectionOptions(): ConnectionOptions {

@@ -1,5 +1,6 @@
 import { AirlockError } from '../../errors.js';
 import { identityKey } from '../../identity/principal.js';
+import { isAuditor } from '../../policy/is-auditor.js';
 import type { RequestItem, RequestStatus } from '../../ports/request-store.js';
 import { loadOutcome } from '../../use-cases/stored-outcome.js';
 import type { QueryOutcome } from '../../use-cases/submit-query.js';
@@ -18,7 +19,8 @@ export async function getQuery(deps: ApiDeps, event: ApiEvent): Promise<ApiResul
   const waitSeconds = parseWait(event.query['waitSeconds']);
   const deadline = Date.now() + waitSeconds * 1000;
   let item = await deps.requests.get(requestId);
-  if (item === null || item.owner !== identityKey(principal)) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
+  // The requester and the policy's auditors may read a request; to anyone else it does not exist.
+  if (item === null || (item.owner !== identityKey(principal) && !isAuditor(deps.policy, principal))) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
   while (WAITING.includes(item.status) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
     item = (await deps.requests.get(requestId)) ?? item;
@@ -38,7 +40,8 @@ function view(item: RequestItem, outcome: QueryOutcome | null): Record<string, u
   const out: Record<string, unknown> = {
     requestId: item.requestId,
     sessionId: item.sessionId,
-    status: item.status,
+    // `running` is internal (the claim before execution); an approved request that is running is `approved` to clients.
+    status: item.status === 'running' && item.approvalsRequired > 0 ? 'approved' : item.status,
     risk: item.risk,
     approvalsRequired: item.approvalsRequired,
     votes: item.votes,

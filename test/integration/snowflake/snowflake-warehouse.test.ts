@@ -19,7 +19,13 @@ function manualSchedule() {
       t.live = false;
     };
   };
-  return { schedule, timers, fire: (i: number) => timers[i]?.live && timers[i]!.fn() };
+  const live = () => timers.filter((t) => t.live);
+  const fire = () => {
+    const t = live().at(-1)!;
+    t.live = false;
+    t.fn();
+  };
+  return { schedule, live, fire };
 }
 
 describe('SnowflakeWarehouse on the wire', () => {
@@ -123,9 +129,10 @@ describe('SnowflakeWarehouse timeouts', () => {
       const running = errorOf(rig.warehouse.execute(input('SELECT SYSTEM$WAIT(60)', { timeoutMs: 3000 })));
       const q = await rig.server.waitForQuery('SYSTEM$WAIT');
       expect(q.parameters['STATEMENT_TIMEOUT_IN_SECONDS']).toBe(3);
-      expect(clock.timers[0]!.ms).toBeGreaterThan(2000);
-      expect(clock.timers[0]!.ms).toBeLessThanOrEqual(3000);
-      clock.fire(0);
+      expect(clock.live()).toHaveLength(1);
+      expect(clock.live()[0]!.ms).toBeGreaterThan(2000);
+      expect(clock.live()[0]!.ms).toBeLessThanOrEqual(3000);
+      clock.fire();
       const e = await running;
       expect(e.code).toBe('ERR_WAREHOUSE_TIMEOUT');
       expect(e.details?.['queryId']).toBe(q.queryId);
@@ -138,7 +145,43 @@ describe('SnowflakeWarehouse timeouts', () => {
   });
 });
 
+describe('SnowflakeWarehouse timeouts when Snowflake does not answer the abort', () => {
+  it('still reports ERR_WAREHOUSE_TIMEOUT after the cancel grace', async () => {
+    const clock = manualSchedule();
+    const rig = await snowflakeRig({}, { schedule: clock.schedule, cancelGraceMs: 750 });
+    rig.server.ignoreAborts(true);
+    try {
+      const running = errorOf(rig.warehouse.execute(input('SELECT SYSTEM$WAIT(60)', { timeoutMs: 3000 })));
+      const q = await rig.server.waitForQuery('SYSTEM$WAIT');
+      clock.fire();
+      expect(await rig.server.waitForAbort()).toBe(q.requestId);
+      expect(clock.live().map((t) => t.ms)).toEqual([750]);
+      clock.fire();
+      expect((await running).code).toBe('ERR_WAREHOUSE_TIMEOUT');
+    } finally {
+      await rig.dispose();
+    }
+  });
+});
+
 describe('SnowflakeWarehouse connection', () => {
+  it('bounds a hanging login by the statement timeout: ERR_WAREHOUSE_UNAVAILABLE, nothing sent', async () => {
+    const clock = manualSchedule();
+    const rig = await snowflakeRig({}, { schedule: clock.schedule });
+    rig.server.holdLogins(true);
+    try {
+      const running = errorOf(rig.warehouse.execute(input('SELECT 1 AS X', { timeoutMs: 4000 })));
+      await rig.server.waitForLogin();
+      expect(clock.live().map((t) => t.ms)).toEqual([4000]);
+      clock.fire();
+      const e = await running;
+      expect(e.code).toBe('ERR_WAREHOUSE_UNAVAILABLE');
+      expect(rig.server.queries).toHaveLength(0);
+    } finally {
+      await rig.dispose();
+    }
+  });
+
   it('logs in again when Snowflake reports the session expired, and runs the statement once', async () => {
     const rig = await snowflakeRig();
     try {

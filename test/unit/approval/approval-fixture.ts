@@ -75,7 +75,7 @@ export async function approvalFixture(over: { policy?: Policy; notifier?: Notifi
 }
 
 /** Lets queued promise work run (no timers involved, so fake timers do not stop it). */
-export async function until(cond: () => Promise<boolean> | boolean, turns = 2000): Promise<void> {
+export async function until(cond: () => Promise<boolean> | boolean, turns = 50_000): Promise<void> {
   for (let i = 0; i < turns; i++) {
     if (await cond()) return;
     await new Promise<void>((r) => setImmediate(r));

@@ -27,6 +27,19 @@ async function pending(f: ApprovalFixture, sessionId: string): Promise<string> {
   return id;
 }
 
+describe('LocalWorkflow.stop', () => {
+  it('leaves no approval-wait timer behind (an hour-long timer kept `airlock serve` alive after Ctrl-C) and expires nothing', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const f = await approvalFixture();
+    const before = timers();
+    const id = await pending(f, 's1');
+    expect(timers()).toBeGreaterThan(before);
+    await f.deps.workflow.stop();
+    expect(timers()).toBe(before);
+    expect((await f.deps.requests.get(id))?.status).toBe('pending_approval');
+  });
+});
+
 describe('resumeApprovals (local runtime start)', () => {
   it('re-runs a pending request with the time it has left; notify is idempotent (no second message)', async () => {
     const f = await approvalFixture();

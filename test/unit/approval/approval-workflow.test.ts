@@ -144,6 +144,36 @@ describe('approval workflow (LocalWorkflow running the shared ASL, memory stores
     expect(f.deps.warehouse.calls).toHaveLength(1);
   });
 
+  it('votes that decide the request before its notify task stored a token still resume it (Airlock.Approved signal)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const printed: string[] = [];
+    const { ConsoleNotifier } = await import('#shared/adapters/local/console-notifier.js');
+    const printer = new ConsoleNotifier((l) => printed.push(l));
+    const f = await approvalFixture({
+      notifier: { postApproval: async (v) => (await gate, printer.postApproval(v)), updateApproval: (r, v) => printer.updateApproval(r, v), tellUser: (r, u, t) => printer.tellUser(r, u, t) },
+    });
+    const out = await submitQuery(f.deps, agent, { prompt: 'p', sql: DDL, sessionId: 's1' });
+    const id = out.body['requestId'] as string;
+    await recordVote(f.deps, { requestId: id, slackUserId: 'UAPPROVER1', vote: 'approve' });
+    expect(await recordVote(f.deps, { requestId: id, slackUserId: 'UAPPROVER2', vote: 'approve' })).toMatchObject({ code: 'approved' });
+    expect((await f.deps.requests.get(id))?.taskToken).toBeUndefined();
+    release();
+    await f.deps.workflow.settled();
+    expect((await f.deps.requests.get(id))?.status).toBe('executed');
+    expect(f.deps.warehouse.calls).toHaveLength(1);
+  });
+
+  it('when nobody can be notified, the request expires at once instead of waiting unseen (fail closed)', async () => {
+    const f = await approvalFixture({
+      notifier: { postApproval: async () => Promise.reject(new Error('no route to Slack')), updateApproval: async () => undefined, tellUser: async () => undefined },
+    });
+    const out = await submitQuery(f.deps, agent, { prompt: 'p', sql: DDL, sessionId: 's1' });
+    await f.deps.workflow.settled();
+    expect((await f.deps.requests.get(out.body['requestId'] as string))?.status).toBe('expired');
+    expect(await types(f)).toEqual(['query.requested', 'approval.requested', 'approval.expired']);
+  });
+
   it('SQL changed under the request (stored text no longer matches the approved hash) → failed, never executed', async () => {
     const f = await approvalFixture();
     const id = await pending(f);

@@ -45,7 +45,7 @@ describe('ChainVerifier (streaming)', () => {
     const forged = [...lines];
     const r = JSON.parse(forged[4] as string) as SessionRecord;
     const other = await sealRecord(r, w.exportSigner);
-    forged[4] = JSON.stringify({ ...r, sig: { ...other.record.sig, keyId: r.sig.keyId } }).replace(/^/, '');
+    forged[4] = JSON.stringify({ ...r, sig: { ...other.record.sig, keyId: r.sig.keyId } });
     const { canonicalJson } = await import('#shared/records/canonical.js');
     forged[4] = canonicalJson(JSON.parse(forged[4]));
     forged[10] = (forged[10] as string).replace('"seq":2,', '"seq":20,');
@@ -58,5 +58,24 @@ describe('ChainVerifier (streaming)', () => {
   it('names a session that does not start at seq 1', async () => {
     const s = await stream(lines.slice(1));
     expect(s.failure).toMatchObject({ sessionId: 'a', seq: 2, reason: 'seq_gap' });
+  });
+});
+
+describe('parseHashedRecord', () => {
+  it('equals parseRecord + recordHash on real records and on every single-byte change of one', async () => {
+    const { parseHashedRecord } = await import('#shared/records/parse-hashed-record.js');
+    const { parseRecord } = await import('#shared/records/parse-record.js');
+    const { recordHash } = await import('#shared/records/hash.js');
+    const line = lines[2] as string;
+    const variants = [...lines];
+    for (let pos = 0; pos < line.length; pos += 1) variants.push(line.slice(0, pos) + (line[pos] === 'x' ? 'y' : 'x') + line.slice(pos + 1));
+    variants.push(line.replace('{', '{ '), line.replace('"actor":{', '"actor":{"z":1,'));
+    for (const v of variants) {
+      const a = parseRecord(v);
+      const b = parseHashedRecord(v);
+      expect(b.ok).toBe(a.ok);
+      if (a.ok && b.ok) expect(b.contentHash).toBe(recordHash(a.record));
+      if (!a.ok && !b.ok) expect(b.reason).toBe(a.reason);
+    }
   });
 });

@@ -21,9 +21,9 @@ describe('Snowflake errors', () => {
   });
 
   it('never echoes credentials, URLs or hosts', () => {
-    const raw = `failed at https://acme.privatelink.internal/session?x=1 with hunter2-pass and ${secrets[0]} from 10.0.0.12:443 via acme-prod.snowflakecomputing.com`;
+    const raw = `failed at https://acme.privatelink.internal/session?x=1 reading s3://corp-stage-bucket/unload/ with hunter2-pass and ${secrets[0]} from 10.0.0.12:443 via acme-prod.snowflakecomputing.com`;
     const out = scrub(raw, secrets);
-    for (const bad of ['hunter2-pass', 'PRIVATE KEY', 'privatelink.internal', '10.0.0.12', 'snowflakecomputing', 'https://']) expect(out).not.toContain(bad);
+    for (const bad of ['hunter2-pass', 'corp-stage-bucket', 'PRIVATE KEY', 'privatelink.internal', '10.0.0.12', 'snowflakecomputing', 'https://']) expect(out).not.toContain(bad);
     expect(statementError({ code: '100038', message: raw }, { secrets, timeoutMs: 1 }).message).not.toContain('hunter2-pass');
   });
 

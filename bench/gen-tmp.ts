@@ -1,0 +1,12 @@
+import { join } from 'node:path';
+import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import { MemoryCheckpointStore } from '#shared/adapters/local/memory-checkpoint-store.js';
+import { systemClock } from '#shared/ports/clock.js';
+import { exportRecords } from '#shared/use-cases/export-records.js';
+import { fileSink } from '#cli/export-files.js';
+import { syntheticRecords } from './sections/export-verify-data.js';
+const dir = '/tmp/ev100k';
+const signer = await LocalKeySigner.open(join(dir, 'k', 'r.pem'));
+const ex = await LocalKeySigner.open(join(dir, 'k', 'e.pem'));
+const { store } = await syntheticRecords(100_000, 100, signer);
+await exportRecords({ records: store, checkpoints: new MemoryCheckpointStore(), exportSigner: ex, recordKeys: async () => [{ keyId: await signer.keyId(), pem: await signer.publicKeyPem() }], checkpointSigner: signer, clock: systemClock }, {}, fileSink(join(dir, 'out')));
