@@ -5,19 +5,25 @@ import type { ExportFile, ExportManifest } from '#shared/export/manifest.js';
 import type { ExportSink } from '#shared/use-cases/export-records.js';
 import { UsageError } from './io.js';
 
+/** Exports go to a new or empty folder, never over another export. Throws UsageError otherwise. */
+export function assertNewExportDir(dir: string): void {
+  let existing: string[];
+  try {
+    existing = readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new UsageError(`--out ${dir}: ${(e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'is a file' : (e as Error).message}`);
+  }
+  if (existing.length > 0) throw new UsageError(`--out ${dir} is not empty; exports go to a new folder`);
+}
+
 /**
  * The export folder: streams each file to disk with backpressure (an export is never held in
  * memory), keys under keys/, manifest.json last — a folder without a manifest is an export
  * that did not finish.
  */
 export function fileSink(dir: string): ExportSink & { close(): Promise<void> } {
-  let existing: string[] = [];
-  try {
-    existing = readdirSync(dir);
-  } catch {
-    // absent: created below
-  }
-  if (existing.length > 0) throw new UsageError(`--out ${dir} is not empty; exports go to a new folder`);
+  assertNewExportDir(dir);
   mkdirSync(join(dir, 'keys'), { recursive: true });
   const streams = new Map<ExportFile, WriteStream>();
   const stream = (file: ExportFile): WriteStream => {

@@ -1,25 +1,36 @@
-import type { ScheduledEvent } from 'aws-lambda';
 import { systemClock } from '#shared/ports/clock.js';
 import { writeCheckpoints } from '#shared/use-cases/write-checkpoints.js';
 import { awsWiring, lambdaLog } from '#shared/wiring/aws.js';
 
-/** The schedule's period (infra/airlock-stack.ts CHECKPOINT_INTERVAL); the use case adds its own look-back. */
-const INTERVAL_MS = 5 * 60_000;
-
-/** An export asks for exactly its sessions: `{ "sessionIds": [...] }` (the auditor role invokes this function). */
-type CheckpointEvent = Partial<ScheduledEvent> & { sessionIds?: unknown };
+/**
+ * The EventBridge rule sends `{ time, intervalSeconds }` (infra/airlock-stack.ts); an export
+ * sends `{ sessionIds: [...] }` (the auditor role may invoke this function).
+ */
+export interface CheckpointEvent {
+  time?: unknown;
+  intervalSeconds?: unknown;
+  sessionIds?: unknown;
+}
 
 /**
- * Scheduled (EventBridge) and at each export: signs every changed session head with the
- * records key and appends it to the checkpoints table.
+ * Scheduled, and at each export: signs every changed session head with the records key and
+ * appends it to the checkpoints table. The schedule covers the sessions changed since the
+ * previous run (the use case adds its own look-back); an unreadable event checks every session.
  */
 export async function handler(event: CheckpointEvent): Promise<{ checked: number; written: number }> {
   const aws = awsWiring(process.env);
   const deps = { records: aws.records(), checkpoints: aws.checkpoints(), signer: aws.recordsSigner(), clock: systemClock };
-  const sessionIds = Array.isArray(event.sessionIds) && event.sessionIds.every((s) => typeof s === 'string') ? (event.sessionIds as string[]) : undefined;
-  const firedAt = typeof event.time === 'string' && !Number.isNaN(Date.parse(event.time)) ? Date.parse(event.time) : systemClock.now().getTime();
-  const input = sessionIds !== undefined ? { sessionIds } : { since: new Date(firedAt - INTERVAL_MS).toISOString() };
-  const { checked, written } = await writeCheckpoints(deps, input);
+  const { checked, written } = await writeCheckpoints(deps, checkpointInput(event));
   lambdaLog('info', 'checkpoints written', { checked, written: written.length });
   return { checked, written: written.length };
+}
+
+export function checkpointInput(event: CheckpointEvent): { sessionIds: string[] } | { since: string } | Record<string, never> {
+  const ids = event.sessionIds;
+  if (Array.isArray(ids) && ids.length > 0 && ids.every((s) => typeof s === 'string')) return { sessionIds: ids as string[] };
+  const fired = typeof event.time === 'string' ? Date.parse(event.time) : NaN;
+  const interval = typeof event.intervalSeconds === 'number' && event.intervalSeconds > 0 ? event.intervalSeconds : NaN;
+  // Without both, fall back to every session: slower, never a missed head.
+  if (Number.isNaN(fired) || Number.isNaN(interval)) return {};
+  return { since: new Date(fired - interval * 1000).toISOString() };
 }

@@ -14,7 +14,7 @@ import { AirlockFunction } from './constructs/airlock-function.js';
 import { Api } from './constructs/api.js';
 import { ApprovalFlow } from './constructs/approval-flow.js';
 import { RecordsTables } from './constructs/records-tables.js';
-import { AuditorRole, SigningKeys } from './constructs/signing-keys.js';
+import { AuditorRole, onlyTheseMaySign, SigningKeys } from './constructs/signing-keys.js';
 import { FunctionAccess as access } from './function-access.js';
 import type { FunctionName } from './function-catalog.js';
 import { FUNCTIONS } from './function-catalog.js';
@@ -122,8 +122,18 @@ export class AirlockStack extends Stack {
     new events.Rule(this, 'CheckpointSchedule', {
       description: 'Airlock: sign and append changed session heads',
       schedule: events.Schedule.rate(CHECKPOINT_INTERVAL),
-      targets: [new targets.LambdaFunction(fns.WriteCheckpoints, { retryAttempts: 2 })],
+      // The interval travels with the event, so the function's look-back cannot drift from the schedule.
+      targets: [
+        new targets.LambdaFunction(fns.WriteCheckpoints, {
+          retryAttempts: 2,
+          event: events.RuleTargetInput.fromObject({ time: events.EventField.time, intervalSeconds: CHECKPOINT_INTERVAL.toSeconds() }),
+        }),
+      ],
     });
+
+    // The key policy repeats what the grants above say: only the record writers sign records.
+    const recordWriters = [fns.PostQuery, fns.SlackInteractions, fns.ExecuteApprovedQuery, fns.RecordOutcome, fns.WriteCheckpoints];
+    onlyTheseMaySign(keys.records, 'OnlyRecordWritersSign', recordWriters.map((fn) => fn.role!));
 
     const auditor = new AuditorRole(this, 'Auditor', {
       exportsKey: keys.exports,

@@ -4,7 +4,7 @@ import { AirlockError } from '#shared/errors.js';
 import { systemClock } from '#shared/ports/clock.js';
 import { exportRecords, type ExportFilter } from '#shared/use-cases/export-records.js';
 import { SESSION_ID } from '#shared/use-cases/query-input.js';
-import { fileSink } from '../export-files.js';
+import { assertNewExportDir, fileSink } from '../export-files.js';
 import { openAwsExportSource, openLocalExportSource, type ExportSource } from '../export-store.js';
 import { progressBar } from '../progress-bar.js';
 import { UsageError, type Command } from '../io.js';
@@ -66,7 +66,7 @@ export const run: Command = async (argv, io) => {
   if (v.session !== undefined) filter.sessionId = v.session;
   if (v.identity !== undefined) filter.identity = v.identity;
   const out = resolve(io.cwd, v.out);
-  const sink = fileSink(out);
+  assertNewExportDir(out);
 
   let source: ExportSource;
   if (v.aws === true || v.endpoint !== undefined) {
@@ -84,7 +84,9 @@ export const run: Command = async (argv, io) => {
     source = await openLocalExportSource(resolve(io.cwd, io.env['AIRLOCK_DATA_DIR'] || '.airlock'));
   }
   const bar = progressBar(io.stderr);
+  let sink: ReturnType<typeof fileSink> | undefined;
   try {
+    sink = fileSink(out);
     const manifest = await exportRecords(
       {
         records: source.records,
@@ -106,7 +108,7 @@ export const run: Command = async (argv, io) => {
     return 0;
   } catch (e) {
     bar.done();
-    await sink.close();
+    await sink?.close();
     if (e instanceof AirlockError) {
       io.stderr.write(`airlock export: ${e.code}: ${e.message}\n`);
       return 1;

@@ -42,8 +42,25 @@ export class SigningKeys extends Construct {
   }
 }
 
+/**
+ * Denies `kms:Sign` with `key` to every principal but `roles`, in the key policy itself, so an
+ * IAM grant added later elsewhere in the account still cannot sign records.
+ */
+export function onlyTheseMaySign(key: kms.Key, sid: string, roles: iam.IRole[]): void {
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:Sign'],
+      resources: ['*'],
+      conditions: { ArnNotEquals: { 'aws:PrincipalArn': roles.map((r) => r.roleArn) } },
+    }),
+  );
+}
+
 export interface AuditorRoleProps {
-  exportsKey: kms.IKey;
+  exportsKey: kms.Key;
   recordsKey: kms.IKey;
   records: dynamodb.ITable;
   requests: dynamodb.ITable;
@@ -84,15 +101,6 @@ export class AuditorRole extends Construct {
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.checkpointWriter.functionArn] }));
     // IAM alone would let any admin grant kms:Sign on the export key; the key policy denies it
     // to every principal but this role, so a manifest signature always means "an auditor exported".
-    props.exportsKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyTheAuditorRoleSigns',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['kms:Sign'],
-        resources: ['*'],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.role.roleArn } },
-      }),
-    );
+    onlyTheseMaySign(props.exportsKey, 'OnlyTheAuditorRoleSigns', [this.role]);
   }
 }

@@ -22,6 +22,8 @@ export interface ApprovalView {
   reasons: { code: string; message: string }[];
   objects: string[];
   approvalsRequired: number;
+  /** Slack ids the policy names as approvers (group members may approve too). */
+  approvers: string[];
   votes: Vote[];
   status: RequestStatus;
   expiresAt: string;

@@ -31,6 +31,8 @@ export function parseHashedRecord(line: string): ParseHashedResult {
   const problem = shapeError(value);
   if (problem !== null) return { ok: false, reason: 'malformed', message: problem, sessionId, seq };
   const r = value as unknown as SessionRecord;
+  const fast = fastUnsigned(line, value, r);
+  if (fast !== null) return { ok: true, record: r, contentHash: createHash('sha256').update(fast).digest('hex') };
   let unsigned: string;
   let full: string;
   try {
@@ -47,4 +49,30 @@ export function parseHashedRecord(line: string): ParseHashedResult {
   }
   if (full !== line) return { ok: false, reason: 'not_canonical', message: 'bytes differ from the RFC 8785 canonical form of the record', sessionId, seq };
   return { ok: true, record: r, contentHash: createHash('sha256').update(unsigned).digest('hex') };
+}
+
+/** Member names in UTF-16 code-unit order at every level (what RFC 8785 requires). */
+function sortedKeys(v: unknown): boolean {
+  if (Array.isArray(v)) return v.every(sortedKeys);
+  if (typeof v !== 'object' || v === null) return true;
+  const keys = Object.keys(v);
+  for (let i = 1; i < keys.length; i += 1) if ((keys[i - 1] as string) >= (keys[i] as string)) return false;
+  return keys.every((k) => sortedKeys((v as Record<string, unknown>)[k]));
+}
+
+/**
+ * The fast path for a line that is already canonical, which is every genuine record: JCS
+ * serialises strings and numbers exactly as `JSON.stringify` does, so a line equal to
+ * `JSON.stringify(JSON.parse(line))` whose members are sorted at every level is canonical; its
+ * unsigned JSON is then the line with the `hash` and `sig` members cut out, no re-serialising of
+ * the body. Returns null (use the full path) for anything else: escapes (`\u…`, where lone
+ * surrogates hide), integer-like member names (which JS objects reorder), or any mismatch.
+ */
+function fastUnsigned(line: string, value: Record<string, unknown>, r: SessionRecord): string | null {
+  if (line.includes('\\u') || JSON.stringify(value) !== line || !sortedKeys(value)) return null;
+  const middle = `"prevHash":${JSON.stringify(r.prevHash)},"requestId":${JSON.stringify(r.requestId)},"seq":${JSON.stringify(r.seq)},"sessionId":${JSON.stringify(r.sessionId)}`;
+  const type = `"type":${JSON.stringify(r.type)}}`;
+  const suffix = `"hash":${JSON.stringify(r.hash)},${middle},"sig":${JSON.stringify(r.sig)},${type}`;
+  if (!line.endsWith(suffix)) return null;
+  return `${line.slice(0, line.length - suffix.length)}${middle},${type}`;
 }

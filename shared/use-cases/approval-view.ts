@@ -38,6 +38,7 @@ export function approvalView(item: RequestItem, requested: SessionRecord): Appro
     reasons: reasons.map((r) => ({ code: String(r.code ?? ''), message: String(r.message ?? '') })),
     objects: [...new Set(objects)],
     approvalsRequired: item.approvalsRequired,
+    approvers: item.approvers ?? [],
     votes: item.votes,
     status: item.status,
     expiresAt: item.expiresAt ?? '',

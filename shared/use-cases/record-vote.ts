@@ -67,7 +67,7 @@ export async function recordVote(deps: ApprovalDeps, input: VoteInput): Promise<
   if (inFlight.has(key)) return refused('already_voted', null, `${input.slackUserId} has a vote on this request in progress`);
   inFlight.add(key);
   try {
-    return await vote(deps, input);
+    return await castVote(deps, input);
   } finally {
     inFlight.delete(key);
   }
@@ -75,7 +75,7 @@ export async function recordVote(deps: ApprovalDeps, input: VoteInput): Promise<
 
 const votesInFlight = new WeakMap<object, Set<string>>();
 
-async function vote(deps: ApprovalDeps, input: VoteInput): Promise<VoteResult> {
+async function castVote(deps: ApprovalDeps, input: VoteInput): Promise<VoteResult> {
   const item = await deps.requests.get(input.requestId);
   if (item === null) return refused('unknown_request', null, `request ${input.requestId} not found`);
   if (item.status !== 'pending_approval') return refused('already_decided', item.status, `request ${input.requestId} is already ${item.status}`);

@@ -22,6 +22,8 @@ import type { Policy } from '../policy/policy.js';
 import { systemClock } from '../ports/clock.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { Workflow } from '../ports/workflow.js';
+import type { Notifier } from '../ports/notifier.js';
+import type { ApproverDirectory } from '../ports/approver-directory.js';
 import type { MaskingConfig } from '../masking/types.js';
 import type { ApprovalDeps } from '../use-cases/approval-deps.js';
 import { parseAwsEnv, requireAwsEnv, type AwsEnv } from './aws-env.js';
@@ -45,8 +47,9 @@ export const lambdaLog: LogFn = (level, msg, fields) => {
  *
  * @example
  * const aws = awsWiring(process.env);
- * const deps = await aws.apiDeps();           // a function that never runs SQL
- * const deps2 = await aws.apiDeps(warehouse); // POST /v1/queries, with Snowflake
+ * const deps = await aws.apiDeps();                 // a function that never runs SQL
+ * const deps2 = await aws.apiDeps({ warehouse });   // POST /v1/queries, with Snowflake
+ * const deps3 = await aws.apiDeps({ approvals: true }); // POST /slack/interactions
  */
 export class AwsWiring {
   readonly env: AirlockEnv;
@@ -180,9 +183,16 @@ export class AwsWiring {
     });
   }
 
-  /** Slack's Web API client, with the bot token from the Slack secret. */
+  /**
+   * Slack's Web API client, with the bot token from the Slack secret. Few, short retries (the
+   * library's default retries for half an hour): Slack expects an interaction answered in 3 s,
+   * and a Lambda task that cannot reach Slack should fail and be retried by the state machine.
+   */
   slackClient(): Promise<WebClient> {
-    return this.#onceAsync('slack', async () => new WebClient((await this.slackSecret()).botToken));
+    return this.#onceAsync('slack', async () => {
+      const { botToken } = await this.slackSecret();
+      return new WebClient(botToken, { retryConfig: { retries: 2 }, timeout: 5_000 });
+    });
   }
 
   slackChannel(): string {
@@ -207,12 +217,13 @@ export class AwsWiring {
    */
   async approvalDeps(warehouse?: Warehouse): Promise<ApprovalDeps> {
     const base = await this.apiDeps(warehouse === undefined ? {} : { warehouse });
-    const client = await this.slackClient();
+    // The execute task never talks to Slack (record-outcome updates the message): it has no Slack secret.
+    const client = this.aws.slackSecret === undefined ? undefined : await this.slackClient();
     return {
       ...base,
       workflow: base.workflow ?? notDeployed<Workflow>('ERR_CONFIG', 'the approval state machine'),
-      notifier: this.#once('notifier', () => new SlackNotifier(client, this.slackChannel())),
-      directory: this.#once('directory', () => new SlackApproverDirectory(client, systemClock)),
+      notifier: client === undefined ? notDeployed<Notifier>('ERR_CONFIG', 'the Slack secret') : this.#once('notifier', () => new SlackNotifier(client, this.slackChannel())),
+      directory: client === undefined ? notDeployed<ApproverDirectory>('ERR_CONFIG', 'the Slack secret') : this.#once('directory', () => new SlackApproverDirectory(client, systemClock)),
     };
   }
 

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '#cli/main.js';
 import { approvalClickBody } from '#shared/adapters/slack/slack-interaction.js';
 import { slackSignature } from '#shared/adapters/slack/slack-signature.js';
+import { keyRing } from '#shared/records/key-id.js';
 import type { SessionRecord } from '#shared/records/types.js';
+import { verifyChain } from '#shared/records/verify-chain.js';
 import { removeDir, startTestRuntime, type TestRuntime } from '#test/helpers/local-runtime.js';
 
 let t: TestRuntime;
@@ -64,6 +66,8 @@ describe('approvals on the local runtime, decided with the CLI through the signe
     const session = await t.get(`/v1/sessions/${body.sessionId}`, token);
     const types = (session.json.records as SessionRecord[]).filter((r) => r.requestId === requestId).map((r) => r.type);
     expect(types).toEqual(['query.requested', 'approval.requested', 'approval.granted', 'approval.granted', 'query.executed']);
+    const lines = await t.rt.deps.records.list(body.sessionId);
+    expect(verifyChain(lines, keyRing([await t.rt.deps.signer.publicKeyPem()])).ok).toBe(true);
     expect(await cli(['deny', requestId, '--as', 'UAPPROVER2'])).toMatchObject({ code: 1, out: { code: 'already_decided' } });
   });
 

@@ -107,6 +107,18 @@ describe('approvals through Slack (a local server speaking the Web API wire form
     expect(records.map((r) => r.type)).toEqual(['query.requested', 'approval.requested', 'approval.rejected']);
   });
 
+  it('a Slack retry of a delivered click is answered 200 and records nothing twice', async () => {
+    const { requestId, token, sessionId } = await submit('SELECT id FROM hr.employees LIMIT 1');
+    const body = approvalClickBody({ slackUserId: 'UAPPROVER5', vote: 'approve', requestId });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': slackSignature(SECRET, ts, body) };
+    expect((await t.post('/slack/interactions', body, undefined, headers)).json).toMatchObject({ recorded: true, code: 'vote_recorded' });
+    const retry = await t.post('/slack/interactions', body, undefined, { ...headers, 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
+    expect(retry).toMatchObject({ status: 200, json: { recorded: false, code: 'already_voted' } });
+    const records = (await t.get(`/v1/sessions/${sessionId}`, token)).json.records as SessionRecord[];
+    expect(records.filter((r) => r.type === 'approval.granted')).toHaveLength(1);
+  });
+
   it('SQL too long for a block is attached as a file in the thread, every character', async () => {
     const sql = `SELECT ${Array.from({ length: 700 }, (_, i) => `id AS c${i}`).join(', ')} FROM hr.employees LIMIT 1`;
     const { requestId } = await submit(sql);

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynalite } from '#local/dynalite-server.js';
@@ -60,6 +60,39 @@ describe('airlock export and verify on the local runtime', () => {
     expect((await run(['export', '--out', 'analyst'])).code).toBe(2);
     expect((await run(['export', '--from', 'yesterday', '--out', 'x1'])).code).toBe(2);
     expect((await run(['export', '--session', 'bad id!', '--out', 'x2'])).code).toBe(2);
+    expect((await run(['export', '--out', 'analyst/manifest.json'])).code).toBe(2);
+    const fresh = await cli(['export', '--out', 'nowhere'], { AIRLOCK_DATA_DIR: join(t.dir, 'no-data') }, t.dir);
+    expect(fresh).toMatchObject({ code: 2, err: expect.stringContaining('no record key') });
+    expect(existsSync(join(t.dir, 'nowhere'))).toBe(false);
+  });
+
+  it('submit → two approvals through signed Slack interactions → execute → export → verify; a removed vote fails', async () => {
+    const token = await t.token();
+    const res = await t.post('/v1/queries', { prompt: 'top salaries', sql: 'SELECT name, email, salary FROM hr.employees ORDER BY id LIMIT 3', sessionId: 'exp-3' }, token);
+    expect(res.status).toBe(202);
+    const { requestId } = res.json;
+    const env = { AIRLOCK_DATA_DIR: t.dir, AIRLOCK_URL: t.rt.url };
+    expect((await cli(['approve', requestId, '--as', 'UAPPROVER1'], env, t.dir)).code).toBe(0);
+    expect((await cli(['approve', requestId, '--as', 'UAPPROVER2'], env, t.dir)).code).toBe(0);
+    expect((await t.get(`/v1/queries/${requestId}?waitSeconds=20`, token)).json.status).toBe('executed');
+
+    expect((await run(['export', '--session', 'exp-3', '--out', 'approved'])).code).toBe(0);
+    const dir = join(t.dir, 'approved');
+    const row = readFileSync(join(dir, 'requests.csv'), 'utf8').split('\r\n')[1] ?? '';
+    expect(row).toContain(`,${requestId},exp-3,`);
+    expect(row).toMatch(/,approval,approver1@example\.com; approver2@example\.com,executed,3,/);
+    expect((await run(['verify', 'approved'])).code).toBe(0);
+    const html = await run(['replay', 'exp-3', '--html', 'exp-3.html']);
+    expect(html.code).toBe(0);
+    expect(readFileSync(join(t.dir, 'exp-3.html'), 'utf8')).toMatch(/✔ Verified\.[\s\S]*Approved by approver1@example\.com[\s\S]*Approved by approver2@example\.com/);
+
+    const lines = readFileSync(join(dir, 'records.jsonl'), 'utf8').trimEnd().split('\n');
+    const vote = lines.findIndex((l) => l.includes('"type":"approval.granted"'));
+    lines.splice(vote, 1);
+    writeFileSync(join(dir, 'records.jsonl'), `${lines.join('\n')}\n`);
+    const bad = await run(['verify', 'approved']);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain(`FAILED: session exp-3 seq ${vote + 2}: seq_gap`);
   });
 
   it('exports from the data folder once the runtime has stopped, and from a DynamoDB endpoint with key files', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrivateKey } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { removeDir, startTestRuntime, type TestRuntime } from '../helpers/local-runtime.js';
@@ -31,11 +31,13 @@ async function verifyWithServerKeys(records: string[]) {
 describe('local runtime: public endpoints', () => {
   it('answers health 200 and lists the record key by the SHA-256 of its SPKI', async () => {
     expect((await t.get('/v1/health')).status).toBe(200);
-    const keys = (await t.get('/v1/keys')).json.keys;
-    expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatchObject({ alg: 'ECDSA_SHA_256', use: 'records' });
-    expect(keys[0].keyId).toMatch(/^[0-9a-f]{64}$/);
-    expect(keys[0].pem).toContain('BEGIN PUBLIC KEY');
+    const keys = (await t.get('/v1/keys')).json.keys as Array<{ keyId: string; alg: string; use: string; pem: string }>;
+    const records = keys.filter((k) => k.use === 'records');
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ alg: 'ECDSA_SHA_256' });
+    expect(records[0]!.keyId).toMatch(/^[0-9a-f]{64}$/);
+    expect(records[0]!.pem).toContain('BEGIN PUBLIC KEY');
+    expect(createHash('sha256').update(createPublicKey(records[0]!.pem).export({ type: 'spki', format: 'der' })).digest('hex')).toBe(records[0]!.keyId);
   });
 
   it('serves the dev issuer JWKS', async () => {

@@ -7,6 +7,7 @@ import { loadPolicy } from '#shared/policy/load-policy.js';
 import { loadBundledPolicy } from '#shared/wiring/bundled-policy.js';
 import { bundleFunctions, type FunctionBundle } from '../../infra/bundle-functions.js';
 import type { FunctionSpec } from '../../infra/function-catalog.js';
+import { httpApiEvent } from '../unit/aws/http-api-event.js';
 
 const spec = (name: string, entry: string, executesQueries = false): FunctionSpec => ({ name, entry, description: name, executesQueries, memoryMb: 128, timeoutSeconds: 3 });
 const MiB = 1024 * 1024;
@@ -29,9 +30,26 @@ describe('bundleFunctions (real esbuild)', () => {
     }
   });
 
-  it('produces a module that loads in a fresh Node and exports the handler', async () => {
+  it('produces an ES module that loads and exports the handler', async () => {
     const mod = (await import(pathToFileURL(join(bundles.get('Public')!.dir, 'index.mjs')).href)) as { handler: unknown };
     expect(typeof mod.handler).toBe('function');
+  });
+
+  it('serves a request from the bundle: GET /v1/queries/{id} without a token is 401 ERR_TOKEN_MISSING', async () => {
+    const dir = bundles.get('GetQuery')!.dir;
+    Object.assign(process.env, {
+      AIRLOCK_POLICY: join(dir, 'policy.json'),
+      OIDC_ISSUER: 'https://idp.example.com',
+      OIDC_AUDIENCE: 'airlock',
+      OIDC_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+      AIRLOCK_RECORDS_TABLE: 'airlock-records',
+      AIRLOCK_REQUESTS_TABLE: 'airlock-requests',
+      AWS_REGION: 'eu-west-1',
+    });
+    const mod = (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as { handler: (e: unknown) => Promise<{ statusCode: number; body: string }> };
+    const res = await mod.handler(httpApiEvent({ rawPath: '/v1/queries/01J000000000000000000000AA' }));
+    expect(res.statusCode).toBe(401);
+    expect(JSON.parse(res.body).error.code).toBe('ERR_TOKEN_MISSING');
   });
 
   it('refuses a function that pulls in snowflake-sdk without executing queries', async () => {

@@ -58,17 +58,18 @@ describe('least privilege, read from the synthesized template', () => {
   });
 
   it('the export key policy denies kms:Sign to every principal but the auditor role', () => {
-    s.template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Deny',
-            Action: 'kms:Sign',
-            Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [ids.auditor, 'Arn'] } } },
-          }),
-        ]),
-      },
-    });
+    const key = s.json.Resources[ids.exportsKey]!.Properties!['KeyPolicy'].Statement as Array<Record<string, any>>;
+    const deny = key.find((st) => st['Sid'] === 'OnlyTheAuditorRoleSigns')!;
+    expect(deny).toMatchObject({ Effect: 'Deny', Action: 'kms:Sign', Principal: { AWS: '*' } });
+    expect(deny['Condition'].ArnNotEquals['aws:PrincipalArn']).toEqual([{ 'Fn::GetAtt': [ids.auditor, 'Arn'] }]);
+  });
+
+  it('the records key policy denies kms:Sign to every principal but the record writers\' roles', () => {
+    const key = s.json.Resources[ids.recordsKey]!.Properties!['KeyPolicy'].Statement as Array<Record<string, any>>;
+    const deny = key.find((st) => st['Sid'] === 'OnlyRecordWritersSign')!;
+    expect(deny).toMatchObject({ Effect: 'Deny', Action: 'kms:Sign', Principal: { AWS: '*' } });
+    const roles = (deny['Condition'].ArnNotEquals['aws:PrincipalArn'] as Array<{ 'Fn::GetAtt': [string, string] }>).map((r) => r['Fn::GetAtt'][0]);
+    expect(roles.sort()).toEqual(RECORD_WRITERS.map(roleOf).sort());
   });
 
   it('only the query API may states:StartExecution, and only on the approval state machine', () => {
@@ -98,6 +99,7 @@ describe('least privilege, read from the synthesized template', () => {
     for (const spec of FUNCTIONS) {
       const env = s.json.Resources[s.idOf(s.stack.functions[spec.name])]!.Properties!['Environment'].Variables as Record<string, unknown>;
       expect(AWS_ENV.snowflakeSecret in env, spec.name).toBe(spec.executesQueries);
+      expect(AWS_ENV.maskingKeySecret in env, spec.name).toBe(spec.executesQueries);
       expect('SNOWFLAKE_DISABLE_MINICORE' in env, spec.name).toBe(spec.executesQueries);
     }
   });
@@ -206,7 +208,7 @@ describe('tables, keys, functions, API', () => {
   it('runs the checkpoint writer on an EventBridge schedule', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [s.idOf(s.stack.functions.WriteCheckpoints), 'Arn'] } })],
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [s.idOf(s.stack.functions.WriteCheckpoints), 'Arn'] }, InputTransformer: Match.objectLike({ InputTemplate: Match.stringLikeRegexp('"intervalSeconds":300') }) })],
     });
   });
 

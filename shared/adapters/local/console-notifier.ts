@@ -17,6 +17,8 @@ export class ConsoleNotifier implements Notifier {
 
   async postApproval(v: ApprovalView): Promise<MessageRef> {
     const who = v.requester.email ?? v.requester.sub ?? 'unknown';
+    // The exact commands, for as many approvers as the request needs (the demo's two by default).
+    const as = v.approvers.length === 0 ? ['<SLACK_USER_ID>'] : v.approvers.slice(0, Math.max(1, v.approvalsRequired));
     const lines = [
       `── approval needed: ${v.requestId} (${v.risk}, ${v.approvalsRequired} approval${v.approvalsRequired === 1 ? '' : 's'}, expires ${v.expiresAt})`,
       `   requester: ${who}${v.requester.act === undefined ? '' : ` (agent ${v.requester.act})`}`,
@@ -24,8 +26,9 @@ export class ConsoleNotifier implements Notifier {
       `   sql:       ${oneLine(v.sql, 500)}`,
       `   sqlHash:   ${v.sqlHash}`,
       ...v.reasons.map((r) => `   reason:    ${r.code} ${oneLine(r.message, 200)}`),
-      `   approve:   npm run -s airlock -- approve ${v.requestId} --as <SLACK_USER_ID>`,
-      `   deny:      npm run -s airlock -- deny ${v.requestId} --as <SLACK_USER_ID> --reason "…"`,
+      `   approvers: ${v.approvers.length === 0 ? '(policy user groups)' : v.approvers.join(', ')}`,
+      ...as.map((a) => `   approve:   npm run -s airlock -- approve ${v.requestId} --as ${a}`),
+      `   deny:      npm run -s airlock -- deny ${v.requestId} --as ${as[0]} --reason "…"`,
     ];
     this.#print(lines.join('\n'));
     return { channel: 'console', ts: v.requestId };

@@ -28,7 +28,8 @@ describe('approval workflow (LocalWorkflow running the shared ASL, memory stores
   it('two distinct approvers → the stored SQL runs once, the chain holds both votes and verifies', async () => {
     const f = await approvalFixture();
     const id = await pending(f);
-    expect(f.printed.join('\n')).toContain(`approve ${id} --as`);
+    expect(f.printed.join('\n')).toContain(`npm run -s airlock -- approve ${id} --as UAPPROVER1`);
+    expect(f.printed.join('\n')).toContain(`npm run -s airlock -- approve ${id} --as UAPPROVER2`);
     expect(await recordVote(f.deps, { requestId: id, slackUserId: 'UAPPROVER1', vote: 'approve' })).toMatchObject({ recorded: true, code: 'vote_recorded' });
     expect(f.deps.warehouse.calls).toHaveLength(0);
     expect(await recordVote(f.deps, { requestId: id, slackUserId: 'UAPPROVER2', vote: 'approve' })).toMatchObject({ recorded: true, code: 'approved' });

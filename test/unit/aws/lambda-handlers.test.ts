@@ -95,3 +95,12 @@ describe('approval task handlers', () => {
     expect(err.name).toBe('ERR_VALIDATION');
   });
 });
+
+describe('write-checkpoints event', () => {
+  it('covers the interval before the scheduled time, exactly the sessions of an export, else every session', async () => {
+    const { checkpointInput } = await import('../../../functions/write-checkpoints.js');
+    expect(checkpointInput({ time: '2026-01-01T00:05:00Z', intervalSeconds: 300 })).toEqual({ since: '2026-01-01T00:00:00.000Z' });
+    expect(checkpointInput({ sessionIds: ['a', 'b'] })).toEqual({ sessionIds: ['a', 'b'] });
+    for (const bad of [{}, { time: 'nope', intervalSeconds: 300 }, { time: '2026-01-01T00:05:00Z' }, { sessionIds: [1] }]) expect(checkpointInput(bad)).toEqual({});
+  });
+});

@@ -79,3 +79,24 @@ describe('parseHashedRecord', () => {
     }
   });
 });
+
+describe('parseHashedRecord edge cases (fast path vs full path)', () => {
+  it.each([
+    ['integer-like member names in JCS order', { '10': 1, '9': 2, b: 3 }],
+    ['escapes and non-ASCII', { s: 'tab\t "q" \\ \u0001 é 😀' }],
+    ['numbers', { n: [1e21, 1e-7, -0.5, 0] }],
+  ])('agrees with parseRecord + recordHash: %s', async (_what, body) => {
+    const { parseHashedRecord } = await import('#shared/records/parse-hashed-record.js');
+    const { recordHash } = await import('#shared/records/hash.js');
+    const sealed = await sealRecord({ ...(JSON.parse(lines[0] as string) as SessionRecord), body }, w.signer);
+    const p = parseHashedRecord(sealed.canonical);
+    expect(p.ok).toBe(true);
+    if (p.ok) expect(p.contentHash).toBe(recordHash(sealed.record));
+    const reordered = sealed.canonical.replace('"body":{', '"body":{"zz":0,').replace('"zz":0,', '');
+    expect(parseHashedRecord(reordered).ok).toBe(true);
+    const spaced = sealed.canonical.replace('"body":{', '"body": {');
+    expect(parseHashedRecord(spaced)).toMatchObject({ ok: false, reason: 'not_canonical' });
+    const unsorted = sealed.canonical.replace(/"hash":"([0-9a-f]{64})","prevHash"/, '"prevHash"').replace('"sig":', `"hash":"${sealed.record.hash}","sig":`);
+    expect(parseHashedRecord(unsorted)).toMatchObject({ ok: false, reason: 'not_canonical' });
+  });
+});

@@ -15,6 +15,7 @@ const view = (over: Partial<ApprovalView> = {}): ApprovalView => ({
   reasons: [{ code: 'grant', message: 'GRANT <@U1> changes privileges' }],
   objects: ['DEMO.MAIN.ORDERS'],
   approvalsRequired: 2,
+  approvers: ['UAPPROVER1', 'UAPPROVER2'],
   votes: [],
   status: 'pending_approval',
   expiresAt: '2026-11-27T11:00:00.000Z',

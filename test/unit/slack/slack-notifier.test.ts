@@ -24,6 +24,7 @@ const view = (over: Partial<ApprovalView> = {}): ApprovalView => ({
   reasons: [],
   objects: [],
   approvalsRequired: 1,
+  approvers: ['UAPPROVER1', 'UAPPROVER2'],
   votes: [],
   status: 'pending_approval',
   expiresAt: '2026-11-27T11:00:00.000Z',
