@@ -36,6 +36,7 @@ import type { Logger } from './logger.js';
 import { removeRuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
 import { loadOrCreateSecret } from './secret-file.js';
 import { seedDemo } from './seed/seed-demo.js';
+import { FaultInjector } from './faults.js';
 
 export interface LocalRuntime {
   url: string;
@@ -44,6 +45,8 @@ export interface LocalRuntime {
   devIssuer: DevIssuer | null;
   deps: ApiDeps;
   stop(): Promise<void>;
+  /** Runs one checkpoint pass now (what the 60 s timer runs), e.g. for tests and before a local export. */
+  checkpointNow?(): Promise<void>;
 }
 
 /**
@@ -66,6 +69,9 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
   const policy = loadPolicy(env.AIRLOCK_POLICY);
   const maskingKey = Buffer.from(env.AIRLOCK_MASKING_KEY ?? loadOrCreateSecret(join(dataDir, 'keys', 'masking.key')), 'utf8');
 
+  // AIRLOCK_FAULTS (tests and drills): decorators around the real adapters, armed once startup is done.
+  const faults = new FaultInjector(env.AIRLOCK_FAULTS, () => process.kill(process.pid, 'SIGKILL'));
+  if (faults.active.length > 0) log.warn({ faults: faults.active }, 'AIRLOCK_FAULTS: injecting failures (tests only)');
   const closers: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const close of closers.reverse()) await close().catch((e: unknown) => log.warn({ err: String(e) }, 'close failed'));
@@ -103,10 +109,10 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       { keyId: await exportSigner.keyId(), alg: 'ECDSA_SHA_256', pem: await exportSigner.publicKeyPem(), use: 'exports' },
     ];
     const deps: ApiDeps = {
-      records: new DynamoDbRecordStore(store.client),
-      requests: new DynamoDbRequestStore(store.client),
-      signer,
-      warehouse,
+      records: faults.records(new DynamoDbRecordStore(store.client)),
+      requests: faults.requests(new DynamoDbRequestStore(store.client)),
+      signer: faults.signer(signer),
+      warehouse: faults.warehouse(warehouse),
       clock: systemClock,
       policy,
       masking: maskingConfigOf(policy, maskingKey),
@@ -120,12 +126,12 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     // Approvals (issue 4): the shared state machine run in-process; Slack when SLACK_BOT_TOKEN is set, else the console.
     const slack = env.SLACK_BOT_TOKEN === undefined ? null : new WebClient(env.SLACK_BOT_TOKEN, { retryConfig: { retries: 2 }, timeout: 10_000, ...(env.SLACK_API_URL === undefined ? {} : { slackApiUrl: env.SLACK_API_URL }) });
     if (slack !== null && env.SLACK_CHANNEL === undefined) throw new AirlockError('ERR_CONFIG', 'SLACK_CHANNEL: required when SLACK_BOT_TOKEN is set (the channel id approval requests go to)');
-    const notifier = slack === null ? new ConsoleNotifier((text) => log.isLevelEnabled('info') && process.stderr.write(`${text}\n`)) : new SlackNotifier(slack, env.SLACK_CHANNEL as string);
+    const notifier = faults.notifier(slack === null ? new ConsoleNotifier((text) => log.isLevelEnabled('info') && process.stderr.write(`${text}\n`)) : new SlackNotifier(slack, env.SLACK_CHANNEL as string));
     const directory = slack === null ? NO_APPROVER_DIRECTORY : new SlackApproverDirectory(slack, systemClock);
     const approvalDeps = (): ApprovalDeps => ({ ...deps, workflow, notifier, directory, log: deps.log });
     const workflow = new LocalWorkflow(
       { notify: (p) => runApprovalTask(approvalDeps(), 'notify', p), execute: (p) => runApprovalTask(approvalDeps(), 'execute', p), recordOutcome: (p) => runApprovalTask(approvalDeps(), 'record-outcome', p) },
-      { onError: (requestId, e) => log.error({ requestId, err: String(e) }, 'approval workflow failed') },
+      { onError: (requestId, e) => log.error({ requestId, err: String(e) }, 'approval workflow failed'), retryIntervalOverrides: faults.notifyRetryIntervals() },
     );
     closers.push(() => workflow.stop());
     deps.workflow = workflow;
@@ -164,7 +170,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     writeRuntimeInfo(dataDir, { pid: process.pid, url, dynamodbEndpoint: store.endpoint, startedAt: new Date().toISOString() });
     closers.push(async () => removeRuntimeInfo(dataDir, process.pid));
     ready = true;
-    return { url, dataDir, dynamodbEndpoint: store.endpoint, devIssuer, deps, stop: stopAll };
+    faults.arm();
+    return { url, dataDir, dynamodbEndpoint: store.endpoint, devIssuer, deps, stop: stopAll, checkpointNow: () => checkpointTimer.runOnce() };
   } catch (e) {
     await stopAll();
     throw e;

@@ -12,13 +12,22 @@ import { checkSnowflakeSettings } from '../adapters/snowflake/snowflake-settings
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalString = z.string().min(1).optional();
 
+/** The failures `AIRLOCK_FAULTS` can switch on in the local runtime (see local/faults.ts). */
+export const FAULT_NAMES = ['store-fail', 'signer-fail', 'warehouse-fail', 'warehouse-timeout', 'crash-after-execute', 'slack-post-fail'] as const;
+export type FaultName = (typeof FAULT_NAMES)[number];
+
 export const EnvSchema = z.object({
   AIRLOCK_PORT: port.default(8787),
   AIRLOCK_HOST: z.string().min(1).default('127.0.0.1'),
   AIRLOCK_DATA_DIR: z.string().min(1).default('.airlock'),
   AIRLOCK_URL: z.url().optional(),
   AIRLOCK_MASKING_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-  AIRLOCK_FAULTS: z.string().optional(),
+  /** Local fault injection (tests and drills only; read by local/runtime.ts alone): comma-separated FAULT_NAMES. */
+  AIRLOCK_FAULTS: z
+    .string()
+    .transform((v) => v.split(',').map((f) => f.trim()).filter((f) => f !== ''))
+    .pipe(z.array(z.enum(FAULT_NAMES, { error: (i) => `unknown fault '${String(i.input)}'; known: ${FAULT_NAMES.join(', ')}` })))
+    .default([]),
   AIRLOCK_POLICY: optionalString,
   AIRLOCK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AIRLOCK_TOKEN: optionalString,

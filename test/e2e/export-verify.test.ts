@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynalite } from '#local/dynalite-server.js';
+import { DynamoDbCheckpointStore } from '#shared/adapters/aws/dynamodb-checkpoint-store.js';
+import { localDynamoDbClient, startDynalite } from '#local/dynalite-server.js';
 import { cli } from '#test/fixtures/export/export-fixtures.js';
 import { removeDir, startTestRuntime, type TestRuntime } from '../helpers/local-runtime.js';
 
@@ -25,6 +26,15 @@ describe('airlock export and verify on the local runtime', () => {
   it('GET /v1/keys lists the record key and the export key', async () => {
     const keys = await t.get('/v1/keys');
     expect(keys.json.keys.map((k: { use: string }) => k.use).sort()).toEqual(['exports', 'records']);
+  });
+
+  it('the runtime checkpoints every changed session head with the record key', async () => {
+    await t.rt.checkpointNow?.();
+    const checkpoints = new DynamoDbCheckpointStore(localDynamoDbClient(t.rt.dynamodbEndpoint));
+    const latest = JSON.parse((await checkpoints.latest('exp-1')) ?? 'null');
+    expect(latest).toMatchObject({ sessionId: 'exp-1', seq: 4, hash: (await t.rt.deps.records.head('exp-1'))?.hash });
+    expect(latest.sig.keyId).toBe(await t.rt.deps.signer.keyId());
+    expect(await checkpoints.latest('exp-2')).not.toBeNull();
   });
 
   it('exports through the running runtime, verifies, and fails on one changed byte', async () => {

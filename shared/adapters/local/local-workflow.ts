@@ -62,12 +62,15 @@ export class LocalWorkflow implements Workflow {
   readonly #machine: StateMachine;
   readonly #handlers: LocalTaskHandlers;
   readonly #onError: (requestId: string, e: unknown) => void;
+  readonly #retryIntervalOverrides: Record<string, number> | undefined;
   readonly #parked = new Map<string, Parked>();
   readonly #running = new Map<string, { execution: Execution; done: Promise<void> }>();
 
-  constructor(handlers: LocalTaskHandlers, opts: { onError?: (requestId: string, e: unknown) => void } = {}) {
+  constructor(handlers: LocalTaskHandlers, opts: { onError?: (requestId: string, e: unknown) => void; retryIntervalOverrides?: Record<string, number> | undefined } = {}) {
     this.#handlers = handlers;
     this.#onError = opts.onError ?? (() => undefined);
+    // Fault drills only (local/faults.ts): the Retry pause per state in ms, instead of the deployed seconds.
+    this.#retryIntervalOverrides = opts.retryIntervalOverrides;
     const definition = forLocalRunner(approvalStateMachineDefinition(LOCAL_APPROVAL_RESOURCES));
     this.#machine = new StateMachine(definition as unknown as StateMachineDefinition, {
       // FunctionName holds handler names here, not ARNs.
@@ -85,6 +88,7 @@ export class LocalWorkflow implements Workflow {
         context: { Task: { Token: token } } as never,
         noThrowOnAbort: true,
         overrides: {
+          ...(this.#retryIntervalOverrides === undefined ? {} : { retryIntervalOverrides: this.#retryIntervalOverrides }),
           taskResourceLocalHandlers: {
             [S.notify]: async (raw) => {
               await named(() => this.#handlers.notify(payloadOf(raw)));

@@ -104,3 +104,28 @@ describe('write-checkpoints event', () => {
     for (const bad of [{}, { time: 'nope', intervalSeconds: 300 }, { time: '2026-01-01T00:05:00Z' }, { sessionIds: [1] }]) expect(checkpointInput(bad)).toEqual({});
   });
 });
+
+describe('apiHandler when the dependencies cannot be built', () => {
+  it('answers the error shape with the request id: 503 for an unreadable secret, 500 without internals otherwise', async () => {
+    const { apiHandler } = await import('../../../functions/lib/api-handler.js');
+    const { AirlockError } = await import('#shared/errors.js');
+    const secretDown = apiHandler(['/v1/health'], async () => {
+      throw new AirlockError('ERR_SECRET_UNAVAILABLE', 'cannot read secret airlock/slack: AccessDeniedException');
+    });
+    const res = await secretDown(httpApiEvent({ rawPath: '/v1/health' }));
+    expect(res.statusCode).toBe(503);
+    expect(JSON.parse(res.body!).error).toEqual({ code: 'ERR_SECRET_UNAVAILABLE', message: 'cannot read secret airlock/slack: AccessDeniedException', requestId: 'req-1' });
+
+    const crash = apiHandler(['/v1/health'], async () => {
+      throw new TypeError('x is undefined at /var/task/index.mjs:1:2');
+    });
+    const body = (await crash(httpApiEvent({ rawPath: '/v1/health' }))).body!;
+    expect(JSON.parse(body).error.code).toBe('ERR_INTERNAL');
+    expect(body).not.toContain('index.mjs');
+  });
+
+  it('refuses, at load, a route list naming a path API_ROUTES does not have', async () => {
+    const { apiHandler } = await import('../../../functions/lib/api-handler.js');
+    expect(() => apiHandler(['/v1/nope'], async () => ({}) as never)).toThrow('/v1/nope');
+  });
+});
