@@ -2,9 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDbCheckpointStore } from '#shared/adapters/aws/dynamodb-checkpoint-store.js';
 import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
 import { KmsSigner } from '#shared/adapters/aws/kms-signer.js';
+import { lambdaCheckpointer } from '#shared/adapters/aws/lambda-checkpointer.js';
 import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
 import type { CheckpointStore } from '#shared/ports/checkpoint-store.js';
 import type { ExportableRecordStore } from '#shared/ports/record-store.js';
@@ -23,6 +25,8 @@ export interface ExportSource {
   recordKeys(): Promise<Array<{ keyId: string; pem: string }>>;
   /** Locally the CLI holds the record key and checkpoints at export; in AWS the scheduled function does. */
   checkpointSigner?: Signer;
+  /** In AWS: the deployed checkpoint writer, invoked for the selected sessions before the export reads them. */
+  checkpointFirst?(sessionIds: string[]): Promise<void>;
   via: string;
   close(): Promise<void>;
 }
@@ -33,6 +37,8 @@ export interface AwsOptions {
   exportKeyArn?: string;
   recordsKeyArn?: string;
   region?: string;
+  /** The `CheckpointWriterFunction` stack output: invoked so the export checkpoints every head it reads. */
+  checkpointFunction?: string;
   /** The caller's environment names credentials (AWS_ACCESS_KEY_ID or AWS_PROFILE). */
   hasCredentials?: boolean;
 }
@@ -89,6 +95,7 @@ export async function openAwsExportSource(o: AwsOptions & { exportKeyFile?: stri
   });
   const names = tableNames(o.tablePrefix);
   const kms = new KMSClient(o.region === undefined ? {} : { region: o.region });
+  const lambda = o.checkpointFunction === undefined ? null : new LambdaClient(o.region === undefined ? {} : { region: o.region });
   let exportSigner: Signer;
   if (o.exportKeyArn !== undefined) exportSigner = new KmsSigner(kms, o.exportKeyArn);
   else if (o.exportKeyFile !== undefined) exportSigner = await LocalKeySigner.open(o.exportKeyFile);
@@ -111,10 +118,12 @@ export async function openAwsExportSource(o: AwsOptions & { exportKeyFile?: stri
     checkpoints: new DynamoDbCheckpointStore(client, names.checkpoints),
     exportSigner,
     recordKeys,
+    ...(lambda === null || o.checkpointFunction === undefined ? {} : { checkpointFirst: lambdaCheckpointer(lambda, o.checkpointFunction) }),
     via: o.endpoint === undefined ? `DynamoDB (tables ${names.records}, ${names.checkpoints})` : `DynamoDB at ${o.endpoint}`,
     close: async () => {
       client.destroy();
       kms.destroy();
+      lambda?.destroy();
     },
   };
 }

@@ -51,6 +51,7 @@ const STATUS: Record<string, number> = {
   ERR_SIGNER_UNAVAILABLE: 503,
   // AWS: a Secrets Manager secret could not be read (denied, missing) or holds the wrong shape.
   ERR_SECRET_UNAVAILABLE: 503,
+  ERR_CHECKPOINT_FAILED: 503,
   ERR_SECRET_INVALID: 503,
   ERR_NOT_READY: 503,
   ERR_JWKS_UNAVAILABLE: 503,

@@ -11,7 +11,7 @@ import { UsageError, type Command } from '../io.js';
 
 const USAGE =
   'usage: airlock export [--from ISO] [--to ISO] [--session ID] [--identity SUB] --out DIR\n' +
-  '       [--aws | --endpoint URL] [--table-prefix P] [--region R] [--export-key-arn ARN] [--records-key-arn ARN]';
+  '       [--aws | --endpoint URL] [--table-prefix P] [--region R] [--export-key-arn ARN] [--records-key-arn ARN] [--checkpoint-function NAME]';
 
 /** An ISO instant; a bare date means the start (`from`) or the end (`to`) of that UTC day. */
 function instant(value: string | undefined, end: boolean, flag: string): string | undefined {
@@ -39,6 +39,7 @@ export const run: Command = async (argv, io) => {
         identity: { type: 'string' },
         out: { type: 'string' },
         aws: { type: 'boolean' },
+        'checkpoint-function': { type: 'string' },
         endpoint: { type: 'string' },
         'table-prefix': { type: 'string' },
         region: { type: 'string' },
@@ -77,6 +78,7 @@ export const run: Command = async (argv, io) => {
       ...(v.region === undefined ? {} : { region: v.region }),
       ...(v['export-key-arn'] === undefined ? {} : { exportKeyArn: v['export-key-arn'] }),
       ...(v['records-key-arn'] === undefined ? {} : { recordsKeyArn: v['records-key-arn'] }),
+      ...(v['checkpoint-function'] === undefined ? {} : { checkpointFunction: v['checkpoint-function'] }),
       ...(v['export-key'] === undefined ? {} : { exportKeyFile: resolve(io.cwd, v['export-key']) }),
       ...(v['records-key'] === undefined ? {} : { recordKeyFiles: v['records-key'].map((f) => resolve(io.cwd, f)) }),
     });
@@ -94,6 +96,7 @@ export const run: Command = async (argv, io) => {
         exportSigner: source.exportSigner,
         recordKeys: () => source.recordKeys(),
         ...(source.checkpointSigner === undefined ? {} : { checkpointSigner: source.checkpointSigner }),
+        ...(source.checkpointFirst === undefined ? {} : { checkpointFirst: (ids: string[]) => source.checkpointFirst!(ids) }),
         clock: systemClock,
         onProgress: (p) => bar.update(p.sessionsDone, p.sessions, `${p.records} records`),
       },

@@ -35,6 +35,8 @@ export interface ExportRecordsDeps {
   recordKeys(): Promise<Array<{ keyId: string; pem: string }>>;
   /** The record signer, to checkpoint each exported head first; without it no checkpoint is written. */
   checkpointSigner?: Signer;
+  /** Checkpoints the selected heads some other way (in AWS: the deployed checkpoint writer); runs before any read. */
+  checkpointFirst?(sessionIds: string[]): Promise<void>;
   clock: Clock;
   onProgress?(p: { sessionsDone: number; sessions: number; records: number }): void;
   /** Records per store page (default 1000): what the export holds in memory at once. */
@@ -59,6 +61,7 @@ export async function exportRecords(deps: ExportRecordsDeps, filter: ExportFilte
   } else {
     ids = await deps.records.sessionIds(range);
   }
+  if (deps.checkpointFirst !== undefined) await deps.checkpointFirst(ids);
   if (deps.checkpointSigner !== undefined) {
     await writeCheckpoints({ records: deps.records, checkpoints: deps.checkpoints, signer: deps.checkpointSigner, clock: deps.clock }, { sessionIds: ids });
   }
