@@ -14,7 +14,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *              (S) and createdAt (S) top-level for GSI byStatus (status, createdAt), all
  *              attributes projected: pending requests on restart. Sparse: only request items
  *              have `status`. TTL attribute `ttl` (N, epoch seconds) — dynalite has no
- *              UpdateTimeToLive, so only the CDK stack enables it; nothing sets it yet.
+ *              UpdateTimeToLive, so only the CDK stack enables it; request items with an
+ *              `expiresAt` get ttl = expiry + 30 days (request state only; records stay).
  * checkpoints  pk sessionId (S), sk seq (N): signed session heads, append-only.
  */
 export interface TableNames {

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { AirlockError } from '../../errors.js';
 import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner, Vote } from '../../ports/request-store.js';
-import { REQUESTS_BY_STATUS_INDEX, TABLES } from '../../tables.js';
+import { REQUESTS_BY_STATUS_INDEX, TABLES, TTL_ATTRIBUTE } from '../../tables.js';
 import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
 
 type Item = Record<string, AttributeValue>;
@@ -27,9 +27,14 @@ function encodeField(name: string, value: unknown): AttributeValue {
   return PLAIN.has(name) ? { S: String(value) } : { S: JSON.stringify(value) };
 }
 
+/** Request state (never the evidence: records stay) is kept this long past an approval's expiry, then TTL removes it. */
+export const REQUEST_RETENTION_SECONDS = 30 * 24 * 3600;
+
 function encodeRequest(item: RequestItem): Item {
   const out: Item = { ...reqKey(item.requestId) };
   for (const [k, v] of Object.entries(item)) if (v !== undefined && !RESERVED.has(k)) out[k] = encodeField(k, v);
+  const expires = item.expiresAt === undefined ? NaN : Date.parse(item.expiresAt);
+  if (Number.isFinite(expires)) out[TTL_ATTRIBUTE] = { N: String(Math.floor(expires / 1000) + REQUEST_RETENTION_SECONDS) };
   return out;
 }
 
