@@ -54,7 +54,8 @@ export function withRatio(row: BenchRow): BenchRow {
   const v = leadingNumber(row.value);
   const b = leadingNumber(row.baseline);
   if (v === null || b === null || b === 0) return { ...row, ratio: 'n/a' };
-  return { ...row, ratio: `${(v / b).toFixed(2)}x` };
+  const r = v / b;
+  return { ...row, ratio: `${r >= 100 ? r.toFixed(0) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}x` };
 }
 
 function gitCommit(): string | null {

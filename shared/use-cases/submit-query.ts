@@ -20,6 +20,7 @@ import { referencesSensitiveColumn } from './references-sensitive-column.js';
 import { scrubWarehouseMessage } from './scrub-warehouse-message.js';
 import type { QueryInput } from './query-input.js';
 import { capRowsByBytes, rowObjects } from './result-shape.js';
+import { startApprovalWorkflow as startWorkflow } from './start-approval-workflow.js';
 import { loadOutcome, toStoredOutcome } from './stored-outcome.js';
 
 export interface SubmitQueryDeps {
@@ -109,6 +110,14 @@ async function replayOutcome(deps: SubmitQueryDeps, requestId: string): Promise<
   if (outcome === null) {
     throw new AirlockError('ERR_IN_PROGRESS', `the first request with this idempotencyKey (${requestId}) is still in progress`);
   }
+  if (item !== null && item.status === 'pending_approval' && item.expiresAt !== undefined) {
+    // The first attempt may have died between storing the request and starting its workflow; a start
+    // is idempotent by request id, so the retry makes sure the approval wait (and its expiry) exists.
+    const left = Math.ceil((Date.parse(item.expiresAt) - deps.clock.now().getTime()) / 1000);
+    if (left > 0) {
+      await startWorkflow(deps, { requestId, sessionId: item.sessionId, sqlHash: item.sqlHash, base: { requestId, sessionId: item.sessionId, risk: item.risk }, timeoutSeconds: left });
+    }
+  }
   return outcome;
 }
 
@@ -184,7 +193,7 @@ async function run(
     };
     await deps.requests.put({ ...item, approvers, expiresAt, httpStatus: 202, response: outcome });
     // Only the request id (and its wait) travels through the workflow; it reads the rest from the item.
-    await deps.workflow?.start({ requestId, timeoutSeconds: deps.policy.approval.timeoutSeconds });
+    await startWorkflow(deps, { requestId, sessionId, sqlHash, base, timeoutSeconds: deps.policy.approval.timeoutSeconds });
     return outcome;
   }
 

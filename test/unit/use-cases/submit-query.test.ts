@@ -171,3 +171,33 @@ describe('result shaping', () => {
     expect(capRowsByBytes(rows.slice(0, 2), 1000)).toEqual({ rows: rows.slice(0, 2), truncated: false });
   });
 });
+
+describe('submitQuery: starting the approval workflow', () => {
+  it('fails the request visibly when the workflow cannot be started: query.failed recorded, status failed, nothing waits forever', async () => {
+    const d = await deps();
+    d.workflow = {
+      start: async () => {
+        throw new Error('Step Functions unavailable');
+      },
+    } as unknown as NonNullable<SubmitQueryDeps['workflow']>;
+    expect(await codeOf(submitQuery(d, principal, { prompt: 'p', sql: 'DELETE FROM orders WHERE id = 1', sessionId: 'wf-1' }))).toBe('ERR_WORKFLOW_UNAVAILABLE');
+    const types = (await d.records.list('wf-1')).map((l) => JSON.parse(l).type);
+    expect(types).toEqual(['query.requested', 'approval.requested', 'query.failed']);
+    const [item] = await d.requests.listByStatus('failed');
+    expect(item?.sessionId).toBe('wf-1');
+    expect(d.warehouse.calls).toHaveLength(0);
+  });
+
+  it('starts the workflow again (idempotent by request id) when a pending request is retried with its idempotency key', async () => {
+    const d = await deps();
+    const starts: Array<{ requestId: string; timeoutSeconds: number }> = [];
+    d.workflow = { start: async (i: { requestId: string; timeoutSeconds: number }) => void starts.push(i) } as unknown as NonNullable<SubmitQueryDeps['workflow']>;
+    const input = { prompt: 'p', sql: 'DELETE FROM orders WHERE id = 1', sessionId: 'wf-2', idempotencyKey: 'retry-1' };
+    const first = await submitQuery(d, principal, input);
+    const again = await submitQuery(d, principal, input);
+    expect(again.body['requestId']).toBe(first.body['requestId']);
+    expect(starts.map((s) => s.requestId)).toEqual([first.body['requestId'], first.body['requestId']]);
+    expect(starts[0]!.timeoutSeconds).toBe(3600);
+    expect(starts[1]!.timeoutSeconds).toBe(3600);
+  });
+});
