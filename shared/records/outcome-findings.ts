@@ -1,4 +1,5 @@
-import { TERMINAL_RECORD_TYPES, type SessionRecord } from './types.js';
+import { OutcomeTracker } from './outcome-tracker.js';
+import type { SessionRecord } from './types.js';
 
 /**
  * Something an auditor should know that is not a broken chain:
@@ -17,22 +18,7 @@ export interface OutcomeFinding {
   message: string;
 }
 
-interface RequestTrack {
-  sessionId: string;
-  requestId: string;
-  requestedSeq: number | null;
-  approvalRequested: boolean;
-  quorum: boolean;
-  ended: boolean;
-}
-
 type RecordLike = Pick<SessionRecord, 'sessionId' | 'seq' | 'requestId' | 'type' | 'body'>;
-
-function reachedQuorum(body: Record<string, unknown>): boolean {
-  const votes = body.votesFor;
-  const required = body.approvalsRequired;
-  return typeof votes === 'number' && typeof required === 'number' && votes >= required;
-}
 
 /**
  * Requests whose outcome the records do not show. Shared by `verifyChain` (and so by
@@ -42,32 +28,16 @@ function reachedQuorum(body: Record<string, unknown>): boolean {
  * findOutcomeFindings(records).filter((f) => f.kind === 'outcome_unknown');
  */
 export function findOutcomeFindings(records: Iterable<RecordLike>): OutcomeFinding[] {
-  const tracks = new Map<string, RequestTrack>();
+  // One definition of "open request" for batch and streaming verification alike.
+  const tracker = new OutcomeTracker();
+  const sessions: string[] = [];
+  const seen = new Set<string>();
   for (const r of records) {
-    const key = `${r.sessionId}\u0000${r.requestId}`;
-    let t = tracks.get(key);
-    if (t === undefined) {
-      t = { sessionId: r.sessionId, requestId: r.requestId, requestedSeq: null, approvalRequested: false, quorum: false, ended: false };
-      tracks.set(key, t);
+    tracker.push(r);
+    if (!seen.has(r.sessionId)) {
+      seen.add(r.sessionId);
+      sessions.push(r.sessionId);
     }
-    if (r.type === 'query.requested') t.requestedSeq ??= r.seq;
-    else if (r.type === 'approval.requested') t.approvalRequested = true;
-    else if (r.type === 'approval.granted' && reachedQuorum(r.body)) t.quorum = true;
-    if (TERMINAL_RECORD_TYPES.includes(r.type)) t.ended = true;
   }
-  const findings: OutcomeFinding[] = [];
-  for (const t of tracks.values()) {
-    if (t.requestedSeq === null || t.ended) continue;
-    const waiting = t.approvalRequested && !t.quorum;
-    findings.push({
-      kind: waiting ? 'pending_approval' : 'outcome_unknown',
-      sessionId: t.sessionId,
-      requestId: t.requestId,
-      seq: t.requestedSeq,
-      message: waiting
-        ? `request ${t.requestId} is waiting for approval (no decision or expiry recorded)`
-        : `request ${t.requestId} has no outcome record: it may or may not have run`,
-    });
-  }
-  return findings;
+  return sessions.flatMap((s) => tracker.closeSession(s));
 }
