@@ -1,3 +1,5 @@
+import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
+import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
 import { AirlockError } from '#shared/errors.js';
 import type { FaultName } from '#shared/config/env.js';
 import type { Notifier } from '#shared/ports/notifier.js';
@@ -5,12 +7,14 @@ import type { RecordStore } from '#shared/ports/record-store.js';
 import type { RequestStore } from '#shared/ports/request-store.js';
 import type { Signer } from '#shared/ports/signer.js';
 import type { Warehouse } from '#shared/ports/warehouse.js';
+import { localDynamoDbClient } from './dynalite-server.js';
 
 /**
  * `AIRLOCK_FAULTS` (tests and drills only): decorators the local wiring puts around its real
  * adapters so each failure the issue lists can be reproduced by hand on a real server:
  *
- * - `store-fail`          every record-store and request-store call fails as an unreachable DynamoDB does (ERR_STORE_UNAVAILABLE)
+ * - `store-fail`          every record-store and request-store call goes to the real DynamoDB adapters pointed at a
+ *                         loopback port where nothing listens, i.e. a stopped dynalite (→ ERR_STORE_UNAVAILABLE)
  * - `signer-fail`         every signature fails (ERR_SIGNER_UNAVAILABLE); the key id and public key still answer
  * - `warehouse-fail`      every statement is refused by the warehouse (ERR_WAREHOUSE, → query.failed, 422)
  * - `warehouse-timeout`   every statement times out (ERR_WAREHOUSE_TIMEOUT, → query.failed, 504)
@@ -48,11 +52,18 @@ export class FaultInjector {
   }
 
   records(inner: RecordStore): RecordStore {
-    return this.#failAll(inner, 'store-fail', () => storeDown('record store'));
+    return this.#switchTo(inner, 'store-fail', () => new DynamoDbRecordStore(this.#deadClient()));
   }
 
   requests(inner: RequestStore): RequestStore {
-    return this.#failAll(inner, 'store-fail', () => storeDown('request store'));
+    return this.#switchTo(inner, 'store-fail', () => new DynamoDbRequestStore(this.#deadClient()));
+  }
+
+  #dead: ReturnType<typeof localDynamoDbClient> | undefined;
+  #deadClient(): ReturnType<typeof localDynamoDbClient> {
+    // Port 1 on loopback: connection refused at once, as when dynalite is stopped.
+    this.#dead ??= localDynamoDbClient(DEAD_ENDPOINT);
+    return this.#dead;
   }
 
   signer(inner: Signer): Signer {
@@ -104,15 +115,18 @@ export class FaultInjector {
     return this.#on.has('slack-post-fail') ? { Notify: NOTIFY_RETRY_MS } : undefined;
   }
 
-  #failAll<T extends object>(inner: T, fault: FaultName, error: () => AirlockError): T {
+  /** While `fault` is armed, every method call goes to `broken()` (made once) instead of `inner`. */
+  #switchTo<T extends object>(inner: T, fault: FaultName, broken: () => T): T {
     if (!this.#on.has(fault)) return inner;
+    let down: T | undefined;
     return new Proxy(inner, {
-      get: (target, prop, receiver) => {
-        const value: unknown = Reflect.get(target, prop, receiver);
+      get: (target, prop) => {
+        const value: unknown = Reflect.get(target, prop);
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) => {
-          if (this.has(fault)) return Promise.reject(error());
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (!this.has(fault)) return (value as (...a: unknown[]) => unknown).apply(target, args);
+          down ??= broken();
+          return (Reflect.get(down, prop) as (...a: unknown[]) => unknown).apply(down, args);
         };
       },
     });
@@ -122,6 +136,4 @@ export class FaultInjector {
 /** The notify task's pause between retries under `slack-post-fail` (ms). */
 export const NOTIFY_RETRY_MS = 50;
 
-function storeDown(what: string): AirlockError {
-  return new AirlockError('ERR_STORE_UNAVAILABLE', `injected fault (store-fail): ${what}: DynamoDB failed (connect ECONNREFUSED)`);
-}
+export const DEAD_ENDPOINT = 'http://127.0.0.1:1';

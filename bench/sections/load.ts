@@ -45,7 +45,7 @@ export const run: BenchSectionRunner = async () => {
   const rps = (s: LoadSummary): number => s.requests / s.wallSeconds;
   const mix = 'reads, approved/denied writes (signed Slack clicks), blocked, invalid SQL, bad tokens, session reads';
   return {
-    title: `load (mixed requests, 50 sessions, fresh local runtime each)`,
+    title: 'load test (mixed, 50 sessions)',
     rows: [
       { metric: `throughput, concurrency ${LOADED.concurrency}`, value: `${rps(load).toFixed(0)} req/s`, baseline: `${rps(seq).toFixed(0)} req/s (concurrency 1)`, ratio: `${(rps(load) / rps(seq)).toFixed(2)}x`, note: `${load.requests} vs ${seq.requests} requests: ${mix}` },
       { metric: `latency p50, concurrency ${LOADED.concurrency}`, value: ms(load.latencyMs.p50), baseline: ms(seq.latencyMs.p50), ratio: `${(load.latencyMs.p50 / seq.latencyMs.p50).toFixed(2)}x`, note: 'queueing on a shared 2-core machine dominates' },
@@ -53,6 +53,7 @@ export const run: BenchSectionRunner = async () => {
       { metric: 'read p50 under load', value: ms(load.latencyMs.byKind['read']?.p50 ?? 0), baseline: ms(seq.latencyMs.byKind['read']?.p50 ?? 0), ratio: `${((load.latencyMs.byKind['read']?.p50 ?? 0) / (seq.latencyMs.byKind['read']?.p50 ?? 1)).toFixed(2)}x` },
       { metric: '5xx responses under load', value: String(load.fiveXx), baseline: `${seq.fiveXx} (concurrency 1)`, ratio: load.fiveXx === 0 ? 'target 0: met' : 'target 0: NOT met' },
       { metric: 'records written vs expected', value: String(load.records.written), baseline: String(load.records.expected), ratio: `${(load.records.written / Math.max(load.records.expected, 1)).toFixed(3)}x`, note: 'after airlock export' },
+      { metric: 'peak RSS under load (runtime + client)', value: `${load.memoryMiB.peak} MiB`, baseline: `${seq.memoryMiB.peak} MiB (concurrency 1)`, ratio: `${(load.memoryMiB.peak / seq.memoryMiB.peak).toFixed(2)}x` },
       { metric: 'chains verified', value: String(load.chains.verified), baseline: String(load.chains.expected), ratio: `${(load.chains.verified / Math.max(load.chains.expected, 1)).toFixed(3)}x`, note: `airlock verify exit ${load.chains.verifyExit}; unexpected answers ${load.unexpected.length}` },
     ],
   };

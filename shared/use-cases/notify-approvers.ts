@@ -25,7 +25,16 @@ export async function notifyApprovers(deps: ApprovalDeps, input: { requestId: st
   if (item === null) throw new AirlockError('ERR_NOT_FOUND', `request ${input.requestId} not found`);
   if (item.status !== 'pending_approval') throw signalFor(item);
   const { requested } = await requestRecords(deps.records, item);
-  const message = item.message ?? (await deps.notifier.postApproval(approvalView(item, requested)));
+  const message =
+    item.message ??
+    (await deps.notifier.postApproval(approvalView(item, requested)).catch((e: unknown) => {
+      // Said loudly: the state machine retries this task with backoff, then expires the request (nobody was told).
+      deps.log?.('error', 'approval message could not be posted; the workflow retries, then expires the request', {
+        requestId: item.requestId,
+        err: e instanceof Error ? e.message : String(e),
+      });
+      throw e;
+    }));
   if (await deps.requests.transition(item.requestId, ['pending_approval'], { taskToken: input.taskToken, message })) return;
   // A vote decided the request between the read and the write: the wait must not begin.
   const now = await deps.requests.get(item.requestId);

@@ -162,7 +162,7 @@ describe('path traversal and ids that are not ids', () => {
     ['/v1/queries/..%5C..%5Cwindows', [400]],
     ['/v1/queries/%00', [400]],
     ['/v1/queries/%ZZ', [400, 404]],
-    [`/v1/queries/${'A'.repeat(5_000)}`, [400]],
+    [`/v1/queries/${'A'.repeat(300)}`, [400]],
     ['/v1/queries/01ARZ3NDEKTSV4RRFFQ69G5FA%3F', [400]],
     ['/v1/queries/1%20OR%201=1', [400]],
     ['/v1/sessions/%F0%9F%92%A3', [400]],

@@ -18,6 +18,8 @@ export interface LoadSummary {
   records: { written: number; expected: number };
   chains: { verified: number; expected: number; verifyExit: number; verifyLine: string; findings: number };
   latencyMs: { p50: number; p99: number; max: number; byKind: Record<string, { p50: number; p99: number }> };
+  /** RSS of the process serving the load (runtime + load generator): at the start and the peak. */
+  memoryMiB: { atStart: number; peak: number };
 }
 
 export function passed(s: LoadSummary): boolean {
@@ -47,6 +49,7 @@ export function render(s: LoadSummary): string {
   lines.push(`  ${s.chains.verifyLine}`);
   lines.push(`latency (submit, all kinds):         p50 ${s.latencyMs.p50.toFixed(1)} ms, p99 ${s.latencyMs.p99.toFixed(1)} ms, max ${s.latencyMs.max.toFixed(1)} ms`);
   for (const [k, v] of Object.entries(s.latencyMs.byKind).sort()) lines.push(`  ${k.padEnd(34)} p50 ${v.p50.toFixed(1)} ms, p99 ${v.p99.toFixed(1)} ms`);
+  lines.push(`memory (runtime + client, RSS):      ${s.memoryMiB.atStart} MiB at start, ${s.memoryMiB.peak} MiB peak`);
   lines.push('');
   lines.push(passed(s) ? 'PASS: zero 5xx, every record present, every chain verifies' : 'FAIL');
   return lines.join('\n');

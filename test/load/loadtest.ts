@@ -132,6 +132,10 @@ async function click(c: { req: PlannedRequest; requestId: string }): Promise<voi
   if (answer.status === 200 && json.recorded !== true) unexpected.push(`click ${c.requestId}: not recorded`);
 }
 
+// The runtime serves in this process: its peak RSS under load is this process's.
+let peakRss = process.memoryUsage().rss;
+const rssStart = peakRss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
 const t0 = performance.now();
 let next = 0;
 let loadDone = false;
@@ -150,6 +154,7 @@ await Promise.all(workers);
 loadDone = true;
 await Promise.all(clickers);
 const wallSeconds = (performance.now() - t0) / 1000;
+clearInterval(sampler);
 if (next < requests.length) unexpected.push(`deadline passed after ${next} of ${requests.length} requests`);
 
 // Every approval request must reach its final status (executed after approval, rejected after denial).
@@ -216,6 +221,7 @@ const summary: LoadSummary = {
   records: { written: recordLines.length, expected: expectedRecords },
   chains: { verified, expected: expectedSessions, verifyExit, verifyLine: verifyOut.text.split('\n').find((l) => /^(OK|FAILED)/.test(l)) ?? '(no verify output)', findings },
   latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0, byKind },
+  memoryMiB: { atStart: Math.round(rssStart / 2 ** 20), peak: Math.round(peakRss / 2 ** 20) },
 };
 process.stdout.write(`${render(summary)}\n`);
 if (args.json !== undefined) {
