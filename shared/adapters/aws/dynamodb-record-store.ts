@@ -99,35 +99,12 @@ export class DynamoDbRecordStore implements RecordStore {
   }
 
   async list(sessionId: string): Promise<string[]> {
+    // One paginated read path for replay, GET /v1/sessions and export alike.
     const records: string[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      let out;
-      try {
-        out = await this.#client.send(
-          new QueryCommand({
-            TableName: this.#table,
-            KeyConditionExpression: 'sessionId = :s',
-            ExpressionAttributeValues: { ':s': { S: sessionId } },
-            ExpressionAttributeNames: { '#record': 'record' },
-            ProjectionExpression: '#record',
-            ScanIndexForward: true,
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-      } catch (cause) {
-        throw dynamoDbError(cause, `list ${sessionId}`);
-      }
-      for (const item of out.Items ?? []) {
-        const s = item.record?.S;
-        if (s === undefined) throw new AirlockError('ERR_STORE_UNAVAILABLE', `list ${sessionId}: an item has no record attribute`);
-        records.push(s);
-      }
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
+    for await (const page of this.pages(sessionId)) records.push(...page);
     return records;
   }
+
 
   async sessionIds(range: { from?: string; to?: string }): Promise<string[]> {
     const ids = new Set<string>();
