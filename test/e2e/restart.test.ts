@@ -2,27 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServe, waitExit } from '../helpers/serve-process.js';
+import { call, startServe, tokenFromBanner, waitExit } from '../helpers/serve-process.js';
 import { removeDir } from '../helpers/local-runtime.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-restart-'));
 afterAll(() => removeDir(dir));
-
-async function call(url: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as any };
-}
-
-function tokenFromBanner(output: string): string {
-  const m = /authorization: Bearer ([\w.-]+)/.exec(output);
-  if (!m) throw new Error(`no token in banner:\n${output}`);
-  return m[1]!;
-}
 
 describe('the local runtime survives kill -9', () => {
   it('keeps every record after SIGKILL, ignores the stale runtime.json, and the chain continues and verifies', async () => {

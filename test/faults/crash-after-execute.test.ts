@@ -6,26 +6,11 @@ import { Writable } from 'node:stream';
 import { main } from '#cli/main.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
 import { removeDir } from '#test/helpers/local-runtime.js';
-import { startServe, waitExit } from '#test/helpers/serve-process.js';
+import { call, startServe, tokenFromBanner, waitExit } from '#test/helpers/serve-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-crash-'));
 const out = mkdtempSync(join(tmpdir(), 'airlock-crash-export-'));
 afterAll(() => [dir, out].forEach(removeDir));
-
-async function call(url: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as any };
-}
-
-function tokenFromBanner(output: string): string {
-  const m = /authorization: Bearer ([\w.-]+)/.exec(output);
-  if (!m) throw new Error(`no token in banner:\n${output}`);
-  return m[1]!;
-}
 
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string }> {
   let text = '';

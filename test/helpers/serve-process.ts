@@ -41,3 +41,20 @@ export function waitExit(child: ChildProcess): Promise<number | null> {
     else child.once('exit', (code) => resolve(code));
   });
 }
+
+/** One JSON call to a served runtime: GET without a body, POST with one. */
+export async function call(url: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${url}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as any };
+}
+
+/** The dev token in the startup banner's curl command, as a new user would copy it. */
+export function tokenFromBanner(output: string): string {
+  const m = /authorization: Bearer ([\w.-]+)/.exec(output);
+  if (!m) throw new Error(`no token in banner:\n${output}`);
+  return m[1]!;
+}
