@@ -45,6 +45,8 @@ export interface RequestItem {
   message?: { channel: string; ts: string };
   /** Approval workflow: when the request was approved, rejected or expired. */
   decidedAt?: string;
+  /** When the request was claimed `running` (its statement sent); recovery reads it to tell a dead execution from a slow one. */
+  runningSince?: string;
 }
 
 export interface SessionOwner {

@@ -6,7 +6,8 @@ import type { ApprovalDeps } from './approval-deps.js';
 import { appendRecord } from './append-record.js';
 import { requestRecords } from './request-records.js';
 import { toStoredOutcome } from './stored-outcome.js';
-import { execute, httpStatusOfOutcome, type QueryOutcome } from './submit-query.js';
+import { executeQuery } from './execute-query.js';
+import { httpStatusOfOutcome, type QueryOutcome } from './submit-query.js';
 
 /**
  * The execute task: runs the request's STORED SQL (the agent never resubmits it) once, after
@@ -21,7 +22,7 @@ export async function executeApproved(deps: ApprovalDeps, requestId: string): Pr
   const item = await deps.requests.get(requestId);
   if (item === null) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
   if (item.status !== 'approved') return null;
-  if (!(await deps.requests.transition(requestId, ['approved'], { status: 'running' }))) return null;
+  if (!(await deps.requests.transition(requestId, ['approved'], { status: 'running', runningSince: deps.clock.now().toISOString() }))) return null;
   const base = { requestId, sessionId: item.sessionId, risk: item.risk };
 
   const { requested, votes } = await requestRecords(deps.records, item);
@@ -36,7 +37,7 @@ export async function executeApproved(deps: ApprovalDeps, requestId: string): Pr
     return outcome;
   }
 
-  const outcome = await execute(deps, {
+  const outcome = await executeQuery(deps, {
     sessionId: item.sessionId,
     requestId,
     seq: item.requestedSeq,

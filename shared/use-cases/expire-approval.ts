@@ -1,7 +1,7 @@
 import { AirlockError } from '../errors.js';
 import type { ApprovalDeps } from './approval-deps.js';
 import { appendRecord } from './append-record.js';
-import { updateMessage } from './record-vote.js';
+import { updateApprovalMessage } from './update-approval-message.js';
 
 /**
  * The timeout: claims the request (`pending_approval`, or `approved` when the deciding vote lost
@@ -18,6 +18,6 @@ export async function expireApproval(deps: ApprovalDeps, requestId: string): Pro
   const decidedAt = deps.clock.now().toISOString();
   if (!(await deps.requests.transition(requestId, ['pending_approval', 'approved'], { status: 'expired', decidedAt }))) return false;
   await appendRecord(deps, { sessionId: item.sessionId, requestId, type: 'approval.expired', actor: { kind: 'system' }, body: { sqlHash: item.sqlHash } });
-  await updateMessage(deps, { ...item, status: 'expired', decidedAt });
+  await updateApprovalMessage(deps, { ...item, status: 'expired', decidedAt });
   return true;
 }

@@ -1,6 +1,6 @@
 import { AirlockError } from '../errors.js';
 import type { ApprovalDeps } from './approval-deps.js';
-import { updateMessage } from './record-vote.js';
+import { updateApprovalMessage } from './update-approval-message.js';
 
 /**
  * The record-outcome task (action "finish"): the message shows the final outcome (who approved or
@@ -13,5 +13,5 @@ import { updateMessage } from './record-vote.js';
 export async function finishApproval(deps: ApprovalDeps, requestId: string): Promise<void> {
   const item = await deps.requests.get(requestId);
   if (item === null) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
-  await updateMessage(deps, item);
+  await updateApprovalMessage(deps, item);
 }

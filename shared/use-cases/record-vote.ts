@@ -1,10 +1,10 @@
 import { isAirlockError } from '../errors.js';
 import type { RequestItem, RequestStatus, Vote } from '../ports/request-store.js';
 import type { ApprovalDeps } from './approval-deps.js';
-import { approvalView } from './approval-view.js';
 import { approverIdentity, isRequester } from './approver-identity.js';
 import { appendRecord } from './append-record.js';
 import { requestRecords } from './request-records.js';
+import { updateApprovalMessage } from './update-approval-message.js';
 
 export interface VoteInput {
   requestId: string;
@@ -127,7 +127,7 @@ async function claimVote(deps: ApprovalDeps, first: RequestItem, vote: Vote, ema
     if (await deps.requests.transitionVotes(cur.requestId, ['pending_approval'], cur.votes, patch)) {
       const after = (await deps.requests.get(cur.requestId)) ?? { ...cur, ...patch };
       if (status !== 'pending_approval') await resume(deps, after, status === 'approved' ? 'approved' : 'rejected');
-      await updateMessage(deps, after);
+      await updateApprovalMessage(deps, after);
       const code: VoteCode = status === 'approved' ? 'approved' : status === 'rejected' ? 'rejected' : 'vote_recorded';
       return { recorded: true, code, status, message: `vote recorded: ${approvals}/${cur.approvalsRequired} approvals` };
     }
@@ -150,16 +150,5 @@ async function resume(deps: ApprovalDeps, item: RequestItem, decision: 'approved
     // The vote is recorded and claimed; failing the click now would only make Slack retry a vote that
     // already counts. The wait then ends by its timeout (approved → expired): fail closed, nothing runs.
     deps.log?.('error', 'could not resume the approval workflow', { requestId: item.requestId, decision, err: e instanceof Error ? e.message : String(e) });
-  }
-}
-
-/** Best effort: the message shows the votes so far; the final task updates it again. */
-export async function updateMessage(deps: ApprovalDeps, item: RequestItem): Promise<void> {
-  if (item.message === undefined) return;
-  try {
-    const { requested } = await requestRecords(deps.records, item);
-    await deps.notifier.updateApproval(item.message, approvalView(item, requested));
-  } catch (e) {
-    deps.log?.('warn', 'approval message update failed', { requestId: item.requestId, err: e instanceof Error ? e.message : String(e) });
   }
 }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { AirlockError, isAirlockError } from '../errors.js';
+import { AirlockError } from '../errors.js';
 import { identityKey, type Principal } from '../identity/principal.js';
 import type { MaskingConfig } from '../masking/types.js';
-import { maskResult } from '../masking/mask-result.js';
 import type { Policy } from '../policy/policy.js';
 import { decide } from '../policy/decide.js';
 import type { Clock } from '../ports/clock.js';
@@ -16,10 +15,8 @@ import { sqlHash as hashSql } from '../records/hash.js';
 import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
 import { appendRecord } from './append-record.js';
-import { referencesSensitiveColumn } from './references-sensitive-column.js';
-import { scrubWarehouseMessage } from './scrub-warehouse-message.js';
+import { executeQuery } from './execute-query.js';
 import type { QueryInput } from './query-input.js';
-import { capRowsByBytes, rowObjects } from './result-shape.js';
 import { startApprovalWorkflow as startWorkflow } from './start-approval-workflow.js';
 import { loadOutcome, toStoredOutcome } from './stored-outcome.js';
 
@@ -197,89 +194,12 @@ async function run(
     return outcome;
   }
 
-  await deps.requests.put(item);
-  const outcome = await execute(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base, viaApproval: false });
+  await deps.requests.put({ ...item, runningSince: requested.record.at });
+  const outcome = await executeQuery(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base, viaApproval: false });
   await deps.requests.transition(requestId, ['running'], {
     status: outcome.kind === 'executed' ? 'executed' : 'failed',
     httpStatus: httpStatusOfOutcome(outcome),
     response: toStoredOutcome(outcome),
   });
   return outcome;
-}
-
-/** A warehouse message may quote data: quoted fragments not in the SQL go, then the content detectors run. */
-function scrubMessage(masking: MaskingConfig, message: string, sql: string): string {
-  const scrubbed = scrubWarehouseMessage(message, sql);
-  const cell = maskResult({ columns: [{ name: 'message', type: 'VARCHAR' }], rows: [[scrubbed]], lineage: null, touchesSensitive: false, objects: [] }, masking);
-  return String(cell.rows[0]?.[0] ?? '');
-}
-
-interface ExecuteArgs {
-  sessionId: string;
-  requestId: string;
-  seq: number;
-  sqlHash: string;
-  sql: string;
-  classification: ReturnType<typeof classify>;
-  base: Record<string, unknown>;
-  /** False on the direct path: a multi-statement text is sent with its statement count only after approval. */
-  viaApproval?: boolean;
-}
-
-/** Runs the statement, masks, and records the outcome. Shared by the direct path and the approval workflow. */
-export async function execute(deps: SubmitQueryDeps, a: ExecuteArgs): Promise<QueryOutcome> {
-  const queryTag = JSON.stringify({ airlock: { sessionId: a.sessionId, seq: a.seq, requestId: a.requestId, sqlHash: a.sqlHash } });
-  const limits = deps.policy.limits;
-  let result;
-  try {
-    const statements = a.classification.statements.length;
-    const statementCount = statements > 1 && a.viaApproval !== false ? { statementCount: statements } : {};
-    result = await deps.warehouse.execute({ sql: a.sql, queryTag, maxRows: limits.maxRows, timeoutMs: limits.statementTimeoutSeconds * 1000, ...statementCount });
-  } catch (e) {
-    if (!isAirlockError(e) || !['ERR_WAREHOUSE', 'ERR_WAREHOUSE_TIMEOUT', 'ERR_WAREHOUSE_LOGIN', 'ERR_WAREHOUSE_UNAVAILABLE'].includes(e.code)) throw e;
-    const error: Record<string, unknown> = { code: e.code, message: scrubMessage(deps.masking, e.message, a.sql) };
-    const sqlState = e.details?.['sqlState'];
-    if (typeof sqlState === 'string') error['sqlState'] = sqlState;
-    const queryId = e.details?.['queryId'];
-    const failedBody: Record<string, unknown> = { sqlHash: a.sqlHash, error };
-    if (typeof queryId === 'string') {
-      failedBody['queryId'] = queryId;
-      error['queryId'] = queryId;
-    }
-    await appendRecord(deps, { sessionId: a.sessionId, requestId: a.requestId, type: 'query.failed', actor: { kind: 'system' }, body: failedBody });
-    return { kind: e.code === 'ERR_WAREHOUSE_TIMEOUT' ? 'timeout' : 'failed', body: { ...a.base, status: 'failed', error } };
-  }
-
-  const statement = a.classification.statements[0];
-  const masked = maskResult(
-    {
-      columns: result.columns,
-      rows: result.rows,
-      lineage: a.classification.statements.length === 1 && statement ? statement.columns : null,
-      touchesSensitive: referencesSensitiveColumn(a.sql, deps.masking.columns),
-      objects: a.classification.statements.flatMap((s) => s.objects),
-    },
-    deps.masking,
-  );
-  const capped = capRowsByBytes(rowObjects(result.columns, masked.rows), limits.maxBytes);
-  const shown = {
-    columns: result.columns,
-    rows: capped.rows,
-    rowCount: capped.rows.length,
-    truncated: result.truncated || capped.truncated,
-    masked: masked.masked,
-  };
-  // A multi-statement text: every statement's query id, so QUERY_HISTORY finds each one.
-  const queryIds = result.queryIds === undefined ? {} : { queryIds: result.queryIds };
-  const executed = await appendRecord(deps, {
-    sessionId: a.sessionId,
-    requestId: a.requestId,
-    type: 'query.executed',
-    actor: { kind: 'system' },
-    body: { sqlHash: a.sqlHash, warehouse: deps.warehouse.name, queryId: result.queryId, ...queryIds, queryTag, durationMs: result.durationMs, ...shown },
-  });
-  return {
-    kind: 'executed',
-    body: { ...a.base, status: 'executed', ...shown, queryId: result.queryId, ...queryIds, record: { seq: executed.record.seq, hash: executed.record.hash } },
-  };
 }

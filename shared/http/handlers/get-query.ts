@@ -1,7 +1,7 @@
 import { AirlockError } from '../../errors.js';
-import { identityKey } from '../../identity/principal.js';
-import { isAuditor } from '../../policy/is-auditor.js';
 import type { RequestItem, RequestStatus } from '../../ports/request-store.js';
+import { mayRead } from '../../use-cases/may-read.js';
+import { recoverIfInterrupted } from '../../use-cases/recover-interrupted.js';
 import { loadOutcome } from '../../use-cases/stored-outcome.js';
 import type { QueryOutcome } from '../../use-cases/submit-query.js';
 import { json, type ApiEvent, type ApiResult } from '../api-event.js';
@@ -11,8 +11,14 @@ export const REQUEST_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const WAITING: RequestStatus[] = ['pending_approval', 'approved', 'running'];
 const MAX_WAIT_SECONDS = 25;
 
-/** GET /v1/queries/{requestId}[?waitSeconds=N] */
-export async function getQuery(deps: ApiDeps, event: ApiEvent): Promise<ApiResult> {
+export type GetQueryDeps = Pick<ApiDeps, 'verifier' | 'policy' | 'requests' | 'records' | 'clock' | 'log'>;
+
+/**
+ * GET /v1/queries/{requestId}[?waitSeconds=N]. A request still `running` past its statement
+ * timeout (plus a margin) had its execution die before the outcome: it is answered, and left,
+ * `outcome_unknown` (the scheduled recovery does the same for requests nobody asks about).
+ */
+export async function getQuery(deps: GetQueryDeps, event: ApiEvent): Promise<ApiResult> {
   const principal = await deps.verifier.verify(event.headers['authorization']);
   const requestId = event.params?.['requestId'] ?? '';
   if (!REQUEST_ID.test(requestId)) throw new AirlockError('ERR_BAD_ID', 'requestId must be a ULID (26 characters of Crockford base32)');
@@ -20,10 +26,11 @@ export async function getQuery(deps: ApiDeps, event: ApiEvent): Promise<ApiResul
   const deadline = Date.now() + waitSeconds * 1000;
   let item = await deps.requests.get(requestId);
   // The requester and the policy's auditors may read a request; to anyone else it does not exist.
-  if (item === null || (item.owner !== identityKey(principal) && !isAuditor(deps.policy, principal))) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
+  if (item === null || !mayRead(deps.policy, principal, item.owner)) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
+  item = await recoverIfInterrupted(deps, item);
   while (WAITING.includes(item.status) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
-    item = (await deps.requests.get(requestId)) ?? item;
+    item = await recoverIfInterrupted(deps, (await deps.requests.get(requestId)) ?? item);
   }
   return json(200, view(item, await loadOutcome(deps.records, item)));
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiDeps } from '#shared/http/api-deps.js';
 import type { ApiEvent } from '#shared/http/api-event.js';
-import { explainFor, parseExplainInput } from '#shared/http/handlers/explain.js';
+import { parseExplainInput } from '#shared/http/handlers/explain.js';
+import { explainFor } from '#shared/use-cases/explain-for.js';
 import { dispatch } from '#shared/http/router.js';
 import type { Principal } from '#shared/identity/principal.js';
 import { loadPolicy } from '#shared/policy/load-policy.js';

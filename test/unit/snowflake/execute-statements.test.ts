@@ -11,7 +11,8 @@ import { loadPolicy } from '#shared/policy/load-policy.js';
 import { maskingConfigOf } from '#shared/policy/masking-config.js';
 import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
 import { classify } from '#shared/sql/classify.js';
-import { execute, httpStatusOfOutcome, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
+import { executeQuery } from '#shared/use-cases/execute-query.js';
+import { httpStatusOfOutcome, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
 
 class ScriptedWarehouse implements Warehouse {
   readonly name = 'snowflake' as const;
@@ -63,7 +64,7 @@ const ok = (input: ExecuteInput): WarehouseResult => ({
 describe('execute: statement counts and query ids', () => {
   it('sends the exact statement count for an approved multi-statement text and records every query id', async () => {
     const { d, warehouse } = await deps(ok);
-    const out = await execute(d, args('UPDATE t SET x = 1; SELECT 1 AS N'));
+    const out = await executeQuery(d, args('UPDATE t SET x = 1; SELECT 1 AS N'));
     expect(warehouse.calls[0]!.statementCount).toBe(2);
     expect(out.body['queryIds']).toEqual(['q-first', 'q-last']);
     const [record] = await d.records.list('s1');
@@ -72,13 +73,13 @@ describe('execute: statement counts and query ids', () => {
 
   it('sends no statement count on the direct (unapproved) path, so the warehouse refuses a multi-statement text', async () => {
     const { d, warehouse } = await deps(ok);
-    await execute(d, args('SELECT 1; SELECT 2', { viaApproval: false }));
+    await executeQuery(d, args('SELECT 1; SELECT 2', { viaApproval: false }));
     expect(warehouse.calls[0]!.statementCount).toBeUndefined();
   });
 
   it('sends no statement count for a single statement, and records no queryIds', async () => {
     const { d, warehouse } = await deps(ok);
-    const out = await execute(d, args('SELECT 1 AS N'));
+    const out = await executeQuery(d, args('SELECT 1 AS N'));
     expect(warehouse.calls[0]!.statementCount).toBeUndefined();
     expect(out.body['queryIds']).toBeUndefined();
   });
@@ -92,7 +93,7 @@ describe('execute: statement counts and query ids', () => {
     const { d } = await deps(() => {
       throw new AirlockError(code, 'it failed', { details: { queryId: 'q-9', sqlState: '08001' } });
     });
-    const out = await execute(d, args('SELECT 1 AS N'));
+    const out = await executeQuery(d, args('SELECT 1 AS N'));
     expect(httpStatusOfOutcome(out)).toBe(status);
     const [record] = await d.records.list('s1');
     const parsed = JSON.parse(record!);

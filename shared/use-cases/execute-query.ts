@@ -1,0 +1,95 @@
+import { isAirlockError } from '../errors.js';
+import type { MaskingConfig } from '../masking/types.js';
+import { maskResult } from '../masking/mask-result.js';
+import type { classify } from '../sql/classify.js';
+import { appendRecord, type AppendRecordDeps } from './append-record.js';
+import { referencesSensitiveColumn } from './references-sensitive-column.js';
+import { scrubWarehouseMessage } from './scrub-warehouse-message.js';
+import { capRowsByBytes, rowObjects } from './result-shape.js';
+import type { QueryOutcome, SubmitQueryDeps } from './submit-query.js';
+
+/** What running one statement needs: the warehouse, the limits and masking, and the chain to record in. */
+export type ExecuteQueryDeps = AppendRecordDeps & Pick<SubmitQueryDeps, 'warehouse' | 'policy' | 'masking'>;
+
+/** A warehouse message may quote data: quoted fragments not in the SQL go, then the content detectors run. */
+function scrubMessage(masking: MaskingConfig, message: string, sql: string): string {
+  const scrubbed = scrubWarehouseMessage(message, sql);
+  const cell = maskResult({ columns: [{ name: 'message', type: 'VARCHAR' }], rows: [[scrubbed]], lineage: null, touchesSensitive: false, objects: [] }, masking);
+  return String(cell.rows[0]?.[0] ?? '');
+}
+
+export interface ExecuteQueryArgs {
+  sessionId: string;
+  requestId: string;
+  seq: number;
+  sqlHash: string;
+  sql: string;
+  classification: ReturnType<typeof classify>;
+  base: Record<string, unknown>;
+  /** False on the direct path: a multi-statement text is sent with its statement count only after approval. */
+  viaApproval?: boolean;
+}
+
+/**
+ * Runs the statement, masks, and records the outcome (`query.executed` or `query.failed`).
+ * Shared by the direct path (`submitQuery`) and the approval workflow (`executeApproved`).
+ *
+ * @example
+ * const outcome = await executeQuery(deps, { sessionId, requestId, seq, sqlHash, sql, classification: classify(sql), base });
+ */
+export async function executeQuery(deps: ExecuteQueryDeps, a: ExecuteQueryArgs): Promise<QueryOutcome> {
+  const queryTag = JSON.stringify({ airlock: { sessionId: a.sessionId, seq: a.seq, requestId: a.requestId, sqlHash: a.sqlHash } });
+  const limits = deps.policy.limits;
+  let result;
+  try {
+    const statements = a.classification.statements.length;
+    const statementCount = statements > 1 && a.viaApproval !== false ? { statementCount: statements } : {};
+    result = await deps.warehouse.execute({ sql: a.sql, queryTag, maxRows: limits.maxRows, timeoutMs: limits.statementTimeoutSeconds * 1000, ...statementCount });
+  } catch (e) {
+    if (!isAirlockError(e) || !['ERR_WAREHOUSE', 'ERR_WAREHOUSE_TIMEOUT', 'ERR_WAREHOUSE_LOGIN', 'ERR_WAREHOUSE_UNAVAILABLE'].includes(e.code)) throw e;
+    const error: Record<string, unknown> = { code: e.code, message: scrubMessage(deps.masking, e.message, a.sql) };
+    const sqlState = e.details?.['sqlState'];
+    if (typeof sqlState === 'string') error['sqlState'] = sqlState;
+    const queryId = e.details?.['queryId'];
+    const failedBody: Record<string, unknown> = { sqlHash: a.sqlHash, error };
+    if (typeof queryId === 'string') {
+      failedBody['queryId'] = queryId;
+      error['queryId'] = queryId;
+    }
+    await appendRecord(deps, { sessionId: a.sessionId, requestId: a.requestId, type: 'query.failed', actor: { kind: 'system' }, body: failedBody });
+    return { kind: e.code === 'ERR_WAREHOUSE_TIMEOUT' ? 'timeout' : 'failed', body: { ...a.base, status: 'failed', error } };
+  }
+
+  const statement = a.classification.statements[0];
+  const masked = maskResult(
+    {
+      columns: result.columns,
+      rows: result.rows,
+      lineage: a.classification.statements.length === 1 && statement ? statement.columns : null,
+      touchesSensitive: referencesSensitiveColumn(a.sql, deps.masking.columns),
+      objects: a.classification.statements.flatMap((s) => s.objects),
+    },
+    deps.masking,
+  );
+  const capped = capRowsByBytes(rowObjects(result.columns, masked.rows), limits.maxBytes);
+  const shown = {
+    columns: result.columns,
+    rows: capped.rows,
+    rowCount: capped.rows.length,
+    truncated: result.truncated || capped.truncated,
+    masked: masked.masked,
+  };
+  // A multi-statement text: every statement's query id, so QUERY_HISTORY finds each one.
+  const queryIds = result.queryIds === undefined ? {} : { queryIds: result.queryIds };
+  const executed = await appendRecord(deps, {
+    sessionId: a.sessionId,
+    requestId: a.requestId,
+    type: 'query.executed',
+    actor: { kind: 'system' },
+    body: { sqlHash: a.sqlHash, warehouse: deps.warehouse.name, queryId: result.queryId, ...queryIds, queryTag, durationMs: result.durationMs, ...shown },
+  });
+  return {
+    kind: 'executed',
+    body: { ...a.base, status: 'executed', ...shown, queryId: result.queryId, ...queryIds, record: { seq: executed.record.seq, hash: executed.record.hash } },
+  };
+}
