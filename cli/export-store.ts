@@ -13,8 +13,8 @@ import type { ExportableRecordStore } from '#shared/ports/record-store.js';
 import type { Signer } from '#shared/ports/signer.js';
 import { keyIdOf, toPublicKey } from '#shared/records/key-id.js';
 import { tableNames } from '#shared/tables.js';
-import { startDynalite, localDynamoDbClient } from '#local/dynalite-server.js';
-import { readRuntimeInfo } from '#local/runtime-file.js';
+import { localDynamoDbClient } from '#local/dynalite-server.js';
+import { openLocalStore } from '#local/record-store-access.js';
 import { UsageError } from './io.js';
 
 /** What `airlock export` reads from and signs with, however it reaches the store. */
@@ -53,21 +53,8 @@ export async function openLocalExportSource(dataDir: string): Promise<ExportSour
   if (!existsSync(recordsKey)) throw new UsageError(`no record key in ${dataDir}: start the runtime once (npm start) or set AIRLOCK_DATA_DIR`);
   const recordSigner = await LocalKeySigner.open(recordsKey);
   const exportSigner = await LocalKeySigner.open(join(dataDir, 'keys', 'exports.pem'));
-  const running = readRuntimeInfo(dataDir);
   const names = tableNames();
-  let client: DynamoDBClient;
-  let via: string;
-  let close: () => Promise<void>;
-  if (running !== null) {
-    client = localDynamoDbClient(running.dynamodbEndpoint);
-    via = `the running runtime (pid ${running.pid})`;
-    close = async () => client.destroy();
-  } else {
-    const db = await startDynalite({ dataDir });
-    client = db.client;
-    via = `the data folder ${dataDir}`;
-    close = () => db.close();
-  }
+  const { client, via, close } = await openLocalStore(dataDir);
   return {
     records: new DynamoDbRecordStore(client, names.records),
     checkpoints: new DynamoDbCheckpointStore(client, names.checkpoints),
@@ -88,11 +75,15 @@ export async function openLocalExportSource(dataDir: string): Promise<ExportSour
 export async function openAwsExportSource(o: AwsOptions & { exportKeyFile?: string; recordKeyFiles?: string[] }): Promise<ExportSource> {
   // DynamoDB Local / dynalite on loopback ignore credentials, but the SDK insists on some.
   const loopback = o.endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(o.endpoint);
-  const client = new DynamoDBClient({
-    ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
-    ...(o.region === undefined ? (loopback ? { region: 'local' } : {}) : { region: o.region }),
-    ...(loopback && !o.hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-  });
+  // The same loopback client as the local runtime's (timeouts, few attempts) when nothing asks for more.
+  const client =
+    loopback && o.endpoint !== undefined && o.region === undefined && !o.hasCredentials
+      ? localDynamoDbClient(o.endpoint)
+      : new DynamoDBClient({
+          ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
+          ...(o.region === undefined ? (loopback ? { region: 'local' } : {}) : { region: o.region }),
+          ...(loopback && !o.hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+        });
   const names = tableNames(o.tablePrefix);
   const kms = new KMSClient(o.region === undefined ? {} : { region: o.region });
   const lambda = o.checkpointFunction === undefined ? null : new LambdaClient(o.region === undefined ? {} : { region: o.region });

@@ -1,4 +1,3 @@
-import { systemClock } from '#shared/ports/clock.js';
 import { writeCheckpoints } from '#shared/use-cases/write-checkpoints.js';
 import { awsWiring, lambdaLog } from '#shared/wiring/aws.js';
 
@@ -19,8 +18,7 @@ export interface CheckpointEvent {
  */
 export async function handler(event: CheckpointEvent): Promise<{ checked: number; written: number }> {
   const aws = awsWiring(process.env);
-  const deps = { records: aws.records(), checkpoints: aws.checkpoints(), signer: aws.recordsSigner(), clock: systemClock };
-  const { checked, written } = await writeCheckpoints(deps, checkpointInput(event));
+  const { checked, written } = await writeCheckpoints(aws.checkpointDeps(), checkpointInput(event));
   lambdaLog('info', 'checkpoints written', { checked, written: written.length });
   return { checked, written: written.length };
 }

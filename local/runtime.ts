@@ -16,14 +16,16 @@ import { snowflakeConfigOf } from '#shared/adapters/snowflake/snowflake-config.j
 import { SnowflakeWarehouse } from '#shared/adapters/snowflake/snowflake-warehouse.js';
 import type { Warehouse } from '#shared/ports/warehouse.js';
 import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
-import { WebClient } from '@slack/web-api';
 import { ConsoleNotifier } from '#shared/adapters/local/console-notifier.js';
 import { LocalWorkflow } from '#shared/adapters/local/local-workflow.js';
 import { SlackApproverDirectory } from '#shared/adapters/slack/slack-approver-directory.js';
 import { SlackNotifier } from '#shared/adapters/slack/slack-notifier.js';
 import { NO_APPROVER_DIRECTORY } from '#shared/ports/approver-directory.js';
 import type { ApprovalDeps } from '#shared/use-cases/approval-deps.js';
+import { recoverInterrupted } from '#shared/use-cases/recover-interrupted.js';
 import { resumeApprovals } from '#shared/use-cases/resume-approvals.js';
+import { compose, type Composition } from '#shared/wiring/compose.js';
+import { slackClient } from '#shared/wiring/slack-client.js';
 import { runApprovalTask } from '#shared/use-cases/run-approval-task.js';
 import { JoseTokenVerifier } from '#shared/identity/jose-token-verifier.js';
 import { loadPolicy } from '#shared/policy/load-policy.js';
@@ -91,7 +93,7 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     }
     closers.push(() => warehouse.close());
     const signer = await LocalKeySigner.open(join(dataDir, 'keys', 'records.pem'));
-    // Export manifests (issue 7) are signed with a second key, never the record key.
+    // Export manifests are signed with a second key, never the record key.
     const exportSigner = await LocalKeySigner.open(join(dataDir, 'keys', 'exports.pem'));
     const devIssuer = env.OIDC_ISSUER === undefined ? await DevIssuer.open(dataDir) : null;
 
@@ -108,11 +110,31 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       { keyId: await signer.keyId(), alg: 'ECDSA_SHA_256', pem: await signer.publicKeyPem(), use: 'records' },
       { keyId: await exportSigner.keyId(), alg: 'ECDSA_SHA_256', pem: await exportSigner.publicKeyPem(), use: 'exports' },
     ];
-    const deps: ApiDeps = {
-      records: faults.records(new DynamoDbRecordStore(store.client)),
+    // Approvals: the shared state machine run in-process; Slack when SLACK_BOT_TOKEN is set, else the console.
+    const slack = env.SLACK_BOT_TOKEN === undefined ? null : slackClient(env.SLACK_BOT_TOKEN, env.SLACK_API_URL);
+    if (slack !== null && env.SLACK_CHANNEL === undefined) throw new AirlockError('ERR_CONFIG', 'SLACK_CHANNEL: required when SLACK_BOT_TOKEN is set (the channel id approval requests go to)');
+    // The workflow's tasks run the approval use cases with the composed deps (assigned just below).
+    let composed: Composition | undefined;
+    const approvalDeps = (): ApprovalDeps => {
+      if (composed === undefined) throw new AirlockError('ERR_NOT_READY', 'the approval workflow ran before the runtime was composed');
+      return composed.approval;
+    };
+    const workflow = new LocalWorkflow(
+      { notify: (p) => runApprovalTask(approvalDeps(), 'notify', p), execute: (p) => runApprovalTask(approvalDeps(), 'execute', p), recordOutcome: (p) => runApprovalTask(approvalDeps(), 'record-outcome', p) },
+      { onError: (requestId, e) => log.error({ requestId, err: String(e) }, 'approval workflow failed'), retryIntervalOverrides: faults.notifyRetryIntervals() },
+    );
+    closers.push(() => workflow.stop());
+
+    // Every local adapter, constructed once here; `compose` assembles each use case's deps from them.
+    const records = new DynamoDbRecordStore(store.client);
+    composed = compose({
+      records: faults.records(records),
       requests: faults.requests(new DynamoDbRequestStore(store.client)),
       signer: faults.signer(signer),
       warehouse: faults.warehouse(warehouse),
+      workflow,
+      notifier: faults.notifier(slack === null ? new ConsoleNotifier((text) => log.isLevelEnabled('info') && process.stderr.write(`${text}\n`)) : new SlackNotifier(slack, env.SLACK_CHANNEL as string)),
+      directory: slack === null ? NO_APPROVER_DIRECTORY : new SlackApproverDirectory(slack, systemClock),
       clock: systemClock,
       policy,
       masking: maskingConfigOf(policy, maskingKey),
@@ -121,21 +143,11 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       notReady: () => (ready ? [] : ['runtime']),
       keys,
       log: (level, msg, fields) => log[level](fields ?? {}, msg),
-    };
-
-    // Approvals (issue 4): the shared state machine run in-process; Slack when SLACK_BOT_TOKEN is set, else the console.
-    const slack = env.SLACK_BOT_TOKEN === undefined ? null : new WebClient(env.SLACK_BOT_TOKEN, { retryConfig: { retries: 2 }, timeout: 10_000, ...(env.SLACK_API_URL === undefined ? {} : { slackApiUrl: env.SLACK_API_URL }) });
-    if (slack !== null && env.SLACK_CHANNEL === undefined) throw new AirlockError('ERR_CONFIG', 'SLACK_CHANNEL: required when SLACK_BOT_TOKEN is set (the channel id approval requests go to)');
-    const notifier = faults.notifier(slack === null ? new ConsoleNotifier((text) => log.isLevelEnabled('info') && process.stderr.write(`${text}\n`)) : new SlackNotifier(slack, env.SLACK_CHANNEL as string));
-    const directory = slack === null ? NO_APPROVER_DIRECTORY : new SlackApproverDirectory(slack, systemClock);
-    const approvalDeps = (): ApprovalDeps => ({ ...deps, workflow, notifier, directory, log: deps.log });
-    const workflow = new LocalWorkflow(
-      { notify: (p) => runApprovalTask(approvalDeps(), 'notify', p), execute: (p) => runApprovalTask(approvalDeps(), 'execute', p), recordOutcome: (p) => runApprovalTask(approvalDeps(), 'record-outcome', p) },
-      { onError: (requestId, e) => log.error({ requestId, err: String(e) }, 'approval workflow failed'), retryIntervalOverrides: faults.notifyRetryIntervals() },
-    );
-    closers.push(() => workflow.stop());
-    deps.workflow = workflow;
-    deps.approvals = { workflow, notifier, directory, slackSigningSecret: env.SLACK_SIGNING_SECRET ?? loadOrCreateSecret(join(dataDir, 'keys', 'slack-signing-secret')) };
+      // Checkpoints read heads and sign without the fault switches: a drill breaks the request path, not the evidence timer.
+      checkpoints: { store: new DynamoDbCheckpointStore(store.client), records, signer },
+      slackSigningSecret: env.SLACK_SIGNING_SECRET ?? loadOrCreateSecret(join(dataDir, 'keys', 'slack-signing-secret')),
+    });
+    const deps = composed.api;
 
     const routes: Route[] = [...API_ROUTES];
     if (devIssuer !== null) {
@@ -150,21 +162,19 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     closers.push(() => http.close());
     url = http.url;
 
-    // A request still `running` after a restart crashed between execution and its outcome record.
-    for (const item of await deps.requests.listByStatus('running')) {
-      await deps.requests.transition(item.requestId, ['running'], { status: 'outcome_unknown' });
-      log.warn({ requestId: item.requestId, sessionId: item.sessionId }, 'request interrupted by a restart: outcome unknown');
-    }
+    // A request still `running` after a restart crashed between execution and its outcome record:
+    // no execution outlives this process, so every one is interrupted.
+    await recoverInterrupted(composed.recovery, 'all');
 
     // Workflows lived in memory: reconcile votes from the chains, expire what timed out, resume the rest.
-    const resumed = await resumeApprovals(approvalDeps());
+    const resumed = await resumeApprovals(composed.approval);
     if (resumed.resumed.length + resumed.expired.length + resumed.reconciledVotes > 0) log.info(resumed, 'approvals resumed after a restart');
 
-    // Checkpoints (issue 7): sign changed session heads every minute, so a cut chain end is detectable.
-    const checkpointTimer = startCheckpointTimer(
-      { records: new DynamoDbRecordStore(store.client), checkpoints: new DynamoDbCheckpointStore(store.client), signer, clock: systemClock },
-      { intervalMs: 60_000, onError: (e) => log.error({ err: String(e) }, 'checkpoint pass failed') },
-    );
+    // Checkpoints: sign changed session heads every minute, so a cut chain end is detectable.
+    const checkpointTimer = startCheckpointTimer(composed.checkpoints as NonNullable<Composition['checkpoints']>, {
+      intervalMs: 60_000,
+      onError: (e) => log.error({ err: String(e) }, 'checkpoint pass failed'),
+    });
     closers.push(() => checkpointTimer.stop());
 
     writeRuntimeInfo(dataDir, { pid: process.pid, url, dynamodbEndpoint: store.endpoint, startedAt: new Date().toISOString() });

@@ -1,8 +1,6 @@
 import type { Policy } from '../policy/policy.js';
-import type { ApproverDirectory } from '../ports/approver-directory.js';
-import type { Notifier } from '../ports/notifier.js';
 import type { TokenVerifier } from '../ports/token-verifier.js';
-import type { Workflow } from '../ports/workflow.js';
+import type { ApprovalDeps } from '../use-cases/approval-deps.js';
 import type { SubmitQueryDeps } from '../use-cases/submit-query.js';
 
 export interface PublicKeyInfo {
@@ -13,7 +11,7 @@ export interface PublicKeyInfo {
   kmsKeyArn?: string;
 }
 
-/** Everything the HTTP handlers need; built by a wiring module (local or AWS). */
+/** Everything the HTTP handlers need, together; built by `compose` (shared/wiring/compose.ts). Each handler's own type picks the fields it reads. */
 export interface ApiDeps extends SubmitQueryDeps {
   verifier: TokenVerifier;
   policy: Policy;
@@ -25,11 +23,10 @@ export interface ApiDeps extends SubmitQueryDeps {
   approvals?: ApprovalApiDeps;
 }
 
-/** What the interactions endpoint needs beyond the query path: how to resume, tell, and check approvers. */
+/** What the interactions endpoint needs beyond the query path: the approval use cases' deps (built once, by `compose`) and Slack's secret. */
 export interface ApprovalApiDeps {
-  workflow: Workflow;
-  notifier: Notifier;
-  directory: ApproverDirectory;
+  /** The same deps the approval workflow's tasks get: resume, tell, check approvers. */
+  deps: ApprovalDeps;
   /** Slack's signing secret (SLACK_SIGNING_SECRET; locally generated under the data folder when unset). */
   slackSigningSecret: string;
 }

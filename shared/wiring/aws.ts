@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { WebClient } from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
 import { ulid } from 'ulid';
 import { DynamoDbCheckpointStore } from '../adapters/aws/dynamodb-checkpoint-store.js';
 import { DynamoDbRecordStore } from '../adapters/aws/dynamodb-record-store.js';
@@ -15,7 +15,7 @@ import { SecretsManagerSecret } from '../adapters/aws/secrets-manager-secret.js'
 import { loadSlackSecret, type SlackSecret } from '../adapters/aws/slack-secret.js';
 import { parseEnv, type AirlockEnv } from '../config/env.js';
 import { AirlockError } from '../errors.js';
-import type { ApiDeps, ApprovalApiDeps, PublicKeyInfo } from '../http/api-deps.js';
+import type { ApiDeps, PublicKeyInfo } from '../http/api-deps.js';
 import { JoseTokenVerifier } from '../identity/jose-token-verifier.js';
 import { maskingConfigOf } from '../policy/masking-config.js';
 import type { Policy } from '../policy/policy.js';
@@ -26,11 +26,15 @@ import type { Notifier } from '../ports/notifier.js';
 import type { ApproverDirectory } from '../ports/approver-directory.js';
 import type { MaskingConfig } from '../masking/types.js';
 import type { ApprovalDeps } from '../use-cases/approval-deps.js';
+import type { RecoverInterruptedDeps } from '../use-cases/recover-interrupted.js';
+import type { WriteCheckpointsDeps } from '../use-cases/write-checkpoints.js';
 import { parseAwsEnv, requireAwsEnv, type AwsEnv } from './aws-env.js';
 import { loadBundledPolicy } from './bundled-policy.js';
+import { compose, type Composition, type LogFn } from './compose.js';
 import { notDeployed } from './not-deployed.js';
+import { slackClient } from './slack-client.js';
 
-export type LogFn = ApiDeps['log'];
+export type { LogFn };
 
 /** One JSON line per entry: CloudWatch Logs Insights parses the fields. */
 export const lambdaLog: LogFn = (level, msg, fields) => {
@@ -156,43 +160,19 @@ export class AwsWiring {
    * grants it needs; a part it was not given is `notDeployed`, which fails closed if a handler
    * ever uses it. Only functions that execute queries pass a warehouse, so snowflake-sdk stays
    * out of the other bundles; only the Slack interactions function asks for `approvals`.
+   * Kept per combination of parts: a call with other parts gets its own deps, never another's.
    */
-  apiDeps(parts: { warehouse?: Warehouse; approvals?: boolean } = {}): Promise<ApiDeps> {
-    const { warehouse } = parts;
-    return this.#onceAsync('apiDeps', async (): Promise<ApiDeps> => {
-      const approvals = parts.approvals === true ? await this.approvalApiDeps() : undefined;
-      const { aws } = this;
-      const policy = this.policy();
-      return {
-        records: aws.recordsTable === undefined ? notDeployed<DynamoDbRecordStore>('ERR_CONFIG', 'the records table') : this.records(),
-        requests: aws.requestsTable === undefined ? notDeployed<DynamoDbRequestStore>('ERR_CONFIG', 'the requests table') : this.requests(),
-        signer: aws.recordsKeyArn === undefined ? notDeployed<KmsSigner>('ERR_SIGNER_UNAVAILABLE', 'the record signing key') : this.recordsSigner(),
-        warehouse: warehouse ?? notDeployed<Warehouse>('ERR_CONFIG', 'a warehouse'),
-        masking: aws.maskingKeySecret === undefined ? notDeployed<MaskingConfig>('ERR_CONFIG', 'the masking key') : maskingConfigOf(policy, await this.maskingKey()),
-        // Only the query API may start workflows (it alone has the grant).
-        workflow: aws.stateMachineArn === undefined ? notDeployed<Workflow>('ERR_CONFIG', 'the approval state machine') : this.workflow(),
-        clock: systemClock,
-        policy,
-        newId: ulid,
-        verifier: this.verifier(),
-        notReady: () => [],
-        keys: () => this.keys(),
-        log: lambdaLog,
-        ...(approvals === undefined ? {} : { approvals }),
-      };
-    });
+  async apiDeps(parts: { warehouse?: Warehouse; approvals?: boolean } = {}): Promise<ApiDeps> {
+    const approvals = parts.approvals === true;
+    return (await this.#composed(parts.warehouse, approvals, approvals)).api;
   }
 
   /**
-   * Slack's Web API client, with the bot token from the Slack secret. Few, short retries (the
-   * library's default retries for half an hour): Slack expects an interaction answered in 3 s,
-   * and a Lambda task that cannot reach Slack should fail and be retried by the state machine.
+   * Slack's Web API client, with the bot token from the Slack secret (the shared timeout and
+   * retries of `slackClient`): a Lambda task that cannot reach Slack fails and is retried by the state machine.
    */
   slackClient(): Promise<WebClient> {
-    return this.#onceAsync('slack', async () => {
-      const { botToken } = await this.slackSecret();
-      return new WebClient(botToken, { retryConfig: { retries: 2 }, timeout: 5_000 });
-    });
+    return this.#onceAsync('slack', async () => slackClient((await this.slackSecret()).botToken));
   }
 
   slackChannel(): string {
@@ -200,32 +180,69 @@ export class AwsWiring {
     return this.env.SLACK_CHANNEL;
   }
 
-  /** What `POST /slack/interactions` needs: resume the workflow, tell users, check approvers, verify Slack. */
-  async approvalApiDeps(): Promise<ApprovalApiDeps> {
-    const client = await this.slackClient();
-    return {
-      workflow: this.workflow(),
-      notifier: this.#once('notifier', () => new SlackNotifier(client, this.slackChannel())),
-      directory: this.#once('directory', () => new SlackApproverDirectory(client, systemClock)),
-      slackSigningSecret: (await this.slackSecret()).signingSecret,
-    };
+  /**
+   * The approval workflow tasks' dependencies (notify, execute, record outcome): the query
+   * path's, plus Slack. Only the execute task passes a warehouse; it has no Slack secret
+   * (record-outcome updates the message), so its notifier is `notDeployed`.
+   */
+  async approvalDeps(warehouse?: Warehouse): Promise<ApprovalDeps> {
+    return (await this.#composed(warehouse, this.aws.slackSecret !== undefined, false)).approval;
+  }
+
+  /** What the scheduled recovery needs: the requests table, the clock and the policy's statement timeout. */
+  recoveryDeps(): RecoverInterruptedDeps {
+    return { requests: this.requests(), clock: systemClock, policy: this.policy(), log: lambdaLog };
+  }
+
+  /** What the checkpoint writer needs: records, checkpoints and the records signer. */
+  checkpointDeps(): WriteCheckpointsDeps {
+    return { records: this.records(), checkpoints: this.checkpoints(), signer: this.recordsSigner(), clock: systemClock };
   }
 
   /**
-   * The approval workflow tasks' dependencies (notify, execute, record outcome): the query
-   * path's, plus Slack. Only the execute task passes a warehouse.
+   * The container's adapters, constructed here and nowhere else, handed to `compose`. One
+   * composition per (warehouse, Slack, approvals route) combination: the cache key names all three.
    */
-  async approvalDeps(warehouse?: Warehouse): Promise<ApprovalDeps> {
-    const base = await this.apiDeps(warehouse === undefined ? {} : { warehouse });
-    // The execute task never talks to Slack (record-outcome updates the message): it has no Slack secret.
-    const client = this.aws.slackSecret === undefined ? undefined : await this.slackClient();
-    return {
-      ...base,
-      workflow: base.workflow ?? notDeployed<Workflow>('ERR_CONFIG', 'the approval state machine'),
-      notifier: client === undefined ? notDeployed<Notifier>('ERR_CONFIG', 'the Slack secret') : this.#once('notifier', () => new SlackNotifier(client, this.slackChannel())),
-      directory: client === undefined ? notDeployed<ApproverDirectory>('ERR_CONFIG', 'the Slack secret') : this.#once('directory', () => new SlackApproverDirectory(client, systemClock)),
-    };
+  #composed(warehouse: Warehouse | undefined, slack: boolean, approvals: boolean): Promise<Composition> {
+    const key = `composed:${warehouse === undefined ? '-' : this.#warehouseKey(warehouse)}:${slack}:${approvals}`;
+    return this.#onceAsync(key, async (): Promise<Composition> => {
+      const { aws } = this;
+      const policy = this.policy();
+      const client = slack ? await this.slackClient() : undefined;
+      const slackSecret = approvals ? await this.slackSecret() : undefined;
+      const workflow = aws.stateMachineArn === undefined ? notDeployed<Workflow>('ERR_CONFIG', 'the approval state machine') : this.workflow();
+      return compose({
+        records: aws.recordsTable === undefined ? notDeployed<DynamoDbRecordStore>('ERR_CONFIG', 'the records table') : this.records(),
+        requests: aws.requestsTable === undefined ? notDeployed<DynamoDbRequestStore>('ERR_CONFIG', 'the requests table') : this.requests(),
+        signer: aws.recordsKeyArn === undefined ? notDeployed<KmsSigner>('ERR_SIGNER_UNAVAILABLE', 'the record signing key') : this.recordsSigner(),
+        warehouse: warehouse ?? notDeployed<Warehouse>('ERR_CONFIG', 'a warehouse'),
+        masking: aws.maskingKeySecret === undefined ? notDeployed<MaskingConfig>('ERR_CONFIG', 'the masking key') : maskingConfigOf(policy, await this.maskingKey()),
+        // Only the query API may start workflows, and only the interactions function resume them (the grants say so).
+        workflow,
+        notifier: client === undefined ? notDeployed<Notifier>('ERR_CONFIG', 'the Slack secret') : this.#once('notifier', () => new SlackNotifier(client, this.slackChannel())),
+        directory: client === undefined ? notDeployed<ApproverDirectory>('ERR_CONFIG', 'the Slack secret') : this.#once('directory', () => new SlackApproverDirectory(client, systemClock)),
+        clock: systemClock,
+        policy,
+        newId: ulid,
+        verifier: this.verifier(),
+        notReady: () => [],
+        keys: () => this.keys(),
+        log: lambdaLog,
+        ...(slackSecret === undefined ? {} : { slackSigningSecret: slackSecret.signingSecret }),
+      });
+    });
   }
+
+  readonly #warehouseIds = new WeakMap<Warehouse, number>();
+  #warehouseKey(warehouse: Warehouse): number {
+    let id = this.#warehouseIds.get(warehouse);
+    if (id === undefined) {
+      id = ++this.#nextWarehouseId;
+      this.#warehouseIds.set(warehouse, id);
+    }
+    return id;
+  }
+  #nextWarehouseId = 0;
 
   /** Like `#once` for promises, but a rejection is forgotten so the next invocation tries again. */
   #onceAsync<T>(key: string, make: () => Promise<T>): Promise<T> {

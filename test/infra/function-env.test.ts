@@ -78,8 +78,8 @@ describe('each function\'s deployed environment is enough for its handler', () =
   it('SlackInteractions: stores, signer, and the approvals parts (Slack secret, workflow)', async () => {
     const d = await new AwsWiring(envOf('SlackInteractions')).apiDeps({ approvals: true });
     expect(d.signer).toBeInstanceOf(KmsSigner);
-    expect(d.approvals?.workflow).toBeInstanceOf(SfnWorkflow);
-    expect(d.approvals?.notifier).toBeInstanceOf(SlackNotifier);
+    expect(d.approvals?.deps.workflow).toBeInstanceOf(SfnWorkflow);
+    expect(d.approvals?.deps.notifier).toBeInstanceOf(SlackNotifier);
     expect(d.approvals?.slackSigningSecret).toBe('x'.repeat(32));
   });
 

@@ -2,10 +2,10 @@ import { json, type ApiEvent, type ApiResult } from '../api-event.js';
 import type { ApiDeps } from '../api-deps.js';
 import { parseJsonBody } from '../parse-json-body.js';
 import { parseQueryInput } from '../../use-cases/query-input.js';
-import { httpStatusOfOutcome, submitQuery } from '../../use-cases/submit-query.js';
+import { httpStatusOfOutcome, submitQuery, type SubmitQueryDeps } from '../../use-cases/submit-query.js';
 
 /** POST /v1/queries */
-export async function postQuery(deps: ApiDeps, event: ApiEvent): Promise<ApiResult> {
+export async function postQuery(deps: SubmitQueryDeps & Pick<ApiDeps, 'verifier'>, event: ApiEvent): Promise<ApiResult> {
   const principal = await deps.verifier.verify(event.headers['authorization']);
   const input = parseQueryInput(parseJsonBody(event.body, event.headers['content-type']));
   const outcome = await submitQuery(deps, principal, input);

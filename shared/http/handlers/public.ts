@@ -2,7 +2,7 @@ import { json, type ApiResult } from '../api-event.js';
 import type { ApiDeps } from '../api-deps.js';
 
 /** GET /v1/health: 200 once every part is ready, else 503 naming what is not. */
-export async function getHealth(deps: ApiDeps): Promise<ApiResult> {
+export async function getHealth(deps: Pick<ApiDeps, 'notReady'>): Promise<ApiResult> {
   const missing = deps.notReady();
   return missing.length === 0
     ? json(200, { status: 'ok' })
@@ -10,7 +10,7 @@ export async function getHealth(deps: ApiDeps): Promise<ApiResult> {
 }
 
 /** GET /v1/keys: every public key that ever signed, answered only once the runtime is ready. */
-export async function getKeys(deps: ApiDeps): Promise<ApiResult> {
+export async function getKeys(deps: Pick<ApiDeps, 'notReady' | 'keys'>): Promise<ApiResult> {
   const missing = deps.notReady();
   if (missing.length > 0) return json(503, { error: { code: 'ERR_NOT_READY', message: `not ready: ${missing.join(', ')}` } });
   return json(200, { keys: await deps.keys() });

@@ -8,10 +8,10 @@ import type { ApiDeps } from '../api-deps.js';
 /**
  * POST /slack/interactions — Slack's interactivity endpoint. The signature over the RAW body is
  * checked before anything is parsed (401 ERR_SLACK_SIGNATURE, nothing recorded). Slack wants a
- * 200 within 3 s whatever the outcome, so refusals are 200 too: `{ recorded, code }` (INTERFACES.md),
+ * 200 within 3 s whatever the outcome, so refusals are 200 too: `{ recorded, code }` (docs/interfaces.md),
  * plus an ephemeral reply to the clicker. A Slack retry of a recorded click is `already_voted`.
  */
-export async function postSlackInteractions(deps: ApiDeps, event: ApiEvent): Promise<ApiResult> {
+export async function postSlackInteractions(deps: Pick<ApiDeps, 'approvals' | 'clock' | 'log'>, event: ApiEvent): Promise<ApiResult> {
   const a = deps.approvals;
   if (a === undefined) throw new AirlockError('ERR_NOT_FOUND', 'approvals are not configured on this server');
   verifySlackSignature({
@@ -22,11 +22,10 @@ export async function postSlackInteractions(deps: ApiDeps, event: ApiEvent): Pro
     nowSeconds: Math.floor(deps.clock.now().getTime() / 1000),
   });
   const click = parseApprovalClick(event.body);
-  const deciding = { ...deps, workflow: a.workflow, notifier: a.notifier, directory: a.directory, log: deps.log };
-  const result = await recordVote(deciding, click);
+  const result = await recordVote(a.deps, click);
   if (!result.recorded) {
     const ref = click.channel !== undefined && click.messageTs !== undefined ? { channel: click.channel, ts: click.messageTs } : null;
-    await a.notifier.tellUser(ref, click.slackUserId, `Airlock: ${result.message}`).catch((e: unknown) =>
+    await a.deps.notifier.tellUser(ref, click.slackUserId, `Airlock: ${result.message}`).catch((e: unknown) =>
       deps.log('warn', 'ephemeral reply failed', { requestId: click.requestId, err: e instanceof Error ? e.message : String(e) }),
     );
   }

@@ -1,0 +1,103 @@
+import type { ApiDeps, PublicKeyInfo } from '../http/api-deps.js';
+import type { MaskingConfig } from '../masking/types.js';
+import type { Policy } from '../policy/policy.js';
+import type { ApproverDirectory } from '../ports/approver-directory.js';
+import type { CheckpointStore } from '../ports/checkpoint-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { Notifier } from '../ports/notifier.js';
+import type { RecordStore } from '../ports/record-store.js';
+import type { RequestStore } from '../ports/request-store.js';
+import type { Signer } from '../ports/signer.js';
+import type { TokenVerifier } from '../ports/token-verifier.js';
+import type { Warehouse } from '../ports/warehouse.js';
+import type { Workflow } from '../ports/workflow.js';
+import type { ApprovalDeps } from '../use-cases/approval-deps.js';
+import type { RecoverInterruptedDeps } from '../use-cases/recover-interrupted.js';
+import type { WriteCheckpointsDeps } from '../use-cases/write-checkpoints.js';
+
+export type LogFn = ApiDeps['log'];
+
+/**
+ * Every adapter a runtime constructed, once. The local runtime (`local/runtime.ts`) and the
+ * AWS wiring (`shared/wiring/aws.ts`) build these — each the only place its adapters are
+ * constructed — and hand them to `compose`; nothing else assembles a deps object.
+ */
+export interface Adapters {
+  records: RecordStore;
+  requests: RequestStore;
+  signer: Signer;
+  warehouse: Warehouse;
+  workflow: Workflow;
+  notifier: Notifier;
+  directory: ApproverDirectory;
+  clock: Clock;
+  policy: Policy;
+  masking: MaskingConfig;
+  newId: () => string;
+  verifier: TokenVerifier;
+  notReady(): string[];
+  keys(): Promise<PublicKeyInfo[]>;
+  log: LogFn;
+  /** The checkpoints table, the records it reads heads from and the record key that signs them; absent where no checkpoint is written. */
+  checkpoints?: { store: CheckpointStore; records: WriteCheckpointsDeps['records']; signer: Signer };
+  /** Slack's signing secret; set only where POST /slack/interactions is served. */
+  slackSigningSecret?: string;
+}
+
+/** Each use case's and handler's deps, from one set of adapters. */
+export interface Composition {
+  /** The HTTP handlers (each reads only the fields its own type names). */
+  api: ApiDeps;
+  /** The approval use cases: notify, vote, execute, expire, finish, resume. Built once, shared by the handler and the tasks. */
+  approval: ApprovalDeps;
+  /** `recoverInterrupted` (local start, AWS schedule). */
+  recovery: RecoverInterruptedDeps;
+  /** `writeCheckpoints` (local timer, AWS schedule); null without a checkpoints table. */
+  checkpoints: WriteCheckpointsDeps | null;
+}
+
+/**
+ * The one assembly of deps from constructed adapters, shared by every runtime.
+ *
+ * @example
+ * const { api, approval } = compose({ records, requests, signer, warehouse, workflow, notifier, directory, clock, policy, masking, newId, verifier, notReady, keys, log });
+ * await dispatch(api, event);
+ */
+export function compose(a: Adapters): Composition {
+  const approval: ApprovalDeps = {
+    records: a.records,
+    requests: a.requests,
+    signer: a.signer,
+    warehouse: a.warehouse,
+    clock: a.clock,
+    policy: a.policy,
+    masking: a.masking,
+    newId: a.newId,
+    workflow: a.workflow,
+    notifier: a.notifier,
+    directory: a.directory,
+    log: a.log,
+  };
+  const api: ApiDeps = {
+    records: a.records,
+    requests: a.requests,
+    signer: a.signer,
+    warehouse: a.warehouse,
+    clock: a.clock,
+    policy: a.policy,
+    masking: a.masking,
+    newId: a.newId,
+    workflow: a.workflow,
+    verifier: a.verifier,
+    notReady: () => a.notReady(),
+    keys: () => a.keys(),
+    log: a.log,
+    ...(a.slackSigningSecret === undefined ? {} : { approvals: { deps: approval, slackSigningSecret: a.slackSigningSecret } }),
+  };
+  return {
+    api,
+    approval,
+    recovery: { requests: a.requests, clock: a.clock, policy: a.policy, log: a.log },
+    checkpoints: a.checkpoints === undefined ? null : { records: a.checkpoints.records, checkpoints: a.checkpoints.store, signer: a.checkpoints.signer, clock: a.clock },
+  };
+}
