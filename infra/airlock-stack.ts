@@ -27,6 +27,8 @@ export interface AirlockStackProps extends StackProps {
   bundles: ReadonlyMap<FunctionName, FunctionBundle>;
 }
 
+/** How often interrupted requests are looked for (each is also recovered when its status is read). */
+const RECOVERY_INTERVAL = Duration.minutes(5);
 /** How often the checkpoint writer signs changed session heads. */
 export const CHECKPOINT_INTERVAL = Duration.minutes(5);
 
@@ -87,7 +89,8 @@ export class AirlockStack extends Stack {
     access.secret(fns.PostQuery, 'snowflakeSecret', snowflakeSecret);
 
     access.recordsRead(fns.GetQuery, records);
-    access.requestsRead(fns.GetQuery, requests);
+    // Reads, and marks a request `running` past its statement timeout `outcome_unknown` (recovery).
+    access.requestsRecover(fns.GetQuery, requests);
     access.recordsRead(fns.GetSession, records);
     access.requestsRead(fns.GetSession, requests);
     access.publicKeys(fns.Public, publicKeys);
@@ -129,6 +132,15 @@ export class AirlockStack extends Stack {
           event: events.RuleTargetInput.fromObject({ time: events.EventField.time, intervalSeconds: CHECKPOINT_INTERVAL.toSeconds() }),
         }),
       ],
+    });
+
+    // Recovery: a function that died between execute and outcome leaves its request `running`; the
+    // schedule marks it `outcome_unknown` once past its statement timeout. Requests table only.
+    access.requestsRecover(fns.RecoverInterrupted, requests);
+    new events.Rule(this, 'RecoverySchedule', {
+      description: 'Airlock: mark requests interrupted between execution and outcome as outcome_unknown',
+      schedule: events.Schedule.rate(RECOVERY_INTERVAL),
+      targets: [new targets.LambdaFunction(fns.RecoverInterrupted, { retryAttempts: 2 })],
     });
 
     // The key policy repeats what the grants above say: only the record writers sign records.

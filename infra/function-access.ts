@@ -19,6 +19,8 @@ const RECORDS_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
 const RECORDS_APPEND = [...RECORDS_READ, 'dynamodb:PutItem'];
 const REQUESTS_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
 const REQUESTS_WRITE = [...REQUESTS_READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+/** Read, and the one conditional update of recovery (`running → outcome_unknown`): no PutItem, no DeleteItem. */
+const REQUESTS_RECOVER = [...REQUESTS_READ, 'dynamodb:UpdateItem'];
 
 /** The ARNs of a table's indexes, named from `TABLE_SCHEMAS` (no `index/*` wildcard). */
 export function indexArns(table: dynamodb.ITable, kind: keyof TableNames): string[] {
@@ -41,6 +43,11 @@ export const FunctionAccess = {
   requestsRead(fn: lambda.Function, table: dynamodb.ITable): void {
     fn.addEnvironment(AWS_ENV.requestsTable, table.tableName);
     grantTable(fn, table, 'requests', REQUESTS_READ);
+  },
+  /** Read requests and mark an interrupted one `outcome_unknown` (recovery: the schedule and GET /v1/queries/{id}). */
+  requestsRecover(fn: lambda.Function, table: dynamodb.ITable): void {
+    fn.addEnvironment(AWS_ENV.requestsTable, table.tableName);
+    grantTable(fn, table, 'requests', REQUESTS_RECOVER);
   },
   requestsWrite(fn: lambda.Function, table: dynamodb.ITable): void {
     fn.addEnvironment(AWS_ENV.requestsTable, table.tableName);

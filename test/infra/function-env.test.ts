@@ -102,6 +102,12 @@ describe('each function\'s deployed environment is enough for its handler', () =
     expect(d.masking.columns).toBeDefined();
   });
 
+  it('RecoverInterrupted: the requests table and the policy, nothing else', () => {
+    const d = new AwsWiring(envOf('RecoverInterrupted')).recoveryDeps();
+    expect(d.requests).toBeInstanceOf(DynamoDbRequestStore);
+    expect(d.policy.limits.statementTimeoutSeconds).toBeGreaterThan(0);
+  });
+
   it('WriteCheckpoints: records, checkpoints and the records signer', () => {
     const w = new AwsWiring(envOf('WriteCheckpoints'));
     expect(() => [w.records(), w.checkpoints(), w.recordsSigner()]).not.toThrow();

@@ -212,6 +212,29 @@ describe('tables, keys, functions, API', () => {
     });
   });
 
+  it('runs the recovery of interrupted requests on an EventBridge schedule', () => {
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [s.idOf(s.stack.functions.RecoverInterrupted), 'Arn'] } })],
+    });
+  });
+
+  it('the recovery function may read requests and update them, and nothing else: no put or delete, no records, no keys', () => {
+    const mine = statements.filter((st) => st.roles.includes(roleOf('RecoverInterrupted')));
+    const data = mine.filter((st) => st.actions.some((a) => a.startsWith('dynamodb:') || a.startsWith('kms:') || a.startsWith('states:') || a.startsWith('secretsmanager:')));
+    expect(data.flatMap((st) => st.actions).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(data.every((st) => st.resources.every((r) => refersTo(r, ids.requests)))).toBe(true);
+    const env = s.json.Resources[s.idOf(s.stack.functions.RecoverInterrupted)]!.Properties!['Environment'].Variables as Record<string, unknown>;
+    expect(Object.keys(env).filter((k) => Object.values(AWS_ENV).includes(k as never))).toEqual([AWS_ENV.requestsTable]);
+  });
+
+  it('GET /v1/queries/{id} may mark a stale request outcome_unknown (UpdateItem on requests) but never put, delete or sign', () => {
+    const mine = statements.filter((st) => st.roles.includes(roleOf('GetQuery')));
+    const onRequests = mine.filter((st) => st.resources.some((r) => refersTo(r, ids.requests))).flatMap((st) => st.actions);
+    expect(onRequests).toContain('dynamodb:UpdateItem');
+    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'kms:Sign']) expect(mine.some((st) => allows(st, action)), action).toBe(false);
+  });
+
   it('references the Slack and Snowflake secrets by name and never holds a value', () => {
     const text = JSON.stringify(s.json);
     expect(text).toContain('secret:airlock/slack');
