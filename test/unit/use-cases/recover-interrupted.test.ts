@@ -1,0 +1,110 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ulid } from 'ulid';
+import { describe, expect, it } from 'vitest';
+import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import { MemoryRecordStore } from '#shared/adapters/local/memory-record-store.js';
+import { MemoryRequestStore } from '#shared/adapters/local/memory-request-store.js';
+import type { Principal } from '#shared/identity/principal.js';
+import { loadPolicy } from '#shared/policy/load-policy.js';
+import { maskingConfigOf } from '#shared/policy/masking-config.js';
+import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
+import { RECOVERY_MARGIN_SECONDS, recoverIfInterrupted, recoverInterrupted } from '#shared/use-cases/recover-interrupted.js';
+import { submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
+
+const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', groups: [] };
+const START = Date.parse('2026-12-01T10:00:00.000Z');
+
+/** The process dies inside the warehouse call: nothing after it (the outcome record, the final status) happens. */
+class DyingWarehouse implements Warehouse {
+  readonly name = 'duckdb' as const;
+  dies = true;
+  async execute(_input: ExecuteInput): Promise<WarehouseResult> {
+    if (this.dies) throw new Error('the process died here');
+    return { queryId: 'q-1', columns: [{ name: 'N', type: 'NUMBER' }], rows: [[1]], truncated: false, durationMs: 1 };
+  }
+  async close(): Promise<void> {}
+}
+
+async function setup() {
+  let now = START;
+  const policy = loadPolicy();
+  const warehouse = new DyingWarehouse();
+  const deps: SubmitQueryDeps & { log: (level: 'error' | 'warn' | 'info', msg: string, fields?: Record<string, unknown>) => void } = {
+    records: new MemoryRecordStore(),
+    requests: new MemoryRequestStore(),
+    signer: await LocalKeySigner.open(join(mkdtempSync(join(tmpdir(), 'airlock-recover-')), 'records.pem')),
+    warehouse,
+    clock: { now: () => new Date(now) },
+    policy,
+    masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))),
+    newId: ulid,
+    log: () => undefined,
+  };
+  /** A request whose execution died between running the statement and recording the outcome. */
+  const interrupted = async (): Promise<string> => {
+    warehouse.dies = true;
+    await expect(submitQuery(deps, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' })).rejects.toThrow('died');
+    const [item] = await deps.requests.listByStatus('running');
+    return item!.requestId;
+  };
+  const staleAfterMs = (policy.limits.statementTimeoutSeconds + RECOVERY_MARGIN_SECONDS) * 1000;
+  return { deps, warehouse, interrupted, staleAfterMs, at: (ms: number) => (now = START + ms) };
+}
+
+describe('recoverInterrupted: running → outcome_unknown', () => {
+  it('stale scope: leaves a request alone until its statement timeout plus the margin has passed, then marks it', async () => {
+    const t = await setup();
+    const id = await t.interrupted();
+    t.at(t.staleAfterMs);
+    expect(await recoverInterrupted(t.deps, 'stale')).toEqual({ checked: 1, recovered: [] });
+    expect((await t.deps.requests.get(id))?.status).toBe('running');
+    t.at(t.staleAfterMs + 1000);
+    expect(await recoverInterrupted(t.deps, 'stale')).toEqual({ checked: 1, recovered: [id] });
+    expect((await t.deps.requests.get(id))?.status).toBe('outcome_unknown');
+    // A second pass finds nothing: the transition is conditional on `running`.
+    expect(await recoverInterrupted(t.deps, 'stale')).toEqual({ checked: 0, recovered: [] });
+  });
+
+  it('all scope (the local runtime at start): marks every running request at once', async () => {
+    const t = await setup();
+    const id = await t.interrupted();
+    expect((await recoverInterrupted(t.deps, 'all')).recovered).toEqual([id]);
+    expect((await t.deps.requests.get(id))?.status).toBe('outcome_unknown');
+  });
+
+  it('never touches a request that finished, whatever its age', async () => {
+    const t = await setup();
+    t.warehouse.dies = false;
+    const done = await submitQuery(t.deps, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's2' });
+    expect(done.kind).toBe('executed');
+    t.at(10 * t.staleAfterMs);
+    expect(await recoverInterrupted(t.deps, 'all')).toEqual({ checked: 0, recovered: [] });
+    expect((await t.deps.requests.get(String(done.body['requestId'])))?.status).toBe('executed');
+  });
+
+  it('counts from when the request started running, not from when it was created (an approval may wait an hour)', async () => {
+    const t = await setup();
+    const id = await t.interrupted();
+    const item = (await t.deps.requests.get(id))!;
+    expect(item.runningSince).toBe(new Date(START).toISOString());
+    // As the execute task claims it after a long approval wait:
+    const later = new Date(START + 3_600_000).toISOString();
+    await t.deps.requests.transition(id, ['running'], { runningSince: later });
+    t.at(3_600_000 + t.staleAfterMs - 1000);
+    expect((await recoverIfInterrupted(t.deps, (await t.deps.requests.get(id))!)).status).toBe('running');
+    t.at(3_600_000 + t.staleAfterMs + 1000);
+    expect((await recoverIfInterrupted(t.deps, (await t.deps.requests.get(id))!)).status).toBe('outcome_unknown');
+  });
+
+  it('an execution that records its outcome after recovery marked it cannot flip it back, nor the reverse', async () => {
+    const t = await setup();
+    const id = await t.interrupted();
+    // The execution finishes just before recovery runs: recovery's conditional transition loses.
+    await t.deps.requests.transition(id, ['running'], { status: 'executed' });
+    t.at(t.staleAfterMs + 1000);
+    const item = (await t.deps.requests.get(id))!;
+    expect((await recoverIfInterrupted(t.deps, { ...item, status: 'running' })).status).toBe('executed');
+  });
+});
