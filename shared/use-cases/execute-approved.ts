@@ -6,8 +6,10 @@ import type { ApprovalDeps } from './approval-deps.js';
 import { appendRecord } from './append-record.js';
 import { requestRecords } from './request-records.js';
 import { toStoredOutcome } from './stored-outcome.js';
-import { executeQuery } from './execute-query.js';
+import { executeQuery, type ExecuteQueryDeps } from './execute-query.js';
 import { httpStatusOfOutcome, type QueryOutcome } from './submit-query.js';
+
+export type ExecuteApprovedDeps = ExecuteQueryDeps & Pick<ApprovalDeps, 'requests'>;
 
 /**
  * The execute task: runs the request's STORED SQL (the agent never resubmits it) once, after
@@ -18,7 +20,7 @@ import { httpStatusOfOutcome, type QueryOutcome } from './submit-query.js';
  * @example
  * const outcome = await executeApproved(deps, requestId); // outcome.kind === 'executed'
  */
-export async function executeApproved(deps: ApprovalDeps, requestId: string): Promise<QueryOutcome | null> {
+export async function executeApproved(deps: ExecuteApprovedDeps, requestId: string): Promise<QueryOutcome | null> {
   const item = await deps.requests.get(requestId);
   if (item === null) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
   if (item.status !== 'approved') return null;

@@ -1,7 +1,9 @@
 import { AirlockError } from '../errors.js';
 import type { ApprovalDeps } from './approval-deps.js';
-import { appendRecord } from './append-record.js';
-import { updateApprovalMessage } from './update-approval-message.js';
+import { appendRecord, type AppendRecordDeps } from './append-record.js';
+import { updateApprovalMessage, type UpdateApprovalMessageDeps } from './update-approval-message.js';
+
+export type ExpireApprovalDeps = AppendRecordDeps & Pick<ApprovalDeps, 'requests' | 'clock'> & UpdateApprovalMessageDeps;
 
 /**
  * The timeout: claims the request (`pending_approval`, or `approved` when the deciding vote lost
@@ -12,7 +14,7 @@ import { updateApprovalMessage } from './update-approval-message.js';
  * @example
  * await expireApproval(deps, requestId); // the record-outcome task, action "expire"
  */
-export async function expireApproval(deps: ApprovalDeps, requestId: string): Promise<boolean> {
+export async function expireApproval(deps: ExpireApprovalDeps, requestId: string): Promise<boolean> {
   const item = await deps.requests.get(requestId);
   if (item === null) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
   const decidedAt = deps.clock.now().toISOString();

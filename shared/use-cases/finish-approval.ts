@@ -1,6 +1,8 @@
 import { AirlockError } from '../errors.js';
 import type { ApprovalDeps } from './approval-deps.js';
-import { updateApprovalMessage } from './update-approval-message.js';
+import { updateApprovalMessage, type UpdateApprovalMessageDeps } from './update-approval-message.js';
+
+export type FinishApprovalDeps = Pick<ApprovalDeps, 'requests'> & UpdateApprovalMessageDeps;
 
 /**
  * The record-outcome task (action "finish"): the message shows the final outcome (who approved or
@@ -10,7 +12,7 @@ import { updateApprovalMessage } from './update-approval-message.js';
  * @example
  * await finishApproval(deps, requestId);
  */
-export async function finishApproval(deps: ApprovalDeps, requestId: string): Promise<void> {
+export async function finishApproval(deps: FinishApprovalDeps, requestId: string): Promise<void> {
   const item = await deps.requests.get(requestId);
   if (item === null) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
   await updateApprovalMessage(deps, item);

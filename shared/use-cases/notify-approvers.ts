@@ -5,6 +5,8 @@ import type { ApprovalDeps } from './approval-deps.js';
 import { approvalView } from './approval-view.js';
 import { requestRecords } from './request-records.js';
 
+export type NotifyApproversDeps = Pick<ApprovalDeps, 'requests' | 'records' | 'notifier' | 'log'>;
+
 function signalFor(item: RequestItem): TaskSignal {
   if (item.status === 'approved') return new TaskSignal(TASK_SIGNALS.approved, `request ${item.requestId} was approved before the wait began`);
   if (item.status === 'rejected') return new TaskSignal(TASK_SIGNALS.rejected, `request ${item.requestId} was rejected before the wait began`);
@@ -20,7 +22,7 @@ function signalFor(item: RequestItem): TaskSignal {
  * @example
  * await notifyApprovers(deps, { requestId, taskToken }); // then the state machine waits on taskToken
  */
-export async function notifyApprovers(deps: ApprovalDeps, input: { requestId: string; taskToken: string }): Promise<void> {
+export async function notifyApprovers(deps: NotifyApproversDeps, input: { requestId: string; taskToken: string }): Promise<void> {
   const item = await deps.requests.get(input.requestId);
   if (item === null) throw new AirlockError('ERR_NOT_FOUND', `request ${input.requestId} not found`);
   if (item.status !== 'pending_approval') throw signalFor(item);

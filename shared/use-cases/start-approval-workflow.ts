@@ -1,6 +1,8 @@
 import { AirlockError } from '../errors.js';
-import { appendRecord } from './append-record.js';
+import { appendRecord, type AppendRecordDeps } from './append-record.js';
 import type { QueryOutcome, SubmitQueryDeps } from './submit-query.js';
+
+export type StartApprovalWorkflowDeps = AppendRecordDeps & Pick<SubmitQueryDeps, 'requests' | 'workflow'>;
 
 /**
  * Starts the approval wait. If it cannot be started the request fails visibly — `query.failed` with
@@ -10,7 +12,7 @@ import type { QueryOutcome, SubmitQueryDeps } from './submit-query.js';
  * await startApprovalWorkflow(deps, { requestId, sessionId, sqlHash, base, timeoutSeconds: 3600 });
  */
 export async function startApprovalWorkflow(
-  deps: SubmitQueryDeps,
+  deps: StartApprovalWorkflowDeps,
   a: { requestId: string; sessionId: string; sqlHash: string; base: Record<string, unknown>; timeoutSeconds: number },
 ): Promise<void> {
   if (deps.workflow === undefined) return;
