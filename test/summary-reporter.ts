@@ -50,13 +50,16 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const mod of testModules) {
+      let failedHere = 0;
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') failedHere++;
         else skipped++;
       }
-      if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) failed++;
+      // A file that failed with no failed test (an import error, a beforeAll hook that threw and left
+      // its tests skipped) is one failure, so the closing line never reads "0 failed" for a red run.
+      failed += failedHere || (mod.state() === 'failed' ? 1 : 0);
     }
     if (this.#typecheck) {
       const tsc = await this.#typecheck;

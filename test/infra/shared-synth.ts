@@ -10,8 +10,12 @@ declare module 'vitest' {
   }
 }
 
+/** What synth-once.ts writes: the synth, or why it failed. */
+export type SharedSynthFile = { synth: SharedSynth } | { error: string };
+
 /** The default stack (cdk.json context), synthesized once per run by the `system` project's global setup. */
 export function sharedSynth(): SharedSynth & { template: Template } {
-  const shared = JSON.parse(readFileSync(inject('airlockSynthFile'), 'utf8')) as SharedSynth;
-  return { ...shared, template: Template.fromJSON(shared.json) };
+  const file = JSON.parse(readFileSync(inject('airlockSynthFile'), 'utf8')) as SharedSynthFile;
+  if ('error' in file) throw new Error(`the shared synth (test/infra/synth-once.ts) failed:\n${file.error}`);
+  return { ...file.synth, template: Template.fromJSON(file.synth.json) };
 }
