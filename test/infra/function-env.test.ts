@@ -14,7 +14,7 @@ import type { Warehouse } from '#shared/ports/warehouse.js';
 import { AWS_ENV } from '#shared/wiring/aws-env.js';
 import { AwsWiring } from '#shared/wiring/aws.js';
 import type { FunctionName } from '../../infra/function-catalog.js';
-import { synthStack, type Synthesized } from './synth-stack.js';
+import { sharedSynth } from './shared-synth.js';
 
 /**
  * The environment each function is deployed with (read from the synthesized template, intrinsics
@@ -22,7 +22,7 @@ import { synthStack, type Synthesized } from './synth-stack.js';
  * needs can never be missing from the stack, or named differently.
  */
 const secrets = mockClient(SecretsManagerClient);
-let s: Synthesized;
+let s: ReturnType<typeof sharedSynth>;
 let policyFile: string;
 
 function fakeValue(name: string): string {
@@ -32,7 +32,7 @@ function fakeValue(name: string): string {
 }
 
 function envOf(fn: FunctionName): Record<string, string> {
-  const vars = s.json.Resources[s.idOf(s.stack.functions[fn])]!.Properties!['Environment'].Variables as Record<string, unknown>;
+  const vars = s.json.Resources[s.ids.functions[fn]]!.Properties!['Environment'].Variables as Record<string, unknown>;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(vars)) env[k] = typeof v === 'string' ? v : fakeValue(k);
   if (env[AWS_ENV.recordsKeyArn] !== undefined) env[AWS_ENV.recordsKeyArn] = 'arn:aws:kms:eu-west-1:111122223333:key/records';
@@ -42,15 +42,15 @@ function envOf(fn: FunctionName): Record<string, string> {
 
 const warehouse: Warehouse = { name: 'snowflake', execute: async () => { throw new Error('not in this test'); }, close: async () => undefined };
 
-beforeAll(async () => {
-  s = await synthStack();
+beforeAll(() => {
+  s = sharedSynth();
   const dir = mkdtempSync(join(tmpdir(), 'airlock-env-'));
   policyFile = join(dir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify(loadPolicy()));
   secrets.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => ({
     SecretString: /slack/i.test(input.SecretId) ? JSON.stringify({ botToken: 'xoxb-1-2-3', signingSecret: 'x'.repeat(32) }) : 'm'.repeat(48),
   }));
-}, 60_000);
+});
 
 describe('each function\'s deployed environment is enough for its handler', () => {
   it('PostQuery: stores, KMS signer, masking key and the workflow', async () => {

@@ -1,6 +1,5 @@
 import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { Match } from 'aws-cdk-lib/assertions';
 import { API_ROUTES } from '#shared/http/router.js';
 import { TABLE_SCHEMAS } from '#shared/tables.js';
@@ -8,28 +7,20 @@ import { AWS_ENV } from '#shared/wiring/aws-env.js';
 import { APPROVAL_STATES, LAMBDA_INVOKE_WAIT } from '#shared/workflow/approval-state-machine.js';
 import { FUNCTIONS, type FunctionName } from '../../infra/function-catalog.js';
 import { NAG_ACKNOWLEDGEMENTS, UNSCOPABLE_ACTIONS } from '../../infra/nag-suppressions.js';
-import { policyStatements, refersTo, synthStack, type Statement, type Synthesized } from './synth-stack.js';
+import { sharedSynth } from './shared-synth.js';
+import { policyStatements, refersTo, synthStack, type SharedSynth, type Statement } from './synth-stack.js';
 
-let s: Synthesized;
+let s: ReturnType<typeof sharedSynth>;
 let statements: Statement[];
 let roleOf: (fn: FunctionName) => string;
-let ids: { records: string; requests: string; checkpoints: string; recordsKey: string; exportsKey: string; stateMachine: string; auditor: string };
+let ids: SharedSynth['ids'];
 
-beforeAll(async () => {
-  s = await synthStack();
+beforeAll(() => {
+  s = sharedSynth();
   statements = policyStatements(s.json);
-  roleOf = (fn) => s.idOf(s.stack.functions[fn].role!);
-  const child = (...path: string[]) => path.reduce((c, p) => c.node.findChild(p), s.stack as import('constructs').IConstruct);
-  ids = {
-    records: s.idOf(child('Tables', 'Records')),
-    requests: s.idOf(child('Tables', 'Requests')),
-    checkpoints: s.idOf(child('Tables', 'Checkpoints')),
-    recordsKey: s.idOf(child('Keys', 'RecordsKey')),
-    exportsKey: s.idOf(child('Keys', 'ExportsKey')),
-    stateMachine: s.idOf(child('ApprovalFlow', 'StateMachine')),
-    auditor: s.idOf(child('Auditor', 'Role')),
-  };
-}, 60_000);
+  roleOf = (fn) => s.ids.roles[fn];
+  ids = s.ids;
+});
 
 const allows = (st: Statement, action: string) => st.effect === 'Allow' && st.actions.some((a) => a === action || (a.endsWith('*') && action.startsWith(a.slice(0, -1))));
 const RECORD_WRITERS: FunctionName[] = ['PostQuery', 'SlackInteractions', 'ExecuteApprovedQuery', 'RecordOutcome', 'WriteCheckpoints'];
@@ -97,7 +88,7 @@ describe('least privilege, read from the synthesized template', () => {
 
   it('functions that do not execute queries get neither the Snowflake secret nor the masking key', () => {
     for (const spec of FUNCTIONS) {
-      const env = s.json.Resources[s.idOf(s.stack.functions[spec.name])]!.Properties!['Environment'].Variables as Record<string, unknown>;
+      const env = s.json.Resources[ids.functions[spec.name]]!.Properties!['Environment'].Variables as Record<string, unknown>;
       expect(AWS_ENV.snowflakeSecret in env, spec.name).toBe(spec.executesQueries);
       expect(AWS_ENV.maskingKeySecret in env, spec.name).toBe(spec.executesQueries);
       expect('SNOWFLAKE_DISABLE_MINICORE' in env, spec.name).toBe(spec.executesQueries);
@@ -106,7 +97,7 @@ describe('least privilege, read from the synthesized template', () => {
 
   it('every access variable a function holds comes with its grant (records table ⇔ a records statement)', () => {
     for (const spec of FUNCTIONS) {
-      const env = s.json.Resources[s.idOf(s.stack.functions[spec.name])]!.Properties!['Environment'].Variables as Record<string, unknown>;
+      const env = s.json.Resources[ids.functions[spec.name]]!.Properties!['Environment'].Variables as Record<string, unknown>;
       const mine = statements.filter((st) => st.roles.includes(roleOf(spec.name)));
       const touches = (id: string) => mine.some((st) => st.resources.some((r) => refersTo(r, id)));
       expect(AWS_ENV.recordsTable in env, spec.name).toBe(touches(ids.records));
@@ -150,7 +141,7 @@ describe('the approval state machine', () => {
     expect(sm['LoggingConfiguration'].Level).toBe('ALL');
     const subs = sm['DefinitionSubstitutions'] as Record<string, { 'Fn::GetAtt': [string, string] }>;
     expect(Object.values(subs).map((v) => v['Fn::GetAtt'][0]).sort()).toEqual(
-      (['NotifyApprovers', 'ExecuteApprovedQuery', 'RecordOutcome'] as const).map((f) => s.idOf(s.stack.functions[f])).sort(),
+      (['NotifyApprovers', 'ExecuteApprovedQuery', 'RecordOutcome'] as const).map((f) => ids.functions[f]).sort(),
     );
   });
 });
@@ -179,7 +170,7 @@ describe('tables, keys, functions, API', () => {
 
   it('runs every function on Node 22, ARM64, traced, with the bundled policy', () => {
     for (const spec of FUNCTIONS) {
-      const p = s.json.Resources[s.idOf(s.stack.functions[spec.name])]!.Properties!;
+      const p = s.json.Resources[ids.functions[spec.name]]!.Properties!;
       expect(p).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Handler: 'index.handler' });
       expect(p['Environment'].Variables.AIRLOCK_POLICY).toBe('/var/task/policy.json');
     }
@@ -208,7 +199,7 @@ describe('tables, keys, functions, API', () => {
   it('runs the checkpoint writer on an EventBridge schedule', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [s.idOf(s.stack.functions.WriteCheckpoints), 'Arn'] }, InputTransformer: Match.objectLike({ InputTemplate: Match.stringLikeRegexp('"intervalSeconds":300') }) })],
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [ids.functions.WriteCheckpoints, 'Arn'] }, InputTransformer: Match.objectLike({ InputTemplate: Match.stringLikeRegexp('"intervalSeconds":300') }) })],
     });
   });
 
@@ -264,10 +255,9 @@ describe('records key rotation (context airlock:recordsKeyVersion + previousReco
 
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged finding', () => {
-    const report = new AwsSolutionsChecks().validateScope(s.app);
-    const findings = report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.resourceLogicalId).join(', ')}`);
-    expect(findings).toEqual([]);
-    expect(report.success).toBe(true);
+    // The report is taken where the shared synth runs (it needs the construct tree): see describeSynth.
+    expect(s.nag.findings).toEqual([]);
+    expect(s.nag.success).toBe(true);
   });
 
   it('gives every acknowledgement a written reason', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { AirlockStack } from '../../infra/airlock-stack.js';
 import { buildApp, type Bundler } from '../../infra/build-app.js';
@@ -47,6 +48,51 @@ export async function synthStack(context: Record<string, unknown> = {}): Promise
     return stack.getLogicalId(el);
   };
   return { app, stack, template, json: template.toJSON() as Synthesized['json'], idOf };
+}
+
+/**
+ * What the infra tests read from the default synth, in a form that crosses process boundaries:
+ * the template, the logical ids of the constructs they look up, and the cdk-nag report (which needs
+ * the construct tree, so it is taken where the synth runs).
+ */
+export interface SharedSynth {
+  json: Synthesized['json'];
+  ids: {
+    functions: Record<FunctionName, string>;
+    roles: Record<FunctionName, string>;
+    records: string;
+    requests: string;
+    checkpoints: string;
+    recordsKey: string;
+    exportsKey: string;
+    stateMachine: string;
+    auditor: string;
+  };
+  nag: { findings: string[]; success: boolean };
+}
+
+export function describeSynth(s: Synthesized): SharedSynth {
+  const child = (...path: string[]) => path.reduce((c, p) => c.node.findChild(p), s.stack as IConstruct);
+  const byFunction = (of: (fn: FunctionName) => IConstruct) => Object.fromEntries(FUNCTIONS.map((f) => [f.name, s.idOf(of(f.name))])) as Record<FunctionName, string>;
+  const report = new AwsSolutionsChecks().validateScope(s.app);
+  return {
+    json: s.json,
+    ids: {
+      functions: byFunction((fn) => s.stack.functions[fn]),
+      roles: byFunction((fn) => s.stack.functions[fn].role!),
+      records: s.idOf(child('Tables', 'Records')),
+      requests: s.idOf(child('Tables', 'Requests')),
+      checkpoints: s.idOf(child('Tables', 'Checkpoints')),
+      recordsKey: s.idOf(child('Keys', 'RecordsKey')),
+      exportsKey: s.idOf(child('Keys', 'ExportsKey')),
+      stateMachine: s.idOf(child('ApprovalFlow', 'StateMachine')),
+      auditor: s.idOf(child('Auditor', 'Role')),
+    },
+    nag: {
+      findings: report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.resourceLogicalId).join(', ')}`),
+      success: report.success,
+    },
+  };
 }
 
 export interface Statement {
