@@ -7,6 +7,7 @@ import { appendRecord } from './append-record.js';
 import { requestRecords } from './request-records.js';
 import { toStoredOutcome } from './stored-outcome.js';
 import { execute, httpStatusOfOutcome, type QueryOutcome } from './submit-query.js';
+import type { StatementError } from '../records/record-body.js';
 
 /**
  * The execute task: runs the request's STORED SQL (the agent never resubmits it) once, after
@@ -29,7 +30,7 @@ export async function executeApproved(deps: ApprovalDeps, requestId: string): Pr
   const granted = new Map(votes.filter((v) => v.type === 'approval.granted').map((v) => [v.actor.slackUserId ?? v.seq, v.body]));
   const mismatch = hashMismatch(item, requested.body, [...granted.values()]);
   if (mismatch !== null) {
-    const error = { code: 'ERR_SQL_HASH_MISMATCH', message: mismatch };
+    const error: StatementError = { code: 'ERR_SQL_HASH_MISMATCH', message: mismatch };
     await appendRecord(deps, { sessionId: item.sessionId, requestId, type: 'query.failed', actor: { kind: 'system' }, body: { sqlHash: item.sqlHash, error } });
     const outcome: QueryOutcome = { kind: 'failed', body: { ...base, status: 'failed', error } };
     await deps.requests.transition(requestId, ['running'], { status: 'failed', httpStatus: 422, response: outcome });
