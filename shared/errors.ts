@@ -1,23 +1,10 @@
 /**
- * One base for every domain error: a stable `code` that tests and clients rely on,
- * an HTTP status from the single table below, and the original `cause`.
- *
- * @example
- * throw new AirlockError('ERR_SQL_TOO_LARGE', 'sql is 300000 bytes; the limit is 262144');
+ * The one table from error codes to HTTP statuses. Every code an `AirlockError` may carry is
+ * here (`AirlockErrorCode` is its keys, so an unlisted code does not compile). A 500 is a fault
+ * of the server or its configuration: the HTTP response keeps its code and request id but never
+ * its message (see `errorResponse`).
  */
-export class AirlockError extends Error {
-  readonly code: string;
-  readonly details: Record<string, unknown> | undefined;
-  constructor(code: string, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'AirlockError';
-    this.code = code;
-    this.details = options?.details;
-  }
-}
-
-/** The one table from error codes to HTTP statuses. Anything not listed is a 500. */
-const STATUS: Record<string, number> = {
+export const ERROR_STATUS = {
   ERR_BAD_JSON: 400,
   ERR_VALIDATION: 400,
   ERR_SQL_INVALID: 400,
@@ -31,18 +18,22 @@ const STATUS: Record<string, number> = {
   ERR_TOKEN_ISSUER: 401,
   ERR_TOKEN_AUDIENCE: 401,
   ERR_TOKEN_CLAIMS: 401,
-  ERR_FORBIDDEN: 403,
+  // Authenticated but not allowed: the policy refused (a request someone else owns is a 404, not a 403).
   ERR_POLICY_DENIED: 403,
   ERR_NOT_FOUND: 404,
   ERR_METHOD_NOT_ALLOWED: 405,
   ERR_IDEMPOTENCY_CONFLICT: 409,
   ERR_IN_PROGRESS: 409,
+  // The request store already holds this request id (a create that lost a race).
+  ERR_REQUEST_EXISTS: 409,
   ERR_BODY_TOO_LARGE: 413,
   ERR_PROMPT_TOO_LARGE: 413,
   ERR_SQL_TOO_LARGE: 413,
   ERR_ITEM_TOO_LARGE: 413,
   ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   ERR_WAREHOUSE: 422,
+  // An approved request whose SQL no longer hashes to what was requested and voted on (recorded as query.failed).
+  ERR_SQL_HASH_MISMATCH: 422,
   ERR_WAREHOUSE_TIMEOUT: 504,
   // Nothing ran: Snowflake refused Airlock's own login (configuration), or could not be reached.
   ERR_WAREHOUSE_LOGIN: 503,
@@ -56,8 +47,8 @@ const STATUS: Record<string, number> = {
   ERR_NOT_READY: 503,
   ERR_JWKS_UNAVAILABLE: 503,
   ERR_CHAIN_CONFLICT: 503,
-  // Approvals (issue 4): a Slack request whose signature or timestamp does not check out; the
-  // approval wait already ended; Step Functions or the Slack API unreachable.
+  // Approvals: a Slack request whose signature or timestamp does not check out; the approval wait
+  // already ended; Step Functions or the Slack API unreachable.
   ERR_SLACK_SIGNATURE: 401,
   ERR_APPROVAL_CLOSED: 409,
   ERR_WORKFLOW_UNAVAILABLE: 503,
@@ -67,12 +58,49 @@ const STATUS: Record<string, number> = {
   ERR_GATEWAY_RESPONSE: 502,
   // AIRLOCK_TOKEN_COMMAND failed or printed no token (MCP server).
   ERR_TOKEN_COMMAND: 500,
-  // A startup error (bad policy file): it stops the process before any request, so 500 is only a backstop.
+  // Startup and configuration errors (bad policy file, environment, masking settings, a function
+  // deployed without a dependency): they stop the process or mean the deployment is wrong.
   ERR_POLICY_INVALID: 500,
-};
+  ERR_CONFIG: 500,
+  ERR_MASKING_CONFIG: 500,
+  // Internal invariants broken: a stored request without its records, a result whose rows do not
+  // fit its columns, records signed by a key the export does not know.
+  ERR_RECORD_MISSING: 500,
+  ERR_MASKING_SHAPE: 500,
+  ERR_EXPORT_KEY_UNKNOWN: 500,
+  // Anything that is not an AirlockError, as the HTTP layer reports it.
+  ERR_INTERNAL: 500,
+} as const satisfies Record<`ERR_${string}`, 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 500 | 502 | 503 | 504>;
 
+/** Every stable error code: the keys of `ERROR_STATUS`. */
+export type AirlockErrorCode = keyof typeof ERROR_STATUS;
+
+/** True when `code` is in the table (for codes read from outside, e.g. a gateway response). */
+export function isAirlockErrorCode(code: string): code is AirlockErrorCode {
+  return Object.hasOwn(ERROR_STATUS, code);
+}
+
+/**
+ * One base for every domain error: a stable `code` from `ERROR_STATUS` that tests and clients
+ * rely on, and the original `cause`.
+ *
+ * @example
+ * throw new AirlockError('ERR_SQL_TOO_LARGE', 'sql is 300000 bytes; the limit is 262144');
+ */
+export class AirlockError extends Error {
+  readonly code: AirlockErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: AirlockErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AirlockError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/** The HTTP status of `code`; a code not in the table (only possible for one read from outside) is a 500. */
 export function httpStatusFor(code: string): number {
-  return STATUS[code] ?? 500;
+  return isAirlockErrorCode(code) ? ERROR_STATUS[code] : 500;
 }
 
 export function isAirlockError(e: unknown): e is AirlockError {

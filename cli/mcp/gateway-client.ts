@@ -1,4 +1,4 @@
-import { AirlockError } from '#shared/errors.js';
+import { AirlockError, isAirlockErrorCode } from '#shared/errors.js';
 import type { Reason } from '#shared/sql/types.js';
 import type { TokenSource } from './token-source.js';
 
@@ -148,7 +148,8 @@ function codeOf(body: unknown): string | undefined {
 
 function errorOf(status: number, body: unknown): AirlockError {
   const error = isRecord(body) && isRecord(body['error']) ? body['error'] : {};
-  const code = typeof error['code'] === 'string' ? error['code'] : 'ERR_GATEWAY_RESPONSE';
+  // A code outside the table cannot come from this gateway: treat the answer as unexpected.
+  const code = typeof error['code'] === 'string' && isAirlockErrorCode(error['code']) ? error['code'] : 'ERR_GATEWAY_RESPONSE';
   const message = typeof error['message'] === 'string' ? error['message'] : `unexpected HTTP ${status} from the gateway`;
   const details: Record<string, unknown> = { httpStatus: status };
   if (Array.isArray(error['reasons'])) details['reasons'] = error['reasons'];

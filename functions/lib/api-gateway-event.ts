@@ -19,6 +19,7 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEventV2): ApiEvent {
     headers,
     query: { ...(event.queryStringParameters ?? {}) },
     body,
+    requestId: event.requestContext.requestId,
   };
 }
 

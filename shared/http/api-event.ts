@@ -12,6 +12,8 @@ export interface ApiEvent {
   body: string;
   /** set by the router */
   params?: Record<string, string>;
+  /** The platform's id for this HTTP request (API Gateway's), quoted in error bodies and logs; the router makes one when absent. */
+  requestId?: string;
 }
 
 export interface ApiResult {

@@ -1,23 +1,28 @@
 import { httpStatusFor, isAirlockError } from '../errors.js';
 import { json, type ApiResult } from './api-event.js';
 
+/** What every 500 says: nothing about internals, only that the log has the rest under the request id. */
+export const INTERNAL_ERROR_MESSAGE = 'internal error; the server log has the details under this request id';
+
 /**
- * Maps any thrown value to the error shape of INTERFACES.md. Airlock errors keep their code and
- * message (which never hold secrets or unmasked values); anything else is a 500 that says nothing
- * about internals, only the request id to quote.
+ * Maps any thrown value to the error shape of docs/interfaces.md. Airlock errors keep their code;
+ * below 500 they keep their message too (which never holds secrets or unmasked values). A 500 —
+ * a configuration or startup error, a broken invariant, anything that is not an AirlockError —
+ * says nothing about internals: its message is replaced by `INTERNAL_ERROR_MESSAGE` and the
+ * request id to quote, and the original goes to `log`.
  */
 export function errorResponse(e: unknown, requestId?: string, log?: (e: unknown) => void): ApiResult {
   if (isAirlockError(e)) {
     const status = httpStatusFor(e.code);
     if (status >= 500) log?.(e);
-    const error: Record<string, unknown> = { code: e.code, message: e.message };
+    const error: Record<string, unknown> = { code: e.code, message: status === 500 ? INTERNAL_ERROR_MESSAGE : e.message };
     if (requestId !== undefined) error['requestId'] = requestId;
     const reasons = e.details?.['reasons'];
-    if (reasons !== undefined) error['reasons'] = reasons;
+    if (reasons !== undefined && status < 500) error['reasons'] = reasons;
     return json(status, { error });
   }
   log?.(e);
-  const error: Record<string, unknown> = { code: 'ERR_INTERNAL', message: 'internal error; the server log has the details under this request id' };
+  const error: Record<string, unknown> = { code: 'ERR_INTERNAL', message: INTERNAL_ERROR_MESSAGE };
   if (requestId !== undefined) error['requestId'] = requestId;
   return json(500, { error });
 }

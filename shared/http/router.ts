@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AirlockError } from '../errors.js';
 import type { ApiEvent, ApiResult } from './api-event.js';
 import type { ApiDeps } from './api-deps.js';
@@ -67,7 +68,8 @@ export async function dispatch(deps: ApiDeps, event: ApiEvent, routes: Route[] =
     if (pathMatched) throw new AirlockError('ERR_METHOD_NOT_ALLOWED', `${event.method} is not allowed on ${event.path.slice(0, 200)}`);
     throw new AirlockError('ERR_NOT_FOUND', `no route for ${event.method} ${event.path.slice(0, 200)}`);
   } catch (e) {
-    return errorResponse(e, undefined, (err) => deps.log('error', 'request failed', { err: describe(err), path: event.path.slice(0, 200) }));
+    const requestId = event.requestId ?? randomUUID();
+    return errorResponse(e, requestId, (err) => deps.log('error', 'request failed', { err: describe(err), path: event.path.slice(0, 200), requestId }));
   }
 }
 

@@ -1,4 +1,5 @@
 import { errors } from 'jose';
+import type { AirlockErrorCode } from '../errors.js';
 
 /**
  * A jose verification failure → the token error code clients see (INTERFACES.md).
@@ -7,7 +8,7 @@ import { errors } from 'jose';
  * @example
  * joseErrorCode(new errors.JWTExpired('x', {})); // 'ERR_TOKEN_EXPIRED'
  */
-export function joseErrorCode(e: unknown): string {
+export function joseErrorCode(e: unknown): AirlockErrorCode {
   if (e instanceof errors.JWTExpired) return 'ERR_TOKEN_EXPIRED';
   if (e instanceof errors.JWTClaimValidationFailed) {
     // A missing iss/aud is as untrusted as a wrong one; other missing claims (sub, exp) are CLAIMS.
@@ -43,7 +44,7 @@ export function joseErrorCode(e: unknown): string {
   return 'ERR_TOKEN_MALFORMED';
 }
 
-export const TOKEN_ERROR_MESSAGES: Record<string, string> = {
+export const TOKEN_ERROR_MESSAGES: Partial<Record<AirlockErrorCode, string>> = {
   ERR_TOKEN_MISSING: 'an Authorization: Bearer token is required',
   ERR_TOKEN_MALFORMED: 'the bearer token is not a well-formed JWT',
   ERR_TOKEN_SIGNATURE: 'the token signature does not verify against the issuer keys',

@@ -8,7 +8,7 @@ import {
   type JWTVerifyGetKey,
   type RemoteJWKSetOptions,
 } from 'jose';
-import { AirlockError } from '../errors.js';
+import { AirlockError, type AirlockErrorCode } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { TokenVerifier } from '../ports/token-verifier.js';
 import type { Principal } from './principal.js';
@@ -131,6 +131,6 @@ function headerAlgorithm(token: string): string {
   return alg;
 }
 
-function fail(code: string, cause?: unknown): never {
+function fail(code: AirlockErrorCode, cause?: unknown): never {
   throw new AirlockError(code, TOKEN_ERROR_MESSAGES[code] ?? 'the token was refused', cause === undefined ? undefined : { cause });
 }

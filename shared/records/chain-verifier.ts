@@ -1,10 +1,19 @@
 import type { KeyObject } from 'node:crypto';
 import type { OutcomeFinding } from './outcome-findings.js';
 import { OutcomeTracker } from './outcome-tracker.js';
-import { parseHashedRecord } from './parse-hashed-record.js';
-import { InlineSignatureChecker, type SignatureChecker } from './signature-checker.js';
+import { checkLink, signatureInvalid, type ChainFailure, type SeqHistory } from './check-link.js';
+import { parseHashedRecord, type ParseHashedResult } from './parse-hashed-record.js';
+import { InlineSignatureChecker, type SignatureChecker, type SignatureJob } from './signature-checker.js';
 import { GENESIS_HASH } from './types.js';
-import type { ChainFailure, ChainFailureReason } from './verify-chain.js';
+
+/**
+ * What a verifier holding the whole input knows beyond each session's head: called once per
+ * parsed record, in input order, it returns what came before and what is still to come in that
+ * record's session (see `SeqHistory`).
+ */
+export interface SeqLookahead {
+  take(sessionId: string, seq: number): SeqHistory;
+}
 
 export interface StreamSessionSummary {
   sessionId: string;
@@ -38,8 +47,10 @@ interface State {
  * records. Signature checks go to a `SignatureChecker` (inline by default, worker threads
  * in `airlock verify`), so hashing and ECDSA run on separate cores.
  *
- * Without lookahead a removed record and a reordered one both show as a seq break at the
- * first record after it (`seq_gap` / `seq_out_of_order` / `seq_duplicate`).
+ * Every record goes through `checkLink`, the one set of failure reasons and messages; `verifyChain`
+ * is this class over a whole input. Without `lookahead` a removed record and a reordered one both
+ * show as a seq break at the first record after it (`seq_gap` / `seq_out_of_order` /
+ * `seq_duplicate`); with it (as `verifyChain` passes) a reordered record is told from a removed one.
  *
  * @example
  * const v = new ChainVerifier(keyRing([pem]));
@@ -51,6 +62,7 @@ export class ChainVerifier {
   readonly #signatures: SignatureChecker;
   readonly #watch: ReadonlyMap<string, ReadonlySet<number>>;
   readonly #maxFailures: number;
+  readonly #lookahead: SeqLookahead | undefined;
   readonly #states = new Map<string, State>();
   readonly #outcomes = new OutcomeTracker();
   readonly #failures: ChainFailure[] = [];
@@ -59,12 +71,13 @@ export class ChainVerifier {
 
   constructor(
     keys: ReadonlyMap<string, KeyObject>,
-    options: { signatures?: SignatureChecker; watch?: ReadonlyMap<string, ReadonlySet<number>>; maxFailures?: number } = {},
+    options: { signatures?: SignatureChecker; watch?: ReadonlyMap<string, ReadonlySet<number>>; maxFailures?: number; lookahead?: SeqLookahead } = {},
   ) {
     this.#keys = keys;
     this.#signatures = options.signatures ?? new InlineSignatureChecker(keys);
     this.#watch = options.watch ?? new Map();
     this.#maxFailures = options.maxFailures ?? 100;
+    this.#lookahead = options.lookahead;
   }
 
   #fail(f: ChainFailure): void {
@@ -74,9 +87,13 @@ export class ChainVerifier {
 
   /** Checks one line (a record's canonical JSON, without the newline). */
   push(line: string): void {
+    this.pushParsed(parseHashedRecord(line));
+  }
+
+  /** Checks one line already parsed with `parseHashedRecord` (for a caller that had to look at it first). */
+  pushParsed(p: ParseHashedResult): void {
     const index = this.#index;
     this.#index += 1;
-    const p = parseHashedRecord(line);
     if (!p.ok) {
       this.#fail({ index, sessionId: p.sessionId, seq: p.seq, reason: p.reason, message: p.message });
       return;
@@ -89,7 +106,9 @@ export class ChainVerifier {
       this.#states.set(r.sessionId, state);
     }
     const s = state.summary;
-    const problem = this.#check(r.seq, r.prevHash, r.hash, p.contentHash, s, r.sig.keyId);
+    const history = this.#lookahead?.take(r.sessionId, r.seq);
+    const link = { seq: r.seq, prevHash: r.prevHash, hash: r.hash, contentHash: p.contentHash, keyId: r.sig.keyId };
+    const problem = checkLink({ seq: s.headSeq, hash: s.headHash }, link, (id) => this.#keys.has(id), history);
     // Continue from this record either way, so one bad record yields one failure, not a cascade.
     s.headSeq = r.seq;
     s.headHash = r.hash;
@@ -104,30 +123,27 @@ export class ChainVerifier {
     this.#outcomes.push(r);
   }
 
-  #check(seq: number, prevHash: string, hash: string, expected: string, s: StreamSessionSummary, keyId: string): { reason: ChainFailureReason; message: string } | null {
-    if (expected !== hash) return { reason: 'hash_mismatch', message: `hash is ${hash}, content hashes to ${expected}` };
-    const next = s.headSeq + 1;
-    if (seq !== next) {
-      if (seq === s.headSeq) return { reason: 'seq_duplicate', message: `seq ${seq} appears again` };
-      if (seq < next) return { reason: 'seq_out_of_order', message: `seq ${seq} comes after seq ${s.headSeq}` };
-      return { reason: 'seq_gap', message: `expected seq ${next}, found ${seq}: seq ${next} is missing here` };
-    }
-    if (prevHash !== s.headHash) {
-      const what = seq === 1 ? 'the genesis hash (64 zeros)' : `the hash of seq ${s.headSeq} (${s.headHash})`;
-      return { reason: 'prev_hash_mismatch', message: `prevHash ${prevHash} is not ${what}` };
-    }
-    if (!this.#keys.has(keyId)) return { reason: 'unknown_key', message: `signed by unknown key ${keyId}` };
-    return null;
-  }
-
   /** Backpressure from the signature checker: await it between pushes. */
   ready(): Promise<void> {
     return this.#signatures.ready();
   }
 
   async finish(): Promise<StreamVerification> {
-    for (const job of await this.#signatures.finish()) {
-      this.#fail({ index: job.index, sessionId: job.sessionId, seq: job.seq, reason: 'signature_invalid', message: `signature does not verify with key ${job.keyId}` });
+    return this.#result(await this.#signatures.finish());
+  }
+
+  /**
+   * `finish` without awaiting, for a verifier whose signatures are checked inline (the default):
+   * what lets `verifyChain` stay synchronous. Throws with any other `SignatureChecker`.
+   */
+  finishSync(): StreamVerification {
+    if (!(this.#signatures instanceof InlineSignatureChecker)) throw new Error('finishSync needs the inline signature checker');
+    return this.#result(this.#signatures.failed());
+  }
+
+  #result(badSignatures: readonly SignatureJob[]): StreamVerification {
+    for (const job of badSignatures) {
+      this.#fail({ index: job.index, sessionId: job.sessionId, seq: job.seq, ...signatureInvalid(job.keyId) });
     }
     this.#failures.sort((a, b) => a.index - b.index);
     const findings = [...this.#states.keys()].flatMap((id) => this.#outcomes.closeSession(id));

@@ -50,4 +50,9 @@ export class InlineSignatureChecker implements SignatureChecker {
   async finish(): Promise<SignatureJob[]> {
     return this.#failed;
   }
+
+  /** The jobs whose signature failed so far: all of them, since each is checked in `check`. */
+  failed(): SignatureJob[] {
+    return this.#failed;
+  }
 }

@@ -1,5 +1,6 @@
 import { verify } from 'node:crypto';
 import { toPublicKey, type PublicKeyInput } from './key-id.js';
+import { hashMismatch, signatureInvalid } from './check-link.js';
 import { recordHash } from './hash.js';
 import type { SessionRecord } from './types.js';
 
@@ -37,10 +38,10 @@ export function verifyHashSignature(hash: string, sigValue: string, publicKey: P
 export function verifyRecord(record: SessionRecord, publicKey: PublicKeyInput): RecordCheck {
   const expected = recordHash(record);
   if (expected !== record.hash) {
-    return { ok: false, reason: 'hash_mismatch', message: `hash is ${record.hash}, content hashes to ${expected}` };
+    return { ok: false, reason: 'hash_mismatch', message: hashMismatch(record.hash, expected).message };
   }
   if (!verifyHashSignature(record.hash, record.sig.value, publicKey)) {
-    return { ok: false, reason: 'signature_invalid', message: `signature does not verify with key ${record.sig.keyId}` };
+    return { ok: false, reason: 'signature_invalid', message: signatureInvalid(record.sig.keyId).message };
   }
   return { ok: true };
 }

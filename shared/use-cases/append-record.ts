@@ -2,6 +2,7 @@ import { AirlockError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { RecordStore } from '../ports/record-store.js';
 import type { Signer } from '../ports/signer.js';
+import type { TypedBody } from '../records/record-body.js';
 import { sealRecord } from '../records/seal-record.js';
 import { SessionQueue } from '../records/session-queue.js';
 import { GENESIS_HASH, type Actor, type RecordType, type SessionRecord } from '../records/types.js';
@@ -18,13 +19,12 @@ export interface AppendRecordDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export interface RecordDraft {
+/** A record to append: its `body` typed by its `type` (docs/interfaces.md "body by type"). */
+export type RecordDraft = {
   sessionId: string;
   requestId: string;
-  type: RecordType;
   actor: Actor;
-  body: Record<string, unknown>;
-}
+} & TypedBody;
 
 // One queue per store instance: an in-process stand-in for "one process", so two store
 // instances over the same table behave like two processes (and tests can show that).

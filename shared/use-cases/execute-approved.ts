@@ -6,6 +6,7 @@ import type { ApprovalDeps } from './approval-deps.js';
 import { appendRecord } from './append-record.js';
 import { requestRecords } from './request-records.js';
 import { toStoredOutcome } from './stored-outcome.js';
+import type { StatementError } from '../records/record-body.js';
 import { executeQuery, type ExecuteQueryDeps } from './execute-query.js';
 import { httpStatusOfOutcome, type QueryOutcome } from './submit-query.js';
 
@@ -32,7 +33,7 @@ export async function executeApproved(deps: ExecuteApprovedDeps, requestId: stri
   const granted = new Map(votes.filter((v) => v.type === 'approval.granted').map((v) => [v.actor.slackUserId ?? v.seq, v.body]));
   const mismatch = hashMismatch(item, requested.body, [...granted.values()]);
   if (mismatch !== null) {
-    const error = { code: 'ERR_SQL_HASH_MISMATCH', message: mismatch };
+    const error: StatementError = { code: 'ERR_SQL_HASH_MISMATCH', message: mismatch };
     await appendRecord(deps, { sessionId: item.sessionId, requestId, type: 'query.failed', actor: { kind: 'system' }, body: { sqlHash: item.sqlHash, error } });
     const outcome: QueryOutcome = { kind: 'failed', body: { ...base, status: 'failed', error } };
     await deps.requests.transition(requestId, ['running'], { status: 'failed', httpStatus: 422, response: outcome });

@@ -6,6 +6,7 @@ import { appendRecord, type AppendRecordDeps } from './append-record.js';
 import { referencesSensitiveColumn } from './references-sensitive-column.js';
 import { scrubWarehouseMessage } from './scrub-warehouse-message.js';
 import { capRowsByBytes, rowObjects } from './result-shape.js';
+import type { QueryFailedBody, StatementError } from '../records/record-body.js';
 import type { QueryOutcome, SubmitQueryDeps } from './submit-query.js';
 
 /** What running one statement needs: the warehouse, the limits and masking, and the chain to record in. */
@@ -47,14 +48,14 @@ export async function executeQuery(deps: ExecuteQueryDeps, a: ExecuteQueryArgs):
     result = await deps.warehouse.execute({ sql: a.sql, queryTag, maxRows: limits.maxRows, timeoutMs: limits.statementTimeoutSeconds * 1000, ...statementCount });
   } catch (e) {
     if (!isAirlockError(e) || !['ERR_WAREHOUSE', 'ERR_WAREHOUSE_TIMEOUT', 'ERR_WAREHOUSE_LOGIN', 'ERR_WAREHOUSE_UNAVAILABLE'].includes(e.code)) throw e;
-    const error: Record<string, unknown> = { code: e.code, message: scrubMessage(deps.masking, e.message, a.sql) };
+    const error: StatementError = { code: e.code, message: scrubMessage(deps.masking, e.message, a.sql) };
     const sqlState = e.details?.['sqlState'];
-    if (typeof sqlState === 'string') error['sqlState'] = sqlState;
+    if (typeof sqlState === 'string') error.sqlState = sqlState;
     const queryId = e.details?.['queryId'];
-    const failedBody: Record<string, unknown> = { sqlHash: a.sqlHash, error };
+    const failedBody: QueryFailedBody = { sqlHash: a.sqlHash, error };
     if (typeof queryId === 'string') {
-      failedBody['queryId'] = queryId;
-      error['queryId'] = queryId;
+      failedBody.queryId = queryId;
+      error.queryId = queryId;
     }
     await appendRecord(deps, { sessionId: a.sessionId, requestId: a.requestId, type: 'query.failed', actor: { kind: 'system' }, body: failedBody });
     return { kind: e.code === 'ERR_WAREHOUSE_TIMEOUT' ? 'timeout' : 'failed', body: { ...a.base, status: 'failed', error } };

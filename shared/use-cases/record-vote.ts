@@ -5,6 +5,7 @@ import { approverIdentity, isRequester } from './approver-identity.js';
 import { appendRecord } from './append-record.js';
 import { requestRecords } from './request-records.js';
 import { updateApprovalMessage } from './update-approval-message.js';
+import type { ApprovalVoteBody } from '../records/record-body.js';
 
 export interface VoteInput {
   requestId: string;
@@ -101,8 +102,8 @@ async function castVote(deps: ApprovalDeps, input: VoteInput): Promise<VoteResul
     if (inChain.actor.email !== undefined) vote.email = inChain.actor.email;
   } else {
     const votesFor = item.votes.filter((v) => v.vote === 'approve').length + (input.vote === 'approve' ? 1 : 0);
-    const body: Record<string, unknown> = { sqlHash: item.sqlHash, votesFor, approvalsRequired: item.approvalsRequired };
-    if (input.reason !== undefined && input.reason !== '') body['reason'] = input.reason.slice(0, 2000);
+    const body: ApprovalVoteBody = { sqlHash: item.sqlHash, votesFor, approvalsRequired: item.approvalsRequired };
+    if (input.reason !== undefined && input.reason !== '') body.reason = input.reason.slice(0, 2000);
     const appended = await appendRecord(deps, {
       sessionId: item.sessionId,
       requestId: item.requestId,

@@ -1,6 +1,7 @@
 import { AirlockError } from '../errors.js';
 import { appendRecord, type AppendRecordDeps } from './append-record.js';
 import type { QueryOutcome, SubmitQueryDeps } from './submit-query.js';
+import type { StatementError } from '../records/record-body.js';
 
 export type StartApprovalWorkflowDeps = AppendRecordDeps & Pick<SubmitQueryDeps, 'requests' | 'workflow'>;
 
@@ -19,7 +20,7 @@ export async function startApprovalWorkflow(
   try {
     await deps.workflow.start({ requestId: a.requestId, timeoutSeconds: a.timeoutSeconds });
   } catch (cause) {
-    const error = { code: 'ERR_WORKFLOW_UNAVAILABLE', message: 'the approval workflow could not be started; the statement will not run. Submit it again.' };
+    const error: StatementError = { code: 'ERR_WORKFLOW_UNAVAILABLE', message: 'the approval workflow could not be started; the statement will not run. Submit it again.' };
     const failed: QueryOutcome = { kind: 'failed', body: { ...a.base, status: 'failed', error } };
     if (await deps.requests.transition(a.requestId, ['pending_approval'], { status: 'failed', httpStatus: 503, response: failed })) {
       await appendRecord(deps, { sessionId: a.sessionId, requestId: a.requestId, type: 'query.failed', actor: { kind: 'system' }, body: { sqlHash: a.sqlHash, error } });

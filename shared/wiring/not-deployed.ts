@@ -1,4 +1,4 @@
-import { AirlockError } from '../errors.js';
+import { AirlockError, type AirlockErrorCode } from '../errors.js';
 
 /**
  * A dependency this function was deployed without (each Lambda gets only the variables and
@@ -9,7 +9,7 @@ import { AirlockError } from '../errors.js';
  * @example
  * const signer = env.recordsKeyArn === undefined ? notDeployed<Signer>('ERR_SIGNER_UNAVAILABLE', 'the record signing key') : kmsSigner;
  */
-export function notDeployed<T extends object>(code: string, what: string): T {
+export function notDeployed<T extends object>(code: AirlockErrorCode, what: string): T {
   const fail = (): never => {
     throw new AirlockError(code, `this function was deployed without ${what}`);
   };

@@ -16,6 +16,7 @@ import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/war
 import type { ApprovalTaskPayload } from '#shared/workflow/approval-state-machine.js';
 import { submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
 import { FaultInjector } from '#local/faults.js';
+import { expectCode } from '#test/helpers/expect-code.js';
 
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', email: 'agent@example.com', groups: [] };
 
@@ -49,15 +50,6 @@ async function faultyDeps(faults: FaultName[]): Promise<{ deps: SubmitQueryDeps;
   return { deps, warehouse, records };
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AirlockError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
 
 describe('AIRLOCK_FAULTS: parsed and validated with the rest of the environment', () => {
   it('reads a comma-separated list, and names an unknown fault in the error', () => {
@@ -71,7 +63,7 @@ describe('AIRLOCK_FAULTS: parsed and validated with the rest of the environment'
     const store = injector.records(new MemoryRecordStore());
     expect(await store.head('s')).toBeNull();
     injector.arm();
-    expect(await codeOf(store.head('s'))).toBe('ERR_STORE_UNAVAILABLE');
+    await expectCode(store.head('s'), 'ERR_STORE_UNAVAILABLE');
   });
 });
 
@@ -81,8 +73,8 @@ describe('faults under the real use case: nothing runs unless its write-ahead re
     ['signer-fail', 'ERR_SIGNER_UNAVAILABLE'],
   ] as const)('%s → %s, and the warehouse is never called (reads and approvals alike)', async (fault, code) => {
     const { deps, warehouse, records } = await faultyDeps([fault]);
-    expect(await codeOf(submitQuery(deps, principal, { prompt: 'p', sql: 'SELECT 1', sessionId: 's1', idempotencyKey: 'k1' }))).toBe(code);
-    expect(await codeOf(submitQuery(deps, principal, { prompt: 'p', sql: 'DELETE FROM orders WHERE id = 1', sessionId: 's1' }))).toBe(code);
+    await expectCode(submitQuery(deps, principal, { prompt: 'p', sql: 'SELECT 1', sessionId: 's1', idempotencyKey: 'k1' }), code);
+    await expectCode(submitQuery(deps, principal, { prompt: 'p', sql: 'DELETE FROM orders WHERE id = 1', sessionId: 's1' }), code);
     expect(warehouse.calls).toHaveLength(0);
     expect(await records.list('s1')).toEqual([]);
   });

@@ -206,7 +206,7 @@ describe('tables, keys, functions, API', () => {
   it('runs the recovery of interrupted requests on an EventBridge schedule', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [s.idOf(s.stack.functions.RecoverInterrupted), 'Arn'] } })],
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [ids.functions.RecoverInterrupted, 'Arn'] } })],
     });
   });
 
@@ -215,7 +215,7 @@ describe('tables, keys, functions, API', () => {
     const data = mine.filter((st) => st.actions.some((a) => a.startsWith('dynamodb:') || a.startsWith('kms:') || a.startsWith('states:') || a.startsWith('secretsmanager:')));
     expect(data.flatMap((st) => st.actions).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(data.every((st) => st.resources.every((r) => refersTo(r, ids.requests)))).toBe(true);
-    const env = s.json.Resources[s.idOf(s.stack.functions.RecoverInterrupted)]!.Properties!['Environment'].Variables as Record<string, unknown>;
+    const env = s.json.Resources[ids.functions.RecoverInterrupted]!.Properties!['Environment'].Variables as Record<string, unknown>;
     expect(Object.keys(env).filter((k) => Object.values(AWS_ENV).includes(k as never))).toEqual([AWS_ENV.requestsTable]);
   });
 

@@ -3,9 +3,10 @@ import { fromApiGatewayEvent, toApiGatewayResult } from '../../../functions/lib/
 import { httpApiEvent } from './http-api-event.js';
 
 describe('fromApiGatewayEvent', () => {
-  it('maps method, raw path, headers and query string parameters', () => {
-    const e = fromApiGatewayEvent(httpApiEvent({ method: 'post', rawPath: '/v1/queries/01J%2F', headers: { Authorization: 'Bearer t', 'content-type': 'application/json' }, queryStringParameters: { waitSeconds: '5' }, body: '{"a":1}' }));
-    expect(e).toEqual({ method: 'POST', path: '/v1/queries/01J%2F', headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, query: { waitSeconds: '5' }, body: '{"a":1}' });
+  it('maps method, raw path, headers, query string parameters and the request id', () => {
+    const event = httpApiEvent({ method: 'post', rawPath: '/v1/queries/01J%2F', headers: { Authorization: 'Bearer t', 'content-type': 'application/json' }, queryStringParameters: { waitSeconds: '5' }, body: '{"a":1}' });
+    const e = fromApiGatewayEvent(event);
+    expect(e).toEqual({ method: 'POST', path: '/v1/queries/01J%2F', headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, query: { waitSeconds: '5' }, body: '{"a":1}', requestId: 'req-1' });
   });
 
   it('decodes a base64 body to the exact text sent (Slack signs the raw form body)', () => {

@@ -14,7 +14,7 @@ beforeAll(async () => {
   await conversation(w, 'html-1', { actor: { ...AGENT, email: '<img src=x onerror=alert(1)>@example.com' } });
   await appendRecord({ records: w.records, signer: w.signer, clock: w.clock }, {
     sessionId: 'html-1', requestId: 'r9', type: 'query.requested', actor: AGENT,
-    body: { prompt: '</blockquote><script>alert("x")</script>', sql: "SELECT '<b>' AS \"<th>\"", risk: 'read', decision: { outcome: 'allow', approvalsRequired: 0 }, reasons: [] },
+    body: { prompt: '</blockquote><script>alert("x")</script>', sql: "SELECT '<b>' AS \"<th>\"", sqlHash: 'e'.repeat(64), risk: 'read', decision: { outcome: 'allow', approvalsRequired: 0 }, reasons: [], objects: [] },
   });
   lines = await w.records.list('html-1');
 });

@@ -1,9 +1,10 @@
 import { createPublicKey } from 'node:crypto';
 import { base64url, exportSPKI } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AirlockError, httpStatusFor } from '#shared/errors.js';
+import { AirlockError, httpStatusFor, type AirlockErrorCode } from '#shared/errors.js';
 import { JoseTokenVerifier } from '#shared/identity/jose-token-verifier.js';
 import { AUDIENCE, ISSUER, NOW, makeKeys, token, unsignedToken, type Keys } from './token-fixtures.js';
+import { expectCode } from '#test/helpers/expect-code.js';
 
 let keys: Keys;
 let verifier: JoseTokenVerifier;
@@ -14,25 +15,18 @@ beforeAll(async () => {
   verifier = new JoseTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: keys.jwks, clock });
 });
 
-async function codeOf(header: string | undefined, v = verifier): Promise<string> {
-  try {
-    await v.verify(header);
-  } catch (e) {
-    expect(e).toBeInstanceOf(AirlockError);
-    const err = e as AirlockError;
-    // Never echo the token (or any part of it) back.
-    for (const part of (header ?? '').replace(/^\S+\s+/, '').split('.')) {
-      if (part.length > 8) expect(err.message).not.toContain(part);
-    }
-    return err.code;
+/** Asserts the verifier answers `header` with `code`, and never echoes the token (or any part of it) back. */
+async function expectTokenCode(header: string | undefined, code: AirlockErrorCode | 'OK', v = verifier): Promise<void> {
+  const err = await expectCode(v.verify(header), code);
+  for (const part of (header ?? '').replace(/^\S+\s+/, '').split('.')) {
+    if (part.length > 8) expect(err?.message ?? '').not.toContain(part);
   }
-  return 'OK';
 }
 
 const bearer = (t: string) => `Bearer ${t}`;
 
 describe('JoseTokenVerifier: each bad token gets its own code', () => {
-  const cases: Array<[string, () => Promise<string | undefined>, string]> = [
+  const cases: Array<[string, () => Promise<string | undefined>, AirlockErrorCode | 'OK']> = [
     ['a valid ES256 token', async () => bearer(await token(keys)), 'OK'],
     ['a valid RS256 token', async () => bearer(await token(keys, { alg: 'RS256', kid: keys.rs.kid, key: keys.rs.privateKey })), 'OK'],
     ['the scheme in lower case', async () => `bearer ${await token(keys)}`, 'OK'],
@@ -92,7 +86,7 @@ describe('JoseTokenVerifier: each bad token gets its own code', () => {
   ];
 
   it.each(cases.map(([name, make, expected]) => [name, expected, make] as const))('%s → %s', async (_name, expected, make) => {
-    expect(await codeOf(await make())).toBe(expected);
+    await expectTokenCode(await make(), expected);
     if (expected !== 'OK') expect(httpStatusFor(expected)).toBe(401);
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AirlockError, httpStatusFor } from '#shared/errors.js';
 import { JoseTokenVerifier } from '#shared/identity/jose-token-verifier.js';
 import { AUDIENCE, ISSUER, NOW, makeKeys, token, type Keys } from './token-fixtures.js';
+import { expectCode } from '#test/helpers/expect-code.js';
 
 let keys: Keys;
 let server: Server;
@@ -29,12 +30,6 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-async function codeOf(v: JoseTokenVerifier, header: string): Promise<string> {
-  return v.verify(header).then(
-    () => 'OK',
-    (e: unknown) => (e instanceof AirlockError ? e.code : 'not an AirlockError'),
-  );
-}
 
 describe('JoseTokenVerifier over a real HTTP JWKS (createRemoteJWKSet)', () => {
   it('verifies a token against the served key set, fetching it once', async () => {
@@ -48,13 +43,13 @@ describe('JoseTokenVerifier over a real HTTP JWKS (createRemoteJWKSet)', () => {
 
   it('accepts a getter that yields the URL (wiring that learns its port late)', async () => {
     const v = new JoseTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: () => jwksUrl, clock });
-    expect(await codeOf(v, `Bearer ${await token(keys)}`)).toBe('OK');
+    await expectCode(v.verify(`Bearer ${await token(keys)}`), 'OK');
   });
 
   it('refuses a forgery and an unknown kid', async () => {
     const v = new JoseTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: jwksUrl, clock });
-    expect(await codeOf(v, `Bearer ${await token(keys, { key: keys.attacker.privateKey })}`)).toBe('ERR_TOKEN_SIGNATURE');
-    expect(await codeOf(v, `Bearer ${await token(keys, { kid: 'rotated-away', key: keys.attacker.privateKey })}`)).toBe('ERR_TOKEN_SIGNATURE');
+    await expectCode(v.verify(`Bearer ${await token(keys, { key: keys.attacker.privateKey })}`), 'ERR_TOKEN_SIGNATURE');
+    await expectCode(v.verify(`Bearer ${await token(keys, { kid: 'rotated-away', key: keys.attacker.privateKey })}`), 'ERR_TOKEN_SIGNATURE');
   });
 
   it('reports a key set it cannot get as ERR_JWKS_UNAVAILABLE (a 503), not a bad token', async () => {
@@ -62,7 +57,7 @@ describe('JoseTokenVerifier over a real HTTP JWKS (createRemoteJWKSet)', () => {
     const refused = new URL('http://127.0.0.1:1/.well-known/jwks.json');
     for (const url of [notFound, refused]) {
       const v = new JoseTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: url, clock, remoteJwksOptions: { timeoutDuration: 2000 } });
-      expect(await codeOf(v, `Bearer ${await token(keys)}`)).toBe('ERR_JWKS_UNAVAILABLE');
+      await expectCode(v.verify(`Bearer ${await token(keys)}`), 'ERR_JWKS_UNAVAILABLE');
     }
     expect(httpStatusFor('ERR_JWKS_UNAVAILABLE')).toBe(503);
   });

@@ -89,7 +89,7 @@ describe('execute: statement counts and query ids', () => {
     ['ERR_WAREHOUSE_UNAVAILABLE', 503],
     ['ERR_WAREHOUSE_TIMEOUT', 504],
     ['ERR_WAREHOUSE', 422],
-  ])('records %s as query.failed and answers %i', async (code, status) => {
+  ] as const)('records %s as query.failed and answers %i', async (code, status) => {
     const { d } = await deps(() => {
       throw new AirlockError(code, 'it failed', { details: { queryId: 'q-9', sqlState: '08001' } });
     });

@@ -7,7 +7,7 @@ import { ulid } from 'ulid';
 import { MemoryRecordStore } from '#shared/adapters/local/memory-record-store.js';
 import { MemoryRequestStore } from '#shared/adapters/local/memory-request-store.js';
 import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
-import { AirlockError } from '#shared/errors.js';
+import { AirlockError, type AirlockErrorCode } from '#shared/errors.js';
 import type { Principal } from '#shared/identity/principal.js';
 import { loadPolicy } from '#shared/policy/load-policy.js';
 import { maskingConfigOf } from '#shared/policy/masking-config.js';
@@ -17,6 +17,7 @@ import { verifyChain } from '#shared/records/verify-chain.js';
 import { parseQueryInput } from '#shared/use-cases/query-input.js';
 import { capRowsByBytes, rowObjects } from '#shared/use-cases/result-shape.js';
 import { submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
+import { expectCode } from '#test/helpers/expect-code.js';
 
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', email: 'agent@example.com', groups: [] };
 const frozen = { now: () => new Date('2026-11-27T10:00:00.000Z') };
@@ -56,15 +57,6 @@ async function deps(overrides: Partial<SubmitQueryDeps> = {}): Promise<SubmitQue
   } as SubmitQueryDeps & { warehouse: ScriptedWarehouse; signer: LocalKeySigner };
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AirlockError) return e.code;
-    throw e;
-  }
-  return 'no error';
-}
 
 describe('submitQuery', () => {
   it('runs an allowed read, masks it, tags the query with session, seq and request, and records a verifiable chain', async () => {
@@ -84,7 +76,7 @@ describe('submitQuery', () => {
     records.append = async () => {
       throw new AirlockError('ERR_STORE_UNAVAILABLE', 'store down');
     };
-    expect(await codeOf(submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1' }))).toBe('ERR_STORE_UNAVAILABLE');
+    await expectCode(submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1' }), 'ERR_STORE_UNAVAILABLE');
     expect(d.warehouse.calls).toHaveLength(0);
   });
 
@@ -93,7 +85,7 @@ describe('submitQuery', () => {
     d.signer.sign = async () => {
       throw new Error('HSM offline');
     };
-    expect(await codeOf(submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1', sessionId: 's2' }))).toBe('ERR_SIGNER_UNAVAILABLE');
+    await expectCode(submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1', sessionId: 's2' }), 'ERR_SIGNER_UNAVAILABLE');
     expect(d.warehouse.calls).toHaveLength(0);
     expect(await d.records.list('s2')).toEqual([]);
   });
@@ -107,7 +99,7 @@ describe('submitQuery', () => {
       return realAppend(r, c);
     };
     const input = { prompt: 'p', sql: 'SELECT 1', sessionId: 's3', idempotencyKey: 'k1' };
-    expect(await codeOf(submitQuery(d, principal, input))).toBe('ERR_STORE_UNAVAILABLE');
+    await expectCode(submitQuery(d, principal, input), 'ERR_STORE_UNAVAILABLE');
     down = false;
     const out = await submitQuery(d, principal, input);
     expect(out.kind).toBe('executed');
@@ -133,12 +125,12 @@ describe('submitQuery', () => {
   it('refuses a session owned by another identity as not found', async () => {
     const d = await deps();
     await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1', sessionId: 'mine' });
-    expect(await codeOf(submitQuery(d, { ...principal, sub: 'intruder' }, { prompt: 'p', sql: 'SELECT 1', sessionId: 'mine' }))).toBe('ERR_NOT_FOUND');
+    await expectCode(submitQuery(d, { ...principal, sub: 'intruder' }, { prompt: 'p', sql: 'SELECT 1', sessionId: 'mine' }), 'ERR_NOT_FOUND');
   });
 });
 
 describe('parseQueryInput', () => {
-  const bad: Array<[string, unknown, string]> = [
+  const bad: Array<[string, unknown, AirlockErrorCode]> = [
     ['null', null, 'ERR_VALIDATION'],
     ['array', [], 'ERR_VALIDATION'],
     ['empty object', {}, 'ERR_VALIDATION'],
@@ -151,7 +143,7 @@ describe('parseQueryInput', () => {
     ['prompt of 32 KiB + 1 byte in UTF-8', { prompt: 'é'.repeat(16 * 1024) + 'x', sql: 'SELECT 1' }, 'ERR_PROMPT_TOO_LARGE'],
   ];
   it.each(bad)('%s → %s', async (_n, value, code) => {
-    expect(await codeOf(Promise.resolve().then(() => parseQueryInput(value)))).toBe(code);
+    await expectCode(() => parseQueryInput(value), code);
   });
 
   it('accepts a paired surrogate (an emoji) and exactly 32 KiB of prompt', () => {
@@ -180,7 +172,7 @@ describe('submitQuery: starting the approval workflow', () => {
         throw new Error('Step Functions unavailable');
       },
     } as unknown as NonNullable<SubmitQueryDeps['workflow']>;
-    expect(await codeOf(submitQuery(d, principal, { prompt: 'p', sql: 'DELETE FROM orders WHERE id = 1', sessionId: 'wf-1' }))).toBe('ERR_WORKFLOW_UNAVAILABLE');
+    await expectCode(submitQuery(d, principal, { prompt: 'p', sql: 'DELETE FROM orders WHERE id = 1', sessionId: 'wf-1' }), 'ERR_WORKFLOW_UNAVAILABLE');
     const types = (await d.records.list('wf-1')).map((l) => JSON.parse(l).type);
     expect(types).toEqual(['query.requested', 'approval.requested', 'query.failed']);
     const [item] = await d.requests.listByStatus('failed');

@@ -1,0 +1,91 @@
+import type { AirlockErrorCode } from '../errors.js';
+import type { MaskedColumnReport } from '../masking/types.js';
+import type { ObjectRef, Reason, Risk } from '../sql/types.js';
+import type { RecordType } from './types.js';
+
+/**
+ * The `body` of each record type, exactly as docs/interfaces.md ("body by type") and
+ * docs/record-format.md section 2 list them: the compiler holds every record Airlock writes to
+ * the documents. Verification never depends on a body, so a record read back (`SessionRecord`)
+ * keeps `Record<string, unknown>` until something checks it.
+ */
+export type QueryRequestedBody = {
+  prompt: string;
+  sql: string;
+  /** Hex SHA-256 of the UTF-8 bytes of `sql` exactly as submitted. */
+  sqlHash: string;
+  risk: Risk;
+  decision: { outcome: 'allow' | 'approval' | 'deny' | 'invalid'; approvalsRequired: number };
+  reasons: Reason[];
+  objects: ObjectRef[];
+};
+
+export type QueryDeniedBody = {
+  sqlHash: string;
+  reasons: Reason[];
+};
+
+export type ApprovalRequestedBody = {
+  sqlHash: string;
+  approvalsRequired: number;
+  /** Slack user ids of who may approve. */
+  approvers: string[];
+  expiresAt: string;
+};
+
+/** `approval.granted` and `approval.rejected` (the actor is the approver). */
+export type ApprovalVoteBody = {
+  sqlHash: string;
+  votesFor: number;
+  approvalsRequired: number;
+  reason?: string;
+};
+
+export type ApprovalExpiredBody = {
+  sqlHash: string;
+};
+
+export type QueryExecutedBody = {
+  sqlHash: string;
+  warehouse: 'duckdb' | 'snowflake';
+  queryId: string;
+  queryTag: string;
+  durationMs: number;
+  columns: Array<{ name: string; type: string }>;
+  /** The masked rows exactly as the agent saw them. */
+  rows: Array<Record<string, unknown>>;
+  rowCount: number;
+  truncated: boolean;
+  masked: MaskedColumnReport[];
+  /** Every statement's id, for an approved multi-statement text. */
+  queryIds?: string[];
+};
+
+/** The error of a failed statement, in `query.failed` records and in the agent's 422/503/504 answer. */
+export type StatementError = {
+  code: AirlockErrorCode;
+  sqlState?: string;
+  message: string;
+  queryId?: string;
+};
+
+export type QueryFailedBody = {
+  sqlHash: string;
+  queryId?: string;
+  error: StatementError;
+};
+
+/** Record type → its body. (Type aliases, not interfaces, so a body is also a `Record<string, unknown>`.) */
+export type RecordBodies = {
+  'query.requested': QueryRequestedBody;
+  'query.denied': QueryDeniedBody;
+  'approval.requested': ApprovalRequestedBody;
+  'approval.granted': ApprovalVoteBody;
+  'approval.rejected': ApprovalVoteBody;
+  'approval.expired': ApprovalExpiredBody;
+  'query.executed': QueryExecutedBody;
+  'query.failed': QueryFailedBody;
+};
+
+/** `{ type, body }` pairs, discriminated by `type`: a body of the wrong shape for its type does not compile. */
+export type TypedBody = { [T in RecordType]: { type: T; body: RecordBodies[T] } }[RecordType];
