@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AirlockError, isAirlockError } from '../errors.js';
+import { AirlockError, httpStatusFor, isAirlockError } from '../errors.js';
 import { identityKey, type Principal } from '../identity/principal.js';
 import type { MaskingConfig } from '../masking/types.js';
 import { maskResult } from '../masking/mask-result.js';
@@ -16,6 +16,7 @@ import { sqlHash as hashSql } from '../records/hash.js';
 import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
 import { appendRecord } from './append-record.js';
+import { lexicalAmbiguityReasons } from './lexical-compatibility.js';
 import { referencesSensitiveColumn } from './references-sensitive-column.js';
 import { scrubWarehouseMessage } from './scrub-warehouse-message.js';
 import type { QueryInput } from './query-input.js';
@@ -57,6 +58,8 @@ export function httpStatusOfOutcome(o: QueryOutcome): number {
   // Nothing ran because the warehouse refused Airlock's login or could not be reached: 503, not the agent's SQL.
   const code = (o.body['error'] as { code?: unknown } | undefined)?.code;
   if (o.kind === 'failed' && (code === 'ERR_WAREHOUSE_LOGIN' || code === 'ERR_WAREHOUSE_UNAVAILABLE')) return 503;
+  // The warehouse would read the text differently from the classifier: the agent's SQL, refused before it ran.
+  if (o.kind === 'denied' && code === 'ERR_SQL_AMBIGUOUS') return httpStatusFor(code);
   return HTTP_BY_KIND[o.kind];
 }
 
@@ -130,11 +133,15 @@ async function run(
   sessionId: string,
   requestId: string,
   classification: ReturnType<typeof classify>,
-  decision: Decision,
+  decidedAs: Decision,
 ): Promise<QueryOutcome> {
+  let decision = decidedAs;
   const actor = actorOf(principal);
   const sqlHash = hashSql(input.sql);
-  const reasons = [...classification.reasons, ...decision.reasons];
+  // The text that runs is the text that was classified: where the warehouse would lex it otherwise, nothing runs (400).
+  const ambiguous = lexicalAmbiguityReasons(deps.warehouse.name, input.sql);
+  if (ambiguous.length > 0) decision = { ...decision, outcome: 'deny', approvalsRequired: 0 };
+  const reasons = [...classification.reasons, ...decision.reasons, ...ambiguous];
   const objects = classification.statements.flatMap((s) => s.objects);
   const base = { requestId, sessionId, risk: classification.risk };
 
@@ -171,9 +178,10 @@ async function run(
   };
 
   if (decision.outcome === 'deny') {
-    await appendRecord(deps, { sessionId, requestId, type: 'query.denied', actor: { kind: 'system' }, body: { sqlHash, reasons } });
-    const outcome: QueryOutcome = { kind: 'denied', body: { ...base, status: 'denied', reasons } };
-    await deps.requests.put({ ...item, httpStatus: 403, response: outcome });
+    const error = ambiguous.length > 0 ? { error: { code: 'ERR_SQL_AMBIGUOUS', message: ambiguous[0]?.message ?? 'the warehouse would read this text differently' } } : {};
+    await appendRecord(deps, { sessionId, requestId, type: 'query.denied', actor: { kind: 'system' }, body: { sqlHash, reasons, ...error } });
+    const outcome: QueryOutcome = { kind: 'denied', body: { ...base, status: 'denied', reasons, ...error } };
+    await deps.requests.put({ ...item, httpStatus: httpStatusOfOutcome(outcome), response: outcome });
     return outcome;
   }
 
@@ -198,7 +206,16 @@ async function run(
   }
 
   await deps.requests.put(item);
-  const outcome = await execute(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base, viaApproval: false });
+  let outcome: QueryOutcome;
+  try {
+    outcome = await execute(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base, viaApproval: false });
+  } catch (e) {
+    // No request stays `running` once its statement returned: whatever failed after it, the item is closed.
+    const code = isAirlockError(e) ? e.code : 'ERR_INTERNAL';
+    const failed: QueryOutcome = { kind: 'failed', body: { ...base, status: 'failed', error: { code, message: 'the request failed; see the session records' } } };
+    await deps.requests.transition(requestId, ['running'], { status: 'failed', httpStatus: httpStatusFor(code), response: failed }).catch(() => undefined);
+    throw e;
+  }
   await deps.requests.transition(requestId, ['running'], {
     status: outcome.kind === 'executed' ? 'executed' : 'failed',
     httpStatus: httpStatusOfOutcome(outcome),
@@ -208,8 +225,8 @@ async function run(
 }
 
 /** A warehouse message may quote data: quoted fragments not in the SQL go, then the content detectors run. */
-function scrubMessage(masking: MaskingConfig, message: string, sql: string): string {
-  const scrubbed = scrubWarehouseMessage(message, sql);
+function scrubMessage(masking: MaskingConfig, warehouse: Warehouse['name'], code: string, message: string, sql: string): string {
+  const scrubbed = scrubWarehouseMessage(code, message, sql, warehouse);
   const cell = maskResult({ columns: [{ name: 'message', type: 'VARCHAR' }], rows: [[scrubbed]], lineage: null, touchesSensitive: false, objects: [] }, masking);
   return String(cell.rows[0]?.[0] ?? '');
 }
@@ -226,6 +243,24 @@ interface ExecuteArgs {
   viaApproval?: boolean;
 }
 
+/** Records `query.failed` for a statement that failed or whose result cannot be returned, with its message scrubbed. */
+async function recordFailure(deps: SubmitQueryDeps, a: ExecuteArgs, e: AirlockError): Promise<QueryOutcome> {
+  const error: Record<string, unknown> = { code: e.code, message: scrubMessage(deps.masking, deps.warehouse.name, e.code, e.message, a.sql) };
+  const sqlState = e.details?.['sqlState'];
+  if (typeof sqlState === 'string') error['sqlState'] = sqlState;
+  const queryId = e.details?.['queryId'];
+  const failedBody: Record<string, unknown> = { sqlHash: a.sqlHash, error };
+  if (typeof queryId === 'string') {
+    failedBody['queryId'] = queryId;
+    error['queryId'] = queryId;
+  }
+  await appendRecord(deps, { sessionId: a.sessionId, requestId: a.requestId, type: 'query.failed', actor: { kind: 'system' }, body: failedBody });
+  return { kind: e.code === 'ERR_WAREHOUSE_TIMEOUT' ? 'timeout' : 'failed', body: { ...a.base, status: 'failed', error } };
+}
+
+// Errors from the warehouse call that end the request as `query.failed` (422, 503 or 504) rather than a 500.
+const WAREHOUSE_FAILURES = new Set(['ERR_WAREHOUSE', 'ERR_WAREHOUSE_TIMEOUT', 'ERR_WAREHOUSE_LOGIN', 'ERR_WAREHOUSE_UNAVAILABLE', 'ERR_RESULT_TOO_LARGE', 'ERR_SQL_AMBIGUOUS']);
+
 /** Runs the statement, masks, and records the outcome. Shared by the direct path and the approval workflow. */
 export async function execute(deps: SubmitQueryDeps, a: ExecuteArgs): Promise<QueryOutcome> {
   const queryTag = JSON.stringify({ airlock: { sessionId: a.sessionId, seq: a.seq, requestId: a.requestId, sqlHash: a.sqlHash } });
@@ -234,24 +269,24 @@ export async function execute(deps: SubmitQueryDeps, a: ExecuteArgs): Promise<Qu
   try {
     const statements = a.classification.statements.length;
     const statementCount = statements > 1 && a.viaApproval !== false ? { statementCount: statements } : {};
-    result = await deps.warehouse.execute({ sql: a.sql, queryTag, maxRows: limits.maxRows, timeoutMs: limits.statementTimeoutSeconds * 1000, ...statementCount });
+    result = await deps.warehouse.execute({
+      sql: a.sql,
+      queryTag,
+      maxRows: limits.maxRows,
+      maxBytes: limits.maxBytes,
+      timeoutMs: limits.statementTimeoutSeconds * 1000,
+      ...statementCount,
+    });
   } catch (e) {
-    if (!isAirlockError(e) || !['ERR_WAREHOUSE', 'ERR_WAREHOUSE_TIMEOUT', 'ERR_WAREHOUSE_LOGIN', 'ERR_WAREHOUSE_UNAVAILABLE'].includes(e.code)) throw e;
-    const error: Record<string, unknown> = { code: e.code, message: scrubMessage(deps.masking, e.message, a.sql) };
-    const sqlState = e.details?.['sqlState'];
-    if (typeof sqlState === 'string') error['sqlState'] = sqlState;
-    const queryId = e.details?.['queryId'];
-    const failedBody: Record<string, unknown> = { sqlHash: a.sqlHash, error };
-    if (typeof queryId === 'string') {
-      failedBody['queryId'] = queryId;
-      error['queryId'] = queryId;
-    }
-    await appendRecord(deps, { sessionId: a.sessionId, requestId: a.requestId, type: 'query.failed', actor: { kind: 'system' }, body: failedBody });
-    return { kind: e.code === 'ERR_WAREHOUSE_TIMEOUT' ? 'timeout' : 'failed', body: { ...a.base, status: 'failed', error } };
+    if (!isAirlockError(e) || !WAREHOUSE_FAILURES.has(e.code)) throw e;
+    return recordFailure(deps, a, e);
   }
 
   const statement = a.classification.statements[0];
-  const masked = maskResult(
+  let masked;
+  let capped;
+  try {
+    masked = maskResult(
     {
       columns: result.columns,
       rows: result.rows,
@@ -259,9 +294,14 @@ export async function execute(deps: SubmitQueryDeps, a: ExecuteArgs): Promise<Qu
       touchesSensitive: referencesSensitiveColumn(a.sql, deps.masking.columns),
       objects: a.classification.statements.flatMap((s) => s.objects),
     },
-    deps.masking,
-  );
-  const capped = capRowsByBytes(rowObjects(result.columns, masked.rows), limits.maxBytes);
+      deps.masking,
+    );
+    capped = capRowsByBytes(rowObjects(result.columns, masked.rows), limits.maxBytes);
+  } catch (e) {
+    // A warehouse that does not bound its rows (or a cell that grows when serialised) can exceed what a string holds.
+    if (!(e instanceof RangeError)) throw e;
+    return recordFailure(deps, a, new AirlockError('ERR_RESULT_TOO_LARGE', `the result is too large to return; the limit is ${limits.maxBytes} bytes`, { details: { queryId: result.queryId } }));
+  }
   const shown = {
     columns: result.columns,
     rows: capped.rows,
