@@ -20,7 +20,11 @@ export interface LexicalAmbiguity {
  *   backslash escapes ('a\' is a whole string), except in E'…' strings.
  * - Block comments nest in DuckDB (`/* /* *\/ x *\/`) and do not in Snowflake.
  * - `$tag$ … $tag$` is a string in DuckDB; Snowflake reads `$tag$` as a variable.
- * - E'…' (escape string) and U&'…' / U&"…" (unicode escapes) exist only in DuckDB.
+ * - E'…' (escape string), B'…', X'…', N'…' and U&'…' / U&"…" (unicode escapes) are DuckDB literals;
+ *   the classifier reads a name followed by a string.
+ * - Two string literals separated by a line break are one string in DuckDB ('a'\n'b' is 'ab').
+ * - Characters the classifier does not allow outside strings (U+00A0, U+3000, control
+ *   characters): DuckDB reads unicode spaces as spaces.
  * - Digits run into letters or `_` (`1_000`, `1__name`, `0x1F`): DuckDB has digit separators,
  *   Snowflake ends the number and starts an alias.
  * - `#1` is a positional column in DuckDB; `@x` is DuckDB's abs() (a stage for Snowflake);
@@ -28,8 +32,8 @@ export interface LexicalAmbiguity {
  * The answer is a refusal, never a rewrite: the text that runs is the text that was classified.
  */
 
-/** Words that turn the string right after them into another kind of literal in DuckDB. */
-const STRING_PREFIX = /^(e|u&)$/i;
+/** Letters that turn the string right after them into another kind of literal in DuckDB (escape, bit, hex, national). */
+const STRING_PREFIX = /^[ebxn]$/i;
 
 /**
  * Where DuckDB would lex `sql` differently from the classifier; empty when they agree.
@@ -54,10 +58,11 @@ export function duckdbLexicalAmbiguities(sql: string): LexicalAmbiguity[] {
     switch (t.kind) {
       case 'string':
         if (t.text.includes('\\')) at(t.start, 'a backslash in a string literal is an escape for the classifier but a plain character in DuckDB');
+        if (prev?.kind === 'string' && /[\n\r]/.test(sql.slice(prev.end, t.start))) at(t.start, 'string literals separated by a line break are one string in DuckDB but two for the classifier');
         if (adjacent && prev.kind === 'punct' && prev.text === '&' && tokens[i - 2]?.end === prev.start && /^u$/i.test(tokens[i - 2]?.text ?? '')) {
           at(prev.start - 1, "U&'…' is a unicode-escape string in DuckDB only");
         } else if (adjacent && prev.kind === 'word' && STRING_PREFIX.test(prev.text)) {
-          at(prev.start, `${prev.text}'…' is an escape string in DuckDB only`);
+          at(prev.start, `${prev.text}'…' is a DuckDB literal (escape string, bits, hex or national) but a name and a string for the classifier`);
         }
         break;
       case 'quoted':
@@ -71,6 +76,9 @@ export function duckdbLexicalAmbiguities(sql: string): LexicalAmbiguity[] {
         break;
       case 'number':
         if (adjacent && prev.kind === 'number') at(prev.start, `'${prev.text}${t.text}' is read as one number by DuckDB and two by the classifier`);
+        break;
+      case 'bad':
+        at(t.start, 'a character the classifier does not allow outside strings, which DuckDB may read as a space');
         break;
       case 'stage':
         at(t.start, "'@' is an operator (absolute value) in DuckDB but a stage reference for the classifier");
