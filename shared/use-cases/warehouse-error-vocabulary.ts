@@ -11,6 +11,7 @@
  */
 const ENGLISH = `
 a an the of to in on at by for from with without into as is are was were be been not no nor or and
+when while where which according because after before during per via has have had
 but if than then can can't cannot could couldn't does doesn't did must may might should would will
 only must more less than too use using used need needs needed requires required expected expects
 got found exist exists match matches matching given
