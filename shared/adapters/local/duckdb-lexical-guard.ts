@@ -17,7 +17,9 @@ export interface LexicalAmbiguity {
  * was seen to differ on DuckDB 1.5.6 (test/integration/warehouse/lexical-differential.test.ts):
  * - `//` starts a comment for Snowflake; in DuckDB it is integer division.
  * - A backslash in a string escapes the next character for Snowflake; DuckDB has no
- *   backslash escapes ('a\' is a whole string), except in E'…' strings.
+ *   backslash escapes ('a\' is a whole string), except in E'…' strings. The string ends at a
+ *   different place only where the escaped character is a quote (`\'`), so only that is refused:
+ *   `'\d+'` or `'\xAA'` end where both readers end them (their values differ, their tokens do not).
  * - Block comments nest in DuckDB (`/* /* *\/ x *\/`) and do not in Snowflake.
  * - `$tag$ … $tag$` is a string in DuckDB; Snowflake reads `$tag$` as a variable.
  * - E'…' (escape string), B'…', X'…', N'…' and U&'…' / U&"…" (unicode escapes) are DuckDB literals;
@@ -57,7 +59,7 @@ export function duckdbLexicalAmbiguities(sql: string): LexicalAmbiguity[] {
     const adjacent = prev !== undefined && prev.end === t.start;
     switch (t.kind) {
       case 'string':
-        if (t.text.includes('\\')) at(t.start, 'a backslash in a string literal is an escape for the classifier but a plain character in DuckDB');
+        if (escapesQuote(t.text)) at(t.start, 'a backslash before a quote in a string literal escapes it for the classifier but not in DuckDB, so the string ends elsewhere');
         if (prev?.kind === 'string' && /[\n\r]/.test(sql.slice(prev.end, t.start))) at(t.start, 'string literals separated by a line break are one string in DuckDB but two for the classifier');
         if (adjacent && prev.kind === 'punct' && prev.text === '&' && tokens[i - 2]?.end === prev.start && /^u$/i.test(tokens[i - 2]?.text ?? '')) {
           at(prev.start - 1, "U&'…' is a unicode-escape string in DuckDB only");
@@ -95,6 +97,16 @@ export function duckdbLexicalAmbiguities(sql: string): LexicalAmbiguity[] {
   }
   scanGap(sql, previousEnd, sql.length, at);
   return out;
+}
+
+/** Whether a backslash in this string token (as the classifier lexed it) escapes a quote. */
+function escapesQuote(text: string): boolean {
+  for (let k = 1; k < text.length - 1; k++) {
+    if (text.charCodeAt(k) !== 92) continue;
+    if (text.charCodeAt(k + 1) === 39) return true;
+    k++;
+  }
+  return false;
 }
 
 /** The text between two tokens is whitespace and comments for the classifier; look at its comments as DuckDB would. */

@@ -162,6 +162,8 @@ describe('the DuckDB lexical guard against DuckDB’s own parser', () => {
     "SELECT 'it''s' AS q, $$a'b$$ AS d, \"na\"\"me\" FROM customers /* block */",
     "SELECT id FROM customers -- x\rWHERE ssn LIKE '1%'",
     'SELECT 1.5e3 AS n, -2 AS m, 10 / 3 AS q FROM customers',
+    "SELECT count(*) FILTER (WHERE regexp_matches(body, '555-01\\d\\d')) AS n FROM support_tickets",
+    "SELECT '\\xAA\\xBB'::BLOB AS b, 'a\\\\' AS c",
   ])('accepts ordinary SQL %j', (sql) => {
     expect(duckdbLexicalAmbiguities(sql)).toEqual([]);
   });
