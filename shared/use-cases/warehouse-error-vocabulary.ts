@@ -54,7 +54,7 @@ FLOAT DOUBLE REAL DECIMAL NUMERIC BOOLEAN BOOL VARCHAR CHAR TEXT STRING BLOB BIT
 DATE TIME TIMESTAMP TIMESTAMPTZ TIMESTAMP_S TIMESTAMP_MS TIMESTAMP_NS TIMESTAMP_TZ TIME_TZ TIME_NS
 INTERVAL UUID JSON ENUM LIST ARRAY STRUCT MAP UNION VARIANT ANY SQLNULL
 WITH ZONE
-YYYY MM DD HH SS US MS ZONE
+YYYY MM DD HH SS ZONE
 FROM WHERE SELECT GROUP BY ORDER HAVING
 UNNEST COLUMNS
 Conversion Error
@@ -78,7 +78,7 @@ User character length exceeds
 `;
 
 const AIRLOCK = `
-the statement statements is empty warehouse closed text holds no expected exactly got
+the statement statements is empty warehouse text holds no expected exactly got
 available local not are
 injected fault warehouse-fail refused
 `;
