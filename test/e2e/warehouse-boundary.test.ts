@@ -5,6 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '#local/seed/seed-demo.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
+import { rebuildWarehouseMessage } from '#shared/use-cases/rebuild-warehouse-message.js';
 import { removeDir, startTestRuntime, type TestRuntime } from '../helpers/local-runtime.js';
 
 /*
@@ -123,6 +124,16 @@ describe('errors carry no data', () => {
     // Most of them reached DuckDB and failed there.
     expect(statuses[422] ?? 0).toBeGreaterThan(20);
   }, 120_000);
+
+  it('no sensitive value of the demo data survives a rebuild, in either warehouse’s texts', () => {
+    expect(raw.length).toBeGreaterThan(30_000);
+    const kept = raw.filter(
+      (v) =>
+        rebuildWarehouseMessage(`Invalid Input Error: ${v}`, 'SELECT error(name) FROM customers', 'duckdb').includes(v) ||
+        rebuildWarehouseMessage(`100038 (22018): Numeric value '${v}' is not recognized`, 'SELECT name::NUMBER FROM customers', 'snowflake').includes(v),
+    );
+    expect(kept).toEqual([]);
+  });
 
   it('keeps the error class and the vocabulary: the agent can still fix its SQL', async () => {
     const res = await t.post('/v1/queries', { prompt: 'p', sql: 'SELECT name::INTEGER FROM customers', sessionId: 'errors-2' }, agent);
