@@ -210,10 +210,11 @@ async function run(
   try {
     outcome = await execute(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base, viaApproval: false });
   } catch (e) {
-    // No request stays `running` once its statement returned: whatever failed after it, the item is closed.
+    // No request stays `running` once its statement returned. Whether it ran is not on record (no outcome
+    // record could be written), so the item says so: `outcome_unknown`, as after a crash.
     const code = isAirlockError(e) ? e.code : 'ERR_INTERNAL';
-    const failed: QueryOutcome = { kind: 'failed', body: { ...base, status: 'failed', error: { code, message: 'the request failed; see the session records' } } };
-    await deps.requests.transition(requestId, ['running'], { status: 'failed', httpStatus: httpStatusFor(code), response: failed }).catch(() => undefined);
+    const unknown: QueryOutcome = { kind: 'failed', body: { ...base, status: 'outcome_unknown', error: { code, message: 'the outcome of this request was not recorded' } } };
+    await deps.requests.transition(requestId, ['running'], { status: 'outcome_unknown', httpStatus: httpStatusFor(code), response: unknown }).catch(() => undefined);
     throw e;
   }
   await deps.requests.transition(requestId, ['running'], {
@@ -287,13 +288,13 @@ export async function execute(deps: SubmitQueryDeps, a: ExecuteArgs): Promise<Qu
   let capped;
   try {
     masked = maskResult(
-    {
-      columns: result.columns,
-      rows: result.rows,
-      lineage: a.classification.statements.length === 1 && statement ? statement.columns : null,
-      touchesSensitive: referencesSensitiveColumn(a.sql, deps.masking.columns),
-      objects: a.classification.statements.flatMap((s) => s.objects),
-    },
+      {
+        columns: result.columns,
+        rows: result.rows,
+        lineage: a.classification.statements.length === 1 && statement ? statement.columns : null,
+        touchesSensitive: referencesSensitiveColumn(a.sql, deps.masking.columns),
+        objects: a.classification.statements.flatMap((s) => s.objects),
+      },
       deps.masking,
     );
     capped = capRowsByBytes(rowObjects(result.columns, masked.rows), limits.maxBytes);

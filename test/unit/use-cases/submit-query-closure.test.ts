@@ -55,7 +55,7 @@ async function types(d: { records: MemoryRecordStore }, sessionId: string): Prom
 }
 
 describe('submitQuery closes every request', () => {
-  it('closes the request as failed when recording the result fails after the statement returned', async () => {
+  it('closes the request as outcome_unknown when recording the result fails after the statement returned', async () => {
     const d = await deps(new StubWarehouse('duckdb', oneRow));
     const append = d.records.append.bind(d.records);
     d.records.append = async (r, c) => {
@@ -65,7 +65,7 @@ describe('submitQuery closes every request', () => {
     await expect(submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' })).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
     const requested = JSON.parse((await d.records.list('s1'))[0]!) as { type: string; requestId: string };
     expect(requested.type).toBe('query.requested');
-    expect((await d.requests.get(requested.requestId))?.status).toBe('failed');
+    expect((await d.requests.get(requested.requestId))?.status).toBe('outcome_unknown');
   });
 
   it('passes the policy byte limit to the warehouse', async () => {
