@@ -179,7 +179,8 @@ async function run(
 
   if (decision.outcome === 'deny') {
     const error = ambiguous.length > 0 ? { error: { code: 'ERR_SQL_AMBIGUOUS', message: ambiguous[0]?.message ?? 'the warehouse would read this text differently' } } : {};
-    await appendRecord(deps, { sessionId, requestId, type: 'query.denied', actor: { kind: 'system' }, body: { sqlHash, reasons, ...error } });
+    // The record keeps its format ({ sqlHash, reasons }): an ambiguity refusal is told by its X-LEX reasons.
+    await appendRecord(deps, { sessionId, requestId, type: 'query.denied', actor: { kind: 'system' }, body: { sqlHash, reasons } });
     const outcome: QueryOutcome = { kind: 'denied', body: { ...base, status: 'denied', reasons, ...error } };
     await deps.requests.put({ ...item, httpStatus: httpStatusOfOutcome(outcome), response: outcome });
     return outcome;
