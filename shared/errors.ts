@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   ERR_BAD_JSON: 400,
   ERR_VALIDATION: 400,
   ERR_SQL_INVALID: 400,
+  // The warehouse would lex the text differently from the classifier (`//`, a backslash in a string…): refused before it runs.
+  ERR_SQL_AMBIGUOUS: 400,
   ERR_BAD_ID: 400,
   ERR_TOKEN_MISSING: 401,
   ERR_TOKEN_MALFORMED: 401,
@@ -34,6 +36,8 @@ export const ERROR_STATUS = {
   ERR_WAREHOUSE: 422,
   // An approved request whose SQL no longer hashes to what was requested and voted on (recorded as query.failed).
   ERR_SQL_HASH_MISMATCH: 422,
+  // A row of the result is larger than the policy's limits.maxBytes: refused while reading, nothing shown.
+  ERR_RESULT_TOO_LARGE: 422,
   ERR_WAREHOUSE_TIMEOUT: 504,
   // Nothing ran: Snowflake refused Airlock's own login (configuration), or could not be reached.
   ERR_WAREHOUSE_LOGIN: 503,

@@ -28,6 +28,12 @@ export interface ExecuteInput {
   /** JSON text; Snowflake gets it as the statement's QUERY_TAG. */
   queryTag: string;
   maxRows: number;
+  /**
+   * The result's byte budget (the policy's limits.maxBytes). A warehouse that knows it stops
+   * reading rows once past it, and refuses a single row larger than it (ERR_RESULT_TOO_LARGE)
+   * before building its values.
+   */
+  maxBytes?: number;
   timeoutMs: number;
   /**
    * The exact number of statements in `sql`, for a multi-statement text that was approved as

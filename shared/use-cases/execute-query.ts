@@ -1,5 +1,6 @@
-import { isAirlockError } from '../errors.js';
+import { AirlockError, isAirlockError } from '../errors.js';
 import type { MaskingConfig } from '../masking/types.js';
+import type { Warehouse } from '../ports/warehouse.js';
 import { maskResult } from '../masking/mask-result.js';
 import type { classify } from '../sql/classify.js';
 import { appendRecord, type AppendRecordDeps } from './append-record.js';
@@ -12,9 +13,9 @@ import type { QueryOutcome, SubmitQueryDeps } from './submit-query.js';
 /** What running one statement needs: the warehouse, the limits and masking, and the chain to record in. */
 export type ExecuteQueryDeps = AppendRecordDeps & Pick<SubmitQueryDeps, 'warehouse' | 'policy' | 'masking'>;
 
-/** A warehouse message may quote data: quoted fragments not in the SQL go, then the content detectors run. */
-function scrubMessage(masking: MaskingConfig, message: string, sql: string): string {
-  const scrubbed = scrubWarehouseMessage(message, sql);
+/** A warehouse message may quote data: it is rebuilt from an allow-list of words, then the content detectors run. */
+function scrubMessage(masking: MaskingConfig, warehouse: Warehouse['name'], code: string, message: string, sql: string): string {
+  const scrubbed = scrubWarehouseMessage(code, message, sql, warehouse);
   const cell = maskResult({ columns: [{ name: 'message', type: 'VARCHAR' }], rows: [[scrubbed]], lineage: null, touchesSensitive: false, objects: [] }, masking);
   return String(cell.rows[0]?.[0] ?? '');
 }
@@ -31,6 +32,24 @@ export interface ExecuteQueryArgs {
   viaApproval?: boolean;
 }
 
+/** Records `query.failed` for a statement that failed or whose result cannot be returned, with its message scrubbed. */
+async function recordFailure(deps: ExecuteQueryDeps, a: ExecuteQueryArgs, e: AirlockError): Promise<QueryOutcome> {
+  const error: StatementError = { code: e.code, message: scrubMessage(deps.masking, deps.warehouse.name, e.code, e.message, a.sql) };
+  const sqlState = e.details?.['sqlState'];
+  if (typeof sqlState === 'string') error.sqlState = sqlState;
+  const queryId = e.details?.['queryId'];
+  const failedBody: QueryFailedBody = { sqlHash: a.sqlHash, error };
+  if (typeof queryId === 'string') {
+    failedBody.queryId = queryId;
+    error.queryId = queryId;
+  }
+  await appendRecord(deps, { sessionId: a.sessionId, requestId: a.requestId, type: 'query.failed', actor: { kind: 'system' }, body: failedBody });
+  return { kind: e.code === 'ERR_WAREHOUSE_TIMEOUT' ? 'timeout' : 'failed', body: { ...a.base, status: 'failed', error } };
+}
+
+// Errors from the warehouse call that end the request as `query.failed` (422, 503 or 504) rather than a 500.
+const WAREHOUSE_FAILURES = new Set<string>(['ERR_WAREHOUSE', 'ERR_WAREHOUSE_TIMEOUT', 'ERR_WAREHOUSE_LOGIN', 'ERR_WAREHOUSE_UNAVAILABLE', 'ERR_RESULT_TOO_LARGE', 'ERR_SQL_AMBIGUOUS']);
+
 /**
  * Runs the statement, masks, and records the outcome (`query.executed` or `query.failed`).
  * Shared by the direct path (`submitQuery`) and the approval workflow (`executeApproved`).
@@ -45,34 +64,39 @@ export async function executeQuery(deps: ExecuteQueryDeps, a: ExecuteQueryArgs):
   try {
     const statements = a.classification.statements.length;
     const statementCount = statements > 1 && a.viaApproval !== false ? { statementCount: statements } : {};
-    result = await deps.warehouse.execute({ sql: a.sql, queryTag, maxRows: limits.maxRows, timeoutMs: limits.statementTimeoutSeconds * 1000, ...statementCount });
+    result = await deps.warehouse.execute({
+      sql: a.sql,
+      queryTag,
+      maxRows: limits.maxRows,
+      maxBytes: limits.maxBytes,
+      timeoutMs: limits.statementTimeoutSeconds * 1000,
+      ...statementCount,
+    });
   } catch (e) {
-    if (!isAirlockError(e) || !['ERR_WAREHOUSE', 'ERR_WAREHOUSE_TIMEOUT', 'ERR_WAREHOUSE_LOGIN', 'ERR_WAREHOUSE_UNAVAILABLE'].includes(e.code)) throw e;
-    const error: StatementError = { code: e.code, message: scrubMessage(deps.masking, e.message, a.sql) };
-    const sqlState = e.details?.['sqlState'];
-    if (typeof sqlState === 'string') error.sqlState = sqlState;
-    const queryId = e.details?.['queryId'];
-    const failedBody: QueryFailedBody = { sqlHash: a.sqlHash, error };
-    if (typeof queryId === 'string') {
-      failedBody.queryId = queryId;
-      error.queryId = queryId;
-    }
-    await appendRecord(deps, { sessionId: a.sessionId, requestId: a.requestId, type: 'query.failed', actor: { kind: 'system' }, body: failedBody });
-    return { kind: e.code === 'ERR_WAREHOUSE_TIMEOUT' ? 'timeout' : 'failed', body: { ...a.base, status: 'failed', error } };
+    if (!isAirlockError(e) || !WAREHOUSE_FAILURES.has(e.code)) throw e;
+    return recordFailure(deps, a, e);
   }
 
   const statement = a.classification.statements[0];
-  const masked = maskResult(
-    {
-      columns: result.columns,
-      rows: result.rows,
-      lineage: a.classification.statements.length === 1 && statement ? statement.columns : null,
-      touchesSensitive: referencesSensitiveColumn(a.sql, deps.masking.columns),
-      objects: a.classification.statements.flatMap((s) => s.objects),
-    },
-    deps.masking,
-  );
-  const capped = capRowsByBytes(rowObjects(result.columns, masked.rows), limits.maxBytes);
+  let masked;
+  let capped;
+  try {
+    masked = maskResult(
+      {
+        columns: result.columns,
+        rows: result.rows,
+        lineage: a.classification.statements.length === 1 && statement ? statement.columns : null,
+        touchesSensitive: referencesSensitiveColumn(a.sql, deps.masking.columns),
+        objects: a.classification.statements.flatMap((s) => s.objects),
+      },
+      deps.masking,
+    );
+    capped = capRowsByBytes(rowObjects(result.columns, masked.rows), limits.maxBytes);
+  } catch (e) {
+    // A warehouse that does not bound its rows (or a cell that grows when serialised) can exceed what a string holds.
+    if (!(e instanceof RangeError)) throw e;
+    return recordFailure(deps, a, new AirlockError('ERR_RESULT_TOO_LARGE', `the result is too large to return; the limit is ${limits.maxBytes} bytes`, { details: { queryId: result.queryId } }));
+  }
   const shown = {
     columns: result.columns,
     rows: capped.rows,

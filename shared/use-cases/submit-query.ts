@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AirlockError } from '../errors.js';
+import { AirlockError, httpStatusFor, isAirlockError } from '../errors.js';
 import { identityKey, type Principal } from '../identity/principal.js';
 import type { MaskingConfig } from '../masking/types.js';
 import type { Policy } from '../policy/policy.js';
@@ -16,6 +16,7 @@ import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
 import { appendRecord } from './append-record.js';
 import { executeQuery } from './execute-query.js';
+import { lexicalAmbiguityReasons } from './lexical-compatibility.js';
 import type { QueryInput } from './query-input.js';
 import { startApprovalWorkflow as startWorkflow } from './start-approval-workflow.js';
 import { loadOutcome, toStoredOutcome } from './stored-outcome.js';
@@ -54,6 +55,8 @@ export function httpStatusOfOutcome(o: QueryOutcome): number {
   // Nothing ran because the warehouse refused Airlock's login or could not be reached: 503, not the agent's SQL.
   const code = (o.body['error'] as { code?: unknown } | undefined)?.code;
   if (o.kind === 'failed' && (code === 'ERR_WAREHOUSE_LOGIN' || code === 'ERR_WAREHOUSE_UNAVAILABLE')) return 503;
+  // The warehouse would read the text differently from the classifier: the agent's SQL, refused before it ran.
+  if (o.kind === 'denied' && code === 'ERR_SQL_AMBIGUOUS') return httpStatusFor(code);
   return HTTP_BY_KIND[o.kind];
 }
 
@@ -127,11 +130,15 @@ async function run(
   sessionId: string,
   requestId: string,
   classification: ReturnType<typeof classify>,
-  decision: Decision,
+  decidedAs: Decision,
 ): Promise<QueryOutcome> {
+  let decision = decidedAs;
   const actor = actorOf(principal);
   const sqlHash = hashSql(input.sql);
-  const reasons = [...classification.reasons, ...decision.reasons];
+  // The text that runs is the text that was classified: where the warehouse would lex it otherwise, nothing runs (400).
+  const ambiguous = lexicalAmbiguityReasons(deps.warehouse.name, input.sql);
+  if (ambiguous.length > 0) decision = { ...decision, outcome: 'deny', approvalsRequired: 0 };
+  const reasons = [...classification.reasons, ...decision.reasons, ...ambiguous];
   const objects = classification.statements.flatMap((s) => s.objects);
   const base = { requestId, sessionId, risk: classification.risk };
 
@@ -168,9 +175,11 @@ async function run(
   };
 
   if (decision.outcome === 'deny') {
+    const error = ambiguous.length > 0 ? { error: { code: 'ERR_SQL_AMBIGUOUS', message: ambiguous[0]?.message ?? 'the warehouse would read this text differently' } } : {};
+    // The record keeps its format ({ sqlHash, reasons }): an ambiguity refusal is told by its X-LEX reasons.
     await appendRecord(deps, { sessionId, requestId, type: 'query.denied', actor: { kind: 'system' }, body: { sqlHash, reasons } });
-    const outcome: QueryOutcome = { kind: 'denied', body: { ...base, status: 'denied', reasons } };
-    await deps.requests.put({ ...item, httpStatus: 403, response: outcome });
+    const outcome: QueryOutcome = { kind: 'denied', body: { ...base, status: 'denied', reasons, ...error } };
+    await deps.requests.put({ ...item, httpStatus: httpStatusOfOutcome(outcome), response: outcome });
     return outcome;
   }
 
@@ -195,7 +204,17 @@ async function run(
   }
 
   await deps.requests.put({ ...item, runningSince: requested.record.at });
-  const outcome = await executeQuery(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base, viaApproval: false });
+  let outcome: QueryOutcome;
+  try {
+    outcome = await executeQuery(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base, viaApproval: false });
+  } catch (e) {
+    // No request stays `running` once its statement returned. Whether it ran is not on record (no outcome
+    // record could be written), so the item says so: `outcome_unknown`, as after a crash.
+    const code = isAirlockError(e) ? e.code : 'ERR_INTERNAL';
+    const unknown: QueryOutcome = { kind: 'failed', body: { ...base, status: 'outcome_unknown', error: { code, message: 'the outcome of this request was not recorded' } } };
+    await deps.requests.transition(requestId, ['running'], { status: 'outcome_unknown', httpStatus: httpStatusFor(code), response: unknown }).catch(() => undefined);
+    throw e;
+  }
   await deps.requests.transition(requestId, ['running'], {
     status: outcome.kind === 'executed' ? 'executed' : 'failed',
     httpStatus: httpStatusOfOutcome(outcome),

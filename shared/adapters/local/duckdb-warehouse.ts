@@ -2,6 +2,8 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBType } from '@duckdb/
 import { ulid } from 'ulid';
 import { AirlockError } from '../../errors.js';
 import type { ExecuteInput, Warehouse, WarehouseColumn, WarehouseResult } from '../../ports/warehouse.js';
+import { duckdbLexicalAmbiguities } from './duckdb-lexical-guard.js';
+import { rowBytes } from './duckdb-result-size.js';
 import { DuckDbSlots } from './duckdb-slots.js';
 import { assertAllowedText, assertAllowedType } from './duckdb-statement-guard.js';
 import { snowflakeTypeName, toJsonSafe } from './duckdb-values.js';
@@ -104,6 +106,11 @@ export class DuckDbWarehouse implements Warehouse {
   ): Promise<Omit<WarehouseResult, 'queryId' | 'durationMs'>> {
     if (input.sql.trim() === '') throw new AirlockError('ERR_WAREHOUSE', 'the statement is empty');
     assertAllowedText(input.sql);
+    // The adapter's own floor under the use case's check: text DuckDB would lex otherwise never runs.
+    const ambiguity = duckdbLexicalAmbiguities(input.sql)[0];
+    if (ambiguity !== undefined) {
+      throw new AirlockError('ERR_SQL_AMBIGUOUS', `line ${ambiguity.line}: ${ambiguity.message}`, { details: { offset: ambiguity.offset } });
+    }
     const statements = await connection.extractStatements(input.sql).catch((e: unknown) => {
       // The binding wraps parser errors as "Failed to extract statements: Parser Error: …".
       // A text with no statement at all (only comments) fails without a message.
@@ -140,18 +147,32 @@ export class DuckDbWarehouse implements Warehouse {
     const types: DuckDBType[] = result.columnTypes();
     const columns: WarehouseColumn[] = result.columnNames().map((name, i) => ({ name, type: snowflakeTypeName(types[i]!) }));
     const limit = Math.max(0, Math.floor(input.maxRows));
+    // Rows are sized from DuckDB's vectors before their values are built: a row larger than the
+    // budget is refused, and reading stops once the rows kept pass a few budgets (masking can
+    // shrink values, so the exact cut by bytes stays with the caller).
+    const rowBudget = input.maxBytes === undefined ? Number.MAX_SAFE_INTEGER : Math.max(0, Math.floor(input.maxBytes));
+    const totalBudget = input.maxBytes === undefined ? Number.MAX_SAFE_INTEGER : rowBudget * 4;
     const rows: unknown[][] = [];
+    let bytes = 0;
     let truncated = false;
     while (!truncated) {
       if (timedOut()) throw new Error('interrupted');
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      for (const raw of chunk.getRows()) {
-        if (rows.length === limit) {
+      const vectors = Array.from({ length: chunk.columnCount }, (_, c) => chunk.getColumnVector(c));
+      for (let r = 0; r < chunk.rowCount; r++) {
+        if (rows.length === limit || bytes > totalBudget) {
           truncated = true;
           break;
         }
-        rows.push(raw.map((v, i) => toJsonSafe(v, types[i]!)));
+        const size = rowBytes(vectors, r, rowBudget);
+        if (size > rowBudget) {
+          throw new AirlockError('ERR_RESULT_TOO_LARGE', `row ${rows.length + 1} of the result is larger than the ${rowBudget}-byte result limit; select fewer or shorter values`, {
+            details: { limitBytes: rowBudget },
+          });
+        }
+        bytes += size;
+        rows.push(vectors.map((v, c) => toJsonSafe(v.getItem(r), types[c]!)));
       }
     }
     return { columns, rows, truncated };
