@@ -27,13 +27,23 @@ class DyingWarehouse implements Warehouse {
   async close(): Promise<void> {}
 }
 
+/** A dead process writes nothing more: while `dead`, no transition reaches the store. */
+class DeadProcessStore extends MemoryRequestStore {
+  dead = false;
+  override async transition(...args: Parameters<MemoryRequestStore['transition']>): ReturnType<MemoryRequestStore['transition']> {
+    if (this.dead) throw new Error('the process is gone');
+    return super.transition(...args);
+  }
+}
+
 async function setup() {
   let now = START;
   const policy = loadPolicy();
   const warehouse = new DyingWarehouse();
+  const store = new DeadProcessStore();
   const deps: SubmitQueryDeps & { log: (level: 'error' | 'warn' | 'info', msg: string, fields?: Record<string, unknown>) => void } = {
     records: new MemoryRecordStore(),
-    requests: new MemoryRequestStore(),
+    requests: store,
     signer: await LocalKeySigner.open(join(mkdtempSync(join(tmpdir(), 'airlock-recover-')), 'records.pem')),
     warehouse,
     clock: { now: () => new Date(now) },
@@ -45,7 +55,9 @@ async function setup() {
   /** A request whose execution died between running the statement and recording the outcome. */
   const interrupted = async (): Promise<string> => {
     warehouse.dies = true;
+    store.dead = true;
     await expect(submitQuery(deps, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' })).rejects.toThrow('died');
+    store.dead = false;
     const [item] = await deps.requests.listByStatus('running');
     return item!.requestId;
   };
