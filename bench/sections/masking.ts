@@ -101,6 +101,8 @@ const CONFIG: MaskingConfig = {
     jwt: 'redact',
     bearer_token: 'redact',
     private_key: 'redact',
+    secret: 'redact',
+    person_name: 'pseudonym',
   },
   key: new Uint8Array(32).fill(7),
 };

@@ -14,6 +14,10 @@ export interface TextStats {
   digits: number;
   hasAt: boolean;
   hasPlus: boolean;
+  /** ASCII upper-case letters (or any non-ASCII letter, which may be one). */
+  upper: number;
+  /** Spaces and tabs. */
+  spaces: number;
 }
 
 /**
