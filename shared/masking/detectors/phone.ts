@@ -89,10 +89,11 @@ function validNational(candidate: string, bare: boolean): boolean {
     if (bare) return true;
     const national = groups(number.formatNational()).split(',');
     const written = shape.split(',');
-    // The same groups, or the same count ending in the same subscriber group: an area code
-    // may be split differently ("0343 15-555-1212" is AR's "03435 15-55-1212").
+    // The same groups; or, written with the trunk prefix 0 (so explicitly a national number),
+    // the same count ending in the same subscriber group: an area code may be split
+    // differently ("0343 15-555-1212" is AR's "03435 15-55-1212").
     if (national.join(',') === shape) return true;
-    if (national.length === written.length && national[national.length - 1] === written[written.length - 1]) return true;
+    if (candidate.startsWith('0') && national.length === written.length && national[national.length - 1] === written[written.length - 1]) return true;
     // A trunk prefix written apart ("8 (912) 345-67-89") or omitted still groups the rest the same.
     if (national.join(',').endsWith(shape) || shape.endsWith(national.join(','))) return true;
   }
