@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { maskResult, type MaskResultInput } from '#shared/masking/mask-result.js';
 import type { MaskingConfig } from '#shared/masking/types.js';
+import { DEFAULT_DETECTORS } from '#shared/policy/policy-schema.js';
 import type { BenchSection, BenchSectionRunner } from '../types.js';
 
 const ROWS = 20_000;
@@ -56,7 +57,7 @@ function card(rand: () => number): string {
   return `${body}${(10 - (sum % 10)) % 10}`;
 }
 
-function customers(): MaskResultInput {
+export function customers(): MaskResultInput {
   const rand = prng(20_240_601);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const rows: unknown[][] = [];
@@ -84,26 +85,15 @@ function customers(): MaskResultInput {
   };
 }
 
-const CONFIG: MaskingConfig = {
+export const CONFIG: MaskingConfig = {
   columns: [
     { pattern: 'EMAIL', rule: 'pseudonym' },
     { pattern: 'PHONE', rule: 'partial' },
     { pattern: 'SSN', rule: 'redact' },
     { pattern: 'CARD_NUMBER', rule: 'partial' },
   ],
-  detectors: {
-    email: 'pseudonym',
-    phone: 'partial',
-    ssn: 'redact',
-    payment_card: 'partial',
-    iban: 'partial',
-    aws_access_key: 'redact',
-    jwt: 'redact',
-    bearer_token: 'redact',
-    private_key: 'redact',
-    secret: 'redact',
-    person_name: 'pseudonym',
-  },
+  // Every detector on, as the default policy sets them.
+  detectors: { ...DEFAULT_DETECTORS },
   key: new Uint8Array(32).fill(7),
 };
 

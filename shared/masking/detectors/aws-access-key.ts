@@ -32,7 +32,11 @@ export const awsAccessKeyDetector: Detector = {
   name: 'aws_access_key',
   prefix: 'awskey',
   numeric: false,
-  worthScanning: (text) => text.length >= 20,
+  // A key id is a 20-character token run, a secret key a 40-character one (with "/" or "+"
+  // inside, so its runs may be shorter): cells without a 16+ run or "secret" cost nothing.
+  worthScanning: (text, stats) =>
+    text.length >= 20 &&
+    ((stats.longestToken >= 20 && KEY_ID_HINT.test(text)) || (text.length >= 45 && (text.indexOf('ecret') !== -1 || text.indexOf('ECRET') !== -1))),
   find,
   normalise: (value) => value,
 };

@@ -18,6 +18,11 @@ export interface TextStats {
   upper: number;
   /** Spaces and tabs. */
   spaces: number;
+  /**
+   * Length of the longest run of token characters (`A-Z a-z 0-9 _ -`). API keys and access
+   * key ids are runs of 16+ such characters; words, ids and addresses in prose are shorter.
+   */
+  longestToken: number;
 }
 
 /**

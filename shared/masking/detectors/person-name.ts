@@ -21,10 +21,13 @@ import type { Detector, Span } from './detector.js';
  * machine: too slow to run on every prose cell at 1M cells/s, so it is not used at run time.
  */
 
-const FIRST_NAMES: ReadonlySet<string> = new Set([...femaleNames, ...maleNames].map((n) => n.toLowerCase()));
+// Looked up as written ("Emily"), so a capitalised word costs one slice and no lower-casing.
+const capitalise = (n: string): string => n.charAt(0).toUpperCase() + n.slice(1).toLowerCase();
+const FIRST_NAMES: ReadonlySet<string> = new Set([...femaleNames, ...maleNames].map(capitalise));
+const AMBIGUOUS: ReadonlySet<string> = new Set([...AMBIGUOUS_FIRST_NAMES].map(capitalise));
 
 const HONORIFICS: ReadonlySet<string> = new Set([
-  'mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'madam', 'mme', 'mlle', 'herr', 'frau', 'sr', 'sra', 'rev', 'capt',
+  'Mr', 'Mrs', 'Ms', 'Miss', 'Mx', 'Dr', 'Prof', 'Sir', 'Madam', 'Mme', 'Mlle', 'Herr', 'Frau', 'Sr', 'Sra', 'Rev', 'Capt',
 ]);
 
 /** Capitalised words a cue is often followed by that are not names ("Hi Team", "Thanks All"). */
@@ -44,6 +47,7 @@ const WORD = /(?<![\p{L}\p{N}_])\p{Lu}[\p{Ll}'’]*\p{Ll}(?:\p{Lu}\p{Ll}+)?(?:-\
 // particle before a capitalised word ("Francine du Plessix"). Sticky, bounded.
 const NEXT = /[ \t]+(?:\p{Lu}\.(?=[ \t]+\p{Lu})|\p{Lu}[\p{Ll}'’]*\p{Ll}(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}\p{Ll}+)?(?![\p{L}\p{N}])|(?:van|von|de|du|der|den|da|di|del|la|le|bin|ibn|al)(?=[ \t]+\p{Lu}))/uy;
 const MAX_PARTS = 4;
+const ASCII = /^[\x00-\x7f]*$/;
 // After an honorific: an optional full stop and spaces, before a capitalised word.
 const AFTER_TITLE = /\.?[ \t]+(?=\p{Lu}\p{Ll})/uy;
 
@@ -53,6 +57,18 @@ const CUE = /(?:(?<![\p{L}])(?:thanks|thank you|thx|cheers|regards|best|sincerel
 const PROSE_AFTER = /^(?:[ \t]+\p{Ll}|[,.;:!?)'’"]|$)/u;
 /** How far before a word a cue is looked for. */
 const CUE_WINDOW = 20;
+
+/**
+ * Whether a cue can end right before `start`: a cue ends in a letter or in `,:!.=-` (then
+ * spaces). The first word of a cell, or one after a digit ("1234 Main St"), skips the regex.
+ */
+function mayFollowCue(text: string, start: number): boolean {
+  let i = start - 1;
+  while (i >= 0 && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i--;
+  if (i < 0) return false;
+  const c = text.charCodeAt(i);
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x2c || c === 0x3a || c === 0x21 || c === 0x2e || c === 0x3d || c === 0x2d || c > 0x7f;
+}
 
 /** Where the name starting at `start` (a capitalised word ending at `end`) ends, and its word count. */
 function extend(text: string, end: number): { end: number; parts: number } {
@@ -69,38 +85,81 @@ function extend(text: string, end: number): { end: number; parts: number } {
   return { end: at, parts };
 }
 
-function find(text: string): Span[] {
-  const spans: Span[] = [];
-  WORD.lastIndex = 0;
-  for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
-    const start = m.index;
-    const wordEnd = start + m[0].length;
-    const lower = m[0].toLowerCase();
-    if (HONORIFICS.has(lower)) {
-      // "Mr Okafor", "Dr. Mayers": the name is what follows; the title stays in clear.
-      AFTER_TITLE.lastIndex = wordEnd;
-      if (!AFTER_TITLE.test(text)) continue;
-      const at = AFTER_TITLE.lastIndex;
-      WORD.lastIndex = at;
-      const surname = WORD.exec(text);
-      if (surname === null || surname.index !== at) {
-        WORD.lastIndex = at;
-        continue;
-      }
-      const { end } = extend(text, at + surname[0].length);
-      spans.push({ start: at, end });
-      WORD.lastIndex = end;
+/** End of the word the last `next…Word` call found (its start is the return value). */
+let wordEnd = 0;
+
+const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
+const isAlnum = (c: number): boolean => isLower(c) || isUpper(c) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
+
+/**
+ * The next capitalised word at or after `from` in ASCII text: the same words as `WORD`,
+ * found by a hand-written scan (the Unicode regex, with its look-behind tried at every
+ * position, was the most expensive step of masking prose cells).
+ */
+function nextAsciiWord(text: string, from: number): number {
+  const n = text.length;
+  for (let i = from; i < n - 1; i++) {
+    if (!isUpper(text.charCodeAt(i)) || (i > 0 && isAlnum(text.charCodeAt(i - 1)))) continue;
+    let j = i + 1;
+    while (j < n && (isLower(text.charCodeAt(j)) || text.charCodeAt(j) === 0x27)) j++;
+    if (j === i + 1 || !isLower(text.charCodeAt(j - 1))) continue;
+    // "MacDonald": one more capitalised part glued on.
+    if (j + 1 < n && isUpper(text.charCodeAt(j)) && isLower(text.charCodeAt(j + 1))) {
+      j += 2;
+      while (j < n && isLower(text.charCodeAt(j))) j++;
+    }
+    // "Jean-Luc"
+    if (j + 2 < n && text.charCodeAt(j) === 0x2d && isUpper(text.charCodeAt(j + 1)) && isLower(text.charCodeAt(j + 2))) {
+      j += 3;
+      while (j < n && isLower(text.charCodeAt(j))) j++;
+    }
+    if (j < n && isAlnum(text.charCodeAt(j))) {
+      i = j;
       continue;
     }
-    const known = FIRST_NAMES.has(lower);
-    const cued = !NOT_NAMES.has(lower) && CUE.test(text.slice(Math.max(0, start - CUE_WINDOW), start));
+    wordEnd = j;
+    return i;
+  }
+  return -1;
+}
+
+function nextUnicodeWord(text: string, from: number): number {
+  WORD.lastIndex = from;
+  const m = WORD.exec(text);
+  if (m === null) return -1;
+  wordEnd = m.index + m[0].length;
+  return m.index;
+}
+
+function find(text: string, ascii: boolean): Span[] {
+  const spans: Span[] = [];
+  const next = ascii ? nextAsciiWord : nextUnicodeWord;
+  let from = 0;
+  for (let start = next(text, from); start !== -1; start = next(text, from)) {
+    const end0 = wordEnd;
+    from = end0;
+    const word = text.slice(start, end0);
+    if (HONORIFICS.has(word)) {
+      // "Mr Okafor", "Dr. Mayers": the name is what follows; the title stays in clear.
+      AFTER_TITLE.lastIndex = end0;
+      if (!AFTER_TITLE.test(text)) continue;
+      const at = AFTER_TITLE.lastIndex;
+      if (next(text, at) !== at) continue;
+      const { end } = extend(text, wordEnd);
+      spans.push({ start: at, end });
+      from = end;
+      continue;
+    }
+    const known = FIRST_NAMES.has(word);
+    const cued = mayFollowCue(text, start) && !NOT_NAMES.has(word.toLowerCase()) && CUE.test(text.slice(Math.max(0, start - CUE_WINDOW), start));
     if (!known && !cued) continue;
-    const { end, parts } = extend(text, wordEnd);
+    const { end, parts } = extend(text, end0);
     // An ambiguous first name ("Will", "Rose") needs a surname or a cue; a lone first name
     // is a name when prose follows it ("Mary is …", "… Emily."), not a number ("Port 80").
-    if (!cued && parts < 2 && (AMBIGUOUS_FIRST_NAMES.has(lower) || !PROSE_AFTER.test(text.slice(end, end + 3)))) continue;
+    if (!cued && parts < 2 && (AMBIGUOUS.has(word) || !PROSE_AFTER.test(text.slice(end, end + 3)))) continue;
     spans.push({ start, end });
-    WORD.lastIndex = end;
+    from = end;
   }
   return spans;
 }
@@ -112,6 +171,6 @@ export const personNameDetector: Detector = {
   // Prose-looking cells only: an upper-case letter and a space. Codes, ids, numbers,
   // e-mail addresses and single words cost nothing.
   worthScanning: (_text, stats) => stats.upper > 0 && stats.spaces > 0,
-  find,
+  find: (text) => find(text, ASCII.test(text)),
   normalise: (value) => value.trim().toLowerCase(),
 };

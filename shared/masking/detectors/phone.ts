@@ -154,8 +154,8 @@ export const phoneDetector: Detector = {
   name: 'phone',
   prefix: 'phone',
   numeric: true,
-  // The digit pre-filter: no run of 7 digits, no parse.
-  worthScanning: (_text, stats) => stats.digits >= 7,
+  // The digit pre-filter: fewer than 8 digits in the whole cell, no scan and no parse.
+  worthScanning: (_text, stats) => stats.digits >= 8,
   find(text) {
     const spans: Span[] = [];
     if (text.indexOf('+') !== -1) {

@@ -1,5 +1,5 @@
 import { rules as recommendedRules } from '@secretlint/secretlint-rule-preset-recommend';
-import type { Detector, Span } from './detector.js';
+import type { Detector, Span, TextStats } from './detector.js';
 
 /**
  * API tokens and credentials, in two layers:
@@ -159,6 +159,18 @@ function disjoint(spans: Span[]): Span[] {
   return out;
 }
 
+/**
+ * The cheap test before anything else: every vendor token is a run of 16+ token characters
+ * (see `TextStats.longestToken`); a credential URL has "://"; an `.npmrc` line has
+ * `_authToken`, a service-account key `private_key`. Prose, ids and addresses cost three indexOf.
+ */
+function worthScanning(text: string, stats: TextStats): boolean {
+  return (
+    text.length >= 12 &&
+    (stats.longestToken >= 16 || text.indexOf('://') !== -1 || text.indexOf('_authToken') !== -1 || text.indexOf('private_key') !== -1)
+  );
+}
+
 function find(text: string): Span[] {
   const spans: Span[] = [];
   if (PREFIXES.test(text)) {
@@ -187,7 +199,7 @@ export const secretDetector: Detector = {
   name: 'secret',
   prefix: 'secret',
   numeric: false,
-  worthScanning: (text) => text.length >= 12,
+  worthScanning,
   find,
   normalise: (value) => value,
 };

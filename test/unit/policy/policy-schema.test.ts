@@ -34,7 +34,7 @@ describe('policy defaults', () => {
       bearer_token: 'redact',
       private_key: 'redact',
       secret: 'redact',
-      person_name: 'pseudonym',
+      person_name: 'redact',
     });
     expect(DEFAULT_DETECTORS.email).toBe('pseudonym');
   });
