@@ -43,6 +43,9 @@ const DOTTED_QUAD = /^\d{1,3}(?:\.\d{1,4}){2,}$/;
 // A token of letters and digits, or digits, right before the candidate (one space between).
 const CODE_BEFORE = /(?:[A-Za-z]+\d+[A-Za-z0-9]*|\d)[ \t]$/;
 
+/** libphonenumber validations per cell before candidates are masked unparsed. */
+const MAX_VALIDATIONS_PER_CELL = 512;
+
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
 }
@@ -114,6 +117,7 @@ function overlaps(spans: readonly Span[], start: number, end: number): boolean {
 /** Phone numbers validated by libphonenumber-js (national formats of PHONE_COUNTRIES, or with a country code). */
 function validatedSpans(text: string, taken: readonly Span[]): Span[] {
   const spans: Span[] = [];
+  let parses = 0;
   CANDIDATE.lastIndex = 0;
   for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
     let start = m.index;
@@ -135,7 +139,11 @@ function validatedSpans(text: string, taken: readonly Span[]): Span[] {
     if (text.charCodeAt(end) === 0x3a && isDigit(text.charCodeAt(end + 1))) continue;
     if (CODE_BEFORE.test(text.slice(Math.max(0, start - 12), start))) continue;
     let valid: boolean;
-    if (value.startsWith('+')) valid = validWithCountryCode(value);
+    // A cell with very many candidates (a hostile 1 MB list of numbers) would cost up to 30
+    // parses each: past the budget, every remaining candidate that reached this point is
+    // masked unparsed (fail closed, and linear).
+    if (++parses > MAX_VALIDATIONS_PER_CELL) valid = !/^\d+$/.test(value) || PHONE_CUE.test(text.slice(Math.max(0, start - 24), start));
+    else if (value.startsWith('+')) valid = validWithCountryCode(value);
     else {
       // National numbers, trunk and mobile prefixes included, have at most 13 digits (AR "0343 15-555-1212").
       if (digitCount > 13 && !value.startsWith('00')) continue;
