@@ -12,7 +12,9 @@ export type DetectorName =
   | 'aws_access_key'
   | 'jwt'
   | 'bearer_token'
-  | 'private_key';
+  | 'private_key'
+  | 'secret'
+  | 'person_name';
 
 export interface ColumnRule {
   /**

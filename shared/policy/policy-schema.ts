@@ -36,6 +36,8 @@ export const DEFAULT_DETECTORS: Readonly<Record<DetectorName, MaskRule | 'off'>>
   jwt: 'redact',
   bearer_token: 'redact',
   private_key: 'redact',
+  secret: 'redact', // API tokens, credential URLs (secretlint's recommended rules and vendor prefixes)
+  person_name: 'redact', // names in free text (greetings, sign-offs, "Name: …", known first names)
 };
 
 /** The defaults, for documentation and tests; the schema below applies exactly these. */

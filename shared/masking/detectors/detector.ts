@@ -14,6 +14,15 @@ export interface TextStats {
   digits: number;
   hasAt: boolean;
   hasPlus: boolean;
+  /** ASCII upper-case letters (or any non-ASCII letter, which may be one). */
+  upper: number;
+  /** Spaces and tabs. */
+  spaces: number;
+  /**
+   * Length of the longest run of token characters (`A-Z a-z 0-9 _ -`). API keys and access
+   * key ids are runs of 16+ such characters; words, ids and addresses in prose are shorter.
+   */
+  longestToken: number;
 }
 
 /**

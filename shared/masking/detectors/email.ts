@@ -68,6 +68,17 @@ function localStart(text: string, at: number, floor = 0): number {
   return start === at ? -1 : start;
 }
 
+/**
+ * Whether the ':' at `colon` separates a URL's user name from its password: "scheme://user"
+ * right before it (user-name characters back to "//", a scheme before that). Bounded look-back.
+ */
+function isUrlUserInfo(text: string, colon: number): boolean {
+  let i = colon;
+  const floor = Math.max(0, colon - 256);
+  while (i > floor && isLocalChar(text.charCodeAt(i - 1))) i--;
+  return i >= 3 && text.charCodeAt(i - 1) === 0x2f && text.charCodeAt(i - 2) === 0x2f && text.charCodeAt(i - 3) === 0x3a;
+}
+
 /** End of the valid domain after the '@' at `at`, or -1. */
 function domainEnd(text: string, at: number): number {
   let end = at + 1;
@@ -92,6 +103,9 @@ export const emailDetector: Detector = {
       from = at + 1;
       // "a@b.com.x@c.com": the second address starts after the first one ends.
       const start = localStart(text, at, spans[spans.length - 1]?.end ?? 0);
+      // "https://user:password@host": user info of a URL, not an address. Whether it is a
+      // credential is the secret detector's call (secretlint's basic-auth rule).
+      if (start > 0 && text.charCodeAt(start - 1) === 0x3a && isUrlUserInfo(text, start - 1)) continue;
       const end = start === -1 ? -1 : domainEnd(text, at);
       if (end === -1) continue;
       spans.push({ start, end });

@@ -11,11 +11,22 @@ function runEnd(text: string, from: number): number {
   return i;
 }
 
+/** Whether a base64url segment decodes to a JSON object (`{…}`). */
+function jsonSegment(text: string, start: number, end: number): boolean {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(text.slice(start, end), 'base64url').toString('utf8'));
+    return typeof decoded === 'object' && decoded !== null;
+  } catch {
+    return false;
+  }
+}
+
 /** Shortest first and second segments accepted, after the `eyJ` (`{"`) of the header. */
 const MIN_SEGMENT = 5;
 
 /**
- * JWTs: header.payload.signature in base64url, the header starting with `eyJ`. Scanned
+ * JWTs: header.payload.signature (or an unsigned header.payload) in base64url, the header
+ * a JSON object (so starting with `eyJ`). Scanned
  * by hand: a regex would have to forbid starts inside a base64url run to stay linear, and
  * so miss glued tokens ("id-eyJ…"). Here a failed header run is skipped whole, as every
  * later `eyJ` inside it would end at the same place and fail the same way.
@@ -36,7 +47,17 @@ export const jwtDetector: Detector = {
       from = headerEnd;
       if (headerEnd - start < 3 + MIN_SEGMENT || text.charCodeAt(headerEnd) !== 0x2e) continue;
       const payloadEnd = runEnd(text, headerEnd + 1);
-      if (payloadEnd - headerEnd - 1 < MIN_SEGMENT || text.charCodeAt(payloadEnd) !== 0x2e) continue;
+      if (payloadEnd - headerEnd - 1 < MIN_SEGMENT) continue;
+      // The header is JSON: "eyJhbasdGci…" is some other base64 run (detect-secrets' check).
+      if (!jsonSegment(text, start, headerEnd)) continue;
+      if (text.charCodeAt(payloadEnd) !== 0x2e) {
+        // An unsigned token (header.payload, `alg: none`): both parts must be JSON.
+        if (text.charCodeAt(headerEnd + 1) === 0x65 && jsonSegment(text, headerEnd + 1, payloadEnd)) {
+          spans.push({ start, end: payloadEnd });
+          from = payloadEnd;
+        }
+        continue;
+      }
       let end = runEnd(text, payloadEnd + 1);
       // More dotted segments (a JWE has five; "jwt-jwt" glues a second token's header onto
       // this signature) belong to the same credential: stopping here would leave them in clear.

@@ -16,6 +16,8 @@ export const ALL_REDACT: Record<DetectorName, MaskRule | 'off'> = {
   jwt: 'redact',
   bearer_token: 'redact',
   private_key: 'redact',
+  secret: 'redact',
+  person_name: 'redact',
 };
 
 export const ALL_OFF: Record<DetectorName, MaskRule | 'off'> = Object.fromEntries(

@@ -33,6 +33,8 @@ describe('policy defaults', () => {
       jwt: 'redact',
       bearer_token: 'redact',
       private_key: 'redact',
+      secret: 'redact',
+      person_name: 'redact',
     });
     expect(DEFAULT_DETECTORS.email).toBe('pseudonym');
   });
