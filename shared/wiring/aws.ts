@@ -26,6 +26,7 @@ import type { Notifier } from '../ports/notifier.js';
 import type { ApproverDirectory } from '../ports/approver-directory.js';
 import type { MaskingConfig } from '../masking/types.js';
 import type { ApprovalDeps } from '../use-cases/approval-deps.js';
+import { awsClientConfig, awsClients } from './aws-clients.js';
 import { parseAwsEnv, requireAwsEnv, type AwsEnv } from './aws-env.js';
 import { loadBundledPolicy } from './bundled-policy.js';
 import { notDeployed } from './not-deployed.js';
@@ -55,10 +56,13 @@ export class AwsWiring {
   readonly env: AirlockEnv;
   readonly aws: AwsEnv;
   readonly #cache = new Map<string, unknown>();
+  /** Every SDK client from one endpoint/region config (AWS_ENDPOINT_URL, AWS_REGION). */
+  readonly #clients: ReturnType<typeof awsClients>;
 
   constructor(processEnv: Record<string, string | undefined>) {
     this.env = parseEnv(processEnv);
     this.aws = parseAwsEnv(processEnv);
+    this.#clients = awsClients(awsClientConfig(processEnv));
   }
 
   #once<T>(key: string, make: () => T): T {
@@ -67,16 +71,16 @@ export class AwsWiring {
   }
 
   dynamodb(): DynamoDBClient {
-    return this.#once('dynamodb', () => new DynamoDBClient({}));
+    return this.#once('dynamodb', () => this.#clients.dynamodb());
   }
   kms(): KMSClient {
-    return this.#once('kms', () => new KMSClient({}));
+    return this.#once('kms', () => this.#clients.kms());
   }
   sfn(): SFNClient {
-    return this.#once('sfn', () => new SFNClient({}));
+    return this.#once('sfn', () => this.#clients.sfn());
   }
   secretsManager(): SecretsManagerClient {
-    return this.#once('secrets', () => new SecretsManagerClient({}));
+    return this.#once('secrets', () => this.#clients.secretsManager());
   }
 
   /** The policy validated at synth time and bundled beside the function as JSON (`AIRLOCK_POLICY`). */
@@ -191,7 +195,8 @@ export class AwsWiring {
   slackClient(): Promise<WebClient> {
     return this.#onceAsync('slack', async () => {
       const { botToken } = await this.slackSecret();
-      return new WebClient(botToken, { retryConfig: { retries: 2 }, timeout: 5_000 });
+      const api = this.env.SLACK_API_URL;
+      return new WebClient(botToken, { retryConfig: { retries: 2 }, timeout: 5_000, ...(api === undefined ? {} : { slackApiUrl: api }) });
     });
   }
 
