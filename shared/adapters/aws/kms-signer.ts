@@ -20,7 +20,7 @@ import { keyIdOf } from '../../records/key-id.js';
  * nothing runs unsigned.
  *
  * @example
- * const signer = new KmsSigner(new KMSClient({}), process.env.AIRLOCK_RECORDS_KEY_ARN);
+ * const signer = new KmsSigner(awsClients(awsClientConfig(process.env)).kms(), process.env.AIRLOCK_RECORDS_KEY_ARN);
  * const sig = await signer.sign(Buffer.from(record.hash, 'hex'));
  * // { keyId: '3f2a…', alg: 'ECDSA_SHA_256', value: '<base64 DER>' }
  */
