@@ -22,7 +22,11 @@ const started = Date.now();
 const w = new World();
 const results: Array<{ name: string; ok: boolean; ms: number; error?: string }> = [];
 
+/** AIRLOCK_AWS_TIER_ONLY=regex runs only the matching flows (for debugging; the run then fails on uninvoked functions). */
+const only = process.env['AIRLOCK_AWS_TIER_ONLY'] === undefined ? null : new RegExp(process.env['AIRLOCK_AWS_TIER_ONLY'], 'i');
+
 async function test(name: string, fn: () => Promise<void>): Promise<void> {
+  if (only !== null && !only.test(name)) return;
   const t0 = Date.now();
   try {
     await fn();
@@ -301,6 +305,10 @@ async function main(): Promise<void> {
     const late = await click('UAPPROVER1', 'approve', requestId);
     assert.equal(late.status, 200);
     assert.equal(late.json.recorded, false);
+    // The ephemeral "already decided" goes to the clicked message: channel and thread from the real payload.
+    const eph = w.slack.callsOf('chat.postEphemeral').at(-1)!;
+    const m = posted.get(requestId)!;
+    assert.deepEqual({ channel: eph.args['channel'], user: eph.args['user'], thread_ts: eph.args['thread_ts'] }, { channel: m.channel, user: 'UAPPROVER1', thread_ts: m.ts });
     assert.ok(!w.snowflake.queries.some((q) => q.sqlText.includes("'late'")));
   });
 
@@ -360,6 +368,21 @@ async function main(): Promise<void> {
       const auditorRole = w.stack.ofType('AWS::IAM::Role').find(([id]) => id.startsWith('AuditorRole'))![0];
       const auditor = w.clients(w.roleCredentials.get(auditorRole)!);
       await assert.rejects(auditor.kms.send(new SignCommand({ KeyId: recordsKeyArn, Message: Buffer.alloc(32), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })), /AccessDenied|not authorized/);
+      // Nobody but the auditor signs with the export key: every other role of the template is refused.
+      for (const [roleId, creds] of w.roleCredentials) {
+        if (roleId === auditorRole) continue;
+        await assert.rejects(
+          w.clients(creds).kms.send(new SignCommand({ KeyId: exportsKeyArn, Message: Buffer.alloc(32), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })),
+          /AccessDenied|not authorized/,
+          `${roleId} may sign with the export key`,
+        );
+      }
+      // moto's own enforcement, without the edge in between: an action outside the role is refused.
+      const direct = { endpoint: `http://127.0.0.1:${w.motoPort}`, region: REGION, credentials: w.roleCredentials.get(fn('PostQuery').roleLogicalId)! };
+      const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+      const raw = new DynamoDBClient(direct);
+      await assert.rejects(raw.send(new ScanCommand({ TableName: 'airlock-records' })), /AccessDenied|not authorized/);
+      await raw.send(new QueryCommand({ TableName: 'airlock-records', KeyConditionExpression: 'sessionId = :s', ExpressionAttributeValues: { ':s': { S: readSession } } }));
       const pub = w.clients(w.roleCredentials.get(fn('Public').roleLogicalId)!);
       // moto's own enforcement (the action): Public holds no kms:Sign at all.
       await assert.rejects(pub.kms.send(new SignCommand({ KeyId: recordsKeyArn, Message: Buffer.alloc(32), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })), /AccessDenied|not authorized/);
