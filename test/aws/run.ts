@@ -381,8 +381,12 @@ async function main(): Promise<void> {
       const direct = { endpoint: `http://127.0.0.1:${w.motoPort}`, region: REGION, credentials: w.roleCredentials.get(fn('PostQuery').roleLogicalId)! };
       const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
       const raw = new DynamoDBClient(direct);
-      await assert.rejects(raw.send(new ScanCommand({ TableName: 'airlock-records' })), /AccessDenied|not authorized/);
-      await raw.send(new QueryCommand({ TableName: 'airlock-records', KeyConditionExpression: 'sessionId = :s', ExpressionAttributeValues: { ':s': { S: readSession } } }));
+      // moto answers its IAM refusal as XML even to JSON protocols, so the SDK cannot parse it: check the status.
+      const refused = await raw.send(new ScanCommand({ TableName: 'airlock-records' })).then(() => null, (e: any) => e);
+      assert.ok(refused !== null, 'moto let PostQuery Scan the records table');
+      const status = refused.$metadata?.httpStatusCode ?? refused.$response?.statusCode;
+      assert.ok(status === 403 || /AccessDenied/.test(String(refused.name)), `refusal was ${status} ${refused.name}`);
+      await raw.send(new QueryCommand({ TableName: 'airlock-records', KeyConditionExpression: 'sessionId = :s', ExpressionAttributeValues: { ':s': { S: readSession || 'none' } } }));
       const pub = w.clients(w.roleCredentials.get(fn('Public').roleLogicalId)!);
       // moto's own enforcement (the action): Public holds no kms:Sign at all.
       await assert.rejects(pub.kms.send(new SignCommand({ KeyId: recordsKeyArn, Message: Buffer.alloc(32), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })), /AccessDenied|not authorized/);
