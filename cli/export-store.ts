@@ -1,3 +1,4 @@
+import { AWS_RETRY, awsClientConfig, awsClients } from '#shared/wiring/aws-clients.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -73,20 +74,23 @@ export async function openLocalExportSource(dataDir: string): Promise<ExportSour
  * run against a bare endpoint (tests, dynalite) may name PEM key files instead of ARNs.
  */
 export async function openAwsExportSource(o: AwsOptions & { exportKeyFile?: string; recordKeyFiles?: string[] }): Promise<ExportSource> {
+  // One endpoint and region for every client (DynamoDB, KMS, Lambda): --endpoint/--region, else
+  // AWS_ENDPOINT_URL/AWS_REGION, else AWS itself in us-east-1.
+  const config = awsClientConfig(process.env, { ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }), ...(o.region === undefined ? {} : { region: o.region }) });
   // DynamoDB Local / dynalite on loopback ignore credentials, but the SDK insists on some.
-  const loopback = o.endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(o.endpoint);
+  const loopback = config.endpoint !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(config.endpoint);
+  const credentials = loopback && !o.hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {};
+  const clients = awsClients(config);
   // The same loopback client as the local runtime's (timeouts, few attempts) when nothing asks for more.
   const client =
-    loopback && o.endpoint !== undefined && o.region === undefined && !o.hasCredentials
-      ? localDynamoDbClient(o.endpoint)
-      : new DynamoDBClient({
-          ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }),
-          ...(o.region === undefined ? (loopback ? { region: 'local' } : {}) : { region: o.region }),
-          ...(loopback && !o.hasCredentials ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-        });
+    loopback && config.endpoint !== undefined && o.region === undefined && !o.hasCredentials
+      ? localDynamoDbClient(config.endpoint)
+      : loopback && !o.hasCredentials
+        ? new DynamoDBClient({ ...AWS_RETRY, ...config, ...credentials })
+        : clients.dynamodb();
   const names = tableNames(o.tablePrefix);
-  const kms = new KMSClient(o.region === undefined ? {} : { region: o.region });
-  const lambda = o.checkpointFunction === undefined ? null : new LambdaClient(o.region === undefined ? {} : { region: o.region });
+  const kms = loopback && !o.hasCredentials ? new KMSClient({ ...AWS_RETRY, ...config, ...credentials }) : clients.kms();
+  const lambda = o.checkpointFunction === undefined ? null : loopback && !o.hasCredentials ? new LambdaClient({ ...AWS_RETRY, ...config, ...credentials }) : clients.lambda();
   let exportSigner: Signer;
   if (o.exportKeyArn !== undefined) exportSigner = new KmsSigner(kms, o.exportKeyArn);
   else if (o.exportKeyFile !== undefined) exportSigner = await LocalKeySigner.open(o.exportKeyFile);
@@ -110,7 +114,7 @@ export async function openAwsExportSource(o: AwsOptions & { exportKeyFile?: stri
     exportSigner,
     recordKeys,
     ...(lambda === null || o.checkpointFunction === undefined ? {} : { checkpointFirst: lambdaCheckpointer(lambda, o.checkpointFunction) }),
-    via: o.endpoint === undefined ? `DynamoDB (tables ${names.records}, ${names.checkpoints})` : `DynamoDB at ${o.endpoint}`,
+    via: config.endpoint === undefined ? `DynamoDB (tables ${names.records}, ${names.checkpoints})` : `DynamoDB at ${config.endpoint}`,
     close: async () => {
       client.destroy();
       kms.destroy();

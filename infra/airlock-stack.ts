@@ -119,7 +119,7 @@ export class AirlockStack extends Stack {
     access.secret(fns.RecordOutcome, 'slackSecret', slackSecret);
 
     // Checkpoints are signed with the records key, on a schedule and at each export (the auditor invokes it).
-    access.recordsRead(fns.WriteCheckpoints, records);
+    access.recordsReadAll(fns.WriteCheckpoints, records);
     access.checkpointsAppend(fns.WriteCheckpoints, checkpoints);
     access.recordsSigning(fns.WriteCheckpoints, keys.records);
     new events.Rule(this, 'CheckpointSchedule', {

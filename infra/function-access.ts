@@ -36,6 +36,16 @@ export const FunctionAccess = {
     fn.addEnvironment(AWS_ENV.recordsTable, table.tableName);
     grantTable(fn, table, 'records', RECORDS_READ);
   },
+  /**
+   * Read every session of the records table: the checkpoint writer's fallback when an event
+   * does not say which sessions changed (it checks all of them rather than miss a head).
+   * `Scan` on the table only, never its index; still read-only.
+   */
+  recordsReadAll(fn: lambda.Function, table: dynamodb.ITable): void {
+    fn.addEnvironment(AWS_ENV.recordsTable, table.tableName);
+    grantTable(fn, table, 'records', RECORDS_READ);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [table.tableArn] }));
+  },
   recordsAppend(fn: lambda.Function, table: dynamodb.ITable): void {
     fn.addEnvironment(AWS_ENV.recordsTable, table.tableName);
     grantTable(fn, table, 'records', RECORDS_APPEND);

@@ -28,6 +28,7 @@ import type { MaskingConfig } from '../masking/types.js';
 import type { ApprovalDeps } from '../use-cases/approval-deps.js';
 import type { RecoverInterruptedDeps } from '../use-cases/recover-interrupted.js';
 import type { WriteCheckpointsDeps } from '../use-cases/write-checkpoints.js';
+import { awsClientConfig, awsClients } from './aws-clients.js';
 import { parseAwsEnv, requireAwsEnv, type AwsEnv } from './aws-env.js';
 import { loadBundledPolicy } from './bundled-policy.js';
 import { compose, type Composition, type LogFn } from './compose.js';
@@ -59,10 +60,13 @@ export class AwsWiring {
   readonly env: AirlockEnv;
   readonly aws: AwsEnv;
   readonly #cache = new Map<string, unknown>();
+  /** Every SDK client from one endpoint/region config (AWS_ENDPOINT_URL, AWS_REGION). */
+  readonly #clients: ReturnType<typeof awsClients>;
 
   constructor(processEnv: Record<string, string | undefined>) {
     this.env = parseEnv(processEnv);
     this.aws = parseAwsEnv(processEnv);
+    this.#clients = awsClients(awsClientConfig(processEnv));
   }
 
   #once<T>(key: string, make: () => T): T {
@@ -71,16 +75,16 @@ export class AwsWiring {
   }
 
   dynamodb(): DynamoDBClient {
-    return this.#once('dynamodb', () => new DynamoDBClient({}));
+    return this.#once('dynamodb', () => this.#clients.dynamodb());
   }
   kms(): KMSClient {
-    return this.#once('kms', () => new KMSClient({}));
+    return this.#once('kms', () => this.#clients.kms());
   }
   sfn(): SFNClient {
-    return this.#once('sfn', () => new SFNClient({}));
+    return this.#once('sfn', () => this.#clients.sfn());
   }
   secretsManager(): SecretsManagerClient {
-    return this.#once('secrets', () => new SecretsManagerClient({}));
+    return this.#once('secrets', () => this.#clients.secretsManager());
   }
 
   /** The policy validated at synth time and bundled beside the function as JSON (`AIRLOCK_POLICY`). */
@@ -172,7 +176,7 @@ export class AwsWiring {
    * retries of `slackClient`): a Lambda task that cannot reach Slack fails and is retried by the state machine.
    */
   slackClient(): Promise<WebClient> {
-    return this.#onceAsync('slack', async () => slackClient((await this.slackSecret()).botToken));
+    return this.#onceAsync('slack', async () => slackClient((await this.slackSecret()).botToken, this.env.SLACK_API_URL));
   }
 
   slackChannel(): string {

@@ -4,28 +4,6 @@ import { AirlockError } from '../../errors.js';
 import type { Signer } from '../../ports/signer.js';
 import { keyIdOf } from '../../records/key-id.js';
 
-export interface KmsSignerOptions {
-  /** Attempts per call, the first included, for throttling and KMS-internal errors. */
-  maxAttempts?: number;
-  /** Backoff before retry `attempt` (1-based); injected so tests do not sleep. */
-  sleep?: (ms: number) => Promise<void>;
-  baseDelayMs?: number;
-}
-
-/** Errors worth another attempt: KMS is overloaded or briefly unwell, the request itself is fine. */
-const RETRYABLE = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'KMSInternalException',
-  'DependencyTimeoutException',
-  'ServiceUnavailable',
-  'InternalFailure',
-]);
-
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * Signer backed by an asymmetric KMS key (`ECC_NIST_P256`, `SIGN_VERIFY`): `Sign` with
  * `MessageType: RAW` and `ECDSA_SHA_256` over the 32 raw bytes of a record hash, which is
@@ -34,28 +12,26 @@ const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * comes from `GetPublicKey` once per container and is checked to be a P-256 signing key;
  * `keyId` is the SHA-256 of its SPKI DER, like the local key's.
  *
- * Throttling is retried with backoff; anything else (AccessDenied, a disabled or deleted
- * key) fails closed at once with `ERR_SIGNER_UNAVAILABLE`, so nothing runs unsigned.
+ * The key spec is read from `KeySpec`, or the older `CustomerMasterKeySpec` when a KMS
+ * implementation omits `KeySpec` (moto does), and the SPKI itself must be an EC P-256 key.
+ * Retries are the SDK client's alone (`AWS_RETRY` in `shared/wiring/aws-clients.ts`: adaptive,
+ * 3 attempts); this adapter adds none. Any error left (throttling past the budget,
+ * AccessDenied, a disabled or deleted key) fails closed with `ERR_SIGNER_UNAVAILABLE`, so
+ * nothing runs unsigned.
  *
  * @example
- * const signer = new KmsSigner(new KMSClient({}), process.env.AIRLOCK_RECORDS_KEY_ARN);
+ * const signer = new KmsSigner(awsClients(awsClientConfig(process.env)).kms(), process.env.AIRLOCK_RECORDS_KEY_ARN);
  * const sig = await signer.sign(Buffer.from(record.hash, 'hex'));
  * // { keyId: '3f2a…', alg: 'ECDSA_SHA_256', value: '<base64 DER>' }
  */
 export class KmsSigner implements Signer {
   readonly #client: KMSClient;
   readonly #keyArn: string;
-  readonly #maxAttempts: number;
-  readonly #sleep: (ms: number) => Promise<void>;
-  readonly #baseDelayMs: number;
   #publicKey: Promise<{ keyId: string; pem: string }> | undefined;
 
-  constructor(client: KMSClient, keyArn: string, options: KmsSignerOptions = {}) {
+  constructor(client: KMSClient, keyArn: string) {
     this.#client = client;
     this.#keyArn = keyArn;
-    this.#maxAttempts = options.maxAttempts ?? 4;
-    this.#sleep = options.sleep ?? realSleep;
-    this.#baseDelayMs = options.baseDelayMs ?? 50;
   }
 
   /** The KMS key this signer uses, listed beside its key id in `GET /v1/keys`. */
@@ -94,10 +70,11 @@ export class KmsSigner implements Signer {
 
   async #fetchPublicKey(): Promise<{ keyId: string; pem: string }> {
     const out = await this.#call('GetPublicKey', () => this.#client.send(new GetPublicKeyCommand({ KeyId: this.#keyArn })));
-    if (out.KeySpec !== 'ECC_NIST_P256' || out.KeyUsage !== 'SIGN_VERIFY' || !(out.SigningAlgorithms ?? []).includes('ECDSA_SHA_256')) {
+    const spec = out.KeySpec ?? out.CustomerMasterKeySpec;
+    if (spec !== 'ECC_NIST_P256' || out.KeyUsage !== 'SIGN_VERIFY' || !(out.SigningAlgorithms ?? []).includes('ECDSA_SHA_256')) {
       throw new AirlockError(
         'ERR_SIGNER_UNAVAILABLE',
-        `KMS key ${this.#keyArn} is ${out.KeySpec ?? '?'}/${out.KeyUsage ?? '?'}; records need an ECC_NIST_P256 SIGN_VERIFY key with ECDSA_SHA_256`,
+        `KMS key ${this.#keyArn} is ${spec ?? '?'}/${out.KeyUsage ?? '?'}; records need an ECC_NIST_P256 SIGN_VERIFY key with ECDSA_SHA_256`,
       );
     }
     if (out.PublicKey === undefined) throw new AirlockError('ERR_SIGNER_UNAVAILABLE', `KMS returned no public key for ${this.#keyArn}`);
@@ -107,26 +84,19 @@ export class KmsSigner implements Signer {
     } catch (cause) {
       throw new AirlockError('ERR_SIGNER_UNAVAILABLE', `KMS public key for ${this.#keyArn} is not SPKI DER`, { cause });
     }
+    // The key itself, not only KMS's label for it: a P-256 EC key, or nothing is signed.
+    if (pub.asymmetricKeyType !== 'ec' || pub.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+      throw new AirlockError('ERR_SIGNER_UNAVAILABLE', `KMS public key for ${this.#keyArn} is not an EC P-256 key`);
+    }
     return { keyId: keyIdOf(pub), pem: pub.export({ type: 'spki', format: 'pem' }).toString() };
   }
 
   async #call<T>(operation: string, send: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await send();
-      } catch (e) {
-        const name = errorName(e);
-        if (RETRYABLE.has(name) && attempt < this.#maxAttempts) {
-          // Full jitter keeps a burst of Lambdas from retrying in lockstep.
-          await this.#sleep(Math.random() * this.#baseDelayMs * 2 ** (attempt - 1));
-          continue;
-        }
-        const why = RETRYABLE.has(name) ? `still ${name} after ${attempt} attempts` : name;
-        throw new AirlockError('ERR_SIGNER_UNAVAILABLE', `KMS ${operation} failed for ${this.#keyArn}: ${why}`, {
-          cause: e,
-          details: { kmsError: name },
-        });
-      }
+    try {
+      return await send();
+    } catch (e) {
+      const name = errorName(e);
+      throw new AirlockError('ERR_SIGNER_UNAVAILABLE', `KMS ${operation} failed for ${this.#keyArn}: ${name}`, { cause: e, details: { kmsError: name } });
     }
   }
 }

@@ -9,7 +9,7 @@ import { AirlockError } from '../../errors.js';
  * secret, never its value.
  *
  * @example
- * const slack = new SecretsManagerSecret(client, process.env.AIRLOCK_SLACK_SECRET_ARN);
+ * const slack = new SecretsManagerSecret(client, process.env.AIRLOCK_SLACK_SECRET); // a name or an ARN
  * const { botToken } = await slack.json(SlackSecretSchema);
  */
 export class SecretsManagerSecret {

@@ -25,7 +25,7 @@ function translate(e: unknown, what: string): AirlockError {
  * Step Functions answers the same execution, or `ExecutionAlreadyExists`, which is a no-op here.
  *
  * @example
- * const workflow = new SfnWorkflow(new SFNClient({}), process.env.APPROVAL_STATE_MACHINE_ARN);
+ * const workflow = new SfnWorkflow(awsClients(awsClientConfig(process.env)).sfn(), process.env.AIRLOCK_STATE_MACHINE_ARN);
  * await workflow.start({ requestId, timeoutSeconds: 3600 });
  * await workflow.sendTaskSuccess(item.taskToken, { decision: 'approved' });
  */

@@ -27,8 +27,7 @@ function publicKeyAnswer(overrides: Record<string, unknown> = {}): GetPublicKeyC
   return { KeyId: KEY_ARN, PublicKey: new Uint8Array(spkiDer), KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'], $metadata: {}, ...overrides };
 }
 
-const noSleep = async () => undefined;
-const newSigner = () => new KmsSigner(new KMSClient({ region: 'eu-west-1' }), KEY_ARN, { sleep: noSleep });
+const newSigner = () => new KmsSigner(new KMSClient({ region: 'eu-west-1' }), KEY_ARN);
 
 beforeEach(() => {
   kms.reset();
@@ -73,17 +72,22 @@ describe('KmsSigner', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('retries throttling and succeeds', async () => {
-    kms.on(SignCommand).rejectsOnce(awsError('ThrottlingException')).rejectsOnce(awsError('ThrottlingException')).resolves({ Signature: new Uint8Array([48, 1, 2]) });
-    const sig = await newSigner().sign(Buffer.alloc(32));
-    expect(sig.value).toBe(Buffer.from([48, 1, 2]).toString('base64'));
-    expect(kms.commandCalls(SignCommand)).toHaveLength(3);
+  it('adds no retry layer of its own: throttling left over by the SDK fails closed after one Sign', async () => {
+    kms.on(SignCommand).rejects(awsError('ThrottlingException'));
+    await expect(newSigner().sign(Buffer.alloc(32))).rejects.toMatchObject({ code: 'ERR_SIGNER_UNAVAILABLE', details: { kmsError: 'ThrottlingException' } });
+    expect(kms.commandCalls(SignCommand)).toHaveLength(1);
   });
 
-  it('gives up on endless throttling with ERR_SIGNER_UNAVAILABLE after maxAttempts', async () => {
-    kms.on(SignCommand).rejects(awsError('ThrottlingException'));
+  it('accepts a GetPublicKey answer without KeySpec but with CustomerMasterKeySpec (moto, older KMS answers)', async () => {
+    kms.on(GetPublicKeyCommand).resolves(publicKeyAnswer({ KeySpec: undefined, CustomerMasterKeySpec: 'ECC_NIST_P256' }));
+    expect(await newSigner().keyId()).toBe(keyIdOf(publicKey));
+  });
+
+  it('refuses a key labelled ECC_NIST_P256 whose SPKI is another curve', async () => {
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ type: 'spki', format: 'der' });
+    kms.on(GetPublicKeyCommand).resolves(publicKeyAnswer({ PublicKey: new Uint8Array(p384) }));
     await expect(newSigner().sign(Buffer.alloc(32))).rejects.toMatchObject({ code: 'ERR_SIGNER_UNAVAILABLE' });
-    expect(kms.commandCalls(SignCommand)).toHaveLength(4);
+    expect(kms.commandCalls(SignCommand)).toHaveLength(0);
   });
 
   it.each(['AccessDeniedException', 'DisabledException', 'KMSInvalidStateException', 'NotFoundException', 'InvalidKeyUsageException'])(
@@ -107,6 +111,8 @@ describe('KmsSigner', () => {
 
   it.each([
     { KeySpec: 'RSA_2048' },
+    { KeySpec: undefined, CustomerMasterKeySpec: 'RSA_2048' },
+    { KeySpec: undefined },
     { KeyUsage: 'ENCRYPT_DECRYPT' },
     { SigningAlgorithms: ['ECDSA_SHA_384'] },
     { PublicKey: undefined },

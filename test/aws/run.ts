@@ -1,0 +1,412 @@
+/**
+ * `npm run test:aws`: the AWS-emulated tier. Deploys the synthesized stack (cdk.out) onto moto
+ * and runs every function bundle as a Lambda behind the template's HTTP API routes, then
+ * drives the flows a user and an auditor would, asserting on HTTP answers, records, and the
+ * emulated AWS state. Prints one closing line: `aws-emulated: N passed, N failed`.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetPublicKeyCommand, SignCommand } from '@aws-sdk/client-kms';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SfnWorkflow } from '#shared/adapters/aws/sfn-workflow.js';
+import { slackSignature } from '#shared/adapters/slack/slack-signature.js';
+import { REGION, REPO, SLACK_CHANNEL, SLACK_SIGNING_SECRET, World, log } from './world.js';
+
+const started = Date.now();
+const w = new World();
+const results: Array<{ name: string; ok: boolean; ms: number; error?: string }> = [];
+
+/** AIRLOCK_AWS_TIER_ONLY=regex runs only the matching flows (for debugging; the run then fails on uninvoked functions). */
+const only = process.env['AIRLOCK_AWS_TIER_ONLY'] === undefined ? null : new RegExp(process.env['AIRLOCK_AWS_TIER_ONLY'], 'i');
+
+async function test(name: string, fn: () => Promise<void>): Promise<void> {
+  if (only !== null && !only.test(name)) return;
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true, ms: Date.now() - t0 });
+    process.stdout.write(`  ✓ ${name} (${Date.now() - t0} ms)\n`);
+  } catch (e) {
+    const error = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    results.push({ name, ok: false, ms: Date.now() - t0, error });
+    process.stdout.write(`  ✗ ${name} (${Date.now() - t0} ms)\n${error.split('\n').map((l) => `      ${l}`).join('\n')}\n`);
+  }
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function call(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; json: any }> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
+  let body: string | undefined = opts.raw;
+  if (opts.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(opts.body);
+  }
+  const r = await fetch(`${w.api.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+  const text = await r.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: r.status, json };
+}
+
+function admin() {
+  return w.clients(w.admin);
+}
+
+async function records(sessionId: string): Promise<any[]> {
+  const out = await admin().dynamodb.send(new QueryCommand({ TableName: 'airlock-records', KeyConditionExpression: 'sessionId = :s', ExpressionAttributeValues: { ':s': { S: sessionId } } }));
+  return (out.Items ?? []).map((i) => JSON.parse(i['record']!.S!));
+}
+
+function messageOf(requestId: string) {
+  return [...w.slack.messages.values()].find((m) => JSON.stringify(m.blocks).includes(requestId));
+}
+
+/** The approval message as first posted (buttons included), for clicks after it was updated. */
+const posted = new Map<string, { ts: string; channel: string; text: string; blocks: Record<string, unknown>[] }>();
+
+/**
+ * A `block_actions` payload shaped as Slack documents it for a button click on a message
+ * (api.slack.com/reference/interaction-payloads/block-actions-payload): team, user, channel,
+ * container with message_ts, the message itself, response_url, trigger_id and the action.
+ */
+function slackBlockActions(user: string, vote: 'approve' | 'deny', requestId: string): string {
+  const m = posted.get(requestId) ?? messageOf(requestId);
+  assert.ok(m, `no Slack message for ${requestId}`);
+  const actions = m.blocks.find((b) => b['type'] === 'actions') as { block_id?: string; elements: Array<{ action_id: string; value: string; text: unknown; style?: string }> };
+  const button = actions.elements.find((e) => e.action_id === (vote === 'approve' ? 'airlock_approve' : 'airlock_deny'))!;
+  const payload = {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0AIRLOCK' },
+    api_app_id: 'A0AIRLOCK',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: m.ts, channel_id: m.channel, is_ephemeral: false },
+    trigger_id: '13345224609.738474920.8088930838d88f008e0',
+    team: { id: 'T0AIRLOCK', domain: 'airlock-test' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: m.channel, name: 'airlock-approvals' },
+    message: { type: 'message', user: 'U0AIRLOCKBOT', ts: m.ts, bot_id: 'B0AIRLOCK', app_id: 'A0AIRLOCK', text: m.text, team: 'T0AIRLOCK', blocks: m.blocks },
+    state: { values: {} },
+    response_url: 'https://hooks.slack.com/actions/T0AIRLOCK/1/abc',
+    actions: [{ action_id: button.action_id, block_id: actions.block_id ?? 'airlock_vote', text: button.text, value: button.value, ...(button.style ? { style: button.style } : {}), type: 'button', action_ts: (Date.now() / 1000).toFixed(6) }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+async function click(user: string, vote: 'approve' | 'deny', requestId: string) {
+  const body = slackBlockActions(user, vote, requestId);
+  const ts = String(Math.floor(Date.now() / 1000));
+  return call('POST', '/slack/interactions', {
+    raw: body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': slackSignature(SLACK_SIGNING_SECRET, ts, body) },
+  });
+}
+
+function verifyRecordSig(rec: any, pems: Map<string, string>): boolean {
+  const pem = pems.get(rec.sig.keyId);
+  if (pem === undefined) return false;
+  return cryptoVerify('sha256', Buffer.from(rec.hash, 'hex'), { key: createPublicKey(pem), dsaEncoding: 'der' }, Buffer.from(rec.sig.value, 'base64'));
+}
+
+/** The CLI as a child process; asynchronous, since this process serves the endpoints it calls. */
+function airlock(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO, 'cli/bin.js'), ...args], { cwd: REPO, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+async function executionOf(stateMachineArn: string, requestId: string) {
+  const arn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${requestId}`;
+  return admin().sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+}
+
+async function main(): Promise<void> {
+  log('starting moto, the fakes and the IdP; deploying the stack');
+  await w.start();
+  log(`deployed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${w.runner.functions.length} functions, routes: ${w.stack.routes().map((r) => `${r.method} ${r.path}`).join(', ')}`);
+  const fn = (n: string) => w.runner.byConstructName(n);
+  const stateMachineArn = fn('PostQuery').env['AIRLOCK_STATE_MACHINE_ARN']!;
+  const recordsKeyArn = fn('PostQuery').env['AIRLOCK_RECORDS_KEY_ARN']!;
+  const exportsKeyArn = fn('Public').env['AIRLOCK_EXPORTS_KEY_ARN']!;
+  for (const [id] of w.stack.ofType('AWS::KMS::Key')) {
+    const arn = w.stack.resolve({ 'Fn::GetAtt': [id, 'Arn'] }) as string;
+    w.keyArns.set(w.stack.resolve({ Ref: id }) as string, arn);
+    w.keyArns.set(arn, arn);
+  }
+  for (const [, a] of w.stack.ofType('AWS::KMS::Alias')) w.keyArns.set(a.Properties.AliasName, w.stack.resolve(a.Properties.TargetKeyId));
+  for (const name of ['airlock/slack', 'airlock/snowflake']) {
+    const { ARN } = await admin().secrets.send(new (await import('@aws-sdk/client-secrets-manager')).DescribeSecretCommand({ SecretId: name }));
+    w.secretArns.set(name, ARN!);
+  }
+
+  if (process.env['AIRLOCK_AWS_TIER_NO_IAM'] !== '1') {
+    await w.enableIam();
+    log('IAM enforcement on: every function acts as a user holding exactly its role’s statements');
+  }
+
+  const agent = await w.idp.token('agent-1', ['analysts']);
+  let keysJson: any;
+  let readSession = '';
+
+  await test('health and keys: GET /v1/health is 200; GET /v1/keys lists both KMS keys with the public halves KMS holds', async () => {
+    const health = await call('GET', '/v1/health');
+    assert.equal(health.status, 200, JSON.stringify(health.json));
+    const keys = await call('GET', '/v1/keys');
+    assert.equal(keys.status, 200, JSON.stringify(keys.json));
+    keysJson = keys.json;
+    const byUse = Object.fromEntries(keys.json.keys.map((k: any) => [k.use, k]));
+    assert.equal(byUse.records.kmsKeyArn, recordsKeyArn);
+    assert.equal(byUse.exports.kmsKeyArn, exportsKeyArn);
+    for (const k of keys.json.keys) {
+      const pub = await admin().kms.send(new GetPublicKeyCommand({ KeyId: k.kmsKeyArn }));
+      assert.equal(createPublicKey(k.pem).export({ type: 'spki', format: 'der' }).toString('hex'), Buffer.from(pub.PublicKey!).toString('hex'));
+      assert.equal(k.alg, 'ECDSA_SHA_256');
+    }
+  });
+
+  await test('a request no route serves is API Gateway’s 404, and a bad token is 401 from the function', async () => {
+    assert.equal((await call('GET', '/v1/nothing')).status, 404);
+    const r = await call('POST', '/v1/queries', { token: 'not-a-jwt', body: { prompt: 'p', sql: 'SELECT 1' } });
+    assert.equal(r.status, 401);
+    assert.match(r.json.error.code, /^ERR_TOKEN_/);
+  });
+
+  await test('explain: classification and decision for the caller, nothing recorded', async () => {
+    const r = await call('POST', '/v1/explain', { token: agent, body: { sql: "UPDATE orders SET status = 'x' WHERE id = 1" } });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.match(JSON.stringify(r.json), /write/);
+    assert.match(JSON.stringify(r.json), /approval/);
+  });
+
+  let pseudonymsKey1: string[] = [];
+  await test('masked read: 200 with pseudonyms, two KMS-signed records in DynamoDB that verify against GET /v1/keys', async () => {
+    const r = await call('POST', '/v1/queries', { token: agent, body: { prompt: 'who are the customers', sql: 'SELECT id, name, email, country FROM customers ORDER BY id' } });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.equal(r.json.status, 'executed');
+    assert.equal(r.json.rowCount, 2);
+    const names = r.json.rows.map((row: any) => row.NAME ?? row.name);
+    assert.ok(!names.includes('Ada Lovelace') && !JSON.stringify(r.json).includes('ada@example.com'), 'unmasked values in the answer');
+    pseudonymsKey1 = names;
+    readSession = r.json.sessionId;
+    const recs = await records(readSession);
+    assert.deepEqual(recs.map((x) => x.type), ['query.requested', 'query.executed']);
+    assert.ok(!JSON.stringify(recs).includes('ada@example.com'), 'unmasked values in the records');
+    const pems = new Map<string, string>(keysJson.keys.map((k: any) => [k.keyId, k.pem]));
+    for (const rec of recs) assert.ok(verifyRecordSig(rec, pems), `record ${rec.seq} does not verify`);
+    const s = await call('GET', `/v1/sessions/${readSession}`, { token: agent });
+    assert.equal(s.status, 200);
+    assert.equal(s.json.records.length, 2);
+  });
+
+  await test('the masking key reaches the AWS wiring: a new masking secret gives other pseudonyms', async () => {
+    const maskingSecret = fn('PostQuery').env['AIRLOCK_MASKING_KEY_SECRET']!;
+    await admin().secrets.send(new PutSecretValueCommand({ SecretId: maskingSecret, SecretString: 'another-masking-key-0123456789abcdef' }));
+    w.runner.kill(fn('PostQuery')); // a new container reads the secret again
+    const r = await call('POST', '/v1/queries', { token: agent, body: { prompt: 'again', sql: 'SELECT id, name, email, country FROM customers ORDER BY id' } });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const names = r.json.rows.map((row: any) => row.NAME ?? row.name);
+    assert.equal(names.length, 2);
+    for (let i = 0; i < names.length; i++) assert.notEqual(names[i], pseudonymsKey1[i], 'same pseudonym under two masking keys');
+  });
+
+  async function submitWrite(sql: string): Promise<{ requestId: string; sessionId: string }> {
+    const r = await call('POST', '/v1/queries', { token: agent, body: { prompt: 'fix the order', sql } });
+    assert.equal(r.status, 202, JSON.stringify(r.json));
+    assert.equal(r.json.status, 'pending_approval');
+    const m = await until('the Slack approval message', () => messageOf(r.json.requestId));
+    posted.set(r.json.requestId, structuredClone(m));
+    return { requestId: r.json.requestId, sessionId: r.json.sessionId };
+  }
+
+  await test('a write: one execution named by the request id, Slack notified, approved by a signed click, run on Snowflake, message updated', async () => {
+    const sql = "UPDATE orders SET status = 'shipped' WHERE id = 1";
+    const { requestId, sessionId } = await submitWrite(sql);
+    const exec = await executionOf(stateMachineArn, requestId);
+    assert.equal(exec.name, requestId);
+    const m = messageOf(requestId)!;
+    assert.equal(m.channel, SLACK_CHANNEL);
+    const vote = await click('UAPPROVER1', 'approve', requestId);
+    assert.equal(vote.status, 200, JSON.stringify(vote.json));
+    assert.equal(vote.json.code, 'approved');
+    const done = await until('executed', async () => {
+      const g = await call('GET', `/v1/queries/${requestId}`, { token: agent });
+      return g.json.status === 'executed' ? g : undefined;
+    });
+    assert.equal(done.json.status, 'executed');
+    assert.ok(w.snowflake.queries.some((q) => q.sqlText.includes("SET status = 'shipped'")), 'the UPDATE never reached Snowflake');
+    await until('the Slack message updated', () => JSON.stringify(messageOf(requestId)!.blocks).includes('Approved and executed') || undefined);
+    const recs = await records(sessionId);
+    assert.deepEqual(recs.map((x) => x.type), ['query.requested', 'approval.requested', 'approval.granted', 'query.executed']);
+    const ex = await until('the execution to succeed', async () => {
+      const d = await executionOf(stateMachineArn, requestId);
+      return d.status === 'RUNNING' ? undefined : d;
+    });
+    assert.equal(ex.status, 'SUCCEEDED');
+  });
+
+  await test('a denial: the click rejects, nothing runs on Snowflake, the execution ends and the message says so', async () => {
+    const sql = "UPDATE orders SET status = 'void' WHERE id = 2";
+    const { requestId, sessionId } = await submitWrite(sql);
+    const vote = await click('UAPPROVER2', 'deny', requestId);
+    assert.equal(vote.json.code, 'rejected', JSON.stringify(vote.json));
+    const g = await until('rejected', async () => {
+      const x = await call('GET', `/v1/queries/${requestId}`, { token: agent });
+      return x.json.status === 'rejected' ? x : undefined;
+    });
+    assert.equal(g.json.status, 'rejected');
+    assert.ok(!w.snowflake.queries.some((q) => q.sqlText.includes("'void'")));
+    const recs = await records(sessionId);
+    assert.deepEqual(recs.map((x) => x.type), ['query.requested', 'approval.requested', 'approval.rejected']);
+    const ex = await until('the execution to end', async () => {
+      const d = await executionOf(stateMachineArn, requestId);
+      return d.status === 'RUNNING' ? undefined : d;
+    });
+    assert.equal(ex.status, 'SUCCEEDED');
+    await until('the Slack message updated', () => (messageOf(requestId)!.blocks.some((b) => b['type'] === 'actions') ? undefined : true));
+  });
+
+  await test(`an expiry: no click within the policy's timeout → TimeoutSecondsPath ends the wait, approval.expired recorded`, async () => {
+    const { requestId, sessionId } = await submitWrite("UPDATE orders SET status = 'late' WHERE id = 3");
+    const recs = await until(
+      'approval.expired',
+      async () => {
+        const r = await records(sessionId);
+        return r.some((x) => x.type === 'approval.expired') ? r : undefined;
+      },
+      (w.policyTimeoutSeconds + 30) * 1000,
+    );
+    assert.deepEqual(recs.map((x) => x.type), ['query.requested', 'approval.requested', 'approval.expired']);
+    assert.equal((await call('GET', `/v1/queries/${requestId}`, { token: agent })).json.status, 'expired');
+    const late = await click('UAPPROVER1', 'approve', requestId);
+    assert.equal(late.status, 200);
+    assert.equal(late.json.recorded, false);
+    // The ephemeral "already decided" goes to the clicked message: channel and thread from the real payload.
+    const eph = w.slack.callsOf('chat.postEphemeral').at(-1)!;
+    const m = posted.get(requestId)!;
+    assert.deepEqual({ channel: eph.args['channel'], user: eph.args['user'], thread_ts: eph.args['thread_ts'] }, { channel: m.channel, user: 'UAPPROVER1', thread_ts: m.ts });
+    assert.ok(!w.snowflake.queries.some((q) => q.sqlText.includes("'late'")));
+  });
+
+  await test('SfnWorkflow against Step Functions: two starts of one request make one execution, named by the request id', async () => {
+    const sfn = new SFNClient({ endpoint: w.edge.url, region: REGION, credentials: w.roleCredentials.get(fn('PostQuery').roleLogicalId) ?? w.admin });
+    const workflow = new SfnWorkflow(sfn, stateMachineArn);
+    const requestId = `01TIERCONTRACT${Date.now()}`;
+    await workflow.start({ requestId, timeoutSeconds: 1 });
+    await workflow.start({ requestId, timeoutSeconds: 1 });
+    await workflow.start({ requestId, timeoutSeconds: 2 });
+    const list = await admin().sfn.send(new ListExecutionsCommand({ stateMachineArn }));
+    const mine = (list.executions ?? []).filter((e) => e.name === requestId);
+    assert.equal(mine.length, 1);
+  });
+
+  await test('scheduled checkpoints: the EventBridge event signs changed heads with the records key; an unreadable event checks every session', async () => {
+    const input = JSON.parse(w.stack.ofType('AWS::Events::Rule')[0]![1].Properties.Targets[0].InputTransformer.InputTemplate.replace('<time>', JSON.stringify(new Date().toISOString())));
+    const out = await w.runner.invoke(fn('WriteCheckpoints'), input);
+    assert.ok(out.ok, JSON.stringify(out));
+    assert.ok((out.result as any).written >= 1, JSON.stringify(out.result));
+    const all = await w.runner.invoke(fn('WriteCheckpoints'), {});
+    assert.ok(all.ok, JSON.stringify(all));
+    assert.ok((all.result as any).checked >= 1, JSON.stringify(all.result));
+    const cps = await admin().dynamodb.send(new ScanCommand({ TableName: 'airlock-checkpoints' }));
+    const pems = new Map<string, string>(keysJson.keys.map((k: any) => [k.keyId, k.pem]));
+    assert.ok((cps.Items ?? []).length >= 1);
+    for (const cp of (cps.Items ?? []).map((i) => JSON.parse(i['checkpoint']!.S!))) assert.ok(pems.has(cp.sig?.keyId ?? ''), `checkpoint not signed by a listed key: ${JSON.stringify(cp).slice(0, 200)}`);
+  });
+
+  await test('airlock export --aws (auditor role): manifest signed by the export KMS key; airlock verify --trusted-keys (GET /v1/keys) accepts it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-aws-export-'));
+    const auditorRole = w.stack.ofType('AWS::IAM::Role').find(([id]) => id.startsWith('AuditorRole'))![0];
+    const creds = w.roleCredentials.get(auditorRole) ?? w.admin;
+    const checkpointFn = fn('WriteCheckpoints').name;
+    const ex = await airlock(
+      ['export', '--aws', '--out', join(dir, 'out'), '--export-key-arn', exportsKeyArn, '--records-key-arn', recordsKeyArn, '--checkpoint-function', checkpointFn],
+      { AWS_ENDPOINT_URL: w.edge.url, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey },
+    );
+    assert.equal(ex.status, 0, `${ex.stdout}\n${ex.stderr}`);
+    const exportKeyId = keysJson.keys.find((k: any) => k.use === 'exports').keyId;
+    assert.match(ex.stdout, new RegExp(`manifest signed by export key ${exportKeyId}`));
+    const trusted = join(dir, 'keys.json');
+    writeFileSync(trusted, JSON.stringify(keysJson));
+    const v = await airlock(['verify', join(dir, 'out'), '--trusted-keys', trusted], {});
+    assert.equal(v.status, 0, `${v.stdout}\n${v.stderr}`);
+    assert.ok(readdirSync(join(dir, 'out')).length > 0);
+  });
+
+  if (w.iamOn) {
+    await test('least privilege: PostQuery’s keys cannot kms:Sign with the export key, nor read the Slack secret; the auditor cannot sign records', async () => {
+      const pq = w.clients(w.roleCredentials.get(fn('PostQuery').roleLogicalId)!);
+      await assert.rejects(pq.kms.send(new SignCommand({ KeyId: exportsKeyArn, Message: Buffer.alloc(32), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })), /AccessDenied|not authorized/);
+      // The same call on its own key is allowed: the refusal is the resource, not the action.
+      await pq.kms.send(new SignCommand({ KeyId: recordsKeyArn, Message: Buffer.alloc(32), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }));
+      const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+      await assert.rejects(pq.secrets.send(new GetSecretValueCommand({ SecretId: 'airlock/slack' })), /AccessDenied|not authorized/);
+      const auditorRole = w.stack.ofType('AWS::IAM::Role').find(([id]) => id.startsWith('AuditorRole'))![0];
+      const auditor = w.clients(w.roleCredentials.get(auditorRole)!);
+      await assert.rejects(auditor.kms.send(new SignCommand({ KeyId: recordsKeyArn, Message: Buffer.alloc(32), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })), /AccessDenied|not authorized/);
+      // Nobody but the auditor signs with the export key: every other role of the template is refused.
+      for (const [roleId, creds] of w.roleCredentials) {
+        if (roleId === auditorRole) continue;
+        await assert.rejects(
+          w.clients(creds).kms.send(new SignCommand({ KeyId: exportsKeyArn, Message: Buffer.alloc(32), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })),
+          /AccessDenied|not authorized/,
+          `${roleId} may sign with the export key`,
+        );
+      }
+      // moto's own enforcement, without the edge in between: an action outside the role is refused.
+      const direct = { endpoint: `http://127.0.0.1:${w.motoPort}`, region: REGION, credentials: w.roleCredentials.get(fn('PostQuery').roleLogicalId)! };
+      const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+      const raw = new DynamoDBClient(direct);
+      // moto answers its IAM refusal as XML even to JSON protocols, so the SDK cannot parse it: check the status.
+      const refused = await raw.send(new ScanCommand({ TableName: 'airlock-records' })).then(() => null, (e: any) => e);
+      assert.ok(refused !== null, 'moto let PostQuery Scan the records table');
+      const status = refused.$metadata?.httpStatusCode ?? refused.$response?.statusCode;
+      assert.ok(status === 403 || /AccessDenied/.test(String(refused.name)), `refusal was ${status} ${refused.name}`);
+      await raw.send(new QueryCommand({ TableName: 'airlock-records', KeyConditionExpression: 'sessionId = :s', ExpressionAttributeValues: { ':s': { S: readSession || 'none' } } }));
+      const pub = w.clients(w.roleCredentials.get(fn('Public').roleLogicalId)!);
+      // moto's own enforcement (the action): Public holds no kms:Sign at all.
+      await assert.rejects(pub.kms.send(new SignCommand({ KeyId: recordsKeyArn, Message: Buffer.alloc(32), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })), /AccessDenied|not authorized/);
+    });
+  }
+}
+
+let fatal: unknown;
+try {
+  await main();
+} catch (e) {
+  fatal = e;
+  process.stdout.write(`  ✗ setup failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+}
+const invoked = w.runner === undefined ? [] : [...w.runner.invocations.entries()].map(([id, n]) => `${id.replace(/Function[0-9A-F]{8}$/, '')}×${n}`);
+const all = w.runner?.functions.map((f) => f.logicalId.replace(/Function[0-9A-F]{8}$/, '')) ?? [];
+const never = all.filter((n) => !invoked.some((i) => i.startsWith(`${n}×`)));
+await w.close();
+const failed = results.filter((r) => !r.ok).length + (fatal === undefined ? 0 : 1);
+process.stdout.write(`functions invoked from cdk.out bundles (${invoked.length}/${all.length}): ${invoked.join(', ')}${never.length > 0 ? `; never invoked: ${never.join(', ')}` : ''}\n`);
+process.stdout.write(`logs: ${w.logDir}; wall time ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`aws-emulated: ${results.filter((r) => r.ok).length} passed, ${failed} failed\n`);
+process.exit(failed === 0 && never.length === 0 ? 0 : 1);
