@@ -1,6 +1,6 @@
 import type { Finding } from './blocked-rules.js';
 import type { Token } from './lexer.js';
-import { isPunct, kw } from './names.js';
+import { isPunct, kw, stringValue } from './names.js';
 import { queryObjects } from './objects.js';
 import { parseQuery } from './query-parser.js';
 import type { ObjectRef, OutputColumn } from './types.js';
@@ -20,8 +20,11 @@ const SYSTEM_ALLOWLIST = new Set(
 
 const STAGE_FUNCTIONS = new Set([
   'INFER_SCHEMA', 'DIRECTORY', 'GET_PRESIGNED_URL', 'BUILD_SCOPED_FILE_URL', 'BUILD_STAGE_FILE_URL', 'GET_STAGE_LOCATION',
-  'GET_RELATIVE_PATH', 'GET_ABSOLUTE_PATH',
+  'GET_RELATIVE_PATH', 'GET_ABSOLUTE_PATH', 'TO_FILE', 'TRY_TO_FILE',
 ]);
+
+/** A string literal whose value names a stage (`'@st/x'`, `'@~/x'`, `'@%t'`, `'@db.s."St"'`). */
+const STAGE_STRING = /^\s*@(?:~|%|[A-Za-z_"])/;
 
 type RiskFinding = Finding & { risk: StatementRisk };
 
@@ -37,6 +40,18 @@ export function systemCallFindings(toks: Token[]): RiskFinding[] {
     }
   }
   return out;
+}
+
+/** Function-argument position: after `(`, `,` or `=>`. */
+function isArgument(prev: Token | undefined): boolean {
+  return prev !== undefined && prev.kind === 'punct' && (prev.text === '(' || prev.text === ',' || prev.text === '=>');
+}
+
+/** `seq.NEXTVAL` (any qualification) or a call `NEXTVAL(…)` / `GETNEXTVAL(…)`: these advance a sequence (§7). */
+function isNextval(toks: Token[], i: number): boolean {
+  const w = kw(toks[i]);
+  if (w === 'NEXTVAL') return isPunct(toks[i - 1], '.') || isPunct(toks[i + 1], '(');
+  return w === 'GETNEXTVAL' && isPunct(toks[i + 1], '(');
 }
 
 export interface QueryResult {
@@ -57,6 +72,10 @@ export function classifyQuery(toks: Token[], code: string): QueryResult {
     if (t.kind === 'stage') findings.push({ risk: 'privileged', code: 'P-F', message: `reads stage ${t.text}`, token: t });
     else if (STAGE_FUNCTIONS.has(kw(t)) && isPunct(toks[i + 1], '(')) {
       findings.push({ risk: 'privileged', code: 'P-F', message: `calls ${kw(t)}, which reads stage files`, token: t });
+    } else if ((t.kind === 'string' || t.kind === 'dollar') && isArgument(toks[i - 1]) && STAGE_STRING.test(stringValue(t))) {
+      findings.push({ risk: 'privileged', code: 'P-F', message: 'passes a stage reference in a string argument', token: t });
+    } else if (isNextval(toks, i)) {
+      findings.push({ risk: 'privileged', code: 'E7', message: 'NEXTVAL advances a sequence', token: t });
     }
   }
   const parsed = parseQuery(toks);
@@ -66,7 +85,7 @@ export function classifyQuery(toks: Token[], code: string): QueryResult {
     findings.push({ risk: 'privileged', code: 'P-U', message: `the query does not parse: ${parsed.error?.message ?? 'syntax error'}`, token: at });
   }
   if (parsed.topInto !== null) findings.push({ risk: 'privileged', code: 'R1', message: 'SELECT … INTO creates or fills an object', token: parsed.topInto });
-  if (parsed.nextval !== null) findings.push({ risk: 'privileged', code: 'E7', message: 'NEXTVAL advances a sequence', token: parsed.nextval });
+  if (parsed.nextval !== null && !findings.some((f) => f.code === 'E7')) findings.push({ risk: 'privileged', code: 'E7', message: 'NEXTVAL advances a sequence', token: parsed.nextval });
   if (parsed.forUpdate !== null) findings.push({ risk: 'privileged', code: 'E7', message: 'SELECT … FOR UPDATE locks rows', token: parsed.forUpdate });
   if (findings.length === 0) findings.push({ risk: 'read', code, message: 'read-only query', token: first });
   return {

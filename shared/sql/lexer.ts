@@ -11,6 +11,8 @@ export type TokenKind =
   | 'number'
   | 'variable'
   | 'stage'
+  /** The unquoted local file path of PUT / GET (`file:///tmp/a.csv`). */
+  | 'path'
   | 'punct'
   | 'semicolon'
   | 'bad';
@@ -104,7 +106,16 @@ export function lex(sql: string): LexResult {
     tokens.push({ kind, text: sql.slice(start, end), start, end, line: startLine, column: startCol });
   };
 
+  // First word of the current statement: PUT and GET take an unquoted local path (`file:///tmp/a.csv`).
+  let stmtFirst = '';
+  let stmtTokens = 0;
   while (i < n) {
+    if (tokens.length !== stmtTokens) {
+      const last = tokens[tokens.length - 1] as Token;
+      if (endsStatement(last)) stmtFirst = '';
+      else if (stmtTokens === 0 || endsStatement(tokens[stmtTokens - 1])) stmtFirst = last.kind === 'word' ? last.text.toUpperCase() : '?';
+      stmtTokens = tokens.length;
+    }
     const c = sql.charCodeAt(i);
     startLine = line;
     startCol = i - lineStart + 1;
@@ -195,6 +206,19 @@ export function lex(sql: string): LexResult {
       push('stage', i);
       continue;
     }
+    if ((stmtFirst === 'PUT' || stmtFirst === 'GET') && (c === 102 || c === 70) && isFileUri(sql, i)) {
+      // Snowflake lexes the unquoted local path of PUT/GET as one token up to whitespace or `;`: its `//` is no comment.
+      let k = i + 7;
+      while (k < n) {
+        const d = sql.charCodeAt(k);
+        if (d === 32 || d === 9 || d === 10 || d === 13 || d === 59) break;
+        k++;
+      }
+      push('path', k);
+      for (let m = i; m < k; m++) if (!isAllowed(sql.charCodeAt(m))) err(`character ${describeChar(sql.charCodeAt(m))} is not allowed outside strings, quoted identifiers and comments`, m, startLine, startCol + (m - i));
+      i = k;
+      continue;
+    }
     if (isWordStart(c)) {
       let k = i + 1;
       while (k < n && isWordPart(sql.charCodeAt(k))) k++;
@@ -241,6 +265,15 @@ export function lex(sql: string): LexResult {
     i += len;
   }
   return { tokens, errors };
+}
+
+function endsStatement(t: Token | undefined): boolean {
+  return t !== undefined && (t.kind === 'semicolon' || (t.kind === 'punct' && t.text === '->>'));
+}
+
+/** `file://` (any case) at `i`. */
+function isFileUri(sql: string, i: number): boolean {
+  return sql.slice(i, i + 7).toLowerCase() === 'file://';
 }
 
 /** `@name`, `@db.sch."St"`, `@~`, `@%table`, each with an optional `/path`; a lone `@` is still a stage reference (fail closed). */

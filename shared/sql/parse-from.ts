@@ -6,7 +6,7 @@ import { stageName } from './objects.js';
 import { newNode } from './query-model.js';
 import type { SourceRef } from './query-model.js';
 
-const JOIN_WORDS = new Set(['NATURAL', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS', 'ASOF', 'SEMI', 'ANTI']);
+const JOIN_WORDS = new Set(['NATURAL', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS', 'ASOF', 'SEMI', 'ANTI', 'DIRECTED']);
 const SOURCE_SUFFIX = new Set(['AT', 'BEFORE', 'CHANGES', 'END', 'MATCH_CONDITION']);
 
 /** Looks a one-part name up in the WITH lists of the enclosing queries (innermost first). */

@@ -58,6 +58,17 @@ export function queryStep(p: ParserState, f: Frame): void {
       if (isPunct(t, '(')) {
         p.stack.push(frame('loose', ')'));
         p.i++;
+      } else if (w === 'AS' && kw(p.toks[p.i + 1]) === 'MODEL') {
+        // WITH alias AS MODEL name VERSION v: a model version alias for model methods (alias!method(…)).
+        p.i += 2;
+        if (!skipName(p)) return;
+        if (kw(p.toks[p.i]) !== 'VERSION') {
+          fail(p, 'expected VERSION after WITH … AS MODEL name');
+          return;
+        }
+        p.i++;
+        if (!skipName(p)) return;
+        f.state = 'with_next';
       } else if (w === 'AS' && isPunct(p.toks[p.i + 1], '(')) {
         p.i += 2;
         f.node?.ctes.set(f.cteName, null);
@@ -149,6 +160,17 @@ export function queryStep(p: ParserState, f: Frame): void {
   }
 }
 
+/** A dotted object name; false (with an error) when there is none. */
+function skipName(p: ParserState): boolean {
+  for (;;) {
+    const t = p.toks[p.i];
+    if (t === undefined || (t.kind !== 'word' && t.kind !== 'quoted')) return fail(p, 'expected a name');
+    p.i++;
+    if (!isPunct(p.toks[p.i], '.')) return true;
+    p.i++;
+  }
+}
+
 function startCore(f: Frame): void {
   const core = newCore();
   f.core = core;
@@ -158,6 +180,14 @@ function startCore(f: Frame): void {
 
 function startItem(p: ParserState, f: Frame): void {
   const t = p.toks[p.i];
+  // A trailing comma before FROM is allowed in the select list.
+  if (kw(t) === 'FROM' && isPunct(p.toks[p.i - 1], ',') && f.core !== null && f.core.items.length > 0) {
+    f.item = null;
+    f.refs = null;
+    f.state = 'item_after';
+    clauseOrEnd(p, f);
+    return;
+  }
   const item = { alias: null, implicitName: '', refs: [], extra: [], star: null as string[] | null, complex: false, from: p.i, to: -1 };
   f.item = item;
   f.refs = item.refs;
@@ -195,7 +225,17 @@ function afterItem(p: ParserState, f: Frame): void {
     if (isPunct(p.toks[p.i], '(')) {
       p.stack.push(frame('loose', ')'));
       p.i++;
-    } else p.i++;
+    } else if (w === 'RENAME') {
+      // RENAME col AS alias (unparenthesised form)
+      const a = p.toks[p.i];
+      const b = p.toks[p.i + 2];
+      if (a === undefined || b === undefined || (a.kind !== 'word' && a.kind !== 'quoted') || kw(p.toks[p.i + 1]) !== 'AS' || (b.kind !== 'word' && b.kind !== 'quoted')) {
+        fail(p, 'expected RENAME column AS alias');
+        return;
+      }
+      p.i += 3;
+    } else if (w === 'ILIKE' ? p.toks[p.i]?.kind === 'string' : p.toks[p.i]?.kind === 'word' || p.toks[p.i]?.kind === 'quoted') p.i++;
+    else fail(p, `expected ${w === 'ILIKE' ? 'a pattern string' : 'a column name'} after ${w}`);
     return;
   }
   if (isPunct(t, ',')) {

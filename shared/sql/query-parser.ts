@@ -196,6 +196,28 @@ function listStep(p: ParserState, f: Frame, t: Token): void {
       f.operand = true;
       return;
     }
+    // CAST(obj AS OBJECT(…) RENAME FIELDS | ADD FIELDS)
+    if ((f.fn === 'CAST' || f.fn === 'TRY_CAST') && (w === 'RENAME' || w === 'ADD') && kw(p.toks[p.i + 1]) === 'FIELDS') {
+      p.i += 2;
+      return;
+    }
+    // SEMANTIC_VIEW(name DIMENSIONS … METRICS … FACTS … WHERE …): the clause words separate expression lists.
+    if (f.fn === 'SEMANTIC_VIEW' && (w === 'DIMENSIONS' || w === 'METRICS' || w === 'FACTS' || w === 'WHERE')) {
+      p.i++;
+      f.operand = true;
+      return;
+    }
+    // `*` as an argument or object-constant entry with modifiers: HASH(* EXCLUDE c), {* ILIKE 'a%'}, OBJECT_CONSTRUCT(* EXCLUDE (a, b)).
+    if ((w === 'EXCLUDE' || w === 'ILIKE') && isPunct(p.toks[p.i - 1], '*')) {
+      p.i++;
+      const a = p.toks[p.i];
+      if (isPunct(a, '(')) {
+        p.stack.push(frame('loose', ')'));
+        p.i++;
+      } else if (a !== undefined && (w === 'ILIKE' ? a.kind === 'string' : a.kind === 'word' || a.kind === 'quoted')) p.i++;
+      else fail(p, `expected ${w === 'ILIKE' ? 'a pattern string' : 'a column name'} after * ${w}`);
+      return;
+    }
     if (w === 'ORDER' && kw(p.toks[p.i + 1]) === 'BY') {
       p.i += 2;
       f.operand = true;
