@@ -106,16 +106,7 @@ export function lex(sql: string): LexResult {
     tokens.push({ kind, text: sql.slice(start, end), start, end, line: startLine, column: startCol });
   };
 
-  // First word of the current statement: PUT and GET take an unquoted local path (`file:///tmp/a.csv`).
-  let stmtFirst = '';
-  let stmtTokens = 0;
   while (i < n) {
-    if (tokens.length !== stmtTokens) {
-      const last = tokens[tokens.length - 1] as Token;
-      if (endsStatement(last)) stmtFirst = '';
-      else if (stmtTokens === 0 || endsStatement(tokens[stmtTokens - 1])) stmtFirst = last.kind === 'word' ? last.text.toUpperCase() : '?';
-      stmtTokens = tokens.length;
-    }
     const c = sql.charCodeAt(i);
     startLine = line;
     startCol = i - lineStart + 1;
@@ -206,8 +197,9 @@ export function lex(sql: string): LexResult {
       push('stage', i);
       continue;
     }
-    if ((stmtFirst === 'PUT' || stmtFirst === 'GET') && (c === 102 || c === 70) && isFileUri(sql, i)) {
+    if ((c === 102 || c === 70) && isFileUri(sql, i)) {
       // Snowflake lexes the unquoted local path of PUT/GET as one token up to whitespace or `;`: its `//` is no comment.
+      // Applied wherever `file://` starts a token: the path never hides more text than a `//` comment would.
       let k = i + 7;
       while (k < n) {
         const d = sql.charCodeAt(k);
@@ -265,10 +257,6 @@ export function lex(sql: string): LexResult {
     i += len;
   }
   return { tokens, errors };
-}
-
-function endsStatement(t: Token | undefined): boolean {
-  return t !== undefined && (t.kind === 'semicolon' || (t.kind === 'punct' && t.text === '->>'));
 }
 
 /** `file://` (any case) at `i`. */

@@ -10,7 +10,8 @@ import type { QueryNode } from './query-model.js';
 
 export interface QueryParse {
   ok: boolean;
-  error: { token: Token | null; message: string } | null;
+  /** `atEnd`: the text ended before the query was complete (the token is then the last one). */
+  error: { token: Token | null; message: string; expected: string; atEnd: boolean } | null;
   root: QueryNode | null;
   /** Every query node, children before parents. */
   nodes: QueryNode[];
@@ -46,7 +47,7 @@ export function parseQuery(toks: Token[]): QueryParse {
   const errTok = p.error === null ? null : (toks[Math.min(p.error.index, toks.length - 1)] ?? null);
   return {
     ok: p.error === null,
-    error: p.error === null ? null : { token: errTok, message: p.error.message },
+    error: p.error === null ? null : { token: errTok, message: p.error.message, expected: p.error.expected, atEnd: p.error.index >= toks.length },
     root: p.error === null ? root : null,
     nodes: p.nodes,
     topInto: p.topInto,
