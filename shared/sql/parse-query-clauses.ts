@@ -229,13 +229,14 @@ function afterItem(p: ParserState, f: Frame): void {
       // RENAME col AS alias (unparenthesised form)
       const a = p.toks[p.i];
       const b = p.toks[p.i + 2];
-      if (a === undefined || b === undefined || (a.kind !== 'word' && a.kind !== 'quoted') || kw(p.toks[p.i + 1]) !== 'AS' || (b.kind !== 'word' && b.kind !== 'quoted')) {
-        fail(p, 'expected RENAME column AS alias');
+      const bad = a === undefined || (a.kind !== 'word' && a.kind !== 'quoted') ? 0 : kw(p.toks[p.i + 1]) !== 'AS' ? 1 : b === undefined || (b.kind !== 'word' && b.kind !== 'quoted') ? 2 : -1;
+      if (bad >= 0) {
+        fail(p, 'expected RENAME column AS alias', p.i + bad, ['a column name', 'AS', 'an alias'][bad]);
         return;
       }
       p.i += 3;
     } else if (w === 'ILIKE' ? p.toks[p.i]?.kind === 'string' : p.toks[p.i]?.kind === 'word' || p.toks[p.i]?.kind === 'quoted') p.i++;
-    else fail(p, `expected ${w === 'ILIKE' ? 'a pattern string' : 'a column name'} after ${w}`);
+    else fail(p, `expected ${w === 'ILIKE' ? 'a pattern string' : 'a column name'} after ${w}`, p.i, w === 'ILIKE' ? "a pattern string '…'" : "a column name or '( … )'");
     return;
   }
   if (isPunct(t, ',')) {

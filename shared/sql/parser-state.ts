@@ -64,8 +64,8 @@ export function frame(type: FrameType, close: string | null, init: Partial<Frame
   };
 }
 
-export function fail(p: ParserState, message: string, index = p.i): false {
-  if (p.error === null) p.error = { index, message, expected: expectedAt(p.stack[p.stack.length - 1]) };
+export function fail(p: ParserState, message: string, index = p.i, expected?: string): false {
+  if (p.error === null) p.error = { index, message, expected: expected ?? expectedAt(p.stack[p.stack.length - 1]) };
   return false;
 }
 
