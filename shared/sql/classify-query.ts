@@ -1,6 +1,6 @@
 import type { Finding } from './blocked-rules.js';
 import type { Token } from './lexer.js';
-import { isPunct, kw, stringValue } from './names.js';
+import { isPunct, isStageString, kw, stringValue } from './names.js';
 import { queryObjects } from './objects.js';
 import { parseQuery } from './query-parser.js';
 import type { ObjectRef, OutputColumn } from './types.js';
@@ -23,8 +23,6 @@ const STAGE_FUNCTIONS = new Set([
   'GET_RELATIVE_PATH', 'GET_ABSOLUTE_PATH', 'TO_FILE', 'TRY_TO_FILE',
 ]);
 
-/** A string literal whose value names a stage (`'@st/x'`, `'@~/x'`, `'@%t'`, `'@db.s."St"'`). */
-const STAGE_STRING = /^\s*@(?:~|%|[A-Za-z_"])/;
 
 type RiskFinding = Finding & { risk: StatementRisk };
 
@@ -64,8 +62,9 @@ export function systemCallFindings(toks: Token[]): RiskFinding[] {
   return out;
 }
 
-/** Function-argument position: after `(`, `,` or `=>`. */
+/** Function-argument or FROM-source position: after `(`, `,`, `=>`, FROM or JOIN. */
 function isArgument(prev: Token | undefined): boolean {
+  if (prev !== undefined && prev.kind === 'word') return kw(prev) === 'FROM' || kw(prev) === 'JOIN';
   return prev !== undefined && prev.kind === 'punct' && (prev.text === '(' || prev.text === ',' || prev.text === '=>');
 }
 
@@ -94,8 +93,8 @@ export function classifyQuery(toks: Token[], code: string): QueryResult {
     if (t.kind === 'stage') findings.push({ risk: 'privileged', code: 'P-F', message: `reads stage ${t.text}`, token: t });
     else if (STAGE_FUNCTIONS.has(kw(t)) && isPunct(toks[i + 1], '(')) {
       findings.push({ risk: 'privileged', code: 'P-F', message: `calls ${kw(t)}, which reads stage files`, token: t });
-    } else if ((t.kind === 'string' || t.kind === 'dollar') && isArgument(toks[i - 1]) && STAGE_STRING.test(stringValue(t))) {
-      findings.push({ risk: 'privileged', code: 'P-F', message: 'passes a stage reference in a string argument', token: t });
+    } else if (isArgument(toks[i - 1]) && isStageString(t)) {
+      findings.push({ risk: 'privileged', code: 'P-F', message: `names stage ${stringValue(t).trim().split('/')[0]?.slice(0, 60) ?? ''} in a string literal`, token: t });
     } else if (isNextval(toks, i)) {
       findings.push({ risk: 'privileged', code: 'E7', message: 'NEXTVAL advances a sequence', token: t });
     }

@@ -282,14 +282,17 @@ function lexStage(sql: string, from: number): number {
         }
         k = Math.min(k + 1, n);
       } else while (k < n && isWordPart(sql.charCodeAt(k))) k++;
-      if (sql.charCodeAt(k) === 46 && k + 1 < n) k++;
-      else break;
+      if (sql.charCodeAt(k) === 46 && k + 1 < n) {
+        k++;
+        // @namespace.%table_name: a table stage in another schema.
+        if (sql.charCodeAt(k) === 37) k++;
+      } else break;
     }
   }
   if (sql.charCodeAt(k) === 47) {
     while (k < n) {
       const d = sql.charCodeAt(k);
-      if (d <= 32 || d === 41 || d === 44 || d === 59 || d === 39 || d > 126) break;
+      if (d <= 32 || d === 40 || d === 41 || d === 44 || d === 59 || d === 39 || d > 126) break;
       k++;
     }
   }

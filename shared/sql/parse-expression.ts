@@ -167,6 +167,11 @@ export function exprStep(p: ParserState, f: Frame): StepResult {
           p.i += 2;
           return 'ok';
         }
+        // GROUP BY a, GROUPING SETS (…): SETS( then parses as a call.
+        if (w === 'GROUPING' && kw(next) === 'SETS') {
+          p.i++;
+          return 'ok';
+        }
         if (w === 'NOT' || w === 'PRIOR' || w === 'EXISTS' || w === 'CONNECT_BY_ROOT') {
           p.i++;
           return 'ok';
@@ -180,6 +185,17 @@ export function exprStep(p: ParserState, f: Frame): StepResult {
         if (w === 'NULL' || w === 'TRUE' || w === 'FALSE') {
           p.i++;
           f.operand = false;
+          return 'ok';
+        }
+        // X'00FF': a hex binary literal (the quote touches the X).
+        if (w === 'X' && next !== undefined && next.kind === 'string' && next.start === t.end) {
+          p.i += 2;
+          f.operand = false;
+          return 'ok';
+        }
+        // {fn FUNC(…)}: ODBC escape for a scalar function call.
+        if (w === 'FN' && f.close === '}' && f.exprFrom === p.i && isPunct(p.toks[p.i - 1], '{') && next?.kind === 'word' && isPunct(p.toks[p.i + 2], '(')) {
+          p.i++;
           return 'ok';
         }
         if (TYPE_LITERALS.has(w) && next !== undefined && next.kind === 'string') {

@@ -1,4 +1,4 @@
-import { isPunct, kw, normalizeIdent } from './names.js';
+import { isPunct, isStageString, kw, normalizeIdent } from './names.js';
 import { clauseOrEnd } from './parse-clause.js';
 import { fail, frame, RESERVED } from './parser-state.js';
 import type { Frame, ParserState } from './parser-state.js';
@@ -153,9 +153,26 @@ function sourceStart(p: ParserState, f: Frame): void {
     p.i++;
     return;
   }
-  if (t.kind === 'stage') {
-    source.name = stageName(t);
+  // FROM a, b, WHERE …: a trailing comma before the next clause.
+  if (isPunct(p.toks[p.i - 1], ',') && ['WHERE', 'GROUP', 'HAVING', 'QUALIFY', 'ORDER', 'LIMIT'].includes(w) && (f.core?.sources.length ?? 0) > 0) {
+    f.state = 'from_after';
+    f.source = null;
+    clauseOrEnd(p, f);
+    return;
+  }
+  if (t.kind === 'stage' || (kw(p.toks[p.i - 1]) === 'FROM' || kw(p.toks[p.i - 1]) === 'JOIN' || isPunct(p.toks[p.i - 1], ',')) && isStageString(t)) {
+    // A stage, also written as a string: FROM '@stage/path'.
+    source.name = t.kind === 'stage' ? stageName(t) : '@';
     p.i++;
+    // @stage (FILE_FORMAT => …, PATTERN => …)
+    if (isPunct(p.toks[p.i], '(')) {
+      f.source = source;
+      f.core?.sources.push(source);
+      f.state = 'from_after';
+      p.stack.push(frame('list', ')', { fn: 'STAGE' }));
+      p.i++;
+      return;
+    }
   } else if (isPunct(t, '(')) {
     const n1 = kw(p.toks[p.i + 1]);
     p.i++;
@@ -184,7 +201,8 @@ function sourceStart(p: ParserState, f: Frame): void {
     f.state = 'from_after';
     p.stack.push(frame('list', ')', { fn: w, refs: source.fnRefs }));
     return;
-  } else if ((t.kind === 'word' && !RESERVED.has(w)) || t.kind === 'quoted') {
+  } else if ((t.kind === 'word' && (!RESERVED.has(w) || (!isPunct(p.toks[p.i + 1], '.') && findCte(p, w).found))) || t.kind === 'quoted') {
+    // A CTE may carry a keyword's name (`WITH pivot AS (…) SELECT * FROM pivot`).
     const parts: string[] = [];
     for (;;) {
       const a = p.toks[p.i];

@@ -55,7 +55,13 @@ export function queryStep(p: ParserState, f: Frame): void {
       } else fail(p, 'expected a CTE name after WITH');
       return;
     case 'with_as':
-      if (isPunct(t, '(')) {
+      if (isPunct(t, '(') && (kw(p.toks[p.i + 1]) === 'SELECT' || kw(p.toks[p.i + 1]) === 'WITH')) {
+        // WITH t (SELECT …): the AS is optional.
+        p.i++;
+        f.node?.ctes.set(f.cteName, null);
+        f.state = 'with_next';
+        p.stack.push(frame('query', ')', { node: newNode(), onClose: 'cte', cteName: f.cteName }));
+      } else if (isPunct(t, '(')) {
         p.stack.push(frame('loose', ')'));
         p.i++;
       } else if (w === 'AS' && kw(p.toks[p.i + 1]) === 'MODEL') {

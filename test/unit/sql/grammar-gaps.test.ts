@@ -57,6 +57,12 @@ describe('stage references and sequences the grammar now reaches', () => {
     'SELECT f($$@st/x$$)',
     "SELECT TO_FILE('@stage/x')",
     'SELECT TRY_TO_FILE(meta) FROM t',
+    "SELECT * FROM '@mystage'",
+    "SELECT * FROM t, '@s/x.csv' (FILE_FORMAT => 'f')",
+    'SELECT * FROM $$@s$$',
+    "SELECT * FROM '@1s'",
+    "SELECT * FROM @s/f.csv( FILE_FORMAT => 'fmt' )",
+    'SELECT * FROM @ns.%orders/x.json',
     "SELECT nextval('s')",
     'SELECT NEXTVAL(s)',
     'SELECT GETNEXTVAL(s)',
@@ -103,6 +109,19 @@ describe('wider grammar does not open a way around P-S, P-X or E7', () => {
     expect(classify('SELECT * FROM TABLE(m!DETECT_ANOMALIES(INPUT_DATA => TABLE(v), TIMESTAMP_COLNAME => \'ts\', TARGET_COLNAME => \'y\'))').risk).toBe('read');
   });
 
+  it('accepts the sqlglot / sqlfluff read forms it used to refuse', () => {
+    for (const sql of [
+      "SELECT BITSHIFTLEFT(X'002A'::BINARY, 1)",
+      'SELECT {fn LOG(5)}',
+      'WITH t (SELECT 1 AS c) SELECT c FROM t',
+      'SELECT * FROM xxx, yyy, zzz, WHERE foo = bar',
+      'SELECT a, b, count(*) FROM t GROUP BY a, GROUPING SETS (b, ())',
+      'with pivot as (select 1) select * from pivot',
+    ]) {
+      expect(classify(sql).risk, sql).toBe('read');
+    }
+  });
+
   it('still fails closed on near-misses of the new forms', () => {
     for (const sql of [
       'SELECT * RENAME a b FROM t',
@@ -115,6 +134,10 @@ describe('wider grammar does not open a way around P-S, P-X or E7', () => {
       'SELECT x::TIMESTAMP WITH ZONE',
       'WITH m AS MODEL x SELECT 1',
       'SELECT a, FROM',
+      "SELECT X 'AB'",
+      'SELECT {fn LOG}',
+      'SELECT * FROM a, , b',
+      'SELECT * FROM pivot',
     ]) {
       expect(classify(sql).risk, sql).toBe('privileged');
       expect(classify(sql).reasons.some((r) => r.code === 'P-U'), sql).toBe(true);
