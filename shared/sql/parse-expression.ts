@@ -220,7 +220,7 @@ export function exprStep(p: ParserState, f: Frame): StepResult {
             return 'ok';
           }
         }
-        if (isPunct(next, '(') && (!RESERVED.has(w) || OPERAND_KEYWORDS.has(w))) {
+        if (isPunct(next, '(') && (!RESERVED.has(w) || OPERAND_KEYWORDS.has(w)) && !(isPunct(p.toks[p.i + 2], '+') && isPunct(p.toks[p.i + 3], ')'))) {
           p.i++;
           f.operand = false;
           openParen(p, f, w);

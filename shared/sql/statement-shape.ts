@@ -39,6 +39,19 @@ function balanced(toks: Token[]): boolean {
   return depth === 0;
 }
 
+/** Exactly one (possibly qualified) name from `from` to the end: `t`, `db.s."T"`. */
+function isDottedName(toks: Token[], from: number): boolean {
+  let k = from;
+  for (;;) {
+    const t = toks[k];
+    if (t === undefined || (t.kind !== 'word' && t.kind !== 'quoted')) return false;
+    k++;
+    if (k === toks.length) return true;
+    if (!isPunct(toks[k], '.')) return false;
+    k++;
+  }
+}
+
 function indexOfWord(toks: Token[], word: string, from = 0): number {
   for (let i = from; i < toks.length; i++) if (kw(toks[i]) === word) return i;
   return -1;
@@ -73,7 +86,9 @@ export function shapeProblem(toks: Token[], kind: string): string | null {
       return toks.length === 1 ? 'SHOW needs an object type' : `SHOW ${toks[1]?.text ?? ''} is not a known SHOW command`;
     }
     case 'describe':
-      return DESCRIBE_FIRST.has(w1) && toks.length >= 3 ? null : 'DESCRIBE needs a known object type and a name';
+      if (DESCRIBE_FIRST.has(w1) && toks.length >= 3) return null;
+      // DESCRIBE db.schema.table: an object name alone (no type) describes it.
+      return isDottedName(toks, 1) ? null : 'DESCRIBE needs a known object type and a name';
     case 'explain': {
       const k = w1 === 'USING' ? 3 : 1;
       const target = kw(toks[k]);
