@@ -73,6 +73,11 @@ describe('stage references and sequences the grammar now reaches', () => {
     expect(classify(sql).risk).toBe('privileged');
   });
 
+  it('lists a stage named in a string literal among the objects', () => {
+    const st = classify("SELECT TO_FILE('@My_Stage/x.png'), * FROM '@db.s.\"St\"/a'").statements[0];
+    expect(st?.objects.filter((o) => o.kind === 'stage').map((o) => o.name)).toEqual(['@MY_STAGE', '@DB.S.St']);
+  });
+
   it.each(["SELECT * FROM t WHERE handle = '@john'", "SELECT REPLACE(h, '@', '') FROM t", 'SELECT nextval FROM t', 'SELECT t.nextval_at FROM t'])(
     '%s stays read',
     (sql) => {
