@@ -257,5 +257,24 @@ function afterItem(p: ParserState, f: Frame): void {
 }
 
 function afterBody(p: ParserState, f: Frame): void {
+  const t = p.toks[p.i];
+  const w = kw(t);
+  const core = f.node?.cores.length === 1 ? f.node.cores[0] : undefined;
+  // FROM ((SELECT …) AS x): an alias inside the parentheses of a derived table.
+  if (f.onClose === 'derived' && f.fn === '' && core !== undefined && core.branch !== null && t !== undefined && (w === 'AS' || t.kind === 'quoted' || (t.kind === 'word' && !RESERVED.has(w)))) {
+    if (w === 'AS') p.i++;
+    const a = p.toks[p.i];
+    if (a === undefined || (a.kind !== 'word' && a.kind !== 'quoted')) {
+      fail(p, 'expected an alias', p.i, 'an alias');
+      return;
+    }
+    p.i++;
+    f.fn = 'aliased';
+    if (isPunct(p.toks[p.i], '(')) {
+      p.stack.push(frame('loose', ')'));
+      p.i++;
+    }
+    return;
+  }
   clauseOrEnd(p, f);
 }
