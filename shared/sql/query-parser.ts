@@ -206,6 +206,7 @@ function listStep(p: ParserState, f: Frame, t: Token): void {
     if (f.fn === 'SEMANTIC_VIEW' && (w === 'DIMENSIONS' || w === 'METRICS' || w === 'FACTS' || w === 'WHERE')) {
       p.i++;
       f.operand = true;
+      f.count++;
       return;
     }
     // `*` as an argument or object-constant entry with modifiers: HASH(* EXCLUDE c), {* ILIKE 'a%'}, OBJECT_CONSTRUCT(* EXCLUDE (a, b)).

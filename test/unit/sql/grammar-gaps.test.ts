@@ -109,6 +109,16 @@ describe('wider grammar does not open a way around P-S, P-X or E7', () => {
     expect(classify(sql).risk).toBe(risk);
   });
 
+  it('a semantic view is listed as the object read, and its columns carry every argument name, incomplete', () => {
+    const st = classify('SELECT contact FROM SEMANTIC_VIEW(hr.core.people DIMENSIONS person.email AS contact METRICS person.n)').statements[0];
+    expect(st?.objects.map((o) => o.name)).toEqual(['HR.CORE.PEOPLE']);
+    expect(st?.columns[0]?.complete).toBe(false);
+    expect(st?.columns[0]?.sources).toContainEqual({ object: 'HR.CORE.PEOPLE', column: 'EMAIL' });
+    const star = classify('SELECT * FROM SEMANTIC_VIEW(hr.core.people DIMENSIONS person.email AS contact)').statements[0];
+    expect(star?.columns.every((c) => !c.complete)).toBe(true);
+    expect(star?.columns.some((c) => c.sources.some((x) => x.column === 'EMAIL'))).toBe(true);
+  });
+
   it('instance methods that only compute stay read', () => {
     expect(classify('SELECT m!PREDICT_PROBA(a, b) FROM t').risk).toBe('read');
     expect(classify('SELECT * FROM TABLE(m!DETECT_ANOMALIES(INPUT_DATA => TABLE(v), TIMESTAMP_COLNAME => \'ts\', TARGET_COLNAME => \'y\'))').risk).toBe('read');
