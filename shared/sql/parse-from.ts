@@ -5,6 +5,8 @@ import type { Frame, ParserState } from './parser-state.js';
 import { stageName } from './objects.js';
 import { newNode } from './query-model.js';
 import type { SourceRef } from './query-model.js';
+import type { Token } from './lexer.js';
+import type { ColumnSource } from './types.js';
 
 const JOIN_WORDS = new Set(['NATURAL', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS', 'ASOF', 'SEMI', 'ANTI', 'DIRECTED']);
 const SOURCE_SUFFIX = new Set(['AT', 'BEFORE', 'CHANGES', 'END', 'MATCH_CONDITION']);
@@ -144,6 +146,21 @@ export function fromStep(p: ParserState, f: Frame, afterOn: boolean): void {
   clauseOrEnd(p, f);
 }
 
+const SEMANTIC_WORDS = new Set(['DIMENSIONS', 'METRICS', 'FACTS', 'WHERE', 'AS', 'AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE']);
+
+/** Every name in SEMANTIC_VIEW's arguments (bounded look-ahead), as columns of the view: over-inclusive on purpose. */
+function semanticViewNames(p: ParserState, view: string): ColumnSource[] {
+  const out: ColumnSource[] = [];
+  let depth = 1;
+  for (let k = p.i; k < p.toks.length && k < p.i + 4096 && depth > 0; k++) {
+    const t = p.toks[k] as Token;
+    if (isPunct(t, '(')) depth++;
+    else if (isPunct(t, ')')) depth--;
+    else if ((t.kind === 'word' && !SEMANTIC_WORDS.has(kw(t))) || t.kind === 'quoted') out.push({ object: view, column: normalizeIdent(t) });
+  }
+  return out;
+}
+
 function sourceStart(p: ParserState, f: Frame): void {
   const t = p.toks[p.i];
   if (t === undefined) return;
@@ -193,6 +210,37 @@ function sourceStart(p: ParserState, f: Frame): void {
     f.source = source;
     f.core?.sources.push(source);
     f.state = 'from_values';
+    return;
+  } else if (w === 'SEMANTIC_VIEW' && isPunct(p.toks[p.i + 1], '(')) {
+    // SEMANTIC_VIEW(db.s.view DIMENSIONS … METRICS … FACTS … WHERE …): the view is the object read.
+    p.i += 2;
+    const parts: string[] = [];
+    for (;;) {
+      const a = p.toks[p.i];
+      if (a === undefined || (a.kind !== 'word' && a.kind !== 'quoted')) {
+        fail(p, 'expected the semantic view name', p.i, 'a semantic view name');
+        return;
+      }
+      parts.push(normalizeIdent(a));
+      p.i++;
+      if (!isPunct(p.toks[p.i], '.')) break;
+      p.i++;
+    }
+    // Its output columns are named by the DIMENSIONS / METRICS / FACTS (aliases included), not by the view's
+    // columns: lineage gets a derived node whose columns are incomplete and come from every name in the arguments.
+    const view = parts.join('.');
+    const node = newNode();
+    node.cores.push({ sources: [{ alias: null, name: view, parts, node: null, fnRefs: [] }], items: [], branch: null });
+    // Each name may be an output column (alias included), and each may carry any argument's data.
+    const names = semanticViewNames(p, view);
+    node.columns = [...new Set(names.map((n) => n.column))].map((name) => ({ name, sources: [...names], complete: false }));
+    node.columns.push({ name: '*', sources: [...names], complete: false, star: { object: null } });
+    p.nodes.push(node);
+    source.node = node;
+    f.source = source;
+    f.core?.sources.push(source);
+    f.state = 'from_after';
+    p.stack.push(frame('list', ')', { fn: 'SEMANTIC_VIEW', operand: false }));
     return;
   } else if ((t.kind === 'word' || t.kind === 'quoted') && isPunct(p.toks[p.i + 1], '(') && (t.kind === 'quoted' || !RESERVED.has(w) || w === 'TABLE')) {
     p.i += 2;
