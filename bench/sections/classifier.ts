@@ -2,6 +2,7 @@
  * Classifier throughput beside node-sql-parser 5.4.0 (snowflake dialect) on the same realistic
  * statements, plus µs/KB at 1 KB, 100 KB and 1 MB to show the classifier stays linear.
  */
+import { readFileSync } from 'node:fs';
 import { classify } from '../../shared/sql/classify.js';
 import { lex } from '../../shared/sql/lexer.js';
 import type { BenchRow, BenchSectionRunner } from '../types.js';
@@ -54,6 +55,17 @@ function microsPerKb(sql: string, budgetMs: number): number {
   return 1e6 / ops / (sql.length / 1024);
 }
 
+/** The read-only documented forms of test/fixtures/snowflake-conformance.jsonl (issue 19). */
+function documentedReads(): string[] {
+  const text = readFileSync(new URL('../../test/fixtures/snowflake-conformance.jsonl', import.meta.url), 'utf8');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { sql: string; expected: string })
+    .filter((l) => l.expected === 'read')
+    .map((l) => l.sql);
+}
+
 const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 
 export const run: BenchSectionRunner = async () => {
@@ -88,6 +100,25 @@ export const run: BenchSectionRunner = async () => {
       note: `node-sql-parser 5.4.0 astify (snowflake) parsed ${parsable.length}/${mixed.length}; target ≥5x`,
     },
   ];
+  const docs = documentedReads();
+  const docsParsable = docs.filter((s) => {
+    try {
+      parse(s);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const oursDocs = throughput(docsParsable, classify, 1000);
+  const theirsDocs = docsParsable.length > 0 ? throughput(docsParsable, parse, 1000) : 0;
+  const docsRead = docs.filter((s) => classify(s).risk === 'read').length;
+  rows.push({
+    metric: 'classify vs node-sql-parser, documented read forms',
+    value: `${fmt(oursDocs)} stmt/s`,
+    baseline: theirsDocs > 0 ? `${fmt(theirsDocs)} stmt/s` : 'n/a',
+    ratio: theirsDocs > 0 ? `${(oursDocs / theirsDocs).toFixed(1)}x faster` : 'n/a',
+    note: `snowflake-conformance.jsonl: node-sql-parser parsed ${docsParsable.length}/${docs.length}; classify read ${docsRead}/${docs.length}`,
+  });
   let perKbAt1 = 0;
   for (const kb of [1, 100, 1024]) {
     const sql = bigSelect(kb * 1024);

@@ -1,6 +1,10 @@
 /**
- * `airlock classify [--policy FILE] [--groups a,b] [--jsonl]`: the classifier and the policy,
+ * `airlock classify [--policy FILE] [--groups a,b] [--jsonl] [--explain]`: the classifier and the policy,
  * offline, on SQL from stdin. Runs and records nothing.
+ *
+ * `--explain` prints, for every statement that is `privileged` only because the grammar did not accept it (P-U),
+ * one line with the exact token and position where the grammar stopped and what it expected there (string
+ * literals masked), so a gap can be reported in one line. With `--jsonl` each output line gets a `gaps` array.
  *
  * The decision is for a principal with no groups (a plain agent), unless `--groups` names
  * some: `--groups data-engineers` shows what that group's overrides change.
@@ -17,9 +21,10 @@ import { decide } from '#shared/policy/decide.js';
 import { loadPolicy } from '#shared/policy/load-policy.js';
 import type { Policy } from '#shared/policy/policy.js';
 import { classify } from '#shared/sql/classify.js';
+import { formatGap, grammarGaps } from '#shared/sql/grammar-gaps.js';
 import { UsageError, type CliIo, type Command } from '../io.js';
 
-const USAGE = 'usage: airlock classify [--policy FILE] [--groups a,b] [--jsonl] < input';
+const USAGE = 'usage: airlock classify [--policy FILE] [--groups a,b] [--jsonl] [--explain] < input';
 
 export const run: Command = async (argv, io) => {
   const options = parseOptions(argv);
@@ -36,31 +41,39 @@ export const run: Command = async (argv, io) => {
   }
   // Not a real identity: only `groups` matters to the policy, and the CLI has no token.
   const principal: Principal = { iss: 'airlock-cli', sub: 'cli', groups: options.groups };
-  return options.jsonl ? classifyLines(policy, principal, io) : classifyOne(policy, principal, io);
+  return options.jsonl ? classifyLines(policy, principal, io, options.explain) : classifyOne(policy, principal, io, options.explain);
 };
 
-function parseOptions(argv: string[]): { policy?: string; groups: string[]; jsonl: boolean } {
+function parseOptions(argv: string[]): { policy?: string; groups: string[]; jsonl: boolean; explain: boolean } {
   try {
     const { values } = parseArgs({
       args: argv,
-      options: { policy: { type: 'string' }, groups: { type: 'string' }, jsonl: { type: 'boolean' } },
+      options: { policy: { type: 'string' }, groups: { type: 'string' }, jsonl: { type: 'boolean' }, explain: { type: 'boolean' } },
       strict: true,
       allowPositionals: false,
     });
     const groups = (values.groups ?? '').split(',').map((g) => g.trim()).filter((g) => g !== '');
-    return { ...(values.policy === undefined ? {} : { policy: values.policy }), groups, jsonl: values.jsonl === true };
+    return { ...(values.policy === undefined ? {} : { policy: values.policy }), groups, jsonl: values.jsonl === true, explain: values.explain === true };
   } catch (e) {
     throw new UsageError(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
   }
 }
 
 /** One SQL text (all of stdin, byte for byte) → one JSON object. */
-async function classifyOne(policy: Policy, principal: Principal, io: CliIo): Promise<number> {
+async function classifyOne(policy: Policy, principal: Principal, io: CliIo, explain: boolean): Promise<number> {
   const chunks: Buffer[] = [];
   for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer));
   // Buffer#toString keeps a BOM, which the classifier must see (RISK-RULES.md §0).
   const sql = Buffer.concat(chunks).toString('utf8');
   const classification = classify(sql);
+  if (explain) {
+    const gaps = grammarGaps(sql);
+    const lines = [`risk: ${classification.risk}`];
+    if (gaps.length === 0) lines.push(`no grammar gap: every statement parsed; the class comes from ${[...new Set(classification.reasons.map((r) => r.code))].join(', ') || 'no rule'}`);
+    for (const g of gaps) lines.push(formatGap(g));
+    await write(io.stdout, `${lines.join('\n')}\n`);
+    return 0;
+  }
   const decision = decide(policy, classification, principal, sql);
   const out = {
     risk: classification.risk,
@@ -77,7 +90,7 @@ async function classifyOne(policy: Policy, principal: Principal, io: CliIo): Pro
  * readline pauses stdin while a line waits, and `write` waits for `drain`, so memory stays
  * flat however long the input is.
  */
-async function classifyLines(policy: Policy, principal: Principal, io: CliIo): Promise<number> {
+async function classifyLines(policy: Policy, principal: Principal, io: CliIo, explain: boolean): Promise<number> {
   const lines = createInterface({ input: io.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNo = 0;
   try {
@@ -96,6 +109,7 @@ async function classifyLines(policy: Policy, principal: Principal, io: CliIo): P
         risk: classification.risk,
         decision: { outcome: decision.outcome, approvalsRequired: decision.approvalsRequired },
         reasons: [...classification.reasons, ...decision.reasons],
+        ...(explain ? { gaps: grammarGaps(item.sql) } : {}),
       };
       await write(io.stdout, `${JSON.stringify(out)}\n`);
     }

@@ -5,6 +5,10 @@ export interface Finding {
   code: string;
   message: string;
   token: Token;
+  /** For P-U: what the grammar expected where it stopped at `token` (for `classify --explain`). */
+  expected?: string;
+  /** For P-U: the text ended before the statement was complete. */
+  atEnd?: boolean;
 }
 
 const ADMIN_ROLES = new Set(['ACCOUNTADMIN', 'SECURITYADMIN', 'ORGADMIN']);

@@ -165,18 +165,37 @@ export function classifyStatement(toks: Token[], depth: number): StatementResult
       } else if (STAGE_CMDS.has(w0)) {
         r.kind = w0.toLowerCase();
         add('privileged', 'P-F', `${w0} accesses files on a stage`);
-      } else add('privileged', 'P-U', `'${first.text.slice(0, 40)}' does not start a statement Airlock recognises`);
+      } else {
+        add('privileged', 'P-U', `'${first.text.slice(0, 40)}' does not start a statement Airlock recognises`);
+        const last = r.findings[r.findings.length - 1];
+        if (last !== undefined) last.expected = 'a statement keyword (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, INSERT, UPDATE, DELETE, MERGE, COPY, CREATE, …)';
+      }
   }
   return finish(r, toks, depth);
 }
 
 function finish(r: StatementResult, toks: Token[], depth: number): StatementResult {
   const shape = r.findings.some((f) => f.risk === 'read' || f.risk === 'write') ? shapeProblem(toks, r.kind) : null;
-  if (shape !== null) r.findings.push({ risk: 'privileged', code: 'P-U', message: `incomplete or malformed statement: ${shape}`, token: toks[0] as Token });
+  if (shape !== null) {
+    r.findings.push({ risk: 'privileged', code: 'P-U', message: `incomplete or malformed statement: ${shape}`, token: shapeToken(toks, r.kind), expected: shapeExpected(r.kind) });
+  }
   if (r.kind !== 'select') r.findings.push(...nestedFindings(toks, depth, r.kind));
   if (['insert', 'update', 'delete', 'merge', 'copy_into_table'].includes(r.kind)) r.findings.push(...systemCallFindings(toks));
   r.risk = r.findings.length === 0 ? 'privileged' : maxRisk(r.findings);
   return r;
+}
+
+/** Where a shape problem is: the object-type word of SHOW / DESCRIBE, else the first token. */
+function shapeToken(toks: Token[], kind: string): Token {
+  if (kind === 'show') return (kw(toks[1]) === 'TERSE' ? toks[2] : toks[1]) ?? (toks[0] as Token);
+  if (kind === 'describe') return toks[1] ?? (toks[0] as Token);
+  return toks[0] as Token;
+}
+
+function shapeExpected(kind: string): string {
+  if (kind === 'show') return 'a documented SHOW object type (TABLES, VIEWS, GRANTS, …)';
+  if (kind === 'describe') return 'a documented object type (TABLE, VIEW, FUNCTION, …) followed by a name';
+  return `a complete ${kind.toUpperCase().replace(/_/g, ' ')} statement`;
 }
 
 const ORDER: StatementRisk[] = ['read', 'write', 'privileged', 'blocked'];

@@ -11,6 +11,8 @@ export type TokenKind =
   | 'number'
   | 'variable'
   | 'stage'
+  /** The unquoted local file path of PUT / GET (`file:///tmp/a.csv`). */
+  | 'path'
   | 'punct'
   | 'semicolon'
   | 'bad';
@@ -195,6 +197,20 @@ export function lex(sql: string): LexResult {
       push('stage', i);
       continue;
     }
+    if ((c === 102 || c === 70) && isFileUri(sql, i)) {
+      // Snowflake lexes the unquoted local path of PUT/GET as one token up to whitespace or `;`: its `//` is no comment.
+      // Applied wherever `file://` starts a token: the path never hides more text than a `//` comment would.
+      let k = i + 7;
+      while (k < n) {
+        const d = sql.charCodeAt(k);
+        if (d === 32 || d === 9 || d === 10 || d === 13 || d === 59) break;
+        k++;
+      }
+      push('path', k);
+      for (let m = i; m < k; m++) if (!isAllowed(sql.charCodeAt(m))) err(`character ${describeChar(sql.charCodeAt(m))} is not allowed outside strings, quoted identifiers and comments`, m, startLine, startCol + (m - i));
+      i = k;
+      continue;
+    }
     if (isWordStart(c)) {
       let k = i + 1;
       while (k < n && isWordPart(sql.charCodeAt(k))) k++;
@@ -243,6 +259,11 @@ export function lex(sql: string): LexResult {
   return { tokens, errors };
 }
 
+/** `file://` (any case) at `i`. */
+function isFileUri(sql: string, i: number): boolean {
+  return sql.slice(i, i + 7).toLowerCase() === 'file://';
+}
+
 /** `@name`, `@db.sch."St"`, `@~`, `@%table`, each with an optional `/path`; a lone `@` is still a stage reference (fail closed). */
 function lexStage(sql: string, from: number): number {
   const n = sql.length;
@@ -261,14 +282,17 @@ function lexStage(sql: string, from: number): number {
         }
         k = Math.min(k + 1, n);
       } else while (k < n && isWordPart(sql.charCodeAt(k))) k++;
-      if (sql.charCodeAt(k) === 46 && k + 1 < n) k++;
-      else break;
+      if (sql.charCodeAt(k) === 46 && k + 1 < n) {
+        k++;
+        // @namespace.%table_name: a table stage in another schema.
+        if (sql.charCodeAt(k) === 37) k++;
+      } else break;
     }
   }
   if (sql.charCodeAt(k) === 47) {
     while (k < n) {
       const d = sql.charCodeAt(k);
-      if (d <= 32 || d === 41 || d === 44 || d === 59 || d === 39 || d > 126) break;
+      if (d <= 32 || d === 40 || d === 41 || d === 44 || d === 59 || d === 39 || d > 126) break;
       k++;
     }
   }

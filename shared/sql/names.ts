@@ -15,6 +15,11 @@ export function isPunct(t: Token | undefined, text: string): boolean {
   return t !== undefined && t.kind === 'punct' && t.text === text;
 }
 
+/** A string literal whose value names a stage (`'@st/x'`, `'@~/x'`, `'@%t'`, `'@db.s."St"'`), as TO_FILE and FROM accept. */
+export function isStageString(t: Token | undefined): boolean {
+  return t !== undefined && (t.kind === 'string' || t.kind === 'dollar') && /^\s*@(?:~|%|[A-Za-z_"])/.test(stringValue(t));
+}
+
 /** The value of a '…' literal with '' and backslash escapes resolved, or of a $$…$$ literal. */
 export function stringValue(t: Token): string {
   if (t.kind === 'dollar') return t.text.slice(2, t.text.length >= 4 ? -2 : undefined);

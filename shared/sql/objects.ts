@@ -1,5 +1,5 @@
 import type { Token } from './lexer.js';
-import { isPunct, kw, normalizeIdent } from './names.js';
+import { isPunct, isStageString, kw, normalizeIdent, stringValue } from './names.js';
 import type { QueryNode } from './query-model.js';
 import type { ObjectAccess, ObjectRef } from './types.js';
 
@@ -56,7 +56,13 @@ export function queryObjects(nodes: QueryNode[], toks: Token[]): ObjectRef[] {
       }
     }
   }
-  for (const t of toks) if (t.kind === 'stage') add(out, stageRef(t, 'read'));
+  toks.forEach((t, i) => {
+    if (t.kind === 'stage') add(out, stageRef(t, 'read'));
+    // A stage named in a string literal (`FROM '@st'`, `TO_FILE('@st/x')`) is a stage access too (P-F).
+    else if (isStageString(t) && (['FROM', 'JOIN'].includes(kw(toks[i - 1])) || ['(', ',', '=>'].some((s) => isPunct(toks[i - 1], s)))) {
+      add(out, stageRef({ ...t, kind: 'stage', text: stringValue(t).trim() }, 'read'));
+    }
+  });
   return out;
 }
 

@@ -1,3 +1,4 @@
+import type { Token } from './lexer.js';
 import { isPunct, kw, normalizeIdent } from './names.js';
 import { frame, fail, OPERAND_KEYWORDS, RESERVED } from './parser-state.js';
 import type { Frame, ParserState } from './parser-state.js';
@@ -13,6 +14,14 @@ const TYPE_LITERALS = new Set(['DATE', 'TIME', 'TIMESTAMP', 'TIMESTAMP_NTZ', 'TI
 /** Opens a `(`: a subquery when SELECT/WITH follows, otherwise an expression list. */
 export function openParen(p: ParserState, f: Frame, fn = ''): void {
   const next = kw(p.toks[p.i + 1]);
+  if (fn === '') {
+    const close = lambdaParams(p, p.i);
+    if (close > 0) {
+      // `(acc INT, val INT) -> …`: a lambda parameter list, not an expression.
+      p.i = close + 1;
+      return;
+    }
+  }
   if (next === 'SELECT' || next === 'WITH') {
     if (f.item !== null) f.item.complex = true;
     const node = newNode();
@@ -23,13 +32,50 @@ export function openParen(p: ParserState, f: Frame, fn = ''): void {
   p.i++;
 }
 
+/** Index of the `)` closing a lambda parameter list `(a [type], b [type]) ->` opened at `open`, or -1. Bounded look-ahead. */
+function lambdaParams(p: ParserState, open: number): number {
+  const toks = p.toks;
+  let depth = 0;
+  for (let k = open; k < toks.length && k < open + 64; k++) {
+    const t = toks[k] as Token;
+    if (isPunct(t, '(')) {
+      if (++depth > 2) return -1;
+    } else if (isPunct(t, ')')) {
+      depth--;
+      if (depth === 0) return isPunct(toks[k + 1], '->') ? k : -1;
+    } else if (!(t.kind === 'word' || t.kind === 'quoted' || t.kind === 'number' || isPunct(t, ','))) return -1;
+    else if (t.kind === 'word' && (kw(t) === 'SELECT' || kw(t) === 'WITH')) return -1;
+  }
+  return -1;
+}
+
+/** Multi-word spellings of types: the words after the first. */
+const TYPE_TAILS: Record<string, string[][]> = {
+  DOUBLE: [['PRECISION']],
+  CHARACTER: [['VARYING']],
+  CHAR: [['VARYING']],
+  NCHAR: [['VARYING']],
+  NATIONAL: [['CHARACTER', 'VARYING'], ['CHAR', 'VARYING'], ['CHARACTER'], ['CHAR']],
+  BINARY: [['VARYING']],
+  TIMESTAMP: [['WITH', 'LOCAL', 'TIME', 'ZONE'], ['WITH', 'TIME', 'ZONE'], ['WITHOUT', 'TIME', 'ZONE']],
+  TIME: [['WITH', 'TIME', 'ZONE'], ['WITHOUT', 'TIME', 'ZONE']],
+};
+
 /** Skips a data type after `::` or CAST … AS; returns false on garbage. */
 export function skipType(p: ParserState): boolean {
   const t = p.toks[p.i];
   if (t === undefined || (t.kind !== 'word' && t.kind !== 'quoted')) return fail(p, 'expected a data type');
   p.i++;
   const w = kw(t);
-  if (w === 'DOUBLE' && kw(p.toks[p.i]) === 'PRECISION') p.i++;
+  const tails = TYPE_TAILS[w];
+  if (tails !== undefined) {
+    for (const tail of tails) {
+      if (tail.every((word, k) => kw(p.toks[p.i + k]) === word)) {
+        p.i += tail.length;
+        break;
+      }
+    }
+  }
   if (isPunct(p.toks[p.i], '(')) {
     p.stack.push(frame('loose', ')'));
     p.i++;
@@ -121,6 +167,11 @@ export function exprStep(p: ParserState, f: Frame): StepResult {
           p.i += 2;
           return 'ok';
         }
+        // GROUP BY a, GROUPING SETS (…): SETS( then parses as a call.
+        if (w === 'GROUPING' && kw(next) === 'SETS') {
+          p.i++;
+          return 'ok';
+        }
         if (w === 'NOT' || w === 'PRIOR' || w === 'EXISTS' || w === 'CONNECT_BY_ROOT') {
           p.i++;
           return 'ok';
@@ -136,12 +187,40 @@ export function exprStep(p: ParserState, f: Frame): StepResult {
           f.operand = false;
           return 'ok';
         }
+        // X'00FF': a hex binary literal (the quote touches the X).
+        if (w === 'X' && next !== undefined && next.kind === 'string' && next.start === t.end) {
+          p.i += 2;
+          f.operand = false;
+          return 'ok';
+        }
+        // {fn FUNC(…)}: ODBC escape for a scalar function call.
+        if (w === 'FN' && f.close === '}' && f.exprFrom === p.i && isPunct(p.toks[p.i - 1], '{') && next?.kind === 'word' && isPunct(p.toks[p.i + 2], '(')) {
+          p.i++;
+          return 'ok';
+        }
         if (TYPE_LITERALS.has(w) && next !== undefined && next.kind === 'string') {
           p.i += 2;
           f.operand = false;
           return 'ok';
         }
-        if (isPunct(next, '(') && (!RESERVED.has(w) || OPERAND_KEYWORDS.has(w))) {
+        if (isPunct(next, '(') && (w === 'LIKE' || w === 'ILIKE' || w === 'RLIKE' || w === 'REGEXP')) {
+          // Function forms of the predicates: LIKE(subject, pattern [, escape]), RLIKE(subject, pattern [, flags]).
+          p.i++;
+          f.operand = false;
+          openParen(p, f, w);
+          return 'ok';
+        }
+        if ((w === 'IDENTIFIER' || w === 'MODEL') && isPunct(next, '(')) {
+          const after = calledName(p, p.i + 2, w === 'MODEL');
+          if (after > 0) {
+            // IDENTIFIER('fn')(args) and MODEL(name [, version])!method(args)
+            p.i = after;
+            f.operand = false;
+            openParen(p, f, w);
+            return 'ok';
+          }
+        }
+        if (isPunct(next, '(') && (!RESERVED.has(w) || OPERAND_KEYWORDS.has(w)) && !(isPunct(p.toks[p.i + 2], '+') && isPunct(p.toks[p.i + 3], ')'))) {
           p.i++;
           f.operand = false;
           openParen(p, f, w);
@@ -155,6 +234,8 @@ export function exprStep(p: ParserState, f: Frame): StepResult {
           p.i += 3;
           return 'ok';
         }
+        // Model methods: my_model!PREDICT(…), version_alias!method(…).
+        if (isPunct(p.toks[p.i], '!') && p.toks[p.i + 1]?.kind === 'word' && isPunct(p.toks[p.i + 2], '(')) p.i += 2;
         // Qualified calls: SNOWFLAKE.CORTEX.COMPLETE(…), INFORMATION_SCHEMA.QUERY_HISTORY(…).
         if (isPunct(p.toks[p.i], '(')) openParen(p, f, kw(p.toks[p.i - 1]));
         return 'ok';
@@ -164,6 +245,28 @@ export function exprStep(p: ParserState, f: Frame): StepResult {
     }
   }
   return operatorStep(p, f);
+}
+
+/**
+ * For `IDENTIFIER(<one token>)(` / `MODEL(name [, version])!method(` starting at the argument `from`: the index of the
+ * call's `(`, or -1 when the text has another shape.
+ */
+function calledName(p: ParserState, from: number, model: boolean): number {
+  const toks = p.toks;
+  let k = from;
+  if (!model) {
+    const a = toks[k];
+    if (a === undefined || !(a.kind === 'string' || a.kind === 'variable' || a.kind === 'word' || a.kind === 'quoted' || a.kind === 'dollar')) return -1;
+    k++;
+    return isPunct(toks[k], ')') && isPunct(toks[k + 1], '(') ? k + 1 : -1;
+  }
+  for (let n = 0; n < 12; n++, k++) {
+    const t = toks[k];
+    if (t === undefined) return -1;
+    if (isPunct(t, ')')) break;
+    if (!(t.kind === 'word' || t.kind === 'quoted' || isPunct(t, '.') || isPunct(t, ','))) return -1;
+  }
+  return isPunct(toks[k], ')') && isPunct(toks[k + 1], '!') && toks[k + 2]?.kind === 'word' && isPunct(toks[k + 3], '(') ? k + 3 : -1;
 }
 
 function operatorStep(p: ParserState, f: Frame): StepResult {
@@ -202,6 +305,11 @@ function operatorStep(p: ParserState, f: Frame): StepResult {
   // Typed lambda parameter: `a INT -> a * 2`.
   if (isPunct(next, '->') && !RESERVED.has(w)) {
     p.i++;
+    return 'ok';
+  }
+  // NTH_VALUE(x, 2) FROM FIRST | FROM LAST, before IGNORE/RESPECT NULLS or OVER.
+  if (w === 'FROM' && (n1 === 'FIRST' || n1 === 'LAST') && isPunct(p.toks[p.i - 1], ')') && ['IGNORE', 'RESPECT', 'OVER'].includes(kw(p.toks[p.i + 2]))) {
+    p.i += 2;
     return 'ok';
   }
   switch (w) {

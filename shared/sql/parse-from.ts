@@ -1,12 +1,14 @@
-import { isPunct, kw, normalizeIdent } from './names.js';
+import { isPunct, isStageString, kw, normalizeIdent } from './names.js';
 import { clauseOrEnd } from './parse-clause.js';
 import { fail, frame, RESERVED } from './parser-state.js';
 import type { Frame, ParserState } from './parser-state.js';
 import { stageName } from './objects.js';
 import { newNode } from './query-model.js';
 import type { SourceRef } from './query-model.js';
+import type { Token } from './lexer.js';
+import type { ColumnSource } from './types.js';
 
-const JOIN_WORDS = new Set(['NATURAL', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS', 'ASOF', 'SEMI', 'ANTI']);
+const JOIN_WORDS = new Set(['NATURAL', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS', 'ASOF', 'SEMI', 'ANTI', 'DIRECTED']);
 const SOURCE_SUFFIX = new Set(['AT', 'BEFORE', 'CHANGES', 'END', 'MATCH_CONDITION']);
 
 /** Looks a one-part name up in the WITH lists of the enclosing queries (innermost first). */
@@ -144,6 +146,21 @@ export function fromStep(p: ParserState, f: Frame, afterOn: boolean): void {
   clauseOrEnd(p, f);
 }
 
+const SEMANTIC_WORDS = new Set(['DIMENSIONS', 'METRICS', 'FACTS', 'WHERE', 'AS', 'AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE']);
+
+/** Every name in SEMANTIC_VIEW's arguments (bounded look-ahead), as columns of the view: over-inclusive on purpose. */
+function semanticViewNames(p: ParserState, view: string): ColumnSource[] {
+  const out: ColumnSource[] = [];
+  let depth = 1;
+  for (let k = p.i; k < p.toks.length && k < p.i + 4096 && depth > 0; k++) {
+    const t = p.toks[k] as Token;
+    if (isPunct(t, '(')) depth++;
+    else if (isPunct(t, ')')) depth--;
+    else if ((t.kind === 'word' && !SEMANTIC_WORDS.has(kw(t))) || t.kind === 'quoted') out.push({ object: view, column: normalizeIdent(t) });
+  }
+  return out;
+}
+
 function sourceStart(p: ParserState, f: Frame): void {
   const t = p.toks[p.i];
   if (t === undefined) return;
@@ -153,9 +170,26 @@ function sourceStart(p: ParserState, f: Frame): void {
     p.i++;
     return;
   }
-  if (t.kind === 'stage') {
-    source.name = stageName(t);
+  // FROM a, b, WHERE …: a trailing comma before the next clause.
+  if (isPunct(p.toks[p.i - 1], ',') && ['WHERE', 'GROUP', 'HAVING', 'QUALIFY', 'ORDER', 'LIMIT'].includes(w) && (f.core?.sources.length ?? 0) > 0) {
+    f.state = 'from_after';
+    f.source = null;
+    clauseOrEnd(p, f);
+    return;
+  }
+  if (t.kind === 'stage' || (kw(p.toks[p.i - 1]) === 'FROM' || kw(p.toks[p.i - 1]) === 'JOIN' || isPunct(p.toks[p.i - 1], ',')) && isStageString(t)) {
+    // A stage, also written as a string: FROM '@stage/path'.
+    source.name = t.kind === 'stage' ? stageName(t) : '@';
     p.i++;
+    // @stage (FILE_FORMAT => …, PATTERN => …)
+    if (isPunct(p.toks[p.i], '(')) {
+      f.source = source;
+      f.core?.sources.push(source);
+      f.state = 'from_after';
+      p.stack.push(frame('list', ')', { fn: 'STAGE' }));
+      p.i++;
+      return;
+    }
   } else if (isPunct(t, '(')) {
     const n1 = kw(p.toks[p.i + 1]);
     p.i++;
@@ -177,6 +211,37 @@ function sourceStart(p: ParserState, f: Frame): void {
     f.core?.sources.push(source);
     f.state = 'from_values';
     return;
+  } else if (w === 'SEMANTIC_VIEW' && isPunct(p.toks[p.i + 1], '(')) {
+    // SEMANTIC_VIEW(db.s.view DIMENSIONS … METRICS … FACTS … WHERE …): the view is the object read.
+    p.i += 2;
+    const parts: string[] = [];
+    for (;;) {
+      const a = p.toks[p.i];
+      if (a === undefined || (a.kind !== 'word' && a.kind !== 'quoted')) {
+        fail(p, 'expected the semantic view name', p.i, 'a semantic view name');
+        return;
+      }
+      parts.push(normalizeIdent(a));
+      p.i++;
+      if (!isPunct(p.toks[p.i], '.')) break;
+      p.i++;
+    }
+    // Its output columns are named by the DIMENSIONS / METRICS / FACTS (aliases included), not by the view's
+    // columns: lineage gets a derived node whose columns are incomplete and come from every name in the arguments.
+    const view = parts.join('.');
+    const node = newNode();
+    node.cores.push({ sources: [{ alias: null, name: view, parts, node: null, fnRefs: [] }], items: [], branch: null });
+    // Each name may be an output column (alias included), and each may carry any argument's data.
+    const names = semanticViewNames(p, view);
+    node.columns = [...new Set(names.map((n) => n.column))].map((name) => ({ name, sources: [...names], complete: false }));
+    node.columns.push({ name: '*', sources: [...names], complete: false, star: { object: null } });
+    p.nodes.push(node);
+    source.node = node;
+    f.source = source;
+    f.core?.sources.push(source);
+    f.state = 'from_after';
+    p.stack.push(frame('list', ')', { fn: 'SEMANTIC_VIEW', operand: false }));
+    return;
   } else if ((t.kind === 'word' || t.kind === 'quoted') && isPunct(p.toks[p.i + 1], '(') && (t.kind === 'quoted' || !RESERVED.has(w) || w === 'TABLE')) {
     p.i += 2;
     f.source = source;
@@ -184,7 +249,8 @@ function sourceStart(p: ParserState, f: Frame): void {
     f.state = 'from_after';
     p.stack.push(frame('list', ')', { fn: w, refs: source.fnRefs }));
     return;
-  } else if ((t.kind === 'word' && !RESERVED.has(w)) || t.kind === 'quoted') {
+  } else if ((t.kind === 'word' && (!RESERVED.has(w) || (!isPunct(p.toks[p.i + 1], '.') && findCte(p, w).found))) || t.kind === 'quoted') {
+    // A CTE may carry a keyword's name (`WITH pivot AS (…) SELECT * FROM pivot`).
     const parts: string[] = [];
     for (;;) {
       const a = p.toks[p.i];

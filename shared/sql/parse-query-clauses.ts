@@ -55,9 +55,26 @@ export function queryStep(p: ParserState, f: Frame): void {
       } else fail(p, 'expected a CTE name after WITH');
       return;
     case 'with_as':
-      if (isPunct(t, '(')) {
+      if (isPunct(t, '(') && (kw(p.toks[p.i + 1]) === 'SELECT' || kw(p.toks[p.i + 1]) === 'WITH')) {
+        // WITH t (SELECT …): the AS is optional.
+        p.i++;
+        f.node?.ctes.set(f.cteName, null);
+        f.state = 'with_next';
+        p.stack.push(frame('query', ')', { node: newNode(), onClose: 'cte', cteName: f.cteName }));
+      } else if (isPunct(t, '(')) {
         p.stack.push(frame('loose', ')'));
         p.i++;
+      } else if (w === 'AS' && kw(p.toks[p.i + 1]) === 'MODEL') {
+        // WITH alias AS MODEL name VERSION v: a model version alias for model methods (alias!method(…)).
+        p.i += 2;
+        if (!skipName(p)) return;
+        if (kw(p.toks[p.i]) !== 'VERSION') {
+          fail(p, 'expected VERSION after WITH … AS MODEL name');
+          return;
+        }
+        p.i++;
+        if (!skipName(p)) return;
+        f.state = 'with_next';
       } else if (w === 'AS' && isPunct(p.toks[p.i + 1], '(')) {
         p.i += 2;
         f.node?.ctes.set(f.cteName, null);
@@ -149,6 +166,17 @@ export function queryStep(p: ParserState, f: Frame): void {
   }
 }
 
+/** A dotted object name; false (with an error) when there is none. */
+function skipName(p: ParserState): boolean {
+  for (;;) {
+    const t = p.toks[p.i];
+    if (t === undefined || (t.kind !== 'word' && t.kind !== 'quoted')) return fail(p, 'expected a name');
+    p.i++;
+    if (!isPunct(p.toks[p.i], '.')) return true;
+    p.i++;
+  }
+}
+
 function startCore(f: Frame): void {
   const core = newCore();
   f.core = core;
@@ -158,6 +186,14 @@ function startCore(f: Frame): void {
 
 function startItem(p: ParserState, f: Frame): void {
   const t = p.toks[p.i];
+  // A trailing comma before FROM is allowed in the select list.
+  if (kw(t) === 'FROM' && isPunct(p.toks[p.i - 1], ',') && f.core !== null && f.core.items.length > 0) {
+    f.item = null;
+    f.refs = null;
+    f.state = 'item_after';
+    clauseOrEnd(p, f);
+    return;
+  }
   const item = { alias: null, implicitName: '', refs: [], extra: [], star: null as string[] | null, complex: false, from: p.i, to: -1 };
   f.item = item;
   f.refs = item.refs;
@@ -195,7 +231,18 @@ function afterItem(p: ParserState, f: Frame): void {
     if (isPunct(p.toks[p.i], '(')) {
       p.stack.push(frame('loose', ')'));
       p.i++;
-    } else p.i++;
+    } else if (w === 'RENAME') {
+      // RENAME col AS alias (unparenthesised form)
+      const a = p.toks[p.i];
+      const b = p.toks[p.i + 2];
+      const bad = a === undefined || (a.kind !== 'word' && a.kind !== 'quoted') ? 0 : kw(p.toks[p.i + 1]) !== 'AS' ? 1 : b === undefined || (b.kind !== 'word' && b.kind !== 'quoted') ? 2 : -1;
+      if (bad >= 0) {
+        fail(p, 'expected RENAME column AS alias', p.i + bad, ['a column name', 'AS', 'an alias'][bad]);
+        return;
+      }
+      p.i += 3;
+    } else if (w === 'ILIKE' ? p.toks[p.i]?.kind === 'string' : p.toks[p.i]?.kind === 'word' || p.toks[p.i]?.kind === 'quoted') p.i++;
+    else fail(p, `expected ${w === 'ILIKE' ? 'a pattern string' : 'a column name'} after ${w}`, p.i, w === 'ILIKE' ? "a pattern string '…'" : "a column name or '( … )'");
     return;
   }
   if (isPunct(t, ',')) {
@@ -210,5 +257,24 @@ function afterItem(p: ParserState, f: Frame): void {
 }
 
 function afterBody(p: ParserState, f: Frame): void {
+  const t = p.toks[p.i];
+  const w = kw(t);
+  const core = f.node?.cores.length === 1 ? f.node.cores[0] : undefined;
+  // FROM ((SELECT …) AS x): an alias inside the parentheses of a derived table.
+  if (f.onClose === 'derived' && f.fn === '' && core !== undefined && core.branch !== null && t !== undefined && (w === 'AS' || t.kind === 'quoted' || (t.kind === 'word' && !RESERVED.has(w)))) {
+    if (w === 'AS') p.i++;
+    const a = p.toks[p.i];
+    if (a === undefined || (a.kind !== 'word' && a.kind !== 'quoted')) {
+      fail(p, 'expected an alias', p.i, 'an alias');
+      return;
+    }
+    p.i++;
+    f.fn = 'aliased';
+    if (isPunct(p.toks[p.i], '(')) {
+      p.stack.push(frame('loose', ')'));
+      p.i++;
+    }
+    return;
+  }
   clauseOrEnd(p, f);
 }

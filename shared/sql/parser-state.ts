@@ -34,7 +34,7 @@ export interface ParserState {
   toks: Token[];
   i: number;
   stack: Frame[];
-  error: { index: number; message: string } | null;
+  error: { index: number; message: string; expected: string } | null;
   nodes: QueryNode[];
   topInto: Token | null;
   forUpdate: Token | null;
@@ -64,9 +64,57 @@ export function frame(type: FrameType, close: string | null, init: Partial<Frame
   };
 }
 
-export function fail(p: ParserState, message: string, index = p.i): false {
-  if (p.error === null) p.error = { index, message };
+export function fail(p: ParserState, message: string, index = p.i, expected?: string): false {
+  if (p.error === null) p.error = { index, message, expected: expected ?? expectedAt(p.stack[p.stack.length - 1]) };
   return false;
+}
+
+const NEXT_CLAUSE = 'the next clause (FROM, WHERE, GROUP BY, HAVING, QUALIFY, ORDER BY, LIMIT) or the end of the query';
+
+/** What the grammar accepts in the state of the innermost open construct, for `classify --explain`. */
+export function expectedAt(f: Frame | undefined): string {
+  if (f === undefined) return 'the end of the query';
+  if (f.type === 'loose') return `balanced text up to '${f.close ?? ''}'`;
+  if (f.type === 'case') return f.operand ? 'an expression' : 'an operator, WHEN, THEN, ELSE or END';
+  if (f.type === 'list') {
+    if (f.operand) return 'an expression';
+    const extra = f.fn === 'CAST' || f.fn === 'TRY_CAST' ? ', AS type' : f.fn === 'SEMANTIC_VIEW' ? ', DIMENSIONS, METRICS, FACTS, WHERE' : '';
+    return `an operator, ','${extra} or '${f.close ?? ''}'`;
+  }
+  switch (f.state) {
+    case 'start':
+    case 'set_rhs':
+      return "SELECT, WITH, VALUES or '('";
+    case 'with_name':
+      return 'a CTE name';
+    case 'with_as':
+      return 'AS ( query ) or a column list';
+    case 'with_next':
+      return "',' and another CTE, or SELECT";
+    case 'select_mods':
+    case 'item_start':
+      return 'a select-list item (expression or *)';
+    case 'item_expr':
+      return f.operand ? 'an expression' : `an operator, [AS] alias, ',' or ${NEXT_CLAUSE}`;
+    case 'item_after':
+      return `',' or ${NEXT_CLAUSE}`;
+    case 'from_source':
+      return 'a table, view, subquery, table function, VALUES or stage';
+    case 'from_after':
+    case 'from_values_after':
+      return `an alias, JOIN, ON/USING, ',', AT/BEFORE/CHANGES, SAMPLE, PIVOT/UNPIVOT, MATCH_RECOGNIZE or ${NEXT_CLAUSE}`;
+    case 'on':
+      return f.operand ? 'an expression' : `an operator, JOIN or ${NEXT_CLAUSE}`;
+    case 'expr':
+      return f.operand ? 'an expression' : `an operator, ',' or ${NEXT_CLAUSE}`;
+    case 'values':
+    case 'from_values':
+      return "a parenthesised row '( … )'";
+    case 'window':
+      return 'name AS ( window specification )';
+    default:
+      return NEXT_CLAUSE;
+  }
 }
 
 /** Keywords that can never be a bare identifier or alias in a query. */

@@ -10,7 +10,8 @@ import type { QueryNode } from './query-model.js';
 
 export interface QueryParse {
   ok: boolean;
-  error: { token: Token | null; message: string } | null;
+  /** `atEnd`: the text ended before the query was complete (the token is then the last one). */
+  error: { token: Token | null; message: string; expected: string; atEnd: boolean } | null;
   root: QueryNode | null;
   /** Every query node, children before parents. */
   nodes: QueryNode[];
@@ -46,7 +47,7 @@ export function parseQuery(toks: Token[]): QueryParse {
   const errTok = p.error === null ? null : (toks[Math.min(p.error.index, toks.length - 1)] ?? null);
   return {
     ok: p.error === null,
-    error: p.error === null ? null : { token: errTok, message: p.error.message },
+    error: p.error === null ? null : { token: errTok, message: p.error.message, expected: p.error.expected, atEnd: p.error.index >= toks.length },
     root: p.error === null ? root : null,
     nodes: p.nodes,
     topInto: p.topInto,
@@ -194,6 +195,29 @@ function listStep(p: ParserState, f: Frame, t: Token): void {
         return;
       }
       f.operand = true;
+      return;
+    }
+    // CAST(obj AS OBJECT(…) RENAME FIELDS | ADD FIELDS)
+    if ((f.fn === 'CAST' || f.fn === 'TRY_CAST') && (w === 'RENAME' || w === 'ADD') && kw(p.toks[p.i + 1]) === 'FIELDS') {
+      p.i += 2;
+      return;
+    }
+    // SEMANTIC_VIEW(name DIMENSIONS … METRICS … FACTS … WHERE …): the clause words separate expression lists.
+    if (f.fn === 'SEMANTIC_VIEW' && (w === 'DIMENSIONS' || w === 'METRICS' || w === 'FACTS' || w === 'WHERE')) {
+      p.i++;
+      f.operand = true;
+      f.count++;
+      return;
+    }
+    // `*` as an argument or object-constant entry with modifiers: HASH(* EXCLUDE c), {* ILIKE 'a%'}, OBJECT_CONSTRUCT(* EXCLUDE (a, b)).
+    if ((w === 'EXCLUDE' || w === 'ILIKE') && isPunct(p.toks[p.i - 1], '*')) {
+      p.i++;
+      const a = p.toks[p.i];
+      if (isPunct(a, '(')) {
+        p.stack.push(frame('loose', ')'));
+        p.i++;
+      } else if (a !== undefined && (w === 'ILIKE' ? a.kind === 'string' : a.kind === 'word' || a.kind === 'quoted')) p.i++;
+      else fail(p, `expected ${w === 'ILIKE' ? 'a pattern string' : 'a column name'} after * ${w}`);
       return;
     }
     if (w === 'ORDER' && kw(p.toks[p.i + 1]) === 'BY') {

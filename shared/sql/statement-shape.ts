@@ -15,7 +15,7 @@ const SHOW_FIRST = new Set(
     'PROVISIONED REGIONS RELEASE REPLICATION REPOSITORIES RESOURCE ROLES ROW SCHEMAS SECRETS SECURITY SEMANTIC SEQUENCES ' +
     'SERVICES SESSION SHARES SNAPSHOTS SNOWFLAKE STAGES STORAGE STREAMLITS STREAMS TABLES TAGS TASKS TERSE TRANSACTIONS ' +
     'UNIQUE USER USERS VARIABLES VERSIONS VIEWS WAREHOUSES WORKSPACES AGENTS DBT EXPERIMENTS MCP TYPES SERVICE ENDPOINTS ' +
-    'CURRENT OPENFLOW')
+    'CURRENT OPENFLOW TELEMETRY SPECIFICATIONS SPECIFICATION')
     .split(' '),
 );
 
@@ -24,7 +24,8 @@ const DESCRIBE_FIRST = new Set(
     'EVENT EXTERNAL FAILOVER FEATURE FILE FUNCTION GIT HYBRID ICEBERG IMAGE INTEGRATION JOIN LISTING MASKING MATERIALIZED MODEL ' +
     'NETWORK NOTEBOOK ONLINE ORGANIZATION PASSWORD PIPE PRIVACY PROCEDURE PROJECTION REPLICATION REPOSITORY RESULT ROLE ROW ' +
     'SCHEMA SEARCH SECRET SECURITY SEMANTIC SEQUENCE SERVICE SESSION SHARE STAGE STORAGE STREAM STREAMLIT TABLE TAG TASK ' +
-    'TRANSACTION USER VIEW WAREHOUSE WORKSPACE APPLICATION BACKUP CONTACT EXPERIMENT MCP POLICY')
+    'TRANSACTION USER VIEW WAREHOUSE WORKSPACE APPLICATION BACKUP CONTACT EXPERIMENT MCP POLICY PACKAGES SNAPSHOT NOTIFICATION ' +
+    'STORAGE OPENFLOW SPECIFICATION')
     .split(' '),
 );
 
@@ -36,6 +37,19 @@ function balanced(toks: Token[]): boolean {
     else if (t.text === ')' && --depth < 0) return false;
   }
   return depth === 0;
+}
+
+/** Exactly one (possibly qualified) name from `from` to the end: `t`, `db.s."T"`. */
+function isDottedName(toks: Token[], from: number): boolean {
+  let k = from;
+  for (;;) {
+    const t = toks[k];
+    if (t === undefined || (t.kind !== 'word' && t.kind !== 'quoted')) return false;
+    k++;
+    if (k === toks.length) return true;
+    if (!isPunct(toks[k], '.')) return false;
+    k++;
+  }
 }
 
 function indexOfWord(toks: Token[], word: string, from = 0): number {
@@ -72,7 +86,9 @@ export function shapeProblem(toks: Token[], kind: string): string | null {
       return toks.length === 1 ? 'SHOW needs an object type' : `SHOW ${toks[1]?.text ?? ''} is not a known SHOW command`;
     }
     case 'describe':
-      return DESCRIBE_FIRST.has(w1) && toks.length >= 3 ? null : 'DESCRIBE needs a known object type and a name';
+      if (DESCRIBE_FIRST.has(w1) && toks.length >= 3) return null;
+      // DESCRIBE db.schema.table: an object name alone (no type) describes it.
+      return isDottedName(toks, 1) ? null : 'DESCRIBE needs a known object type and a name';
     case 'explain': {
       const k = w1 === 'USING' ? 3 : 1;
       const target = kw(toks[k]);
