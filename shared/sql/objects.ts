@@ -1,6 +1,7 @@
 import type { Token } from './lexer.js';
 import { isPunct, kw, normalizeIdent } from './names.js';
 import type { QueryNode } from './query-model.js';
+import { historyFunctionObjects } from './history-functions.js';
 import type { ObjectAccess, ObjectRef } from './types.js';
 
 function add(out: ObjectRef[], ref: ObjectRef): void {
@@ -57,6 +58,7 @@ export function queryObjects(nodes: QueryNode[], toks: Token[]): ObjectRef[] {
     }
   }
   for (const t of toks) if (t.kind === 'stage') add(out, stageRef(t, 'read'));
+  for (const ref of historyFunctionObjects(toks)) add(out, ref);
   return out;
 }
 

@@ -16,7 +16,8 @@ import { sqlHash as hashSql } from '../records/hash.js';
 import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
 import { appendRecord } from './append-record.js';
-import { referencesSensitiveColumn } from './references-sensitive-column.js';
+import type { Catalog } from '../ports/catalog.js';
+import { analyzeInference, referencesSensitiveColumn } from './references-sensitive-column.js';
 import { scrubWarehouseMessage } from './scrub-warehouse-message.js';
 import type { QueryInput } from './query-input.js';
 import { capRowsByBytes, rowObjects } from './result-shape.js';
@@ -37,6 +38,11 @@ export interface SubmitQueryDeps {
    * path and its tests can run without one; without it an approval request just waits (nothing runs).
    */
   workflow?: Workflow;
+  /**
+   * The warehouse's catalog, to know which tables hold sensitive columns (docs/masking.md). Both
+   * runtimes wire it; without it sensitivity falls back to column names in the text.
+   */
+  catalog?: Catalog;
 }
 
 /** What the agent is answered; `kind` picks the HTTP status (executed 200, pending 202, denied 403, failed 422, timeout 504). */
@@ -76,7 +82,8 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
   if (claimed.owner !== owner) throw new AirlockError('ERR_NOT_FOUND', `session ${sessionId} not found`);
 
   const classification = classify(input.sql);
-  const decision = decide(deps.policy, classification, principal, input.sql);
+  const inference = await analyzeInference(input.sql, classification, deps.masking.columns, deps.catalog);
+  const decision = decide(deps.policy, classification, principal, input.sql, inference);
   if (classification.risk === 'invalid' || decision.outcome === 'invalid') {
     throw new AirlockError('ERR_SQL_INVALID', classification.reasons[0]?.message ?? 'the text holds no SQL statement', {
       details: { reasons: classification.reasons },
@@ -251,13 +258,15 @@ export async function execute(deps: SubmitQueryDeps, a: ExecuteArgs): Promise<Qu
   }
 
   const statement = a.classification.statements[0];
+  const inference = await analyzeInference(a.sql, a.classification, deps.masking.columns, deps.catalog);
   const masked = maskResult(
     {
       columns: result.columns,
       rows: result.rows,
       lineage: a.classification.statements.length === 1 && statement ? statement.columns : null,
-      touchesSensitive: referencesSensitiveColumn(a.sql, deps.masking.columns),
+      touchesSensitive: referencesSensitiveColumn(a.sql, deps.masking.columns) || (deps.catalog !== undefined && inference.touchesSensitive),
       objects: a.classification.statements.flatMap((s) => s.objects),
+      opaque: inference.opaque.length > 0,
     },
     deps.masking,
   );
