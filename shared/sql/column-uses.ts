@@ -63,7 +63,7 @@ const KEYWORDS = new Set([
   'RECURSIVE', 'MATERIALIZED', 'GROUPING', 'SETS', 'CUBE', 'ROLLUP', 'NOCYCLE', 'MEASURES', 'DEFINE', 'PATTERN', 'ONE', 'PER',
   'MATCH', 'SKIP', 'PAST', 'AFTER', 'FINAL', 'RUNNING', 'OMIT', 'EMPTY', 'MATCHES', 'SHOW', 'DAY', 'MONTH', 'YEAR', 'HOUR',
   'MINUTE', 'SECOND', 'WEEK', 'QUARTER', 'CURRENT_DATE', 'CURRENT_TIMESTAMP', 'CURRENT_TIME', 'CURRENT_USER', 'CURRENT_ROLE',
-  'LOCALTIME', 'LOCALTIMESTAMP', 'SEMI', 'ANTI', 'POSITIONAL', 'NAME', 'BY',
+  'LOCALTIME', 'LOCALTIMESTAMP', 'SEMI', 'ANTI', 'POSITIONAL', 'BY',
 ]);
 
 /** Tokens after which the next word is an alias, not a column (`SELECT a b`, `x) AS y`). */
@@ -550,7 +550,7 @@ function identifier(s: WalkState, f: Frame, i: number, q: Frame, opaque: Report,
   const next = toks[i + 1];
   const w = kw(t);
   if (t.kind === 'word' && isPunct(next, '(')) return; // a function name
-  if (t.kind === 'word' && KEYWORDS.has(w)) return;
+  if (t.kind === 'word' && RESERVED.has(w)) return;
   if (t.kind === 'word' && next?.kind === 'string') return; // DATE '…'
   if (kw(prev) === 'AS' || isPunct(prev, '::')) return; // an alias being defined, or a type
   if (f.query && f.clause === 'SELECT' && endsOperand(prev) && !isPunct(prev, '.')) return; // implicit alias
@@ -562,7 +562,8 @@ function identifier(s: WalkState, f: Frame, i: number, q: Frame, opaque: Report,
     opaque(`${normalizeIdent(t)} as a value (a whole row)`, t);
     return;
   }
-  const rule = s.sens.columnRule(name) ?? s.aliases.get(name) ?? (s.sens.unknownTable ? 'unknown' : undefined);
+  // A sensitive column may carry a keyword's name (DATE, NAME …); an unknown table's columns are guessed among non-keywords.
+  const rule = s.sens.columnRule(name) ?? s.aliases.get(name) ?? (s.sens.unknownTable && !(t.kind === 'word' && KEYWORDS.has(w)) ? 'unknown' : undefined);
   if (rule === undefined) return;
   const inference = f.inference || !OUTPUT_CLAUSES.has(f.clause);
   if (!inference) {
