@@ -99,7 +99,9 @@ export function decide(policy: Policy, classification: Classification, principal
           ? `${VERB[ref.access]} ${formatResolvedName(match.resolved)}, a sensitive object ${cite}`
           : `${VERB[ref.access]} ${ref.name}, which cannot be resolved to DATABASE.SCHEMA.NAME ` +
             `(${match.resolved.unresolved}) and is treated as sensitive ${cite}`;
-      reasons.push({ code: POLICY_REASON_CODES.sensitive, message: what, at: at(statement) });
+      // The policy's description says why the object is sensitive (policy text, never data).
+      const why = policy.sensitive.objects[match.index]?.description;
+      reasons.push({ code: POLICY_REASON_CODES.sensitive, message: why === undefined ? what : `${what}: ${why}`, at: at(statement) });
     }
   }
 

@@ -80,6 +80,8 @@ interface Frame {
   clause: string;
   /** Every use inside is an inference use (a subquery in WHERE, an OVER (…) …). */
   inference: boolean;
+  /** The outer clause that made this frame an inference context, for reasons (`EMAIL used in LIMIT`). */
+  via: string | null;
   close: string;
   /** FROM bookkeeping. */
   expectSource: boolean;
@@ -97,7 +99,7 @@ interface Frame {
 
 function newFrame(init: Partial<Frame>): Frame {
   return {
-    query: false, clause: 'SELECT', inference: false, close: ')', expectSource: false, lastBase: null, pendingFn: null,
+    query: false, clause: 'SELECT', inference: false, via: null, close: ')', expectSource: false, lastBase: null, pendingFn: null,
     aliasList: false, tableWrapper: false, itemStart: -1, itemRule: null, anySensitiveItem: false, ...init,
   };
 }
@@ -305,10 +307,11 @@ function openFrame(s: WalkState, f: Frame, i: number, opaque: Report): Frame {
   const pk = kw(prev);
   const nk = kw(toks[i + 1]);
   const inferenceHere = f.inference || !OUTPUT_CLAUSES.has(f.clause);
+  const via = f.inference ? f.via : OUTPUT_CLAUSES.has(f.clause) ? null : f.clause;
   if (t.text === '(' && (nk === 'SELECT' || nk === 'WITH' || nk === 'VALUES' || nk === 'FROM')) {
-    return newFrame({ query: true, clause: 'START', inference: inferenceHere, close });
+    return newFrame({ query: true, clause: 'START', inference: inferenceHere, via, close });
   }
-  if (t.text !== '(') return newFrame({ clause: f.clause, inference: inferenceHere, close });
+  if (t.text !== '(') return newFrame({ clause: f.clause, inference: inferenceHere, via, close });
   if ((f.query || f.tableWrapper) && f.clause === 'FROM') {
     if (f.pendingFn !== null) {
       const name = f.pendingFn;
@@ -341,7 +344,7 @@ function openFrame(s: WalkState, f: Frame, i: number, opaque: Report): Frame {
   }
   if (pk === 'ON' && kw(toks[i - 2]) === 'DISTINCT') return newFrame({ clause: 'DISTINCT ON', inference: true, close });
   if (prev !== undefined && prev.kind === 'word' && OPAQUE_FUNCTIONS.has(pk)) opaque(`${pk}(…), which picks columns by pattern`, prev);
-  return newFrame({ clause: f.clause, inference: inferenceHere, close });
+  return newFrame({ clause: f.clause, inference: inferenceHere, via, close });
 }
 
 /** `*` as an operand inside a function or constructor expands every column where the parse cannot follow it. */
@@ -573,7 +576,7 @@ function identifier(s: WalkState, f: Frame, i: number, q: Frame, opaque: Report,
   if (s.exempt.has(i)) return;
   if (qualifier) return; // the column is the chain's last part
   if (pseudonymEquality(s, i)) return;
-  use(normalizeIdent(t), f.clause, t);
+  use(normalizeIdent(t), f.inference && f.via !== null && OUTPUT_CLAUSES.has(f.clause) ? `a subquery in ${f.via}` : f.clause, t);
 }
 
 /** `a.col = b.col`, both base-table columns under the pseudonym rule: reveals no more than the pseudonyms. */
