@@ -17,6 +17,7 @@ function ruleOf(rules: readonly CompiledColumnRule[], tableParts: string[] | nul
  * Which columns of a statement's tables are sensitive: the catalog's columns of each table the
  * statement reads, matched against the policy's column rules (`masking.columns`). A table the
  * catalog does not know makes `unknownTable` true: any of its columns may be sensitive.
+ * `INFORMATION_SCHEMA` views are metadata and hold no sensitive column.
  * Without a catalog (unit tests), a column is sensitive when some rule matches its name alone.
  *
  * @example
@@ -33,6 +34,9 @@ export async function columnSensitivity(objects: readonly ObjectRef[], rules: re
   }
   for (const o of objects) {
     if (o.kind === 'stage' || o.parts.length === 0) continue;
+    // INFORMATION_SCHEMA views describe objects (names, types), not rows: metadata, no sensitive column.
+    // Its QUERY_HISTORY* functions are sensitive objects of their own (policy sensitive.objects, H1).
+    if (o.parts.length >= 2 && up(o.parts[o.parts.length - 2] ?? '') === 'INFORMATION_SCHEMA') continue;
     const found = await catalog.tables(o.parts);
     if (found === null) {
       unknownTable = true;

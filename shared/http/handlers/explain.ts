@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { AirlockError } from '../../errors.js';
 import type { Principal } from '../../identity/principal.js';
-import { decide } from '../../policy/decide.js';
+import { decide, type InferenceFindings } from '../../policy/decide.js';
 import type { Policy, RuleAction } from '../../policy/policy.js';
 import { describeAction } from '../../policy/rule-action.js';
 import { ruleFor } from '../../policy/rules-for.js';
 import { classify } from '../../sql/classify.js';
 import { LIMITS } from '../../use-cases/query-input.js';
+import { analyzeInference } from '../../use-cases/references-sensitive-column.js';
 import { json, type ApiEvent, type ApiResult } from '../api-event.js';
 import type { ApiDeps } from '../api-deps.js';
 import { parseJsonBody } from '../parse-json-body.js';
@@ -33,7 +34,10 @@ export interface ClassRule {
 export async function postExplain(deps: ApiDeps, event: ApiEvent): Promise<ApiResult> {
   const principal = await deps.verifier.verify(event.headers['authorization']);
   const sql = parseExplainInput(parseJsonBody(event.body, event.headers['content-type']));
-  return json(200, explainFor(deps.policy, principal, sql));
+  // The inference analysis of POST /v1/queries (issue 13), by column names only: explain reads no warehouse,
+  // so a use that only the catalog reveals (a row-valued alias …) shows up when the query is submitted.
+  const inference = sql === undefined ? undefined : await analyzeInference(sql, classify(sql), deps.policy.masking.columns, undefined);
+  return json(200, explainFor(deps.policy, principal, sql, inference));
 }
 
 /** `{ sql? }` with the limits of POST /v1/queries (400 shape, 413 size, 400 unpaired surrogate). */
@@ -62,7 +66,7 @@ export function parseExplainInput(value: unknown): string | undefined {
  * explainFor(policy, { iss, sub: 'agent', groups: [] }, 'DELETE FROM orders');
  * // { risk: 'write', decision: { outcome: 'approval', approvalsRequired: 1 }, policy: { allowedWithoutApproval: ['read'], … } }
  */
-export function explainFor(policy: Policy, principal: Principal, sql?: string): Record<string, unknown> {
+export function explainFor(policy: Policy, principal: Principal, sql?: string, inference?: InferenceFindings): Record<string, unknown> {
   const rules: ClassRule[] = CLASSES.map((risk) => {
     const rule = ruleFor(policy, risk, principal);
     return { risk, ...outcomeOf(rule.action), source: rule.source, summary: `${risk} SQL ${describeAction(rule.action)} (policy ${rule.source})` };
@@ -92,7 +96,7 @@ export function explainFor(policy: Policy, principal: Principal, sql?: string): 
   if (sql === undefined) return out;
 
   const classification = classify(sql);
-  const decision = decide(policy, classification, principal, sql);
+  const decision = decide(policy, classification, principal, sql, inference);
   return {
     ...out,
     risk: classification.risk,
