@@ -40,6 +40,9 @@ export interface ColumnUses {
   touchesSensitive: boolean;
 }
 
+/** At most this many inference uses and opaque constructs are kept per statement. */
+const MAX_FINDINGS = 100;
+
 /** Clauses whose uses are outputs (their rule applies) or names, not row/group/order shaping. */
 const OUTPUT_CLAUSES = new Set(['SELECT', 'FROM', 'WITH', 'UNION', 'VALUES', 'START']);
 
@@ -95,12 +98,16 @@ interface Frame {
   itemRule: string | null;
   /** A query frame closed with some sensitive item: its parent's item is sensitive too. */
   anySensitiveItem: boolean;
+  /** The function whose arguments this frame holds ('' for none), or the bracket for `[` / `{`. */
+  fn: string;
+  /** The innermost query frame holding this one (itself for a query frame). */
+  owner: Frame | null;
 }
 
 function newFrame(init: Partial<Frame>): Frame {
   return {
     query: false, clause: 'SELECT', inference: false, via: null, close: ')', expectSource: false, lastBase: null, pendingFn: null,
-    aliasList: false, tableWrapper: false, itemStart: -1, itemRule: null, anySensitiveItem: false, ...init,
+    aliasList: false, tableWrapper: false, itemStart: -1, itemRule: null, anySensitiveItem: false, fn: '', owner: null, ...init,
   };
 }
 
@@ -170,16 +177,18 @@ function walk(toks: Token[], sens: ColumnSensitivity, aliases: Map<string, strin
     out: { inference: [], opaque: [], touchesSensitive: true }, exempt: new Set(), opaqueTableFn: false,
   };
   const stack: Frame[] = [newFrame({ query: true, clause: 'START', close: '' })];
+  // Bounded lists: a decision needs the first few; hostile texts with 50,000 uses must stay linear.
+  const seenOpaque = new Set<number>();
   const opaque = (construct: string, t: Token): void => {
-    if (!s.out.opaque.some((o) => o.at.offset === t.start)) s.out.opaque.push({ construct, at: at(t) });
+    if (seenOpaque.has(t.start) || s.out.opaque.length >= MAX_FINDINGS) return;
+    seenOpaque.add(t.start);
+    s.out.opaque.push({ construct, at: at(t) });
   };
   const inferenceUse = (column: string, clause: string, t: Token): void => {
-    s.out.inference.push({ column, clause, at: at(t) });
+    if (s.out.inference.length < MAX_FINDINGS) s.out.inference.push({ column, clause, at: at(t) });
   };
-  const queryOf = (): Frame => {
-    for (let k = stack.length - 1; k >= 0; k--) if (stack[k]?.query === true) return stack[k] as Frame;
-    return stack[0] as Frame;
-  };
+  (stack[0] as Frame).owner = stack[0] as Frame;
+  const queryOf = (): Frame => (stack[stack.length - 1] as Frame).owner ?? (stack[0] as Frame);
 
   const finishItem = (q: Frame, end: number): void => {
     if (q.clause !== 'SELECT' || q.itemStart < 0) return;
@@ -223,7 +232,9 @@ function walk(toks: Token[], sens: ColumnSensitivity, aliases: Map<string, strin
     const w = kw(t);
 
     if (t.kind === 'punct' && (t.text === '(' || t.text === '[' || t.text === '{')) {
-      stack.push(openFrame(s, f, i, opaque));
+      const child = openFrame(s, f, i, opaque);
+      child.owner = child.query ? child : f.owner;
+      stack.push(child);
       continue;
     }
     if (t.kind === 'punct' && (t.text === ')' || t.text === ']' || t.text === '}')) {
@@ -311,7 +322,7 @@ function openFrame(s: WalkState, f: Frame, i: number, opaque: Report): Frame {
   if (t.text === '(' && (nk === 'SELECT' || nk === 'WITH' || nk === 'VALUES' || nk === 'FROM')) {
     return newFrame({ query: true, clause: 'START', inference: inferenceHere, via, close });
   }
-  if (t.text !== '(') return newFrame({ clause: f.clause, inference: inferenceHere, via, close });
+  if (t.text !== '(') return newFrame({ clause: f.clause, inference: inferenceHere, via, close, fn: t.text });
   if ((f.query || f.tableWrapper) && f.clause === 'FROM') {
     if (f.pendingFn !== null) {
       const name = f.pendingFn;
@@ -344,7 +355,7 @@ function openFrame(s: WalkState, f: Frame, i: number, opaque: Report): Frame {
   }
   if (pk === 'ON' && kw(toks[i - 2]) === 'DISTINCT') return newFrame({ clause: 'DISTINCT ON', inference: true, close });
   if (prev !== undefined && prev.kind === 'word' && OPAQUE_FUNCTIONS.has(pk)) opaque(`${pk}(…), which picks columns by pattern`, prev);
-  return newFrame({ clause: f.clause, inference: inferenceHere, via, close });
+  return newFrame({ clause: f.clause, inference: inferenceHere, via, close, fn: prev?.kind === 'word' ? pk : '' });
 }
 
 /** `*` as an operand inside a function or constructor expands every column where the parse cannot follow it. */
@@ -364,18 +375,7 @@ function starUse(s: WalkState, f: Frame, i: number, opaque: Report): void {
   }
   // Inside a function, brackets or braces.
   if (isPunct(prev, '(') && kw(toks[i - 2]) === 'COUNT' && isPunct(next, ')')) return;
-  let fn = '';
-  for (let k = i - 1, depth = 0; k >= 0; k--) {
-    const t = toks[k] as Token;
-    if (isPunct(t, ')')) depth++;
-    else if (isPunct(t, '(') || isPunct(t, '[') || isPunct(t, '{')) {
-      if (depth === 0) {
-        fn = t.text === '(' ? kw(toks[k - 1]) : t.text;
-        break;
-      }
-      depth--;
-    }
-  }
+  const fn = f.fn;
   opaque(`* inside ${fn === '' ? 'an expression' : `${fn}(…)`}, which expands columns the parse cannot follow`, toks[i] as Token);
 }
 
