@@ -15,6 +15,7 @@ import { DuckDbWarehouse } from '#shared/adapters/local/duckdb-warehouse.js';
 import { snowflakeConfigOf } from '#shared/adapters/snowflake/snowflake-config.js';
 import { SnowflakeWarehouse } from '#shared/adapters/snowflake/snowflake-warehouse.js';
 import type { Warehouse } from '#shared/ports/warehouse.js';
+import { warehouseCatalog } from '#shared/adapters/catalog/information-schema-catalog.js';
 import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
 import { ConsoleNotifier } from '#shared/adapters/local/console-notifier.js';
 import { LocalWorkflow } from '#shared/adapters/local/local-workflow.js';
@@ -138,6 +139,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       clock: systemClock,
       policy,
       masking: maskingConfigOf(policy, maskingKey),
+      // Which tables hold sensitive columns: information_schema.columns, cached.
+      catalog: warehouseCatalog(warehouse, systemClock),
       newId: ulid,
       verifier,
       notReady: () => (ready ? [] : ['runtime']),

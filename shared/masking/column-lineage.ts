@@ -8,6 +8,8 @@ export interface ResolvedLineage {
   stars: (string | null)[];
   /** False when some source is unknown; masking then fails closed. */
   complete: boolean;
+  /** Computed from its sources rather than read as itself: redacted when a source is sensitive. */
+  derived: boolean;
 }
 
 const upper = (s: string): string => s.toUpperCase();
@@ -17,6 +19,7 @@ function fromEntry(entry: OutputColumn): ResolvedLineage {
     sources: entry.sources,
     stars: entry.star === undefined ? [] : [entry.star.object],
     complete: entry.complete,
+    derived: entry.derived === true,
   };
 }
 
@@ -58,6 +61,7 @@ function alignByName(columns: readonly WarehouseColumn[], lineage: readonly Outp
       sources: named.flatMap((e) => e.sources),
       stars,
       complete: named.every((e) => e.complete),
+      derived: named.some((e) => e.derived === true),
     };
   });
 }

@@ -10,6 +10,8 @@ export interface ColumnPlanInput {
   lineage: readonly OutputColumn[] | null;
   objects: readonly { name: string }[];
   touchesSensitive: boolean;
+  /** The statement holds a construct whose columns the parse cannot follow: every column is redacted. */
+  opaque?: boolean;
 }
 
 const splitParts = (name: string): string[] => name.toUpperCase().split('.');
@@ -23,6 +25,7 @@ const splitParts = (name: string): string[] => name.toUpperCase().split('.');
  * is redacted whole when the statement touches a sensitive column: its data may be one.
  */
 export function planColumns(input: ColumnPlanInput, rules: readonly CompiledColumnRule[]): (MaskRule | null)[] {
+  if (input.opaque === true) return input.columns.map(() => 'redact');
   const tables = input.objects.filter((o) => !o.name.startsWith('@')).map((o) => splitParts(o.name));
   const onlyTable = tables.length === 1 ? (tables[0] ?? null) : null;
   const qualify = (object: string | null): string[] | null => (object === null ? onlyTable : splitParts(object));
@@ -44,10 +47,13 @@ export function planColumns(input: ColumnPlanInput, rules: readonly CompiledColu
     const known = lineage !== null && lineage.complete;
     // With complete lineage a qualified pattern must match the data's origin, not the alias.
     let rule = matching(null, column.name, known);
-    for (const source of lineage?.sources ?? []) rule = stricterRule(rule, matching(qualify(source.object), source.column, false));
+    let fromSources: MaskRule | null = null;
+    for (const source of lineage?.sources ?? []) fromSources = stricterRule(fromSources, matching(qualify(source.object), source.column, false));
     for (const star of lineage?.stars ?? []) {
-      for (const parts of starTables(star)) rule = stricterRule(rule, matching(parts, column.name, false));
+      for (const parts of starTables(star)) fromSources = stricterRule(fromSources, matching(parts, column.name, false));
     }
+    // A masked column can only be read as itself: a value computed from one is redacted whatever its rule.
+    rule = lineage?.derived === true && fromSources !== null ? 'redact' : stricterRule(rule, fromSources);
     if (rule !== null) sensitive = true;
     return rule;
   });

@@ -24,6 +24,8 @@ export interface MaskResultInput {
   touchesSensitive: boolean;
   /** The statement's objects (`ObjectRef.name`); an unqualified lineage source is qualified by the only table, if there is one. */
   objects: { name: string }[];
+  /** A construct lineage cannot follow (`OBJECT_CONSTRUCT(*)`, `$2`, a row-valued alias …): every column is redacted. */
+  opaque?: boolean;
 }
 
 export interface MaskResultOutput {

@@ -5,7 +5,17 @@ import type { Policy, RuleAction } from './policy.js';
 import { positionAt } from './position-at.js';
 import { formatResolvedName } from './resolve-object-name.js';
 import { describeAction, stricter } from './rule-action.js';
-import { ruleFor } from './rules-for.js';
+import { inferenceRuleFor, ruleFor } from './rules-for.js';
+import type { InferenceUse, OpaqueUse } from '#shared/sql/column-uses.js';
+
+/** Where a statement uses sensitive columns to shape its answer (from `analyzeColumnUses`). */
+export interface InferenceFindings {
+  inference: InferenceUse[];
+  opaque: OpaqueUse[];
+}
+
+/** At most this many M-INF reasons are listed; the rest are counted in the last one. */
+const MAX_INFERENCE_REASONS = 8;
 
 export interface Decision {
   outcome: 'allow' | 'approval' | 'deny' | 'invalid';
@@ -24,7 +34,11 @@ export const POLICY_REASON_CODES = {
   override: 'POL-OVERRIDE',
   sensitive: 'POL-SENSITIVE',
   blocked: 'POL-BLOCKED',
+  inference: 'POL-INFERENCE',
 } as const;
+
+/** The reason code naming each inference use (docs/masking.md, docs/risk-rules.md). */
+export const INFERENCE_REASON_CODE = 'M-INF';
 
 const VERB: Record<ObjectAccess, string> = { read: 'reads', write: 'writes', ddl: 'changes' };
 
@@ -48,7 +62,7 @@ const VERB: Record<ObjectAccess, string> = { read: 'reads', write: 'writes', ddl
  * // { outcome: 'approval', approvalsRequired: 2, reasons: [{ code: 'POL-SENSITIVE',
  * //   message: 'reads DEMO.HR.SALARIES, a sensitive object (policy sensitive.objects[0]): needs 2 approvals', at: … }] }
  */
-export function decide(policy: Policy, classification: Classification, principal: Principal, sql?: string): Decision {
+export function decide(policy: Policy, classification: Classification, principal: Principal, sql?: string, inference?: InferenceFindings): Decision {
   const { risk, statements } = classification;
   if (risk === 'invalid') return { outcome: 'invalid', approvalsRequired: 0, reasons: [] };
 
@@ -85,8 +99,19 @@ export function decide(policy: Policy, classification: Classification, principal
           ? `${VERB[ref.access]} ${formatResolvedName(match.resolved)}, a sensitive object ${cite}`
           : `${VERB[ref.access]} ${ref.name}, which cannot be resolved to DATABASE.SCHEMA.NAME ` +
             `(${match.resolved.unresolved}) and is treated as sensitive ${cite}`;
-      reasons.push({ code: POLICY_REASON_CODES.sensitive, message: what, at: at(statement) });
+      // The policy's description says why the object is sensitive (policy text, never data).
+      const why = policy.sensitive.objects[match.index]?.description;
+      reasons.push({ code: POLICY_REASON_CODES.sensitive, message: why === undefined ? what : `${what}: ${why}`, at: at(statement) });
     }
+  }
+
+  if (inference !== undefined && inference.inference.length + inference.opaque.length > 0) {
+    const rule = inferenceRuleFor(policy, principal);
+    reasons.push(...inferenceReasons(inference));
+    const first = inference.inference[0]?.at ?? inference.opaque[0]?.at ?? at(worst);
+    const message = `a query that uses a sensitive column to pick, group or order rows, or reads columns Airlock cannot follow, ${describeAction(rule.action)} (policy ${rule.source})`;
+    reasons.push({ code: POLICY_REASON_CODES.inference, message, at: first });
+    action = stricter(action, rule.action);
   }
 
   if (action === 'allow') return { outcome: 'allow', approvalsRequired: 0, reasons };
@@ -101,4 +126,25 @@ function positionOf(classification: Classification, statement: StatementInfo | u
   if (known !== undefined) return { ...known.at };
   // Without the text only a single-line position can be derived; exact for one-line SQL.
   return { line: 1, column: offset + 1, offset };
+}
+
+/** `line 3: EMAIL used in JOIN … ON (M-INF)`, one per (column, clause), opaque constructs first. */
+function inferenceReasons(f: InferenceFindings): Reason[] {
+  const out: Reason[] = [];
+  const seen = new Set<string>();
+  const code = INFERENCE_REASON_CODE;
+  for (const o of f.opaque) {
+    out.push({ code, message: `line ${o.at.line}: ${o.construct}; every output column is redacted (${code})`, at: o.at });
+  }
+  for (const u of f.inference) {
+    const key = `${u.column}\u0000${u.clause}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ code, message: `line ${u.at.line}: ${u.column} used in ${u.clause} (${code})`, at: u.at });
+  }
+  if (out.length <= MAX_INFERENCE_REASONS) return out;
+  const kept = out.slice(0, MAX_INFERENCE_REASONS - 1);
+  const rest = out[MAX_INFERENCE_REASONS - 1] as Reason;
+  kept.push({ code, message: `${rest.message.replace(/ \(M-INF\)$/, '')} and ${out.length - MAX_INFERENCE_REASONS} more inference uses (${code})`, at: rest.at });
+  return kept;
 }

@@ -47,6 +47,9 @@ export const POLICY_DEFAULTS = {
   limits: { statementTimeoutSeconds: 20, maxRows: 1000, maxBytes: 256 * 1024 },
 } as const satisfies Pick<Policy, 'rules' | 'approval' | 'limits'>;
 
+/** `masking.inference` when the file says nothing: a human looks at every inference query. */
+export const DEFAULT_INFERENCE = { approval: 1 } as const;
+
 const positiveInt = (max: number, what = 'a positive integer') =>
   z
     .number({ error: `expected ${what}` })
@@ -125,6 +128,7 @@ export const policySchema = z
               blocked: blockedRule.optional(),
             })
             .prefault({}),
+          masking: z.strictObject({ inference: ruleAction.optional() }).optional(),
         }),
         { error: 'expected a list of { group, rules }' },
       )
@@ -148,6 +152,7 @@ export const policySchema = z
             error: 'expected a list of { pattern, rule }',
           })
           .default(() => []),
+        inference: ruleAction.default(() => ({ ...DEFAULT_INFERENCE })),
         detectors,
       })
       .prefault({}),

@@ -28,6 +28,8 @@ export interface PolicyOverride {
   description?: string;
   /** Replaces the base rule of each class it names, for members of `group`. */
   rules: Partial<Omit<PolicyRules, 'blocked'>> & { blocked?: 'deny' };
+  /** Replaces `masking.inference` for members of `group` (the most restrictive of several wins). */
+  masking?: { inference?: RuleAction };
 }
 
 export interface SensitiveObjectRule {
@@ -62,6 +64,12 @@ export interface Policy {
   sensitive: { objects: SensitiveObjectRule[] };
   masking: {
     columns: ColumnRuleSpec[];
+    /**
+     * A query that uses a sensitive column where it shapes which rows or groups come back, or their
+     * order (WHERE, JOIN … ON, GROUP BY, ORDER BY, window PARTITION BY …), or that holds a construct
+     * whose columns the parse cannot follow: allow, deny or { approval: N } (docs/masking.md).
+     */
+    inference: RuleAction;
     detectors: Record<DetectorName, MaskRule | 'off'>;
   };
   approvers: Approver[];

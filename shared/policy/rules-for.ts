@@ -35,3 +35,20 @@ export function ruleFor(policy: Policy, risk: 'read' | 'write' | 'privileged', p
   });
   return best ?? { action: policy.rules[risk], source: `rules.${risk}` };
 }
+
+/**
+ * `masking.inference` for a principal: the base value, or the most restrictive of the principal's
+ * groups' `overrides[].masking.inference` (as for risk rules, file order does not matter).
+ * @example inferenceRuleFor(policy, principal) // { action: { approval: 1 }, source: 'masking.inference' }
+ */
+export function inferenceRuleFor(policy: Policy, principal: Principal): EffectiveRule {
+  let best: EffectiveRule | undefined;
+  policy.overrides.forEach((override, index) => {
+    const action = override.masking?.inference;
+    if (action === undefined || !principal.groups.includes(override.group)) return;
+    if (best === undefined || actionRank(action) > actionRank(best.action)) {
+      best = { action, source: `overrides[${index}].masking.inference`, override: { index, group: override.group } };
+    }
+  });
+  return best ?? { action: policy.masking.inference, source: 'masking.inference' };
+}

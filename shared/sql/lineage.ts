@@ -4,6 +4,8 @@ import type { ColumnSource, OutputColumn } from './types.js';
 interface Resolved {
   sources: ColumnSource[];
   complete: boolean;
+  /** Some column it passes through was computed, not referenced. */
+  derived: boolean;
 }
 
 function sourceMatches(s: SourceRef, qual: string[]): boolean {
@@ -17,8 +19,8 @@ function sourceMatches(s: SourceRef, qual: string[]): boolean {
 /** Follows one column reference through aliases, CTEs and subqueries (whose columns are already computed). */
 function resolveRef(core: SelectCore, ref: ColRef): Resolved {
   const candidates = core.sources.filter((s) => sourceMatches(s, ref.qual));
-  if (candidates.length === 0) return { sources: [{ object: null, column: ref.name }], complete: false };
-  const out: Resolved = { sources: [], complete: true };
+  if (candidates.length === 0) return { sources: [{ object: null, column: ref.name }], complete: false, derived: false };
+  const out: Resolved = { sources: [], complete: true, derived: false };
   let found = false;
   for (const s of candidates) {
     if (s.name !== null) {
@@ -35,10 +37,12 @@ function resolveRef(core: SelectCore, ref: ColRef): Resolved {
       if (col !== undefined) {
         out.sources.push(...col.sources);
         if (!col.complete) out.complete = false;
+        if (col.derived === true) out.derived = true;
         found = true;
         continue;
       }
       for (const c of s.node.columns) {
+        if (c.derived === true && c.name === ref.name) out.derived = true;
         if (c.star === undefined) continue;
         out.sources.push({ object: c.star.object, column: ref.name });
         if (c.star.object === null || !c.complete) out.complete = false;
@@ -98,13 +102,16 @@ function coreColumns(core: SelectCore): OutputColumn[] {
     }
     let sources: ColumnSource[] = [];
     let complete = !item.complex;
+    // Only a bare reference (`email`, `c.email`, `email AS x`) is read as itself; anything else computes a new value.
+    let derived = item.complex || item.refs.length !== 1 || item.implicitName !== item.refs[0]?.name;
     for (const ref of item.refs) {
       const r = resolveRef(core, ref);
       sources.push(...r.sources);
       if (!r.complete) complete = false;
+      if (r.derived) derived = true;
     }
     sources = dedupe([...sources, ...item.extra]);
-    out.push({ name: item.alias ?? item.implicitName, sources, complete });
+    out.push({ name: item.alias ?? item.implicitName, sources, complete, ...(derived ? { derived } : {}) });
   }
   return out;
 }
@@ -127,6 +134,7 @@ export function computeNodeColumns(node: QueryNode): void {
       if (target === undefined) return;
       target.sources = dedupe([...target.sources, ...c.sources, ...(c.star !== undefined ? [{ object: c.star.object, column: '*' }] : [])]);
       if (!c.complete) target.complete = false;
+      if (c.derived === true) target.derived = true;
     });
   }
   node.columns = cols;

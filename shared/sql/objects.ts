@@ -1,6 +1,7 @@
 import type { Token } from './lexer.js';
 import { isPunct, isStageString, kw, normalizeIdent, stringValue } from './names.js';
 import type { QueryNode } from './query-model.js';
+import { historyFunctionObjects } from './history-functions.js';
 import type { ObjectAccess, ObjectRef } from './types.js';
 
 function add(out: ObjectRef[], ref: ObjectRef): void {
@@ -63,6 +64,7 @@ export function queryObjects(nodes: QueryNode[], toks: Token[]): ObjectRef[] {
       add(out, stageRef({ ...t, kind: 'stage', text: stringValue(t).trim() }, 'read'));
     }
   });
+  for (const ref of historyFunctionObjects(toks)) add(out, ref);
   return out;
 }
 

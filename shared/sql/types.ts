@@ -54,6 +54,11 @@ export interface OutputColumn {
   name: string;
   sources: ColumnSource[];
   complete: boolean;
+  /**
+   * The column is computed from its sources (a function, CASE, cast, aggregate, window …), not a
+   * plain reference: masking redacts it whenever a source is sensitive (docs/masking.md).
+   */
+  derived?: boolean;
   star?: { object: string | null };
 }
 

@@ -4,14 +4,14 @@ import type { Warehouse } from '../ports/warehouse.js';
 import { maskResult } from '../masking/mask-result.js';
 import type { classify } from '../sql/classify.js';
 import { appendRecord, type AppendRecordDeps } from './append-record.js';
-import { referencesSensitiveColumn } from './references-sensitive-column.js';
+import { analyzeInference, referencesSensitiveColumn } from './references-sensitive-column.js';
 import { scrubWarehouseMessage } from './scrub-warehouse-message.js';
 import { capRowsByBytes, rowObjects } from './result-shape.js';
 import type { QueryFailedBody, StatementError } from '../records/record-body.js';
 import type { QueryOutcome, SubmitQueryDeps } from './submit-query.js';
 
 /** What running one statement needs: the warehouse, the limits and masking, and the chain to record in. */
-export type ExecuteQueryDeps = AppendRecordDeps & Pick<SubmitQueryDeps, 'warehouse' | 'policy' | 'masking'>;
+export type ExecuteQueryDeps = AppendRecordDeps & Pick<SubmitQueryDeps, 'warehouse' | 'policy' | 'masking' | 'catalog'>;
 
 /** A warehouse message may quote data: it is rebuilt from an allow-list of words, then the content detectors run. */
 function scrubMessage(masking: MaskingConfig, warehouse: Warehouse['name'], code: string, message: string, sql: string): string {
@@ -78,6 +78,7 @@ export async function executeQuery(deps: ExecuteQueryDeps, a: ExecuteQueryArgs):
   }
 
   const statement = a.classification.statements[0];
+  const inference = await analyzeInference(a.sql, a.classification, deps.masking.columns, deps.catalog);
   let masked;
   let capped;
   try {
@@ -86,8 +87,9 @@ export async function executeQuery(deps: ExecuteQueryDeps, a: ExecuteQueryArgs):
         columns: result.columns,
         rows: result.rows,
         lineage: a.classification.statements.length === 1 && statement ? statement.columns : null,
-        touchesSensitive: referencesSensitiveColumn(a.sql, deps.masking.columns),
+        touchesSensitive: referencesSensitiveColumn(a.sql, deps.masking.columns) || (deps.catalog !== undefined && inference.touchesSensitive),
         objects: a.classification.statements.flatMap((s) => s.objects),
+        opaque: inference.opaque.length > 0,
       },
       deps.masking,
     );

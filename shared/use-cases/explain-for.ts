@@ -1,5 +1,5 @@
 import type { Principal } from '../identity/principal.js';
-import { decide } from '../policy/decide.js';
+import { decide, type InferenceFindings } from '../policy/decide.js';
 import type { Policy, RuleAction } from '../policy/policy.js';
 import { describeAction } from '../policy/rule-action.js';
 import { ruleFor } from '../policy/rules-for.js';
@@ -26,7 +26,7 @@ export interface ClassRule {
  * explainFor(policy, { iss, sub: 'agent', groups: [] }, 'DELETE FROM orders');
  * // { risk: 'write', decision: { outcome: 'approval', approvalsRequired: 1 }, policy: { allowedWithoutApproval: ['read'], … } }
  */
-export function explainFor(policy: Policy, principal: Principal, sql?: string): Record<string, unknown> {
+export function explainFor(policy: Policy, principal: Principal, sql?: string, inference?: InferenceFindings): Record<string, unknown> {
   const rules: ClassRule[] = CLASSES.map((risk) => {
     const rule = ruleFor(policy, risk, principal);
     return { risk, ...outcomeOf(rule.action), source: rule.source, summary: `${risk} SQL ${describeAction(rule.action)} (policy ${rule.source})` };
@@ -56,7 +56,7 @@ export function explainFor(policy: Policy, principal: Principal, sql?: string): 
   if (sql === undefined) return out;
 
   const classification = classify(sql);
-  const decision = decide(policy, classification, principal, sql);
+  const decision = decide(policy, classification, principal, sql, inference);
   return {
     ...out,
     risk: classification.risk,

@@ -1,4 +1,8 @@
+import { columnSensitivity } from '../masking/column-sensitivity.js';
 import type { ColumnRule } from '../masking/types.js';
+import type { Catalog } from '../ports/catalog.js';
+import { analyzeColumnUses, type ColumnSensitivity, type InferenceUse, type OpaqueUse } from '../sql/column-uses.js';
+import type { Classification } from '../sql/types.js';
 import { lex } from '../sql/lexer.js';
 import { normalizeIdent } from '../sql/names.js';
 
@@ -21,4 +25,43 @@ export function referencesSensitiveColumn(sql: string, rules: readonly ColumnRul
     if (names.some((re) => re.test(name))) return true;
   }
   return false;
+}
+
+/** What `analyzeInference` found in a whole text (every query statement). */
+export interface InferenceAnalysis {
+  inference: InferenceUse[];
+  opaque: OpaqueUse[];
+  /** Some statement reads a table with a sensitive column, an unknown table or an unknown table function. */
+  touchesSensitive: boolean;
+}
+
+/**
+ * Where each query statement of a classified text uses sensitive columns (docs/masking.md): the
+ * catalog says which columns of its tables are sensitive, `analyzeColumnUses` where they are used.
+ * Statements other than queries need approval by their class already. A catalog that cannot be
+ * read counts every table as unknown, hence sensitive (fail closed).
+ *
+ * @example
+ * const a = await analyzeInference(sql, classify(sql), masking.columns, catalog);
+ * decide(policy, classification, principal, sql, a);
+ */
+export async function analyzeInference(sql: string, classification: Classification, rules: readonly ColumnRule[], catalog: Catalog | undefined): Promise<InferenceAnalysis> {
+  const out: InferenceAnalysis = { inference: [], opaque: [], touchesSensitive: false };
+  const queries = classification.statements.filter((s) => s.kind === 'select');
+  if (queries.length === 0) return out;
+  const tokens = lex(sql).tokens;
+  for (const st of queries) {
+    let sensitivity: ColumnSensitivity;
+    try {
+      sensitivity = await columnSensitivity(st.objects, rules, catalog);
+    } catch {
+      const byName = await columnSensitivity([], rules, undefined);
+      sensitivity = { ...byName, unknownTable: true };
+    }
+    const uses = analyzeColumnUses(tokens.filter((t) => t.start >= st.span.start && t.end <= st.span.end), sensitivity);
+    out.inference.push(...uses.inference);
+    out.opaque.push(...uses.opaque);
+    if (uses.touchesSensitive) out.touchesSensitive = true;
+  }
+  return out;
 }

@@ -17,6 +17,8 @@ import { classify } from '../sql/classify.js';
 import { appendRecord } from './append-record.js';
 import { executeQuery } from './execute-query.js';
 import { lexicalAmbiguityReasons } from './lexical-compatibility.js';
+import type { Catalog } from '../ports/catalog.js';
+import { analyzeInference } from './references-sensitive-column.js';
 import type { QueryInput } from './query-input.js';
 import { startApprovalWorkflow as startWorkflow } from './start-approval-workflow.js';
 import { loadOutcome, toStoredOutcome } from './stored-outcome.js';
@@ -35,6 +37,11 @@ export interface SubmitQueryDeps {
    * path and its tests can run without one; without it an approval request just waits (nothing runs).
    */
   workflow?: Workflow;
+  /**
+   * The warehouse's catalog, to know which tables hold sensitive columns (docs/masking.md). Both
+   * runtimes wire it; without it sensitivity falls back to column names in the text.
+   */
+  catalog?: Catalog;
 }
 
 /** What the agent is answered; `kind` picks the HTTP status (executed 200, pending 202, denied 403, failed 422, timeout 504). */
@@ -76,7 +83,8 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
   if (claimed.owner !== owner) throw new AirlockError('ERR_NOT_FOUND', `session ${sessionId} not found`);
 
   const classification = classify(input.sql);
-  const decision = decide(deps.policy, classification, principal, input.sql);
+  const inference = await analyzeInference(input.sql, classification, deps.masking.columns, deps.catalog);
+  const decision = decide(deps.policy, classification, principal, input.sql, inference);
   if (classification.risk === 'invalid' || decision.outcome === 'invalid') {
     throw new AirlockError('ERR_SQL_INVALID', classification.reasons[0]?.message ?? 'the text holds no SQL statement', {
       details: { reasons: classification.reasons },

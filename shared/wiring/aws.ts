@@ -21,6 +21,7 @@ import { maskingConfigOf } from '../policy/masking-config.js';
 import type { Policy } from '../policy/policy.js';
 import { systemClock } from '../ports/clock.js';
 import type { Warehouse } from '../ports/warehouse.js';
+import { warehouseCatalog } from '../adapters/catalog/information-schema-catalog.js';
 import type { Workflow } from '../ports/workflow.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { ApproverDirectory } from '../ports/approver-directory.js';
@@ -220,6 +221,8 @@ export class AwsWiring {
         requests: aws.requestsTable === undefined ? notDeployed<DynamoDbRequestStore>('ERR_CONFIG', 'the requests table') : this.requests(),
         signer: aws.recordsKeyArn === undefined ? notDeployed<KmsSigner>('ERR_SIGNER_UNAVAILABLE', 'the record signing key') : this.recordsSigner(),
         warehouse: warehouse ?? notDeployed<Warehouse>('ERR_CONFIG', 'a warehouse'),
+        // Which tables hold sensitive columns: the warehouse's information_schema.columns, cached per container.
+        ...(warehouse === undefined ? {} : { catalog: warehouseCatalog(warehouse, systemClock) }),
         masking: aws.maskingKeySecret === undefined ? notDeployed<MaskingConfig>('ERR_CONFIG', 'the masking key') : maskingConfigOf(policy, await this.maskingKey()),
         // Only the query API may start workflows, and only the interactions function resume them (the grants say so).
         workflow,

@@ -2,6 +2,7 @@ import type { ApiDeps, PublicKeyInfo } from '../http/api-deps.js';
 import type { MaskingConfig } from '../masking/types.js';
 import type { Policy } from '../policy/policy.js';
 import type { ApproverDirectory } from '../ports/approver-directory.js';
+import type { Catalog } from '../ports/catalog.js';
 import type { CheckpointStore } from '../ports/checkpoint-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { Notifier } from '../ports/notifier.js';
@@ -33,6 +34,8 @@ export interface Adapters {
   clock: Clock;
   policy: Policy;
   masking: MaskingConfig;
+  /** Which tables hold sensitive columns (docs/masking.md); absent where no warehouse runs. */
+  catalog?: Catalog;
   newId: () => string;
   verifier: TokenVerifier;
   notReady(): string[];
@@ -72,6 +75,7 @@ export function compose(a: Adapters): Composition {
     clock: a.clock,
     policy: a.policy,
     masking: a.masking,
+    ...(a.catalog === undefined ? {} : { catalog: a.catalog }),
     newId: a.newId,
     workflow: a.workflow,
     notifier: a.notifier,
@@ -86,6 +90,7 @@ export function compose(a: Adapters): Composition {
     clock: a.clock,
     policy: a.policy,
     masking: a.masking,
+    ...(a.catalog === undefined ? {} : { catalog: a.catalog }),
     newId: a.newId,
     workflow: a.workflow,
     verifier: a.verifier,

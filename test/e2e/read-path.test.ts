@@ -84,13 +84,21 @@ describe('POST /v1/queries: allowed reads', () => {
     expect(res.json.truncated).toBe(true);
   });
 
-  it('records a warehouse failure as query.failed and answers 422; files beside the database cannot be read', async () => {
-    const res = await t.post('/v1/queries', { prompt: 'steal the key', sql: `SELECT * FROM read_text('${t.dir}/keys/records.pem')`, sessionId: 'exfil' }, agent);
+  it('records a warehouse failure as query.failed and answers 422', async () => {
+    const res = await t.post('/v1/queries', { prompt: 'p', sql: "SELECT CAST('x' AS INTEGER) AS n", sessionId: 'fail-1' }, agent);
     expect(res.status).toBe(422);
     expect(res.json.status).toBe('failed');
     expect(res.json.error.code).toBe('ERR_WAREHOUSE');
-    const records = await sessionRecords('exfil');
+    const records = await sessionRecords('fail-1');
     expect(records.map((r) => JSON.parse(r).type)).toEqual(['query.requested', 'query.failed']);
+  });
+
+  it('does not run a table function whose columns it cannot follow (read_text): it waits for approval (issue 13)', async () => {
+    const res = await t.post('/v1/queries', { prompt: 'steal the key', sql: `SELECT * FROM read_text('${t.dir}/keys/records.pem')`, sessionId: 'exfil' }, agent);
+    expect(res.status).toBe(202);
+    expect(res.json.reasons.some((r: { code: string; message: string }) => r.code === 'M-INF' && r.message.includes('READ_TEXT'))).toBe(true);
+    const records = await sessionRecords('exfil');
+    expect(records.map((r) => JSON.parse(r).type)).toEqual(['query.requested', 'approval.requested']);
     expect(records.join('')).not.toContain('PRIVATE KEY');
   });
 });

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { AirlockError } from '../../errors.js';
 import { explainFor } from '../../use-cases/explain-for.js';
+import { classify } from '../../sql/classify.js';
 import { LIMITS } from '../../use-cases/query-input.js';
+import { analyzeInference } from '../../use-cases/references-sensitive-column.js';
 import { json, type ApiEvent, type ApiResult } from '../api-event.js';
 import type { ApiDeps } from '../api-deps.js';
 import { parseJsonBody } from '../parse-json-body.js';
@@ -17,7 +19,10 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export async function postExplain(deps: Pick<ApiDeps, 'verifier' | 'policy'>, event: ApiEvent): Promise<ApiResult> {
   const principal = await deps.verifier.verify(event.headers['authorization']);
   const sql = parseExplainInput(parseJsonBody(event.body, event.headers['content-type']));
-  return json(200, explainFor(deps.policy, principal, sql));
+  // The inference analysis of POST /v1/queries (issue 13), by column names only: explain reads no warehouse,
+  // so a use that only the catalog reveals (a row-valued alias …) shows up when the query is submitted.
+  const inference = sql === undefined ? undefined : await analyzeInference(sql, classify(sql), deps.policy.masking.columns, undefined);
+  return json(200, explainFor(deps.policy, principal, sql, inference));
 }
 
 /** `{ sql? }` with the limits of POST /v1/queries (400 shape, 413 size, 400 unpaired surrogate). */

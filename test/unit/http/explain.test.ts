@@ -44,7 +44,9 @@ describe('explainFor: what this identity may do', () => {
       { risk: 'privileged', outcome: 'approval', approvalsRequired: 2, source: 'rules.privileged', summary: 'privileged SQL needs 2 approvals (policy rules.privileged)' },
       { risk: 'blocked', outcome: 'deny', approvalsRequired: 0, source: 'rules.blocked', summary: 'blocked SQL is always denied' },
     ]);
-    expect(out.policy.sensitiveObjects).toEqual([{ pattern: '*.HR.*', outcome: 'approval', approvalsRequired: 2, description: expect.any(String) }]);
+    expect(out.policy.sensitiveObjects).toContainEqual({ pattern: '*.HR.*', outcome: 'approval', approvalsRequired: 2, description: expect.any(String) });
+    // Other queries' text and results (issue 13).
+    expect(out.policy.sensitiveObjects).toContainEqual({ pattern: '*.*.RESULT_SCAN', outcome: 'approval', approvalsRequired: 2, description: expect.any(String) });
     expect(out.policy.maskedColumns).toContainEqual({ pattern: 'SSN', rule: 'redact' });
     expect(out.policy.approvers.map((a: { slackUserId: string }) => a.slackUserId)).toEqual(['UAPPROVER1', 'UAPPROVER2']);
     expect(out.risk).toBeUndefined();

@@ -62,14 +62,14 @@ describe('classify: lineage', () => {
   it('follows aliases, functions and concatenation', () => {
     expect(columns("SELECT ssn AS x, LEFT(email, 3), email || '' AS e FROM customers c")).toEqual([
       { name: 'X', sources: [{ object: 'CUSTOMERS', column: 'SSN' }], complete: true },
-      { name: 'LEFT(EMAIL, 3)', sources: [{ object: 'CUSTOMERS', column: 'EMAIL' }], complete: true },
-      { name: 'E', sources: [{ object: 'CUSTOMERS', column: 'EMAIL' }], complete: true },
+      { name: 'LEFT(EMAIL, 3)', sources: [{ object: 'CUSTOMERS', column: 'EMAIL' }], complete: true, derived: true },
+      { name: 'E', sources: [{ object: 'CUSTOMERS', column: 'EMAIL' }], complete: true, derived: true },
     ]);
   });
 
   it('follows CTEs and subqueries', () => {
     expect(columns('WITH c AS (SELECT email AS e FROM customers) SELECT LEFT(e,3) AS x FROM c')).toEqual([
-      { name: 'X', sources: [{ object: 'CUSTOMERS', column: 'EMAIL' }], complete: true },
+      { name: 'X', sources: [{ object: 'CUSTOMERS', column: 'EMAIL' }], complete: true, derived: true },
     ]);
     expect(columns('SELECT * FROM (SELECT email AS x FROM customers) s')[0]).toMatchObject({ name: 'X', sources: [{ object: 'CUSTOMERS', column: 'EMAIL' }] });
   });
