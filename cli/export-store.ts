@@ -8,12 +8,12 @@ import { DynamoDbCheckpointStore } from '#shared/adapters/aws/dynamodb-checkpoin
 import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
 import { KmsSigner } from '#shared/adapters/aws/kms-signer.js';
 import { lambdaCheckpointer } from '#shared/adapters/aws/lambda-checkpointer.js';
-import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import type { CheckpointStore } from '#shared/ports/checkpoint-store.js';
 import type { ExportableRecordStore } from '#shared/ports/record-store.js';
 import type { Signer } from '#shared/ports/signer.js';
 import { keyIdOf, toPublicKey } from '#shared/records/key-id.js';
-import { tableNames } from '#shared/tables.js';
+import { tableNames } from '#shared/adapters/aws/tables.js';
 import { localDynamoDbClient } from '#local/dynalite-server.js';
 import { openLocalStore } from '#local/record-store-access.js';
 import { UsageError } from './io.js';

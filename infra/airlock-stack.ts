@@ -6,7 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { Policy } from '#shared/policy/policy.js';
-import { tableNames } from '#shared/tables.js';
+import { tableNames } from '#shared/adapters/aws/tables.js';
 import type { FunctionBundle } from './bundle-functions.js';
 import type { AirlockConfig } from './config.js';
 import { Alarms } from './constructs/alarms.js';

@@ -10,7 +10,7 @@ import { zodEnglishOnly } from './zod-english-only.js';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 // ESM output has no `require`, `__filename` or `__dirname`, which snowflake-sdk and some CommonJS
-// dependencies use (DEPENDENCY-NOTES.md); defining them up front lets esbuild's ESM bundle load them.
+// dependencies use (docs/dependency-notes.md); defining them up front lets esbuild's ESM bundle load them.
 const ESM_REQUIRE_BANNER = [
   "import { createRequire as __airlockCreateRequire } from 'node:module';",
   "import { fileURLToPath as __airlockFileUrlToPath } from 'node:url';",

@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { TABLE_SCHEMAS, type TableNames } from '#shared/tables.js';
+import { TABLE_SCHEMAS, type TableNames } from '#shared/adapters/aws/tables.js';
 import { AWS_ENV } from '#shared/wiring/aws-env.js';
 
 /**

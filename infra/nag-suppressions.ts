@@ -12,9 +12,9 @@ import type { IConstruct } from 'constructs';
  */
 export const NAG_ACKNOWLEDGEMENTS = {
   'AwsSolutions-L1':
-    'Node.js 22 is the runtime the gateway is built and tested for (issue 6, DEPENDENCY-NOTES.md); moving to a newer runtime is a deliberate, tested upgrade, not an automatic one.',
+    'Node.js 22 is the runtime the gateway is built and tested for (docs/dependency-notes.md); moving to a newer runtime is a deliberate, tested upgrade, not an automatic one.',
   'AwsSolutions-APIG4':
-    'Every /v1 route verifies the OIDC bearer token inside its function (jose: issuer, audience, expiry, algorithms) so a 401 carries the ERR_TOKEN_* codes of INTERFACES.md; /v1/keys and /v1/health are public by design; /slack/interactions is authenticated by Slack\'s v0 HMAC signature, checked before anything else.',
+    'Every /v1 route verifies the OIDC bearer token inside its function (jose: issuer, audience, expiry, algorithms) so a 401 carries the ERR_TOKEN_* codes of docs/interfaces.md; /v1/keys and /v1/health are public by design; /slack/interactions is authenticated by Slack\'s v0 HMAC signature, checked before anything else.',
   'AwsSolutions-SMG4':
     'The masking key is an HMAC key for pseudonyms: rotating it would silently change every pseudonym and break joins across past results, so it is rotated deliberately (README "Deploying to AWS"), never on a schedule.',
   'AwsSolutions-IAM5[Resource::*]':

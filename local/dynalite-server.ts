@@ -10,7 +10,7 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { createTableInputs, tableNames, type TableNames } from '#shared/tables.js';
+import { createTableInputs, tableNames, type TableNames } from '#shared/adapters/aws/tables.js';
 
 export interface DynaliteServer {
   /** `http://127.0.0.1:<port>` — what runtime.json advertises to CLI commands. */
@@ -112,7 +112,7 @@ async function assertUnlocked(path: string): Promise<void> {
 
 /**
  * Serves the DynamoDB API from dynalite on 127.0.0.1 with its LevelDB under
- * `<dataDir>/dynamodb`, with the tables of `shared/tables.ts` created. LevelDB allows one
+ * `<dataDir>/dynamodb`, with the tables of `shared/adapters/aws/tables.ts` created. LevelDB allows one
  * process per directory: a second opener fails with a message saying so.
  *
  * @example

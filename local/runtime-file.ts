@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** `<data dir>/runtime.json` (INTERFACES.md): how CLI commands reach a running local runtime's store. */
+/** `<data dir>/runtime.json` (docs/interfaces.md): how CLI commands reach a running local runtime's store. */
 export interface RuntimeInfo {
   pid: number;
   url: string;

@@ -11,14 +11,14 @@ import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.
 import { DynamoDbCheckpointStore } from '#shared/adapters/aws/dynamodb-checkpoint-store.js';
 import { startCheckpointTimer } from './checkpoint-timer.js';
 import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
-import { DuckDbWarehouse } from '#shared/adapters/local/duckdb-warehouse.js';
+import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
 import { snowflakeConfigOf } from '#shared/adapters/snowflake/snowflake-config.js';
 import { SnowflakeWarehouse } from '#shared/adapters/snowflake/snowflake-warehouse.js';
 import type { Warehouse } from '#shared/ports/warehouse.js';
 import { warehouseCatalog } from '#shared/adapters/catalog/information-schema-catalog.js';
-import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
-import { ConsoleNotifier } from '#shared/adapters/local/console-notifier.js';
-import { LocalWorkflow } from '#shared/adapters/local/local-workflow.js';
+import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
+import { ConsoleNotifier } from '#shared/adapters/console/console-notifier.js';
+import { LocalWorkflow } from '#shared/adapters/local-stepfunctions/local-workflow.js';
 import { SlackApproverDirectory } from '#shared/adapters/slack/slack-approver-directory.js';
 import { SlackNotifier } from '#shared/adapters/slack/slack-notifier.js';
 import { NO_APPROVER_DIRECTORY } from '#shared/ports/approver-directory.js';

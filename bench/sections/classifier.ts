@@ -55,7 +55,7 @@ function microsPerKb(sql: string, budgetMs: number): number {
   return 1e6 / ops / (sql.length / 1024);
 }
 
-/** The read-only documented forms of test/fixtures/snowflake-conformance.jsonl (issue 19). */
+/** The read-only documented forms of test/fixtures/snowflake-conformance.jsonl. */
 function documentedReads(): string[] {
   const text = readFileSync(new URL('../../test/fixtures/snowflake-conformance.jsonl', import.meta.url), 'utf8');
   return text

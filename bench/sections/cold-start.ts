@@ -1,7 +1,7 @@
 /**
  * Lambda cold start, as far as it can be measured here: each function's bundle size (the exact
  * esbuild output the stack deploys) and its module-load time in a fresh Node process (median of
- * several), beside an empty handler bundled the same way. Targets (issue 6): functions that do
+ * several), beside an empty handler bundled the same way. Targets: functions that do
  * not touch Snowflake under 1 MiB and under 150 ms to load.
  */
 import { execFileSync } from 'node:child_process';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
-import { MemoryRecordStore } from '#shared/adapters/local/memory-record-store.js';
+import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
+import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
 import { canonicalJson } from '#shared/records/canonical.js';
 import { unsignedOf } from '#shared/records/hash.js';
 import { GENESIS_HASH, type RecordType, type SessionRecord } from '#shared/records/types.js';

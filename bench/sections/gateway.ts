@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { parseEnv } from '#shared/config/env.js';
-import { TABLES } from '#shared/tables.js';
+import { TABLES } from '#shared/adapters/aws/tables.js';
 import { createLogger } from '#local/logger.js';
 import { startLocalRuntime } from '#local/runtime.js';
 import { startDynalite } from '#local/dynalite-server.js';
-import { DuckDbWarehouse } from '#shared/adapters/local/duckdb-warehouse.js';
-import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
+import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import { seedDemo } from '#local/seed/seed-demo.js';
 import type { BenchSection, BenchSectionRunner } from '../types.js';
 

@@ -37,7 +37,7 @@ function signingSecret(io: CliIo, dataDir: string): string {
  * `approve|deny REQUEST_ID --as SLACK_USER_ID [--reason R]`: posts a correctly signed Slack
  * `block_actions` interaction to the local runtime, so the real interaction path decides.
  * Exit 0 recorded, 1 refused (self-approval, second vote, decided, not an approver), 2 transport,
- * signature or usage error (INTERFACES.md).
+ * signature or usage error (docs/interfaces.md).
  *
  * @example
  * npm run -s airlock -- approve 01JC… --as UAPPROVER1

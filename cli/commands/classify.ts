@@ -63,7 +63,7 @@ function parseOptions(argv: string[]): { policy?: string; groups: string[]; json
 async function classifyOne(policy: Policy, principal: Principal, io: CliIo, explain: boolean): Promise<number> {
   const chunks: Buffer[] = [];
   for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer));
-  // Buffer#toString keeps a BOM, which the classifier must see (RISK-RULES.md §0).
+  // Buffer#toString keeps a BOM, which the classifier must see (docs/risk-rules.md §0).
   const sql = Buffer.concat(chunks).toString('utf8');
   const classification = classify(sql);
   if (explain) {

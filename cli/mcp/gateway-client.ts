@@ -2,7 +2,7 @@ import { AirlockError, isAirlockErrorCode } from '#shared/errors.js';
 import type { Reason } from '#shared/sql/types.js';
 import type { TokenSource } from './token-source.js';
 
-/** The answers of INTERFACES.md "HTTP" that the MCP tools read. */
+/** The answers of docs/interfaces.md "HTTP" that the MCP tools read. */
 export interface MaskedColumn {
   column: string;
   rule: string;

@@ -44,7 +44,7 @@ export class AirlockFunction extends Construct {
         ...props.environment,
         // The policy was validated at synth time and travels inside the bundle.
         AIRLOCK_POLICY: `/var/task/${BUNDLED_POLICY_FILE}`,
-        // Without the wasm/native minicore snowflake-sdk falls back to pure JS (DEPENDENCY-NOTES.md).
+        // Without the wasm/native minicore snowflake-sdk falls back to pure JS (docs/dependency-notes.md).
         ...(spec.executesQueries ? { SNOWFLAKE_DISABLE_MINICORE: '1' } : {}),
       },
     });

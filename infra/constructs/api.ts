@@ -19,10 +19,10 @@ export interface ApiProps {
 }
 
 /**
- * The HTTP API (API Gateway v2): the routes of INTERFACES.md, taken from the same
+ * The HTTP API (API Gateway v2): the routes of docs/interfaces.md, taken from the same
  * `API_ROUTES` table the local server dispatches on (Slack's interactivity endpoint included);
  * stage-wide throttling and JSON access logs. Tokens are verified in the functions (jose), so
- * a 401 carries the `ERR_TOKEN_*` codes of INTERFACES.md rather than API Gateway's own body.
+ * a 401 carries the `ERR_TOKEN_*` codes of docs/interfaces.md rather than API Gateway's own body.
  */
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLE_SCHEMAS, type KeyAttribute, type TableNames, type TableSchema } from '#shared/tables.js';
+import { TABLE_SCHEMAS, type KeyAttribute, type TableNames, type TableSchema } from '#shared/adapters/aws/tables.js';
 
 const ATTRIBUTE_TYPE = { S: dynamodb.AttributeType.STRING, N: dynamodb.AttributeType.NUMBER } as const;
 const attr = (k: KeyAttribute): dynamodb.Attribute => ({ name: k.name, type: ATTRIBUTE_TYPE[k.type] });

@@ -6,7 +6,7 @@ import { canonicalJson } from '../records/canonical.js';
 import type { Signature } from '../records/types.js';
 import { verifyHashSignature } from '../records/verify-record.js';
 
-/** A signed session head (INTERFACES.md "Checkpoints"): the chain reached `seq` with `hash` at time `at`. */
+/** A signed session head (docs/interfaces.md "Checkpoints"): the chain reached `seq` with `hash` at time `at`. */
 export interface Checkpoint {
   sessionId: string;
   seq: number;

@@ -1,7 +1,7 @@
 import type { SessionRecord } from '../records/types.js';
 import { csvRow } from './csv.js';
 
-/** The header of requests.csv (INTERFACES.md "Export layout"). */
+/** The header of requests.csv (docs/interfaces.md "Export layout"). */
 export const REQUESTS_CSV_HEADER = ['at', 'requestId', 'sessionId', 'iss', 'sub', 'email', 'prompt', 'sql', 'risk', 'decision', 'approvers', 'status', 'rowCount', 'queryId'] as const;
 
 interface Row {

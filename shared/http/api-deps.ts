@@ -19,7 +19,7 @@ export interface ApiDeps extends SubmitQueryDeps {
   notReady(): string[];
   keys(): Promise<PublicKeyInfo[]>;
   log(level: 'error' | 'warn' | 'info', msg: string, fields?: Record<string, unknown>): void;
-  /** The approval workflow's parts for POST /slack/interactions (issue 4); absent → that route is 404. */
+  /** The approval workflow's parts for POST /slack/interactions; absent → that route is 404. */
   approvals?: ApprovalApiDeps;
 }
 

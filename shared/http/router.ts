@@ -19,7 +19,7 @@ export interface Route {
   handler: RouteHandler;
 }
 
-/** The routes of INTERFACES.md "HTTP"; the same table feeds the API Gateway routes. */
+/** The routes of docs/interfaces.md "HTTP"; the same table feeds the API Gateway routes. */
 export const API_ROUTES: Route[] = [
   { method: 'POST', path: '/v1/queries', handler: postQuery },
   { method: 'GET', path: '/v1/queries/{requestId}', handler: getQuery },

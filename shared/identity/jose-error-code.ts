@@ -2,7 +2,7 @@ import { errors } from 'jose';
 import type { AirlockErrorCode } from '../errors.js';
 
 /**
- * A jose verification failure → the token error code clients see (INTERFACES.md).
+ * A jose verification failure → the token error code clients see (docs/interfaces.md).
  * Anything unrecognised is ERR_TOKEN_MALFORMED: fail closed, never accept.
  *
  * @example

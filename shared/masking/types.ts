@@ -1,4 +1,4 @@
-/** Masking configuration and output (INTERFACES.md "Masking output"). Pure types. */
+/** Masking configuration and output (docs/interfaces.md "Masking output"). Pure types. */
 
 /** redact: whole value replaced; partial: keep at most the last 4 characters; pseudonym: keyed HMAC-SHA256 token. */
 export type MaskRule = 'redact' | 'partial' | 'pseudonym';

@@ -28,7 +28,7 @@ export interface Decision {
   reasons: Reason[];
 }
 
-/** Reason codes the policy adds (the classifier's are RISK-RULES.md rule ids). */
+/** Reason codes the policy adds (the classifier's are docs/risk-rules.md rule ids). */
 export const POLICY_REASON_CODES = {
   rule: 'POL-RULE',
   override: 'POL-OVERRIDE',

@@ -17,7 +17,7 @@ export interface PolicyIssue {
 const MAX_REPORTED_ISSUES = 20;
 
 /**
- * Parses and validates a YAML policy, filling in every default (INTERFACES.md "Default policy").
+ * Parses and validates a YAML policy, filling in every default (docs/interfaces.md "Default policy").
  * Throws `AirlockError('ERR_POLICY_INVALID')` whose message has one line per problem,
  * `<fileName>:<line>: <field path>: <what was expected>`, and whose `details.issues` holds them as data.
  *

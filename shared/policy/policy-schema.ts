@@ -1,6 +1,6 @@
 /**
  * The zod schema of a policy file. Every field is optional in YAML; what is left out takes
- * the defaults below, which are INTERFACES.md's ("Default policy"). Messages are phrased
+ * the defaults below, which are docs/interfaces.md's ("Default policy"). Messages are phrased
  * as "expected …" because `parsePolicy` prefixes them with `file:line: field.path:`.
  */
 import { z } from 'zod';

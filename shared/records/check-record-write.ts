@@ -1,5 +1,5 @@
 import { AirlockError } from '../errors.js';
-import { MAX_RECORD_BYTES } from '../tables.js';
+import { MAX_RECORD_BYTES } from '../adapters/aws/tables.js';
 import { canonicalJson } from './canonical.js';
 import type { SessionRecord } from './types.js';
 

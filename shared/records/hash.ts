@@ -18,7 +18,7 @@ export function unsignedOf(record: UnsignedRecord | SessionRecord): UnsignedReco
 
 /**
  * `hash` of a record: lowercase hex SHA-256 of the RFC 8785 canonical JSON of the
- * record without `hash` and `sig` (INTERFACES.md "Records").
+ * record without `hash` and `sig` (docs/interfaces.md "Records").
  *
  * @example
  * const hash = recordHash({ sessionId: 's1', seq: 1, requestId: 'r1', type: 'query.denied',

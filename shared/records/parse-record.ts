@@ -48,7 +48,7 @@ export function shapeError(o: Record<string, unknown>): string | null {
 
 /**
  * Parses one stored/exported record string, accepting it only when it has exactly the
- * ten fields of INTERFACES.md and its bytes are already RFC 8785 canonical (so what
+ * ten fields of docs/interfaces.md and its bytes are already RFC 8785 canonical (so what
  * is verified is byte for byte what was stored).
  *
  * @example

@@ -1,4 +1,4 @@
-/** The session record of INTERFACES.md: exactly these ten fields. */
+/** The session record of docs/interfaces.md: exactly these ten fields. */
 
 export type RecordType =
   | 'query.requested'

@@ -17,7 +17,7 @@ function reason(code: string, message: string, line: number, column: number, off
 }
 
 /**
- * Classifies a Snowflake SQL text exactly as submitted (RISK-RULES.md). Never throws; anything it
+ * Classifies a Snowflake SQL text exactly as submitted (docs/risk-rules.md). Never throws; anything it
  * does not understand is `privileged` (fail closed).
  * @example
  * classify('SELECT email FROM customers').risk  // 'read'

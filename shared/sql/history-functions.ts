@@ -3,7 +3,7 @@ import { isPunct, normalizeIdent } from './names.js';
 import type { ObjectRef } from './types.js';
 
 /**
- * Functions that read other queries' text or results (RISK-RULES.md §8): `RESULT_SCAN` returns the
+ * Functions that read other queries' text or results (docs/risk-rules.md §8): `RESULT_SCAN` returns the
  * raw result of any earlier query of the service user, `QUERY_HISTORY*` lists query texts and ids,
  * `LAST_QUERY_ID` hands out ids for RESULT_SCAN. They are reported as objects so the policy's
  * `sensitive.objects` can require approval for them like for a table.

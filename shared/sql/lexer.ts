@@ -1,5 +1,5 @@
 /**
- * Snowflake-aware tokenizer (RISK-RULES.md §0). Single forward pass, no recursion, no regex
+ * Snowflake-aware tokenizer (docs/risk-rules.md §0). Single forward pass, no recursion, no regex
  * backtracking, so any input (1 MB of garbage, NUL bytes, lone surrogates) lexes in linear time.
  */
 

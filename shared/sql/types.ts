@@ -1,4 +1,4 @@
-/** Shapes produced by the classifier (RISK-RULES.md, INTERFACES.md `classify`). Pure types. */
+/** Shapes produced by the classifier (docs/risk-rules.md, docs/interfaces.md `classify`). Pure types. */
 
 export type Risk = 'invalid' | 'read' | 'write' | 'privileged' | 'blocked';
 
@@ -15,7 +15,7 @@ export interface Position {
 }
 
 export interface Reason {
-  /** Rule id from RISK-RULES.md: 'I1', 'M1', 'R1', 'W1', 'W2', 'W3', 'P-D', 'P-F', 'P-X', 'P-S', 'P-U', 'B1'…'B7', 'B-N', 'E7' (§7 decided edge cases). */
+  /** Rule id from docs/risk-rules.md: 'I1', 'M1', 'R1', 'W1', 'W2', 'W3', 'P-D', 'P-F', 'P-X', 'P-S', 'P-U', 'B1'…'B7', 'B-N', 'E7' (§7 decided edge cases). */
   code: string;
   /** One sentence an approver understands, e.g. "line 3: DROP SCHEMA destroys a schema (B1)". */
   message: string;

@@ -1,4 +1,4 @@
-import { duckdbLexicalAmbiguities, type LexicalAmbiguity } from '../adapters/local/duckdb-lexical-guard.js';
+import { duckdbLexicalAmbiguities, type LexicalAmbiguity } from '../adapters/duckdb/duckdb-lexical-guard.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { Reason } from '../sql/types.js';
 

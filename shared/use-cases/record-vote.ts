@@ -16,7 +16,7 @@ export interface VoteInput {
   sqlHash?: string;
 }
 
-/** `recorded` codes first, then the refusals (INTERFACES.md: the CLI exits 0 / 1 on them). */
+/** `recorded` codes first, then the refusals (docs/interfaces.md: the CLI exits 0 / 1 on them). */
 export type VoteCode =
   | 'vote_recorded'
   | 'approved'

@@ -17,7 +17,7 @@
  *
  * The notify, execute and record-outcome tasks are separate functions on purpose: the function
  * that starts executions and sends task responses (the API) must not also be invoked by the
- * machine, or the CDK stack has a dependency cycle (DEPENDENCY-NOTES.md).
+ * machine, or the CDK stack has a dependency cycle (docs/dependency-notes.md).
  */
 
 import { TASK_SIGNALS } from './task-signals.js';

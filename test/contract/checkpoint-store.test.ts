@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbCheckpointStore } from '#shared/adapters/aws/dynamodb-checkpoint-store.js';
-import { MemoryCheckpointStore } from '#shared/adapters/local/memory-checkpoint-store.js';
-import type { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import { MemoryCheckpointStore } from '#test/doubles/memory-checkpoint-store.js';
+import type { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import { signCheckpoint, verifyCheckpoint } from '#shared/export/checkpoint.js';
 import type { CheckpointStore } from '#shared/ports/checkpoint-store.js';
 import { keyRing } from '#shared/records/key-id.js';
-import { createTableInputs, tableNames } from '#shared/tables.js';
+import { createTableInputs, tableNames } from '#shared/adapters/aws/tables.js';
 import { ensureTables, startDynalite, type DynaliteServer } from '#local/dynalite-server.js';
 import { newSigner, tempDir } from '#test/fixtures/records/record-fixtures.js';
 

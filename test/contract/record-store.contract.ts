@@ -1,9 +1,9 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import type { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import type { RecordStore } from '#shared/ports/record-store.js';
 import { sealRecord } from '#shared/records/seal-record.js';
 import { GENESIS_HASH, type SessionRecord } from '#shared/records/types.js';
-import { MAX_RECORD_BYTES } from '#shared/tables.js';
+import { MAX_RECORD_BYTES } from '#shared/adapters/aws/tables.js';
 import { newSigner, tempDir } from '#test/fixtures/records/record-fixtures.js';
 
 export interface RecordStoreHarness {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
-import { MemoryRecordStore } from '#shared/adapters/local/memory-record-store.js';
-import { createTableInputs, tableNames } from '#shared/tables.js';
+import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
+import { createTableInputs, tableNames } from '#shared/adapters/aws/tables.js';
 import { ensureTables, localDynamoDbClient, startDynalite, type DynaliteServer } from '#local/dynalite-server.js';
 import { tempDir } from '#test/fixtures/records/record-fixtures.js';
 import { recordStoreContract } from './record-store.contract.js';

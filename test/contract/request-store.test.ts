@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
-import { MemoryRequestStore } from '#shared/adapters/local/memory-request-store.js';
-import { createTableInputs, tableNames } from '#shared/tables.js';
+import { MemoryRequestStore } from '#test/doubles/memory-request-store.js';
+import { createTableInputs, tableNames } from '#shared/adapters/aws/tables.js';
 import { ensureTables, localDynamoDbClient, startDynalite, type DynaliteServer } from '#local/dynalite-server.js';
 import { tempDir } from '#test/fixtures/records/record-fixtures.js';
 import { requestStoreContract } from './request-store.contract.js';

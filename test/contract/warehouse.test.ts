@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { DuckDbWarehouse } from '#shared/adapters/local/duckdb-warehouse.js';
+import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
 import { snowflakeRig } from '#test/integration/snowflake/snowflake-fixture.js';
 import { CONTRACT_SEED, warehouseContract } from './warehouse.contract.js';
 

@@ -1,5 +1,5 @@
 /**
- * Issue 13, property: a hostile agent allowed to read gets no sensitive value of the demo data out,
+ * Property: a hostile agent allowed to read gets no sensitive value of the demo data out,
  * in any form, through a response or a record. Every attack runs through the real local runtime
  * (dynalite, DuckDB, default policy); the raw values are read straight from the DuckDB file before
  * the runtime opens it, and every response and every record of every session is scanned for them
@@ -194,7 +194,7 @@ async function attack(sql: string, i: number): Promise<{ status: number; leaked:
   return { status: res.status, leaked: leaks(text, needles) };
 }
 
-describe('masking holds against a hostile agent allowed to read (issue 13)', () => {
+describe('masking holds against a hostile agent allowed to read', () => {
   it('the scanner finds raw values and their transforms (self-check)', () => {
     const [email] = [...needles.forms.entries()].find(([, label]) => label === 'main.customers.email') ?? [''];
     expect(email.length).toBeGreaterThan(5);

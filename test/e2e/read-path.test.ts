@@ -93,7 +93,7 @@ describe('POST /v1/queries: allowed reads', () => {
     expect(records.map((r) => JSON.parse(r).type)).toEqual(['query.requested', 'query.failed']);
   });
 
-  it('does not run a table function whose columns it cannot follow (read_text): it waits for approval (issue 13)', async () => {
+  it('does not run a table function whose columns it cannot follow (read_text): it waits for approval', async () => {
     const res = await t.post('/v1/queries', { prompt: 'steal the key', sql: `SELECT * FROM read_text('${t.dir}/keys/records.pem')`, sessionId: 'exfil' }, agent);
     expect(res.status).toBe(202);
     expect(res.json.reasons.some((r: { code: string; message: string }) => r.code === 'M-INF' && r.message.includes('READ_TEXT'))).toBe(true);

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { main } from '#cli/main.js';
 import { localDynamoDbClient } from '#local/dynalite-server.js';
-import { TABLES } from '#shared/tables.js';
+import { TABLES } from '#shared/adapters/aws/tables.js';
 import { removeDir, startTestRuntime, type TestRuntime } from '../helpers/local-runtime.js';
 
 let t: TestRuntime;

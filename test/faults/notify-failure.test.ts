@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConsoleNotifier } from '#shared/adapters/local/console-notifier.js';
+import { ConsoleNotifier } from '#shared/adapters/console/console-notifier.js';
 import { AirlockError } from '#shared/errors.js';
 import type { Workflow } from '#shared/ports/workflow.js';
 import { notifyApprovers } from '#shared/use-cases/notify-approvers.js';

@@ -2,7 +2,7 @@ import aslValidator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { API_ROUTES } from '#shared/http/router.js';
-import { TABLE_SCHEMAS } from '#shared/tables.js';
+import { TABLE_SCHEMAS } from '#shared/adapters/aws/tables.js';
 import { AWS_ENV } from '#shared/wiring/aws-env.js';
 import { APPROVAL_STATES, LAMBDA_INVOKE_WAIT } from '#shared/workflow/approval-state-machine.js';
 import { FUNCTIONS, type FunctionName } from '../../infra/function-catalog.js';

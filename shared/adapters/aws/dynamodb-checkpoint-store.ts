@@ -2,11 +2,11 @@ import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type
 import { AirlockError } from '../../errors.js';
 import type { Checkpoint } from '../../export/checkpoint.js';
 import type { CheckpointStore } from '../../ports/checkpoint-store.js';
-import { TABLES } from '../../tables.js';
+import { TABLES } from './tables.js';
 import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
 
 /**
- * CheckpointStore on the checkpoints table (pk sessionId, sk seq; `shared/tables.ts`).
+ * CheckpointStore on the checkpoints table (pk sessionId, sk seq; `shared/adapters/aws/tables.ts`).
  * Append-only: one conditional PutItem per checkpoint, no update or delete.
  *
  * @example

@@ -3,11 +3,11 @@ import { AirlockError } from '../../errors.js';
 import type { RecordStore } from '../../ports/record-store.js';
 import { checkRecordWrite } from '../../records/check-record-write.js';
 import type { SessionRecord } from '../../records/types.js';
-import { RECORDS_BY_DAY_INDEX, TABLES } from '../../tables.js';
+import { RECORDS_BY_DAY_INDEX, TABLES } from './tables.js';
 import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
 
 /**
- * RecordStore on the records table (schema in `shared/tables.ts`). One PutItem per record,
+ * RecordStore on the records table (schema in `shared/adapters/aws/tables.ts`). One PutItem per record,
  * conditional on the (sessionId, seq) slot being free — the chain's only concurrency
  * control. Reads are strongly consistent so a head read after a lost put sees the winner.
  *

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { AirlockError } from '../../errors.js';
 import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner, Vote } from '../../ports/request-store.js';
-import { REQUESTS_BY_STATUS_INDEX, TABLES, TTL_ATTRIBUTE } from '../../tables.js';
+import { REQUESTS_BY_STATUS_INDEX, TABLES, TTL_ATTRIBUTE } from './tables.js';
 import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
 
 type Item = Record<string, AttributeValue>;
@@ -54,7 +54,7 @@ function str(item: Item, name: string): string {
 }
 
 /**
- * RequestStore on the requests table (schema in `shared/tables.ts`): request items
+ * RequestStore on the requests table (schema in `shared/adapters/aws/tables.ts`): request items
  * `req#<id>`, session owners `sess#<id>`, idempotency entries `idem#<key>`. Every write is
  * conditional; `transition` is one UpdateItem conditioned on the status, so two processes
  * racing on the same request cannot both win.

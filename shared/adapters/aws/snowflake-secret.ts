@@ -5,7 +5,7 @@ import type { SecretsManagerSecret } from './secrets-manager-secret.js';
 
 /**
  * The Snowflake secret's JSON shape: the same `SNOWFLAKE_*` names as the local environment
- * (INTERFACES.md "Configuration"), without the key path (a Lambda has no key file):
+ * (docs/interfaces.md "Configuration"), without the key path (a Lambda has no key file):
  * `{ "SNOWFLAKE_ACCOUNT", "SNOWFLAKE_USER", "SNOWFLAKE_PRIVATE_KEY", "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"?, "SNOWFLAKE_ROLE"?, … }`.
  */
 export const SnowflakeSecretSchema = z.strictObject({

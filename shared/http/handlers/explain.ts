@@ -19,7 +19,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export async function postExplain(deps: Pick<ApiDeps, 'verifier' | 'policy'>, event: ApiEvent): Promise<ApiResult> {
   const principal = await deps.verifier.verify(event.headers['authorization']);
   const sql = parseExplainInput(parseJsonBody(event.body, event.headers['content-type']));
-  // The inference analysis of POST /v1/queries (issue 13), by column names only: explain reads no warehouse,
+  // The inference analysis of POST /v1/queries, by column names only: explain reads no warehouse,
   // so a use that only the catalog reveals (a row-valued alias …) shows up when the query is submitted.
   const inference = sql === undefined ? undefined : await analyzeInference(sql, classify(sql), deps.policy.masking.columns, undefined);
   return json(200, explainFor(deps.policy, principal, sql, inference));

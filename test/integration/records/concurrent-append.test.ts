@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
-import type { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import type { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import { AirlockError } from '#shared/errors.js';
 import type { RecordStore } from '#shared/ports/record-store.js';
 import { keyRing } from '#shared/records/key-id.js';

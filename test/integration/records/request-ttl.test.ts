@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbRequestStore, REQUEST_RETENTION_SECONDS } from '#shared/adapters/aws/dynamodb-request-store.js';
 import type { RequestItem } from '#shared/ports/request-store.js';
-import { TABLES } from '#shared/tables.js';
+import { TABLES } from '#shared/adapters/aws/tables.js';
 import { startDynalite } from '#local/dynalite-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-ttl-'));

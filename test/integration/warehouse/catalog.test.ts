@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDbWarehouse } from '#shared/adapters/local/duckdb-warehouse.js';
+import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
 import { loadInformationSchema, warehouseCatalog } from '#shared/adapters/catalog/information-schema-catalog.js';
 import type { Warehouse } from '#shared/ports/warehouse.js';
 import { seedDemo } from '#local/seed/seed-demo.js';

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DUCKDB_SANDBOX_OPTIONS } from '#shared/adapters/local/duckdb-warehouse.js';
+import { DUCKDB_SANDBOX_OPTIONS } from '#shared/adapters/duckdb/duckdb-warehouse.js';
 import { errorOf, seededWarehouse, type SeededWarehouse } from './warehouse-fixture.js';
 
 let w: SeededWarehouse;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DuckDbSlots } from '#shared/adapters/local/duckdb-slots.js';
-import { DuckDbWarehouse } from '#shared/adapters/local/duckdb-warehouse.js';
+import { DuckDbSlots } from '#shared/adapters/duckdb/duckdb-slots.js';
+import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
 import { errorOf } from './warehouse-fixture.js';
 
 describe('DuckDbSlots', () => {

@@ -40,7 +40,7 @@ describe('demo seed', () => {
     const before = await a.run(checksum('customers'));
     await a.warehouse.close(); // one file, one instance at a time
     expect(await seedDemo(a.path)).toEqual({ seeded: false, durationMs: 0 });
-    const { DuckDbWarehouse } = await import('#shared/adapters/local/duckdb-warehouse.js');
+    const { DuckDbWarehouse } = await import('#shared/adapters/duckdb/duckdb-warehouse.js');
     a.warehouse = await DuckDbWarehouse.open({ path: a.path });
     const after = await a.warehouse.execute({ sql: checksum('customers'), queryTag: '{}', maxRows: 1, timeoutMs: 20_000 });
     expect(after.rows).toEqual(before.rows);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { duckdbLexicalAmbiguities } from '#shared/adapters/local/duckdb-lexical-guard.js';
+import { duckdbLexicalAmbiguities } from '#shared/adapters/duckdb/duckdb-lexical-guard.js';
 import { classify } from '#shared/sql/classify.js';
 import { lex } from '#shared/sql/lexer.js';
 
@@ -12,7 +12,7 @@ import { lex } from '#shared/sql/lexer.js';
  * the same count, every table DuckDB reads is an object the classifier found, and every
  * column DuckDB references is a name the classifier lexed as an identifier (not hidden in a
  * comment or a string). The corpus: DuckDB's own parser tests (test/sql/parser/*.test), the
- * texts of issue 13 and attacks on the boundary; each line names its source.
+ * texts of the masking threat model and attacks on the boundary; each line names its source.
  */
 
 interface Entry {

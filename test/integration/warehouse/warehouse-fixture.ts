@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDbWarehouse } from '#shared/adapters/local/duckdb-warehouse.js';
+import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
 import { seedDemo, type SeedOutcome } from '#local/seed/seed-demo.js';
 import type { WarehouseResult } from '#shared/ports/warehouse.js';
 

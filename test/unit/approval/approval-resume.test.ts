@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { LocalWorkflow } from '#shared/adapters/local/local-workflow.js';
+import { LocalWorkflow } from '#shared/adapters/local-stepfunctions/local-workflow.js';
 import type { SessionRecord } from '#shared/records/types.js';
 import { appendRecord } from '#shared/use-cases/append-record.js';
 import { resumeApprovals } from '#shared/use-cases/resume-approvals.js';

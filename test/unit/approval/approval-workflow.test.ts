@@ -149,7 +149,7 @@ describe('approval workflow (LocalWorkflow running the shared ASL, memory stores
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const printed: string[] = [];
-    const { ConsoleNotifier } = await import('#shared/adapters/local/console-notifier.js');
+    const { ConsoleNotifier } = await import('#shared/adapters/console/console-notifier.js');
     const printer = new ConsoleNotifier((l) => printed.push(l));
     const f = await approvalFixture({
       notifier: { postApproval: async (v) => (await gate, printer.postApproval(v)), updateApproval: (r, v) => printer.updateApproval(r, v), tellUser: (r, u, t) => printer.tellUser(r, u, t) },

@@ -55,7 +55,7 @@ describe('RequestRows', () => {
   const rec = (seq: number, requestId: string, type: SessionRecord['type'], body: Record<string, unknown>, actor: SessionRecord['actor'] = { kind: 'agent', iss: 'https://i', sub: 'u1', email: 'u1@example.com' }) =>
     ({ sessionId: 's', seq, requestId, type, at: `2026-03-01T12:00:0${seq}.000Z`, actor, body, prevHash: '', hash: '', sig: { keyId: '', alg: 'ECDSA_SHA_256', value: '' } }) as SessionRecord;
 
-  it('makes one row per request with the header of INTERFACES.md, and round-trips through a CSV parser', () => {
+  it('makes one row per request with the header of docs/interfaces.md, and round-trips through a CSV parser', () => {
     const rows = new RequestRows();
     rows.push(rec(1, 'r1', 'query.requested', { prompt: 'p, "1"', sql: 'UPDATE t SET a=1', risk: 'write', decision: { outcome: 'approval', approvalsRequired: 2 } }));
     rows.push(rec(2, 'r1', 'approval.requested', {}));

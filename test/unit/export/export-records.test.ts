@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryCheckpointStore } from '#shared/adapters/local/memory-checkpoint-store.js';
+import { MemoryCheckpointStore } from '#test/doubles/memory-checkpoint-store.js';
 import type { ExportManifest } from '#shared/export/manifest.js';
 import { sealRecord } from '#shared/records/seal-record.js';
 import { GENESIS_HASH, type SessionRecord } from '#shared/records/types.js';

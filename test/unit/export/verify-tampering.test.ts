@@ -1,9 +1,9 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
-import { MemoryCheckpointStore } from '#shared/adapters/local/memory-checkpoint-store.js';
-import { MemoryRecordStore } from '#shared/adapters/local/memory-record-store.js';
+import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
+import { MemoryCheckpointStore } from '#test/doubles/memory-checkpoint-store.js';
+import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
 import { verifyExport } from '#shared/export/verify-export.js';
 import { sealRecord } from '#shared/records/seal-record.js';
 import type { SessionRecord } from '#shared/records/types.js';

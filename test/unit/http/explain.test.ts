@@ -45,7 +45,7 @@ describe('explainFor: what this identity may do', () => {
       { risk: 'blocked', outcome: 'deny', approvalsRequired: 0, source: 'rules.blocked', summary: 'blocked SQL is always denied' },
     ]);
     expect(out.policy.sensitiveObjects).toContainEqual({ pattern: '*.HR.*', outcome: 'approval', approvalsRequired: 2, description: expect.any(String) });
-    // Other queries' text and results (issue 13).
+    // Other queries' text and results.
     expect(out.policy.sensitiveObjects).toContainEqual({ pattern: '*.*.RESULT_SCAN', outcome: 'approval', approvalsRequired: 2, description: expect.any(String) });
     expect(out.policy.maskedColumns).toContainEqual({ pattern: 'SSN', rule: 'redact' });
     expect(out.policy.approvers.map((a: { slackUserId: string }) => a.slackUserId)).toEqual(['UAPPROVER1', 'UAPPROVER2']);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskText, only } from './masking-fixtures.js';
 
-/** The values issue 13 names as misses of the earlier detectors, each in its own cell. */
+/** Values the earlier detectors missed, each in its own cell. */
 describe('detectors: national phones, dotted and labelled SSNs, dashed IBANs, secrets, names', () => {
   it.each([
     ['phone', 'Mobile: 07911 123456', 'Mobile: [REDACTED:phone]'],

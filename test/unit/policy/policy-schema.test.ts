@@ -4,7 +4,7 @@ import { parsePolicy } from '#shared/policy/parse-policy.js';
 import { DEFAULT_POLICY_PATH, loadPolicy } from '#shared/policy/load-policy.js';
 
 describe('policy defaults', () => {
-  it('an empty file is the INTERFACES.md default policy', () => {
+  it('an empty file is the docs/interfaces.md default policy', () => {
     const policy = parsePolicy('', 'empty.yaml');
     expect(policy.rules).toEqual({ read: 'allow', write: { approval: 1 }, privileged: { approval: 2 }, blocked: 'deny' });
     expect(policy.approval.timeoutSeconds).toBe(3600);

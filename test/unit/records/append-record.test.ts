@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
-import { MemoryRecordStore } from '#shared/adapters/local/memory-record-store.js';
+import type { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
+import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
 import { AirlockError } from '#shared/errors.js';
 import type { RecordStore } from '#shared/ports/record-store.js';
 import type { Signer } from '#shared/ports/signer.js';
@@ -8,7 +8,7 @@ import { keyRing } from '#shared/records/key-id.js';
 import { SessionQueue } from '#shared/records/session-queue.js';
 import { GENESIS_HASH, type SessionRecord } from '#shared/records/types.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
-import { MAX_RECORD_BYTES } from '#shared/tables.js';
+import { MAX_RECORD_BYTES } from '#shared/adapters/aws/tables.js';
 import { appendRecord } from '#shared/use-cases/append-record.js';
 import { draft, frozenClock, newSigner, tempDir } from '#test/fixtures/records/record-fixtures.js';
 

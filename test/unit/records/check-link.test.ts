@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerSignatureChecker } from '#shared/export/signature-workers.js';
-import type { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import type { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import type { Signer } from '#shared/ports/signer.js';
 import { canonicalJson } from '#shared/records/canonical.js';
 import { ChainVerifier } from '#shared/records/chain-verifier.js';

@@ -2,7 +2,7 @@ import { generateKeyPairSync, verify } from 'node:crypto';
 import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import { sha256Hex } from '#shared/records/hash.js';
 import { keyIdOf } from '#shared/records/key-id.js';
 import { tempDir } from '#test/fixtures/records/record-fixtures.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTableInputs, MAX_RECORD_BYTES, TABLE_SCHEMAS, TABLES, tableNames } from '#shared/tables.js';
+import { createTableInputs, MAX_RECORD_BYTES, TABLE_SCHEMAS, TABLES, tableNames } from '#shared/adapters/aws/tables.js';
 
 describe('table definitions', () => {
   it('derives names from a prefix', () => {

@@ -1,7 +1,7 @@
 import { verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
-import { MemoryRecordStore } from '#shared/adapters/local/memory-record-store.js';
+import type { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
+import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
 import type { Signer } from '#shared/ports/signer.js';
 import { canonicalJson } from '#shared/records/canonical.js';
 import { keyIdOf, keyRing } from '#shared/records/key-id.js';

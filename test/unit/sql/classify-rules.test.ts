@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classify } from '#shared/sql/classify.js';
 import type { Risk } from '#shared/sql/types.js';
 
-/** Non-read statements and their class per RISK-RULES.md, one or more per rule (reads: classify-reads.test.ts). */
+/** Non-read statements and their class per docs/risk-rules.md, one or more per rule (reads: classify-reads.test.ts). */
 const CASES: Array<[Risk, string]> = [
   ['privileged', 'SELECT 1 FROM'],
   ['privileged', 'SELECT * FROOOM t'],

@@ -1,5 +1,5 @@
 /**
- * Conformance with Snowflake's documented read grammar (issue 19).
+ * Conformance with Snowflake's documented read grammar.
  *
  * test/fixtures/snowflake-conformance.jsonl holds one documented form per line, taken from the Snowflake SQL
  * reference (`page` names the page), labelled from docs/risk-rules.md alone. Every line must get exactly its class:

@@ -1,5 +1,5 @@
 /**
- * Independent labelled corpus for `classify` (RISK-RULES.md).
+ * Independent labelled corpus for `classify` (docs/risk-rules.md).
  *
  * The labels in test/fixtures/risk-corpus.jsonl were derived from the specification only,
  * never from the classifier's implementation. A few very long inputs are generated here
@@ -106,7 +106,7 @@ function describeOutcome(o: Outcome): string {
   return `${o.entry.id} (${o.entry.rule}): expected ${o.entry.risk}, got ${o.actual}${detail}${note}\n    ${JSON.stringify(sql)}`;
 }
 
-describe('risk corpus (RISK-RULES.md)', () => {
+describe('risk corpus (docs/risk-rules.md)', () => {
   it('corpus file is well formed', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(400);
     const ids = new Set(corpus.map((e) => e.id));

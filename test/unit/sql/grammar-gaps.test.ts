@@ -1,5 +1,5 @@
 /**
- * Issue 19: the lexing fixes (PUT/GET paths, stage strings, nextval), the calls that the wider grammar must not let
+ * The lexing fixes (PUT/GET paths, stage strings, nextval), the calls that the wider grammar must not let
  * through as `read`, and `classify --explain`.
  */
 import { PassThrough, Readable } from 'node:stream';

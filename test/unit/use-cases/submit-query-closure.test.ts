@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
-import { MemoryRecordStore } from '#shared/adapters/local/memory-record-store.js';
-import { MemoryRequestStore } from '#shared/adapters/local/memory-request-store.js';
+import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
+import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
+import { MemoryRequestStore } from '#test/doubles/memory-request-store.js';
 import { AirlockError } from '#shared/errors.js';
 import type { Principal } from '#shared/identity/principal.js';
 import { loadPolicy } from '#shared/policy/load-policy.js';
@@ -14,7 +14,7 @@ import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/war
 import { httpStatusOfOutcome, submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
 
 /*
- * Issue 13: a request is never left `running` once its statement returned; a result that cannot be
+ * A request is never left `running` once its statement returned; a result that cannot be
  * returned is a recorded 422; a text the warehouse would lex otherwise is a recorded 400. In-memory
  * stores and a real signer; the warehouse is a stub that answers what the test needs.
  */

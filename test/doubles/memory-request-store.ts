@@ -1,6 +1,6 @@
-import { AirlockError } from '../../errors.js';
-import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner, Vote } from '../../ports/request-store.js';
-import { MAX_ITEM_BYTES } from '../../tables.js';
+import { AirlockError } from '../../shared/errors.js';
+import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner, Vote } from '../../shared/ports/request-store.js';
+import { MAX_ITEM_BYTES } from '../../shared/adapters/aws/tables.js';
 
 /** JSON round trip: what DynamoDB would give back (no shared references, undefined dropped). */
 function copy<T>(v: T): T {

@@ -1,6 +1,6 @@
-import { AirlockError } from '../../errors.js';
-import type { Checkpoint } from '../../export/checkpoint.js';
-import type { CheckpointStore } from '../../ports/checkpoint-store.js';
+import { AirlockError } from '../../shared/errors.js';
+import type { Checkpoint } from '../../shared/export/checkpoint.js';
+import type { CheckpointStore } from '../../shared/ports/checkpoint-store.js';
 
 /**
  * In-memory CheckpointStore for unit tests, with DynamoDbCheckpointStore's contract.

@@ -1,7 +1,7 @@
-import { AirlockError } from '../../errors.js';
-import type { RecordStore } from '../../ports/record-store.js';
-import { checkRecordWrite } from '../../records/check-record-write.js';
-import type { SessionRecord } from '../../records/types.js';
+import { AirlockError } from '../../shared/errors.js';
+import type { RecordStore } from '../../shared/ports/record-store.js';
+import { checkRecordWrite } from '../../shared/records/check-record-write.js';
+import type { SessionRecord } from '../../shared/records/types.js';
 
 /**
  * In-memory RecordStore for unit tests: the same contract as DynamoDbRecordStore
