@@ -17,6 +17,18 @@ export interface ColumnPlanInput {
 const splitParts = (name: string): string[] => name.toUpperCase().split('.');
 
 /**
+ * Each output column's rule (null = none; content detectors still run), and whether NULL is
+ * hidden too. A column redacted because it is computed from a sensitive column, or because the
+ * statement is opaque or its lineage unknown, shows `[REDACTED]` for NULL as well: otherwise
+ * NULL-or-not carries a bit of the column (`CASE WHEN ssn LIKE '1%' THEN 1 END`). A sensitive
+ * column read as itself keeps its NULLs (they say only that the value is absent).
+ */
+export interface ColumnPlan {
+  rules: (MaskRule | null)[];
+  hideNulls: boolean[];
+}
+
+/**
  * Decides, once per result, the column rule of each output column (null = none; content
  * detectors still run). A column gets every rule that matches its output name, any
  * lineage source (qualified by its table, or by the statement's only table when the
@@ -24,8 +36,8 @@ const splitParts = (name: string): string[] => name.toUpperCase().split('.');
  * by the star's table; the strictest wins. A column whose lineage is missing or incomplete
  * is redacted whole when the statement touches a sensitive column: its data may be one.
  */
-export function planColumns(input: ColumnPlanInput, rules: readonly CompiledColumnRule[]): (MaskRule | null)[] {
-  if (input.opaque === true) return input.columns.map(() => 'redact');
+export function planColumns(input: ColumnPlanInput, rules: readonly CompiledColumnRule[]): ColumnPlan {
+  if (input.opaque === true) return { rules: input.columns.map(() => 'redact'), hideNulls: input.columns.map(() => true) };
   const tables = input.objects.filter((o) => !o.name.startsWith('@')).map((o) => splitParts(o.name));
   const onlyTable = tables.length === 1 ? (tables[0] ?? null) : null;
   const qualify = (object: string | null): string[] | null => (object === null ? onlyTable : splitParts(object));
@@ -42,6 +54,7 @@ export function planColumns(input: ColumnPlanInput, rules: readonly CompiledColu
 
   const aligned = alignLineage(input.columns, input.lineage);
   let sensitive = input.touchesSensitive;
+  const hideNulls = input.columns.map(() => false);
   const plan = input.columns.map((column, i): MaskRule | null => {
     const lineage = aligned[i] ?? null;
     const known = lineage !== null && lineage.complete;
@@ -53,7 +66,9 @@ export function planColumns(input: ColumnPlanInput, rules: readonly CompiledColu
       for (const parts of starTables(star)) fromSources = stricterRule(fromSources, matching(parts, column.name, false));
     }
     // A masked column can only be read as itself: a value computed from one is redacted whatever its rule.
-    rule = lineage?.derived === true && fromSources !== null ? 'redact' : stricterRule(rule, fromSources);
+    const derived = lineage?.derived === true && fromSources !== null;
+    if (derived) hideNulls[i] = true;
+    rule = derived ? 'redact' : stricterRule(rule, fromSources);
     if (rule !== null) sensitive = true;
     return rule;
   });
@@ -61,9 +76,12 @@ export function planColumns(input: ColumnPlanInput, rules: readonly CompiledColu
   for (const entry of input.lineage ?? []) {
     for (const source of entry.sources) if (matching(qualify(source.object), source.column, false) !== null) sensitive = true;
   }
-  if (!sensitive) return plan;
-  return plan.map((rule, i) => {
+  if (!sensitive) return { rules: plan, hideNulls };
+  const rulesOut = plan.map((rule, i) => {
     const lineage = aligned[i] ?? null;
-    return lineage === null || !lineage.complete ? 'redact' : rule;
+    if (lineage !== null && lineage.complete) return rule;
+    hideNulls[i] = true;
+    return 'redact' as const;
   });
+  return { rules: rulesOut, hideNulls };
 }

@@ -1,7 +1,7 @@
 import { AirlockError } from '../errors.js';
 import type { WarehouseColumn } from '../ports/warehouse.js';
 import type { OutputColumn } from '../sql/types.js';
-import { maskWithColumnRule } from './column-rule-mask.js';
+import { maskWithColumnRule, REDACTED } from './column-rule-mask.js';
 import { planColumns } from './column-plan.js';
 import { compileConfig } from './compiled-config.js';
 import { Pseudonymizer } from './pseudonymizer.js';
@@ -48,7 +48,8 @@ export interface MaskResultOutput {
  *    detector's rule (`[REDACTED:email]`, `***-**-6789`, `email_3f9a…`), reported as
  *    `detector:<name>` with the number of cells in which it fired.
  *
- * null stays null and is never counted. Errors name settings and positions, never values.
+ * null stays null and is never counted, except in a column redacted because it is computed,
+ * opaque or of unknown lineage: there it is `[REDACTED]` too (see `ColumnPlan`). Errors name settings and positions, never values.
  *
  * @example
  * const { rows, masked } = maskResult(
@@ -62,7 +63,7 @@ export interface MaskResultOutput {
 export function maskResult(input: MaskResultInput, config: MaskingConfig): MaskResultOutput {
   const compiled = compileConfig(config);
   const width = input.columns.length;
-  const plan = planColumns(input, compiled.columnRules);
+  const { rules: plan, hideNulls } = planColumns(input, compiled.columnRules);
   const ctx: ScanContext = { detectors: compiled.detectors, pseudonyms: new Pseudonymizer(compiled.key), hits: 0, deepRedacted: false };
   // Counters live in typed arrays: the loop below runs per cell and must not allocate.
   const ruleCells = new Uint32Array(width);
@@ -79,7 +80,7 @@ export function maskResult(input: MaskResultInput, config: MaskingConfig): MaskR
       const value: unknown = row[c];
       const rule = plan[c] ?? null;
       if (value === null || value === undefined) {
-        out[c] = null;
+        out[c] = hideNulls[c] === true ? REDACTED : null;
       } else if (rule !== null) {
         out[c] = maskWithColumnRule(rule, value, ctx.pseudonyms);
         ruleCells[c] = (ruleCells[c] ?? 0) + 1;

@@ -40,6 +40,23 @@ describe('a masked column can only be read as itself', () => {
     expect(mask(sql, [name], ['x-5550100-1234'])).toEqual(['[REDACTED]']);
   });
 
+  it.each([
+    "SELECT CASE WHEN ssn LIKE '1%' THEN 1 END AS b FROM customers",
+    "SELECT nullif(left(email, 1), 'a') AS b FROM customers",
+    'SELECT CASE WHEN phone IS NULL THEN NULL ELSE 1 END AS b FROM customers',
+  ])('hides NULL too where a computed value is redacted, so NULL-or-not carries no bit of the column: %s', (sql) => {
+    // A derived output that is NULL for some rows and not for others would partition them by a predicate on the column.
+    expect(mask(sql, ['B'], [null])).toEqual(['[REDACTED]']);
+  });
+
+  it('hides NULL in every column of an opaque statement', () => {
+    expect(mask('SELECT id, email FROM customers', ['ID', 'EMAIL'], [null, null], true)).toEqual(['[REDACTED]', '[REDACTED]']);
+  });
+
+  it('keeps NULL for a plain sensitive column read as itself, and for columns of no rule', () => {
+    expect(mask('SELECT ssn, city FROM customers', ['SSN', 'CITY'], [null, null])).toEqual([null, null]);
+  });
+
   it('leaves values computed from other columns to the detectors', () => {
     expect(mask('SELECT upper(city) AS c FROM customers', ['C'], ['Paris'])).toEqual(['Paris']);
   });
