@@ -13,6 +13,7 @@ import type { TokenVerifier } from '../ports/token-verifier.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { Workflow } from '../ports/workflow.js';
 import type { ApprovalDeps } from '../use-cases/approval-deps.js';
+import type { SubmitQueryDeps } from '../use-cases/submit-query.js';
 import type { RecoverInterruptedDeps } from '../use-cases/recover-interrupted.js';
 import type { WriteCheckpointsDeps } from '../use-cases/write-checkpoints.js';
 
@@ -67,7 +68,8 @@ export interface Composition {
  * await dispatch(api, event);
  */
 export function compose(a: Adapters): Composition {
-  const approval: ApprovalDeps = {
+  // The query path's deps: what submitting and running a statement reads, shared by the API and the approval tasks.
+  const query: SubmitQueryDeps = {
     records: a.records,
     requests: a.requests,
     signer: a.signer,
@@ -78,21 +80,10 @@ export function compose(a: Adapters): Composition {
     ...(a.catalog === undefined ? {} : { catalog: a.catalog }),
     newId: a.newId,
     workflow: a.workflow,
-    notifier: a.notifier,
-    directory: a.directory,
-    log: a.log,
   };
+  const approval: ApprovalDeps = { ...query, workflow: a.workflow, notifier: a.notifier, directory: a.directory, log: a.log };
   const api: ApiDeps = {
-    records: a.records,
-    requests: a.requests,
-    signer: a.signer,
-    warehouse: a.warehouse,
-    clock: a.clock,
-    policy: a.policy,
-    masking: a.masking,
-    ...(a.catalog === undefined ? {} : { catalog: a.catalog }),
-    newId: a.newId,
-    workflow: a.workflow,
+    ...query,
     verifier: a.verifier,
     notReady: () => a.notReady(),
     keys: () => a.keys(),
