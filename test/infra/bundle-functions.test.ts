@@ -11,6 +11,12 @@ import { httpApiEvent } from '../unit/aws/http-api-event.js';
 
 const spec = (name: string, entry: string, executesQueries = false): FunctionSpec => ({ name, entry, description: name, executesQueries, memoryMb: 128, timeoutSeconds: 3 });
 const MiB = 1024 * 1024;
+/**
+ * Every function bundles the one route table, so the masking engine and its content detectors
+ * (libphonenumber-js with full metadata, secretlint's recommended rules, first-name lists: about
+ * 0.65 MiB minified) are in each. The cold-start bench reports each bundle's size and load time.
+ */
+const BUNDLE_LIMIT = 2 * MiB;
 
 describe('bundleFunctions (real esbuild)', () => {
   const policy = loadPolicy();
@@ -20,11 +26,11 @@ describe('bundleFunctions (real esbuild)', () => {
     bundles = await bundleFunctions({ policy, outDir: mkdtempSync(join(tmpdir(), 'airlock-bundle-')), only: ['Public', 'GetQuery'] });
   }, 120_000);
 
-  it('writes a minified ESM bundle, its source map and the validated policy as JSON, under 1 MiB', () => {
+  it('writes a minified ESM bundle, its source map and the validated policy as JSON, under 2 MiB', () => {
     for (const name of ['Public', 'GetQuery']) {
       const b = bundles.get(name)!;
       expect(existsSync(join(b.dir, 'index.mjs.map'))).toBe(true);
-      expect(b.bytes).toBeLessThan(MiB);
+      expect(b.bytes).toBeLessThan(BUNDLE_LIMIT);
       expect(loadBundledPolicy(join(b.dir, 'policy.json'))).toEqual(policy);
       expect(readFileSync(join(b.dir, 'index.mjs'), 'utf8')).not.toContain('snowflake-sdk');
     }
