@@ -16,6 +16,7 @@ import { snowflakeConfigOf } from '#shared/adapters/snowflake/snowflake-config.j
 import { SnowflakeWarehouse } from '#shared/adapters/snowflake/snowflake-warehouse.js';
 import type { Warehouse } from '#shared/ports/warehouse.js';
 import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
+import { CertifiedSigner } from '#shared/adapters/certified-signer.js';
 import { ConsoleNotifier } from '#shared/adapters/local/console-notifier.js';
 import { LocalWorkflow } from '#shared/adapters/local/local-workflow.js';
 import { SlackApproverDirectory } from '#shared/adapters/slack/slack-approver-directory.js';
@@ -127,10 +128,14 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
 
     // Every local adapter, constructed once here; `compose` assembles each use case's deps from them.
     const records = new DynamoDbRecordStore(store.client);
+    // Records are signed in-process by an hourly key the file key certifies (docs/record-format.md 6a);
+    // its first certificate is written now, in the background, so the first request rarely waits for it.
+    const recordSigner = new CertifiedSigner({ root: signer, records, clock: systemClock, functionName: 'local' });
+    recordSigner.ready().catch((e: unknown) => log.warn({ err: String(e) }, 'could not certify a signing key yet; the first record will retry'));
     composed = compose({
       records: faults.records(records),
       requests: faults.requests(new DynamoDbRequestStore(store.client)),
-      signer: faults.signer(signer),
+      signer: faults.signer(recordSigner),
       warehouse: faults.warehouse(warehouse),
       workflow,
       notifier: faults.notifier(slack === null ? new ConsoleNotifier((text) => log.isLevelEnabled('info') && process.stderr.write(`${text}\n`)) : new SlackNotifier(slack, env.SLACK_CHANNEL as string)),

@@ -8,6 +8,7 @@ import { DynamoDbCheckpointStore } from '../adapters/aws/dynamodb-checkpoint-sto
 import { DynamoDbRecordStore } from '../adapters/aws/dynamodb-record-store.js';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store.js';
 import { KmsSigner } from '../adapters/aws/kms-signer.js';
+import { CertifiedSigner } from '../adapters/certified-signer.js';
 import { SfnWorkflow } from '../adapters/aws/sfn-workflow.js';
 import { SlackApproverDirectory } from '../adapters/slack/slack-approver-directory.js';
 import { SlackNotifier } from '../adapters/slack/slack-notifier.js';
@@ -63,7 +64,9 @@ export class AwsWiring {
   constructor(processEnv: Record<string, string | undefined>) {
     this.env = parseEnv(processEnv);
     this.aws = parseAwsEnv(processEnv);
+    this.#functionName = processEnv['AIRLOCK_FUNCTION'] || 'gateway';
   }
+  readonly #functionName: string;
 
   #once<T>(key: string, make: () => T): T {
     if (!this.#cache.has(key)) this.#cache.set(key, make());
@@ -103,6 +106,16 @@ export class AwsWiring {
 
   recordsSigner(): KmsSigner {
     return this.#once('signer', () => new KmsSigner(this.kms(), requireAwsEnv(this.aws, 'recordsKeyArn')));
+  }
+  /**
+   * What signs records: an in-memory key per container, certified hourly by the KMS record key
+   * (one KMS `Sign` and one PutItem per hour, not one `Sign` per record). `AIRLOCK_FUNCTION` names
+   * the function's role in the certificate (docs/record-format.md 6a); `gateway` by default.
+   */
+  certifiedRecordsSigner(): CertifiedSigner {
+    return this.#once('certifiedSigner', () =>
+      new CertifiedSigner({ root: this.recordsSigner(), records: this.records(), clock: systemClock, functionName: this.#functionName }),
+    );
   }
   /** Export manifests are signed by the auditor role's own credentials, never by a function; functions read only its public key. */
   exportsPublicKey(): KmsSigner {
@@ -214,7 +227,7 @@ export class AwsWiring {
       return compose({
         records: aws.recordsTable === undefined ? notDeployed<DynamoDbRecordStore>('ERR_CONFIG', 'the records table') : this.records(),
         requests: aws.requestsTable === undefined ? notDeployed<DynamoDbRequestStore>('ERR_CONFIG', 'the requests table') : this.requests(),
-        signer: aws.recordsKeyArn === undefined ? notDeployed<KmsSigner>('ERR_SIGNER_UNAVAILABLE', 'the record signing key') : this.recordsSigner(),
+        signer: aws.recordsKeyArn === undefined || aws.recordsTable === undefined ? notDeployed<KmsSigner>('ERR_SIGNER_UNAVAILABLE', 'the record signing key') : this.certifiedRecordsSigner(),
         warehouse: warehouse ?? notDeployed<Warehouse>('ERR_CONFIG', 'a warehouse'),
         masking: aws.maskingKeySecret === undefined ? notDeployed<MaskingConfig>('ERR_CONFIG', 'the masking key') : maskingConfigOf(policy, await this.maskingKey()),
         // Only the query API may start workflows, and only the interactions function resume them (the grants say so).
