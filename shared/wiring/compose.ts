@@ -99,7 +99,7 @@ export function compose(a: Adapters): Composition {
   return {
     api,
     approval,
-    recovery: { requests: a.requests, clock: a.clock, policy: a.policy, log: a.log },
+    recovery: { requests: a.requests, records: a.records, clock: a.clock, policy: a.policy, log: a.log },
     checkpoints: a.checkpoints === undefined ? null : { records: a.checkpoints.records, checkpoints: a.checkpoints.store, signer: a.checkpoints.signer, clock: a.clock },
   };
 }
