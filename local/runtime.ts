@@ -17,6 +17,7 @@ import { SnowflakeWarehouse } from '#shared/adapters/snowflake/snowflake-warehou
 import type { Warehouse } from '#shared/ports/warehouse.js';
 import { LocalKeySigner } from '#shared/adapters/local/local-key-signer.js';
 import { CertifiedSigner } from '#shared/adapters/certified-signer.js';
+import { settleBackgroundWrites } from '#shared/use-cases/background-writes.js';
 import { ConsoleNotifier } from '#shared/adapters/local/console-notifier.js';
 import { LocalWorkflow } from '#shared/adapters/local/local-workflow.js';
 import { SlackApproverDirectory } from '#shared/adapters/slack/slack-approver-directory.js';
@@ -164,6 +165,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       handle: (event: ApiEvent): Promise<ApiResult> => dispatch(deps, event, routes),
       onError: (e) => log.error({ err: String(e) }, 'unhandled server error'),
     });
+    // Reverse order: after the server stops taking requests, the writes they left in flight land, then the stores close.
+    closers.push(() => settleBackgroundWrites());
     closers.push(() => http.close());
     url = http.url;
 

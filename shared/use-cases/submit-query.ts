@@ -15,6 +15,7 @@ import { sqlHash as hashSql } from '../records/hash.js';
 import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
 import { appendRecord } from './append-record.js';
+import { inBackground } from './background-writes.js';
 import { executeQuery } from './execute-query.js';
 import type { QueryInput } from './query-input.js';
 import { startApprovalWorkflow as startWorkflow } from './start-approval-workflow.js';
@@ -276,13 +277,13 @@ async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: Que
   if (stored.status === 'rejected') throw stored.reason;
   const outcome = await executeQuery(deps, { sessionId, requestId, seq: requested.value.record.seq, sqlHash: a.sqlHash, sql: input.sql, classification: a.classification, base: a.base, viaApproval: false });
   // Off the critical path: the records already hold the outcome, and readers fall back to them.
-  deps.requests
-    .transition(requestId, ['running'], {
+  inBackground(
+    deps.requests.transition(requestId, ['running'], {
       status: outcome.kind === 'executed' ? 'executed' : 'failed',
       httpStatus: httpStatusOfOutcome(outcome),
       response: toStoredOutcome(outcome),
       requestedSeq: requested.value.record.seq,
-    })
-    .catch(() => undefined);
+    }),
+  );
   return outcome;
 }
