@@ -204,7 +204,7 @@ export class AwsWiring {
 
   /** What the scheduled recovery needs: the requests table, the clock and the policy's statement timeout. */
   recoveryDeps(): RecoverInterruptedDeps {
-    return { requests: this.requests(), records: this.records(), clock: systemClock, policy: this.policy(), log: lambdaLog };
+    return { requests: this.requests(), ...(this.aws.recordsTable === undefined ? {} : { records: this.records() }), clock: systemClock, policy: this.policy(), log: lambdaLog };
   }
 
   /** What the checkpoint writer needs: records, checkpoints and the records signer. */
