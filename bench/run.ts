@@ -13,6 +13,7 @@ const SECTIONS: Record<string, () => Promise<{ run: BenchSectionRunner }>> = {
   masking: () => import('./sections/masking.js'),
   gateway: () => import('./sections/gateway.js'),
   'export-verify': () => import('./sections/export-verify.js'),
+  signing: () => import('./sections/signing.js'),
   approval: () => import('./sections/approval.js'),
   snowflake: () => import('./sections/snowflake.js'),
   'cold-start': () => import('./sections/cold-start.js'),

@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync, readdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import type { ExportFile, ExportManifest } from '#shared/export/manifest.js';
+import type { ExportFileName, ExportManifest } from '#shared/export/manifest.js';
 import type { ExportSink } from '#shared/use-cases/export-records.js';
 import { UsageError } from './io.js';
 
@@ -25,8 +25,8 @@ export function assertNewExportDir(dir: string): void {
 export function fileSink(dir: string): ExportSink & { close(): Promise<void> } {
   assertNewExportDir(dir);
   mkdirSync(join(dir, 'keys'), { recursive: true });
-  const streams = new Map<ExportFile, WriteStream>();
-  const stream = (file: ExportFile): WriteStream => {
+  const streams = new Map<ExportFileName, WriteStream>();
+  const stream = (file: ExportFileName): WriteStream => {
     let s = streams.get(file);
     if (s === undefined) {
       s = createWriteStream(join(dir, file));

@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { EXPORT_FILES, type ExportFile } from '#shared/export/manifest.js';
+import { CERTIFICATES_FILE, EXPORT_FILES, type ExportFileName } from '#shared/export/manifest.js';
 
 /**
  * Reads an export folder for `verify`: each JSONL file line by line (constant memory) while
@@ -10,7 +10,7 @@ import { EXPORT_FILES, type ExportFile } from '#shared/export/manifest.js';
  */
 export class ExportReader {
   readonly #dir: string;
-  readonly #digests = new Map<ExportFile, { hash: Hash; bytes: number } | null>();
+  readonly #digests = new Map<ExportFileName, { hash: Hash; bytes: number } | null>();
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -29,7 +29,7 @@ export class ExportReader {
     return files;
   }
 
-  async *lines(file: ExportFile): AsyncIterable<string> {
+  async *lines(file: ExportFileName): AsyncIterable<string> {
     const path = join(this.#dir, file);
     if (!existsSync(path)) {
       this.#digests.set(file, null);
@@ -54,9 +54,9 @@ export class ExportReader {
   }
 
   /** Digests of every file; files not read through `lines` (requests.csv) are hashed here. */
-  async digests(): Promise<Record<ExportFile, { sha256: string; bytes: number } | null>> {
-    const out = {} as Record<ExportFile, { sha256: string; bytes: number } | null>;
-    for (const f of EXPORT_FILES) {
+  async digests(): Promise<Record<ExportFileName, { sha256: string; bytes: number } | null>> {
+    const out = {} as Record<ExportFileName, { sha256: string; bytes: number } | null>;
+    for (const f of [...EXPORT_FILES, CERTIFICATES_FILE] as const) {
       if (!this.#digests.has(f)) for await (const _ of this.lines(f)) void _;
       const d = this.#digests.get(f);
       out[f] = d === null || d === undefined ? null : { sha256: d.hash.digest('hex'), bytes: d.bytes };

@@ -71,6 +71,7 @@ export class FaultInjector {
     return {
       keyId: () => inner.keyId(),
       publicKeyPem: () => inner.publicKeyPem(),
+      ...(inner.ready === undefined ? {} : { ready: () => inner.ready!() }),
       sign: async (message) => {
         if (this.has('signer-fail')) throw new AirlockError('ERR_SIGNER_UNAVAILABLE', 'injected fault (signer-fail): the signing key is unavailable');
         return inner.sign(message);

@@ -19,6 +19,8 @@ import { warehouseCatalog } from '#shared/adapters/catalog/information-schema-ca
 import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import { ConsoleNotifier } from '#shared/adapters/console/console-notifier.js';
 import { LocalWorkflow } from '#shared/adapters/local-stepfunctions/local-workflow.js';
+import { CertifiedSigner } from '#shared/adapters/certified-signer.js';
+import { settleBackgroundWrites } from '#shared/use-cases/background-writes.js';
 import { SlackApproverDirectory } from '#shared/adapters/slack/slack-approver-directory.js';
 import { SlackNotifier } from '#shared/adapters/slack/slack-notifier.js';
 import { NO_APPROVER_DIRECTORY } from '#shared/ports/approver-directory.js';
@@ -128,10 +130,14 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
 
     // Every local adapter, constructed once here; `compose` assembles each use case's deps from them.
     const records = new DynamoDbRecordStore(store.client);
+    // Records are signed in-process by an hourly key the file key certifies (docs/record-format.md 6a);
+    // its first certificate is written now, in the background, so the first request rarely waits for it.
+    const recordSigner = new CertifiedSigner({ root: signer, records, clock: systemClock, functionName: 'local' });
+    recordSigner.ready().catch((e: unknown) => log.warn({ err: String(e) }, 'could not certify a signing key yet; the first record will retry'));
     composed = compose({
       records: faults.records(records),
       requests: faults.requests(new DynamoDbRequestStore(store.client)),
-      signer: faults.signer(signer),
+      signer: faults.signer(recordSigner),
       warehouse: faults.warehouse(warehouse),
       workflow,
       notifier: faults.notifier(slack === null ? new ConsoleNotifier((text) => log.isLevelEnabled('info') && process.stderr.write(`${text}\n`)) : new SlackNotifier(slack, env.SLACK_CHANNEL as string)),
@@ -162,6 +168,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       handle: (event: ApiEvent): Promise<ApiResult> => dispatch(deps, event, routes),
       onError: (e) => log.error({ err: String(e) }, 'unhandled server error'),
     });
+    // Reverse order: after the server stops taking requests, the writes they left in flight land, then the stores close.
+    closers.push(() => settleBackgroundWrites());
     closers.push(() => http.close());
     url = http.url;
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { keyRing } from '#shared/records/key-id.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
+import { KEY_CHAIN_SESSION } from '#shared/records/types.js';
 import { SESSION_ID } from '#shared/use-cases/query-input.js';
 import { openLocalRecordStore } from '#local/record-store-access.js';
 import { renderTranscript, renderTranscriptHtml } from '../transcript.js';
@@ -25,8 +26,10 @@ export const run: Command = async (argv, io) => {
   if (!existsSync(keyFile)) throw new UsageError(`no record key in ${dataDir}: start the runtime once (npm start) or set AIRLOCK_DATA_DIR`);
   const { records, via, close } = await openLocalRecordStore(dataDir);
   let lines: string[];
+  let certificates: string[];
   try {
     lines = await records.list(sessionId);
+    certificates = await records.list(KEY_CHAIN_SESSION);
   } finally {
     await close();
   }
@@ -35,7 +38,7 @@ export const run: Command = async (argv, io) => {
     return 2;
   }
   const keys = keyRing([readFileSync(keyFile, 'utf8')]);
-  const verdict = verifyChain(lines, keys);
+  const verdict = verifyChain(lines, keys, { certificates });
   io.stdout.write(renderTranscript(lines, verdict, [...keys.keys()]));
   if (parsed.values.html !== undefined) {
     const out = resolve(io.cwd, parsed.values.html);

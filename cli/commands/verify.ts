@@ -46,6 +46,7 @@ export const run: Command = async (argv, io) => {
     ...(trusted === undefined ? {} : { trusted }),
     records: reader.lines('records.jsonl'),
     checkpoints: reader.lines('checkpoints.jsonl'),
+    certificates: reader.lines('certificates.jsonl'),
     fileDigests: () => reader.digests(),
     signatures: (keys) => new WorkerSignatureChecker(keys, threads === undefined ? {} : { threads }),
   });
@@ -55,7 +56,7 @@ export const run: Command = async (argv, io) => {
   for (const f of v.findings) out.push(`finding: ${f.kind}: session ${f.sessionId}${'seq' in f ? ` seq ${f.seq}` : ''}: ${f.message}`);
   if (v.ok) {
     out.push(
-      `OK: ${v.records} record(s) in ${v.sessions} session(s), ${v.checkpoints} checkpoint(s): every hash, link, seq and signature holds; ` +
+      `OK: ${v.records} record(s) in ${v.sessions} session(s), ${v.checkpoints} checkpoint(s)${v.certificates > 0 ? `, ${v.certificates} key certificate(s)` : ''}: every hash, link, seq and signature holds; ` +
         'the manifest signature, each session head, the checkpoints and the file digests agree',
     );
   } else {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EXPORT_FILES, MANIFEST_FORMAT, type ExportManifest } from './manifest.js';
+import { CERTIFICATES_FILE, EXPORT_FILES, MANIFEST_FORMAT, type ExportManifest } from './manifest.js';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const iso = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
@@ -14,7 +14,10 @@ const ManifestSchema = z.strictObject({
     z.strictObject({ sessionId: z.string().min(1), firstSeq: z.number().int().min(1), lastSeq: z.number().int().min(1), headHash: hex64, records: z.number().int().min(1) }),
   ),
   keys: z.record(hex64, z.strictObject({ alg: z.literal('ECDSA_SHA_256'), use: z.enum(['records', 'exports']), pem: z.string().min(1) })),
-  files: z.strictObject(Object.fromEntries(EXPORT_FILES.map((f) => [f, fileDigest])) as Record<(typeof EXPORT_FILES)[number], typeof fileDigest>),
+  files: z.strictObject({
+    ...(Object.fromEntries(EXPORT_FILES.map((f) => [f, fileDigest])) as Record<(typeof EXPORT_FILES)[number], typeof fileDigest>),
+    [CERTIFICATES_FILE]: fileDigest.optional(),
+  }),
   sig: z.strictObject({ keyId: hex64, alg: z.literal('ECDSA_SHA_256'), value: z.string().min(1) }),
 });
 

@@ -8,6 +8,13 @@ import { verifyHashSignature } from '../records/verify-record.js';
 export const MANIFEST_FORMAT = 'airlock-export/1';
 export const EXPORT_FILES = ['records.jsonl', 'checkpoints.jsonl', 'requests.csv'] as const;
 export type ExportFile = (typeof EXPORT_FILES)[number];
+/**
+ * The `system/keys` chain (key certificates), present when records are signed by certified keys:
+ * listed in the manifest's `files` only then, so exports without it keep their old manifest.
+ */
+export const CERTIFICATES_FILE = 'certificates.jsonl';
+/** Any file an export may write besides keys/ and manifest.json. */
+export type ExportFileName = ExportFile | typeof CERTIFICATES_FILE;
 
 export interface ManifestSession {
   sessionId: string;
@@ -32,7 +39,7 @@ export interface ExportManifest {
   records: number;
   sessions: ManifestSession[];
   keys: Record<string, ManifestKey>;
-  files: Record<ExportFile, { sha256: string; bytes: number }>;
+  files: Record<ExportFile, { sha256: string; bytes: number }> & { [CERTIFICATES_FILE]?: { sha256: string; bytes: number } };
   sig: Signature;
 }
 

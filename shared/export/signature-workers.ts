@@ -3,10 +3,12 @@ import { Worker } from 'node:worker_threads';
 import type { KeyObject } from 'node:crypto';
 import type { SignatureChecker, SignatureJob } from '../records/signature-checker.js';
 
-// Each job travels as fixed-size bytes (hash, key index, DER length, DER), so a batch is one
+// Each job travels as fixed-size bytes (hash, 2-byte key index, DER length, DER), so a batch is one
 // transferred ArrayBuffer, not thousands of cloned objects. A P-256 DER signature is ≤ 72 bytes.
 const MAX_DER = 72;
-const STRIDE = 32 + 1 + 1 + MAX_DER;
+const STRIDE = 32 + 2 + 1 + MAX_DER;
+// Two bytes of key index: an export signed by hourly certified keys has one key per process-hour.
+const MAX_KEYS = 65_536;
 const BATCH = 512;
 const IN_FLIGHT_PER_WORKER = 4;
 
@@ -21,10 +23,10 @@ parentPort.on('message', ({ id, buf, n }) => {
   const ok = new Uint8Array(n);
   for (let i = 0; i < n; i += 1) {
     const o = i * STRIDE;
-    const key = keys[bytes[o + 32]];
-    const len = bytes[o + 33];
+    const key = keys[bytes[o + 32] | (bytes[o + 33] << 8)];
+    const len = bytes[o + 34];
     try {
-      ok[i] = key !== undefined && verify('sha256', bytes.subarray(o, o + 32), { key, dsaEncoding: 'der' }, bytes.subarray(o + 34, o + 34 + len)) ? 1 : 0;
+      ok[i] = key !== undefined && verify('sha256', bytes.subarray(o, o + 32), { key, dsaEncoding: 'der' }, bytes.subarray(o + 35, o + 35 + len)) ? 1 : 0;
     } catch {
       ok[i] = 0;
     }
@@ -80,16 +82,17 @@ export class WorkerSignatureChecker implements SignatureChecker {
   check(job: SignatureJob): void {
     const der = Buffer.from(job.sig, 'base64');
     const key = this.#keyIndex.get(job.keyId);
-    if (der.length > MAX_DER || key === undefined || key > 255) {
+    if (der.length > MAX_DER || key === undefined || key >= MAX_KEYS) {
       this.#failed.push(job);
       return;
     }
     const b = this.#current;
     const o = b.jobs.length * STRIDE;
     b.buf.set(Buffer.from(job.hash, 'hex'), o);
-    b.buf[o + 32] = key;
-    b.buf[o + 33] = der.length;
-    b.buf.set(der, o + 34);
+    b.buf[o + 32] = key & 0xff;
+    b.buf[o + 33] = key >> 8;
+    b.buf[o + 34] = der.length;
+    b.buf.set(der, o + 35);
     b.jobs.push(job);
     if (b.jobs.length === BATCH) this.#flush();
   }

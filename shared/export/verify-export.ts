@@ -4,7 +4,10 @@ import { ChainVerifier, type StreamSessionSummary } from '../records/chain-verif
 import type { OutcomeFinding } from '../records/outcome-findings.js';
 import type { SignatureChecker } from '../records/signature-checker.js';
 import { verifyCheckpoint, type Checkpoint } from './checkpoint.js';
-import { EXPORT_FILES, manifestSignatureValid, type ExportFile, type ExportManifest } from './manifest.js';
+import { CERTIFICATES_FILE, EXPORT_FILES, manifestSignatureValid, type ExportFileName, type ExportManifest } from './manifest.js';
+import { CertificateVerifier } from '../records/verify-certificates.js';
+import { signingKeys } from '../records/chain-verifier.js';
+import type { CertifiedKeys } from '../records/key-certificate.js';
 import { parseManifest } from './manifest-schema.js';
 
 export interface ExportFailure {
@@ -24,6 +27,8 @@ export interface ExportVerification {
   records: number;
   sessions: number;
   checkpoints: number;
+  /** Key certificates read (certificates.jsonl), 0 when the export has none. */
+  certificates: number;
   /** The keys trusted for this run, by key id, and where the trust came from. */
   keys: Array<{ keyId: string; use: 'records' | 'exports' | 'any'; source: 'export' | 'trusted' }>;
 }
@@ -37,8 +42,10 @@ export interface VerifyExportInput {
   trusted?: ReadonlyArray<{ pem: string; use?: 'records' | 'exports' }>;
   records: AsyncIterable<string>;
   checkpoints: AsyncIterable<string>;
+  /** certificates.jsonl (the `system/keys` chain); read only when the manifest lists it. */
+  certificates?: AsyncIterable<string>;
   /** SHA-256 and size of each file as read; called after `records` is consumed. null = file absent. */
-  fileDigests(): Promise<Record<ExportFile, { sha256: string; bytes: number } | null>>;
+  fileDigests(): Promise<Record<ExportFileName, { sha256: string; bytes: number } | null>>;
   /** A SignatureChecker for the record keys (e.g. worker threads); inline when omitted. */
   signatures?(keys: ReadonlyMap<string, KeyObject>): SignatureChecker;
 }
@@ -105,7 +112,7 @@ export async function verifyExport(input: VerifyExportInput): Promise<ExportVeri
   const parsed = parseManifest(input.manifest);
   if (!parsed.ok) {
     const failure = { sessionId: null, seq: null, reason: 'manifest_invalid', message: parsed.message };
-    return { ok: false, failure, failures: [failure], findings: [], records: 0, sessions: 0, checkpoints: 0, keys: [] };
+    return { ok: false, failure, failures: [failure], findings: [], records: 0, sessions: 0, checkpoints: 0, certificates: 0, keys: [] };
   }
   const manifest = parsed.manifest;
   const rings = ringsOf(input, manifest, fail);
@@ -137,7 +144,24 @@ export async function verifyExport(input: VerifyExportInput): Promise<ExportVeri
     watch.set(cp.sessionId, set);
   }
 
-  const chain = new ChainVerifier(rings.records, { watch, ...(input.signatures === undefined ? {} : { signatures: input.signatures(rings.records) }) });
+  // Certificates next (one per process per hour): the keys they certify may sign records, each inside
+  // its window and for its function. Read only when the signed manifest lists the file.
+  let certified: CertifiedKeys | undefined;
+  let certificateCount = 0;
+  if (manifest.files[CERTIFICATES_FILE] !== undefined) {
+    const certs = new CertificateVerifier(rings.records);
+    for await (const line of input.certificates ?? emptyLines()) certs.push(line);
+    const c = certs.finish();
+    certificateCount = c.certificates;
+    certified = c.certified;
+    for (const f of c.failures) head.push({ sessionId: f.sessionId, seq: f.seq, reason: f.reason === 'certificate_invalid' ? f.reason : 'certificate_invalid', message: `certificates.jsonl line ${f.index + 1}: ${f.reason === 'certificate_invalid' ? '' : `${f.reason}: `}${f.message}` });
+  }
+  const recordKeys = certified === undefined ? rings.records : signingKeys(rings.records, certified);
+  const chain = new ChainVerifier(rings.records, {
+    watch,
+    ...(certified === undefined ? {} : { certificates: certified }),
+    ...(input.signatures === undefined ? {} : { signatures: input.signatures(recordKeys) }),
+  });
   for await (const line of input.records) {
     chain.push(line);
     await chain.ready();
@@ -187,8 +211,10 @@ export async function verifyExport(input: VerifyExportInput): Promise<ExportVeri
 
   const digests = await input.fileDigests();
   const tail: ExportFailure[] = [];
-  for (const f of EXPORT_FILES) {
-    const want = manifest.files[f];
+  const listedFiles: ExportFileName[] = [...EXPORT_FILES];
+  if (manifest.files[CERTIFICATES_FILE] !== undefined) listedFiles.push(CERTIFICATES_FILE);
+  for (const f of listedFiles) {
+    const want = manifest.files[f] ?? { sha256: '', bytes: 0 };
     const got = digests[f] ?? { sha256: 'none (missing)', bytes: 0 };
     // An empty file and a missing one are the same to the manifest: nothing of that kind was exported.
     if (got.sha256 !== want.sha256 && !(digests[f] === null && want.bytes === 0)) {
@@ -204,6 +230,9 @@ export async function verifyExport(input: VerifyExportInput): Promise<ExportVeri
     records: result.records,
     sessions: result.sessions.length,
     checkpoints: checkpointCount,
+    certificates: certificateCount,
     keys: rings.listed,
   };
 }
+
+async function* emptyLines(): AsyncIterable<string> {}

@@ -18,6 +18,8 @@ export interface ApiDeps extends SubmitQueryDeps {
   /** Names of the parts that are not ready yet (empty when ready). */
   notReady(): string[];
   keys(): Promise<PublicKeyInfo[]>;
+  /** The key certificates (`system/keys` chain, canonical lines) that certify the keys records are signed with. */
+  certificates?(): Promise<string[]>;
   log(level: 'error' | 'warn' | 'info', msg: string, fields?: Record<string, unknown>): void;
   /** The approval workflow's parts for POST /slack/interactions; absent → that route is 404. */
   approvals?: ApprovalApiDeps;

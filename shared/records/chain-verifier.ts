@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { OutcomeFinding } from './outcome-findings.js';
 import { OutcomeTracker } from './outcome-tracker.js';
+import { NO_CERTIFICATES, signingKeyProblem, type CertifiedKeys } from './key-certificate.js';
 import { checkLink, signatureInvalid, type ChainFailure, type SeqHistory } from './check-link.js';
 import { parseHashedRecord, type ParseHashedResult } from './parse-hashed-record.js';
 import { InlineSignatureChecker, type SignatureChecker, type SignatureJob } from './signature-checker.js';
@@ -63,6 +64,7 @@ export class ChainVerifier {
   readonly #watch: ReadonlyMap<string, ReadonlySet<number>>;
   readonly #maxFailures: number;
   readonly #lookahead: SeqLookahead | undefined;
+  readonly #certificates: CertifiedKeys | undefined;
   readonly #states = new Map<string, State>();
   readonly #outcomes = new OutcomeTracker();
   readonly #failures: ChainFailure[] = [];
@@ -71,10 +73,22 @@ export class ChainVerifier {
 
   constructor(
     keys: ReadonlyMap<string, KeyObject>,
-    options: { signatures?: SignatureChecker; watch?: ReadonlyMap<string, ReadonlySet<number>>; maxFailures?: number; lookahead?: SeqLookahead } = {},
+    options: {
+      signatures?: SignatureChecker;
+      watch?: ReadonlyMap<string, ReadonlySet<number>>;
+      maxFailures?: number;
+      lookahead?: SeqLookahead;
+      /**
+       * Keys certified by `keys` (from the `system/keys` chain, see `verifyCertificates`). When given, a
+       * record may also be signed by a certified key, inside its window and for its function's types,
+       * and a key that is neither fails as `uncertified_key`; without it, as `unknown_key`.
+       */
+      certificates?: CertifiedKeys;
+    } = {},
   ) {
     this.#keys = keys;
-    this.#signatures = options.signatures ?? new InlineSignatureChecker(keys);
+    this.#certificates = options.certificates;
+    this.#signatures = options.signatures ?? new InlineSignatureChecker(signingKeys(keys, options.certificates ?? NO_CERTIFICATES));
     this.#watch = options.watch ?? new Map();
     this.#maxFailures = options.maxFailures ?? 100;
     this.#lookahead = options.lookahead;
@@ -108,7 +122,9 @@ export class ChainVerifier {
     const s = state.summary;
     const history = this.#lookahead?.take(r.sessionId, r.seq);
     const link = { seq: r.seq, prevHash: r.prevHash, hash: r.hash, contentHash: p.contentHash, keyId: r.sig.keyId };
-    const problem = checkLink({ seq: s.headSeq, hash: s.headHash }, link, (id) => this.#keys.has(id), history);
+    const certs = this.#certificates;
+    const keyCheck = certs === undefined ? (id: string) => this.#keys.has(id) : (id: string) => signingKeyProblem(this.#keys, certs, id, r.at, r.type) ?? true;
+    const problem = checkLink({ seq: s.headSeq, hash: s.headHash }, link, keyCheck, history);
     // Continue from this record either way, so one bad record yields one failure, not a cascade.
     s.headSeq = r.seq;
     s.headHash = r.hash;
@@ -156,4 +172,11 @@ export class ChainVerifier {
       sessions: [...this.#states.values()].map((s) => s.summary),
     };
   }
+}
+
+/** Every key a record may be signed with: the trusted (root) keys and the certified ones, by key id. */
+export function signingKeys(roots: ReadonlyMap<string, KeyObject>, certs: CertifiedKeys): Map<string, KeyObject> {
+  const all = new Map(roots);
+  for (const [id, c] of certs.certified) if (!all.has(id)) all.set(id, c.key);
+  return all;
 }

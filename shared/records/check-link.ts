@@ -12,7 +12,11 @@ export type ChainFailureReason =
   | 'seq_duplicate' // a seq appears twice
   | 'seq_out_of_order' // the seq exists in the input, but not at this position
   | 'prev_hash_mismatch' // `prevHash` is not the previous record's `hash` (64 zeros for seq 1)
-  | 'unknown_key' // signed by a key id not among the trusted keys
+  | 'unknown_key' // signed by a key id not among the trusted keys (an export without certificates)
+  | 'uncertified_key' // neither a trusted key nor a key certified by one (an export with certificates)
+  | 'key_outside_window' // signed by a certified key, but `at` lies outside the certificate's window
+  | 'key_wrong_function' // signed by a key certified for a function that does not sign this record type
+  | 'certificate_invalid' // a `key.certified` record that certifies nothing (docs/record-format.md 6a)
   | 'signature_invalid'; // `sig` does not verify with the key of its key id
 
 export interface ChainFailure {
@@ -58,13 +62,19 @@ export interface SeqHistory {
 
 /**
  * The first problem with `link` as the record after `head`, in this order: hash, seq
- * continuity, `prevHash` link, key id known. Null when it continues the chain; its signature is
+ * continuity, `prevHash` link, key id known (`keyKnown` may name its own problem instead of
+ * `false`: an uncertified key, a record outside its key's window, a key of another function). Null when it continues the chain; its signature is
  * then still to check (`signatureInvalid` names a failure there).
  *
  * @example
  * const problem = checkLink({ seq: 0, hash: GENESIS_HASH }, { seq: 1, prevHash, hash, contentHash, keyId }, (id) => keys.has(id));
  */
-export function checkLink(head: ChainHead, link: ChainLink, keyKnown: (keyId: string) => boolean, history?: SeqHistory): LinkProblem | null {
+export function checkLink(
+  head: ChainHead,
+  link: ChainLink,
+  keyKnown: (keyId: string) => boolean | LinkProblem,
+  history?: SeqHistory,
+): LinkProblem | null {
   if (link.contentHash !== link.hash) return hashMismatch(link.hash, link.contentHash);
   const next = head.seq + 1;
   if (link.seq !== next) {
@@ -79,8 +89,9 @@ export function checkLink(head: ChainHead, link: ChainLink, keyKnown: (keyId: st
     const what = link.seq === 1 ? 'the genesis hash (64 zeros)' : `the hash of seq ${head.seq} (${head.hash})`;
     return { reason: 'prev_hash_mismatch', message: `prevHash ${link.prevHash} is not ${what}` };
   }
-  if (!keyKnown(link.keyId)) return { reason: 'unknown_key', message: `signed by unknown key ${link.keyId}` };
-  return null;
+  const key = keyKnown(link.keyId);
+  if (key === false) return { reason: 'unknown_key', message: `signed by unknown key ${link.keyId}` };
+  return key === true ? null : key;
 }
 
 /** The failure of a record whose signature does not verify with the key of its key id. */

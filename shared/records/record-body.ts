@@ -75,6 +75,24 @@ export type QueryFailedBody = {
   error: StatementError;
 };
 
+/**
+ * `key.certified`: a root key's certificate for a process's in-memory signing key (docs/record-format.md
+ * section 6a). Only in the `system/keys` chain, signed by the root key it names in `certifiedBy`.
+ */
+export type KeyCertifiedBody = {
+  /** Hex SHA-256 of `spki`'s DER bytes: the id records signed with this key carry in `sig.keyId`. */
+  keyId: string;
+  /** base64 SPKI DER of the certified P-256 public key. */
+  spki: string;
+  /** Key id of the root key that signs this record. */
+  certifiedBy: string;
+  /** The window (ISO 8601 UTC, ms) in which records signed by the key may lie; at most one hour. */
+  notBefore: string;
+  notAfter: string;
+  /** The function (process) the key belongs to: it may sign only that function's record types. */
+  function: string;
+};
+
 /** Record type → its body. (Type aliases, not interfaces, so a body is also a `Record<string, unknown>`.) */
 export type RecordBodies = {
   'query.requested': QueryRequestedBody;
@@ -85,6 +103,7 @@ export type RecordBodies = {
   'approval.expired': ApprovalExpiredBody;
   'query.executed': QueryExecutedBody;
   'query.failed': QueryFailedBody;
+  'key.certified': KeyCertifiedBody;
 };
 
 /** `{ type, body }` pairs, discriminated by `type`: a body of the wrong shape for its type does not compile. */

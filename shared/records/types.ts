@@ -8,7 +8,15 @@ export type RecordType =
   | 'approval.rejected'
   | 'approval.expired'
   | 'query.executed'
-  | 'query.failed';
+  | 'query.failed'
+  | 'key.certified';
+
+/**
+ * The dedicated chain of key certificates (`key.certified` records, each signed by a root key:
+ * KMS in AWS, the file key locally). The `/` keeps it out of reach of agent session ids
+ * (`^[A-Za-z0-9_-]{1,64}$`), so no request can append to it.
+ */
+export const KEY_CHAIN_SESSION = 'system/keys';
 
 export interface Actor {
   kind: 'agent' | 'approver' | 'system';
@@ -56,6 +64,7 @@ export const RECORD_TYPES: readonly RecordType[] = [
   'approval.expired',
   'query.executed',
   'query.failed',
+  'key.certified',
 ];
 
 /** Types that end a request: after one of these, nothing more happens to it. */

@@ -4,6 +4,7 @@ import type { ChainFailure, SeqHistory } from './check-link.js';
 import { toPublicKey, type PublicKeyInput } from './key-id.js';
 import type { OutcomeFinding } from './outcome-findings.js';
 import { parseHashedRecord, type ParseHashedResult } from './parse-hashed-record.js';
+import { CertificateVerifier, type CertificateVerification } from './verify-certificates.js';
 
 export type { ChainFailure, ChainFailureReason } from './check-link.js';
 
@@ -24,6 +25,8 @@ export interface ChainVerification {
   failure: ChainFailure | null;
   /** Every failing record (each counted once, for its first problem), capped by `maxFailures`. */
   failures: ChainFailure[];
+  /** With `certificates`: each certificate line that certifies nothing (its index is its line in the certificates). */
+  certificateFailures?: ChainFailure[];
   findings: OutcomeFinding[];
   sessions: SessionSummary[];
 }
@@ -64,7 +67,9 @@ class WholeInput implements SeqLookahead {
  * record cut from the *end* of a chain is invisible here: checkpoints catch that.
  *
  * `keys` maps key id → public key, as trusted by the caller; build it with `keyRing` from
- * key files so ids are computed, not believed.
+ * key files so ids are computed, not believed. With `certificates` (the `system/keys` chain's
+ * lines), records may also be signed by keys those certificates certify (`CertificateVerifier`):
+ * a failing certificate makes `ok` false and is listed in `certificateFailures`.
  *
  * @example
  * const result = verifyChain(lines, keyRing([pem]));
@@ -73,19 +78,30 @@ class WholeInput implements SeqLookahead {
 export function verifyChain(
   records: readonly string[],
   keys: ReadonlyMap<string, PublicKeyInput>,
-  options: { maxFailures?: number } = {},
+  options: { maxFailures?: number; certificates?: readonly string[] } = {},
 ): ChainVerification {
   const keyObjects = new Map<string, KeyObject>();
   for (const [id, k] of keys) keyObjects.set(id, toPublicKey(k));
+  let certified: CertificateVerification | undefined;
+  if (options.certificates !== undefined) {
+    const c = new CertificateVerifier(keyObjects);
+    for (const line of options.certificates) c.push(line);
+    certified = c.finish();
+  }
   const parsed = records.map((line) => parseHashedRecord(line));
-  const verifier = new ChainVerifier(keyObjects, { lookahead: new WholeInput(parsed), ...(options.maxFailures === undefined ? {} : { maxFailures: options.maxFailures }) });
+  const verifier = new ChainVerifier(keyObjects, {
+    lookahead: new WholeInput(parsed),
+    ...(options.maxFailures === undefined ? {} : { maxFailures: options.maxFailures }),
+    ...(certified === undefined ? {} : { certificates: certified.certified }),
+  });
   for (const p of parsed) verifier.pushParsed(p);
   const v = verifier.finishSync();
   return {
-    ok: v.ok,
+    ok: v.ok && (certified?.ok ?? true),
     records: v.records,
     failure: v.failure,
     failures: v.failures,
+    ...(certified === undefined ? {} : { certificateFailures: certified.failures }),
     findings: v.findings,
     sessions: v.sessions.map((s) => ({ sessionId: s.sessionId, headSeq: s.headSeq, headHash: s.headHash, records: s.records, keyIds: s.keyIds })),
   };

@@ -114,6 +114,15 @@ async function appendWithRetry(
         throw asStoreError(cause);
       }
     }
+    // A certified signer may need its (next) key certified first: before `at` is stamped, so it lies in the key's window.
+    if (deps.signer.ready !== undefined) {
+      try {
+        await deps.signer.ready();
+      } catch (cause) {
+        if (cause instanceof AirlockError) throw cause;
+        throw new AirlockError('ERR_SIGNER_UNAVAILABLE', 'the record signer has no certified key; nothing was written', { cause });
+      }
+    }
     const sealed = await sealRecord(
       {
         sessionId: draft.sessionId,

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { AirlockError } from '../errors.js';
-import { EXPORT_FILES, MANIFEST_FORMAT, signManifest, type ExportFile, type ExportManifest, type ManifestKey, type ManifestSession } from '../export/manifest.js';
+import { CERTIFICATES_FILE, EXPORT_FILES, MANIFEST_FORMAT, signManifest, type ExportFile, type ExportFileName, type ExportManifest, type ManifestKey, type ManifestSession } from '../export/manifest.js';
 import { REQUESTS_CSV_HEADER, RequestRows } from '../export/request-rows.js';
 import { csvRow } from '../export/csv.js';
 import type { Checkpoint } from '../export/checkpoint.js';
@@ -8,7 +8,7 @@ import type { CheckpointStore } from '../ports/checkpoint-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { ExportableRecordStore } from '../ports/record-store.js';
 import type { Signer } from '../ports/signer.js';
-import type { SessionRecord } from '../records/types.js';
+import { KEY_CHAIN_SESSION, type SessionRecord } from '../records/types.js';
 import { writeCheckpoints } from './write-checkpoints.js';
 
 export interface ExportFilter {
@@ -21,7 +21,7 @@ export interface ExportFilter {
 
 /** Where an export goes; the CLI writes files, tests collect strings. Writes arrive in file order. */
 export interface ExportSink {
-  append(file: ExportFile, chunk: string): Promise<void>;
+  append(file: ExportFileName, chunk: string): Promise<void>;
   key(keyId: string, pem: string): Promise<void>;
   manifest(manifest: ExportManifest): Promise<void>;
 }
@@ -61,6 +61,8 @@ export async function exportRecords(deps: ExportRecordsDeps, filter: ExportFilte
   } else {
     ids = await deps.records.sessionIds(range);
   }
+  // The key certificates are no session of anyone's: they go to certificates.jsonl, below.
+  ids = ids.filter((id) => id !== KEY_CHAIN_SESSION);
   if (deps.checkpointFirst !== undefined) await deps.checkpointFirst(ids);
   if (deps.checkpointSigner !== undefined) {
     await writeCheckpoints({ records: deps.records, checkpoints: deps.checkpoints, signer: deps.checkpointSigner, clock: deps.clock }, { sessionIds: ids });
@@ -111,6 +113,25 @@ export async function exportRecords(deps: ExportRecordsDeps, filter: ExportFilte
 
   const keys: Record<string, ManifestKey> = {};
   for (const k of await deps.recordKeys()) keys[k.keyId] = { alg: 'ECDSA_SHA_256', use: 'records', pem: k.pem };
+  // Records signed by certified (hourly, in-memory) keys: export the whole certificate chain, each
+  // certificate signed by a root key listed above (docs/record-format.md 6a).
+  let certificates: { sha256: string; bytes: number } | undefined;
+  if ([...usedKeys].some((id) => keys[id] === undefined)) {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const page of deps.records.pages(KEY_CHAIN_SESSION, deps.pageSize)) {
+      for (const line of page) {
+        const r = JSON.parse(line) as SessionRecord;
+        usedKeys.add(r.sig.keyId);
+        if (r.type === 'key.certified' && keys[r.sig.keyId] !== undefined) usedKeys.delete((r.body as { keyId: string }).keyId);
+      }
+      const chunk = `${page.join('\n')}\n`;
+      hash.update(chunk);
+      bytes += Buffer.byteLength(chunk);
+      await sink.append(CERTIFICATES_FILE, chunk);
+    }
+    certificates = { sha256: hash.digest('hex'), bytes };
+  }
   for (const id of usedKeys) {
     if (keys[id] === undefined) throw new AirlockError('ERR_EXPORT_KEY_UNKNOWN', `records in this export are signed by key ${id}, which is not among the known public keys`);
   }
@@ -119,6 +140,7 @@ export async function exportRecords(deps: ExportRecordsDeps, filter: ExportFilte
   for (const [id, k] of Object.entries(keys)) await sink.key(id, k.pem);
 
   const files = Object.fromEntries(EXPORT_FILES.map((f) => [f, { sha256: hashes[f].hash.digest('hex'), bytes: hashes[f].bytes }])) as ExportManifest['files'];
+  if (certificates !== undefined) files[CERTIFICATES_FILE] = certificates;
   const manifest = await signManifest(
     {
       format: MANIFEST_FORMAT,

@@ -1,6 +1,9 @@
 import type { Clock } from '../ports/clock.js';
 import type { RequestItem, RequestStore } from '../ports/request-store.js';
 import type { Policy } from '../policy/policy.js';
+import type { RecordStore } from '../ports/record-store.js';
+import { completeFromRecords } from './stored-outcome.js';
+import { httpStatusOfOutcome } from './submit-query.js';
 
 /**
  * How long past its statement timeout a `running` request is given before it counts as
@@ -11,6 +14,11 @@ export const RECOVERY_MARGIN_SECONDS = 120;
 
 export interface RecoverInterruptedDeps {
   requests: Pick<RequestStore, 'get' | 'listByStatus' | 'transition'>;
+  /**
+   * The session records: a direct read's final item transition is written off its critical path, so a
+   * `running` item whose chain already holds its outcome is completed from it, not taken for interrupted.
+   */
+  records?: RecordStore;
   clock: Clock;
   policy: Pick<Policy, 'limits'>;
   log?: (level: 'error' | 'warn' | 'info', msg: string, fields?: Record<string, unknown>) => void;
@@ -42,6 +50,10 @@ export function interruptedAfter(policy: Pick<Policy, 'limits'>, item: RequestIt
 export async function recoverIfInterrupted(deps: RecoverInterruptedDeps, item: RequestItem, scope: RecoverScope = 'stale'): Promise<RequestItem> {
   if (item.status !== 'running') return item;
   if (scope === 'stale' && deps.clock.now().getTime() <= interruptedAfter(deps.policy, item)) return item;
+  if (deps.records !== undefined) {
+    const done = await completeFromRecords({ records: deps.records, requests: deps.requests }, item, httpStatusOfOutcome);
+    if (done.status !== 'running') return done;
+  }
   // Conditional on `running`: an execution that finished meanwhile keeps its outcome.
   if (await deps.requests.transition(item.requestId, ['running'], { status: 'outcome_unknown' })) {
     deps.log?.('warn', 'request interrupted between execution and its outcome: outcome unknown', { requestId: item.requestId, sessionId: item.sessionId });

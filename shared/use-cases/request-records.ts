@@ -22,7 +22,7 @@ export async function requestRecords(records: RecordStore, item: RequestItem): P
   const mine = (await records.list(item.sessionId))
     .map((line) => JSON.parse(line) as SessionRecord)
     .filter((r) => r.requestId === item.requestId);
-  const requested = mine.find((r) => r.type === 'query.requested' && r.seq === item.requestedSeq);
+  const requested = mine.find((r) => r.type === 'query.requested' && (item.requestedSeq === 0 || r.seq === item.requestedSeq));
   if (requested === undefined) throw new AirlockError('ERR_RECORD_MISSING', `the query.requested record of request ${item.requestId} is missing`);
   return {
     requested,

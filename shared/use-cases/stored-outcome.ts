@@ -1,6 +1,7 @@
 import { AirlockError } from '../errors.js';
 import type { RecordStore } from '../ports/record-store.js';
-import type { RequestItem } from '../ports/request-store.js';
+import type { RequestItem, RequestStore } from '../ports/request-store.js';
+import type { SessionRecord } from '../records/types.js';
 import type { QueryOutcome } from './submit-query.js';
 
 /**
@@ -24,4 +25,63 @@ export async function loadOutcome(records: RecordStore, item: RequestItem): Prom
   const { rowsInRecord: _flag, ...body } = stored.body;
   const rows = (JSON.parse(line) as { body: { rows: unknown } }).body.rows;
   return { kind: stored.kind, body: { ...body, rows } };
+}
+
+/**
+ * The answer a direct read gave, rebuilt from its session's records: a `running` item whose chain
+ * already holds its `query.executed` / `query.failed` finished, and only the item's final transition
+ * (written off the critical path of the read) has not landed yet, or was lost with its process.
+ * Null when the chain holds no outcome for the request. The body is what `executeQuery` answered.
+ */
+export function outcomeFromRecords(item: RequestItem, records: readonly SessionRecord[]): { outcome: QueryOutcome; requestedSeq: number | null } | null {
+  const mine = records.filter((r) => r.requestId === item.requestId);
+  const requestedSeq = mine.find((r) => r.type === 'query.requested')?.seq ?? null;
+  const end = mine.find((r) => r.type === 'query.executed' || r.type === 'query.failed');
+  if (end === undefined) return null;
+  const base = { requestId: item.requestId, sessionId: item.sessionId, risk: item.risk };
+  const b = end.body;
+  if (end.type === 'query.failed') {
+    const error = b['error'] as { code?: string };
+    return { outcome: { kind: error.code === 'ERR_WAREHOUSE_TIMEOUT' ? 'timeout' : 'failed', body: { ...base, status: 'failed', error } }, requestedSeq };
+  }
+  const body: Record<string, unknown> = {
+    ...base,
+    status: 'executed',
+    columns: b['columns'],
+    rows: b['rows'],
+    rowCount: b['rowCount'],
+    truncated: b['truncated'],
+    masked: b['masked'],
+    queryId: b['queryId'],
+    ...(b['queryIds'] === undefined ? {} : { queryIds: b['queryIds'] }),
+    record: { seq: end.seq, hash: end.hash },
+  };
+  return { outcome: { kind: 'executed', body }, requestedSeq };
+}
+
+/**
+ * A `running` direct read whose outcome is already on record: moves the item to that outcome (as
+ * the read's own, unawaited, transition would have) and returns it as it is now. Any other item
+ * is returned as given. Conditional on `running`, so it never overwrites a later state.
+ *
+ * @example
+ * item = await completeFromRecords({ records, requests }, item, httpStatusOfOutcome);
+ */
+export async function completeFromRecords(
+  deps: { records: RecordStore; requests: Pick<RequestStore, 'get' | 'transition'> },
+  item: RequestItem,
+  httpStatus: (o: QueryOutcome) => number,
+): Promise<RequestItem> {
+  if (item.status !== 'running' || item.approvalsRequired > 0) return item;
+  const lines = await deps.records.list(item.sessionId);
+  const found = outcomeFromRecords(item, lines.map((l) => JSON.parse(l) as SessionRecord));
+  if (found === null) return item;
+  const { outcome, requestedSeq } = found;
+  await deps.requests.transition(item.requestId, ['running'], {
+    status: outcome.kind === 'executed' ? 'executed' : 'failed',
+    httpStatus: httpStatus(outcome),
+    response: toStoredOutcome(outcome),
+    ...(requestedSeq === null ? {} : { requestedSeq }),
+  });
+  return (await deps.requests.get(item.requestId)) ?? item;
 }

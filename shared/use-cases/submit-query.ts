@@ -15,13 +15,14 @@ import { sqlHash as hashSql } from '../records/hash.js';
 import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
 import { appendRecord } from './append-record.js';
+import { inBackground } from './background-writes.js';
 import { executeQuery } from './execute-query.js';
 import { lexicalAmbiguityReasons } from './lexical-compatibility.js';
 import type { Catalog } from '../ports/catalog.js';
 import { analyzeInference } from './references-sensitive-column.js';
 import type { QueryInput } from './query-input.js';
 import { startApprovalWorkflow as startWorkflow } from './start-approval-workflow.js';
-import { loadOutcome, toStoredOutcome } from './stored-outcome.js';
+import { completeFromRecords, loadOutcome, toStoredOutcome } from './stored-outcome.js';
 
 export interface SubmitQueryDeps {
   records: RecordStore;
@@ -105,7 +106,9 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
     } catch (e) {
       // Nothing was recorded under this key: free it, so the client's retry goes through once the store is back.
       const item = await deps.requests.get(requestId).catch(() => null);
-      if (item === null) await deps.requests.releaseIdempotency(key).catch(() => undefined);
+      // (A direct read's item can land while its write-ahead did not: it is then failed with nothing run, and the key is freed too.)
+      const nothingRan = item !== null && item.status === 'failed' && item.requestedSeq === 0 && item.httpStatus === 503;
+      if (item === null || nothingRan) await deps.requests.releaseIdempotency(key).catch(() => undefined);
       throw e;
     }
   }
@@ -113,7 +116,8 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
 }
 
 async function replayOutcome(deps: SubmitQueryDeps, requestId: string): Promise<QueryOutcome> {
-  const item = await deps.requests.get(requestId);
+  const read = await deps.requests.get(requestId);
+  const item = read === null ? null : await completeFromRecords(deps, read, httpStatusOfOutcome);
   const outcome = item === null ? null : await loadOutcome(deps.records, item);
   if (outcome === null) {
     throw new AirlockError('ERR_IN_PROGRESS', `the first request with this idempotencyKey (${requestId}) is still in progress`);
@@ -150,6 +154,10 @@ async function run(
   const objects = classification.statements.flatMap((s) => s.objects);
   const base = { requestId, sessionId, risk: classification.risk };
 
+  // A direct read: the request item (`running`) is written beside the write-ahead record, not after
+  // it, so the critical path holds two writes in sequence: the write-ahead and the outcome record.
+  if (decision.outcome === 'allow') return runDirect(deps, principal, input, sessionId, requestId, { classification, decision, actor, sqlHash, reasons, objects, base });
+
   // Write-ahead: if this record cannot be written, nothing below runs.
   const requested = await appendRecord(deps, {
     sessionId,
@@ -171,7 +179,7 @@ async function run(
     requestId,
     sessionId,
     owner: identityKey(principal),
-    status: decision.outcome === 'allow' ? 'running' : decision.outcome === 'deny' ? 'denied' : 'pending_approval',
+    status: decision.outcome === 'deny' ? 'denied' : 'pending_approval',
     risk: classification.risk,
     sql: input.sql,
     sqlHash,
@@ -228,5 +236,81 @@ async function run(
     httpStatus: httpStatusOfOutcome(outcome),
     response: toStoredOutcome(outcome),
   });
+  return outcome;
+}
+
+/** What the direct path needs from `run`, computed once there. */
+interface DirectArgs {
+  classification: ReturnType<typeof classify>;
+  decision: Decision;
+  actor: Actor;
+  sqlHash: string;
+  reasons: unknown[];
+  objects: unknown[];
+  base: { requestId: string; sessionId: string; risk: ReturnType<typeof classify>['risk'] };
+}
+
+/**
+ * A read the policy allows: write-ahead `query.requested` and the `running` request item at the same
+ * time (both must land before the statement runs, so a crash after it still shows `outcome_unknown`),
+ * execute, record the outcome, answer. The item's final transition is started, not awaited: until it
+ * lands, readers (`GET /v1/queries/{id}`, an idempotent retry, recovery) take the outcome from the
+ * records (`completeFromRecords`).
+ */
+async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: QueryInput, sessionId: string, requestId: string, a: DirectArgs): Promise<QueryOutcome> {
+  const createdAt = deps.clock.now().toISOString();
+  const item: RequestItem = {
+    requestId,
+    sessionId,
+    owner: identityKey(principal),
+    status: 'running',
+    risk: a.classification.risk,
+    sql: input.sql,
+    sqlHash: a.sqlHash,
+    prompt: input.prompt,
+    createdAt,
+    approvalsRequired: 0,
+    votes: [],
+    // Not known until the write-ahead lands; 0 = "find the query.requested by request id" (set by the final transition).
+    requestedSeq: 0,
+    runningSince: createdAt,
+  };
+  const [requested, stored] = await Promise.allSettled([
+    appendRecord(deps, {
+      sessionId,
+      requestId,
+      type: 'query.requested',
+      actor: a.actor,
+      body: {
+        prompt: input.prompt,
+        sql: input.sql,
+        sqlHash: a.sqlHash,
+        risk: a.classification.risk,
+        decision: { outcome: a.decision.outcome, approvalsRequired: a.decision.approvalsRequired },
+        reasons: a.reasons as never,
+        objects: a.objects as never,
+      },
+    }),
+    deps.requests.put(item),
+  ]);
+  if (requested.status === 'rejected') {
+    // Nothing ran and nothing is on record: the item, if it landed, must not be taken for an interrupted run.
+    if (stored.status === 'fulfilled') {
+      const error = { code: 'ERR_STORE_UNAVAILABLE', message: 'the write-ahead record could not be written; nothing ran' };
+      await deps.requests.transition(requestId, ['running'], { status: 'failed', httpStatus: 503, response: { kind: 'failed', body: { ...a.base, status: 'failed', error } } }).catch(() => undefined);
+    }
+    throw requested.reason;
+  }
+  if (stored.status === 'rejected') throw stored.reason;
+  const outcome = await executeQuery(deps, { sessionId, requestId, seq: requested.value.record.seq, sqlHash: a.sqlHash, sql: input.sql, classification: a.classification, base: a.base, viaApproval: false });
+  // Off the critical path: the records already hold the outcome, and readers fall back to them.
+  inBackground(
+    deps.requests.transition(requestId, ['running'], {
+      status: outcome.kind === 'executed' ? 'executed' : 'failed',
+      httpStatus: httpStatusOfOutcome(outcome),
+      response: toStoredOutcome(outcome),
+      requestedSeq: requested.value.record.seq,
+    }),
+  );
   return outcome;
 }

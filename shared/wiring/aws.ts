@@ -8,6 +8,7 @@ import { DynamoDbCheckpointStore } from '../adapters/aws/dynamodb-checkpoint-sto
 import { DynamoDbRecordStore } from '../adapters/aws/dynamodb-record-store.js';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store.js';
 import { KmsSigner } from '../adapters/aws/kms-signer.js';
+import { CertifiedSigner } from '../adapters/certified-signer.js';
 import { SfnWorkflow } from '../adapters/aws/sfn-workflow.js';
 import { SlackApproverDirectory } from '../adapters/slack/slack-approver-directory.js';
 import { SlackNotifier } from '../adapters/slack/slack-notifier.js';
@@ -68,7 +69,9 @@ export class AwsWiring {
     this.env = parseEnv(processEnv);
     this.aws = parseAwsEnv(processEnv);
     this.#clients = awsClients(awsClientConfig(processEnv));
+    this.#functionName = processEnv['AIRLOCK_FUNCTION'] || 'gateway';
   }
+  readonly #functionName: string;
 
   #once<T>(key: string, make: () => T): T {
     if (!this.#cache.has(key)) this.#cache.set(key, make());
@@ -108,6 +111,16 @@ export class AwsWiring {
 
   recordsSigner(): KmsSigner {
     return this.#once('signer', () => new KmsSigner(this.kms(), requireAwsEnv(this.aws, 'recordsKeyArn')));
+  }
+  /**
+   * What signs records: an in-memory key per container, certified hourly by the KMS record key
+   * (one KMS `Sign` and one PutItem per hour, not one `Sign` per record). `AIRLOCK_FUNCTION` names
+   * the function's role in the certificate (docs/record-format.md 6a); `gateway` by default.
+   */
+  certifiedRecordsSigner(): CertifiedSigner {
+    return this.#once('certifiedSigner', () =>
+      new CertifiedSigner({ root: this.recordsSigner(), records: this.records(), clock: systemClock, functionName: this.#functionName }),
+    );
   }
   /** Export manifests are signed by the auditor role's own credentials, never by a function; functions read only its public key. */
   exportsPublicKey(): KmsSigner {
@@ -196,7 +209,7 @@ export class AwsWiring {
 
   /** What the scheduled recovery needs: the requests table, the clock and the policy's statement timeout. */
   recoveryDeps(): RecoverInterruptedDeps {
-    return { requests: this.requests(), clock: systemClock, policy: this.policy(), log: lambdaLog };
+    return { requests: this.requests(), ...(this.aws.recordsTable === undefined ? {} : { records: this.records() }), clock: systemClock, policy: this.policy(), log: lambdaLog };
   }
 
   /** What the checkpoint writer needs: records, checkpoints and the records signer. */
@@ -219,7 +232,7 @@ export class AwsWiring {
       return compose({
         records: aws.recordsTable === undefined ? notDeployed<DynamoDbRecordStore>('ERR_CONFIG', 'the records table') : this.records(),
         requests: aws.requestsTable === undefined ? notDeployed<DynamoDbRequestStore>('ERR_CONFIG', 'the requests table') : this.requests(),
-        signer: aws.recordsKeyArn === undefined ? notDeployed<KmsSigner>('ERR_SIGNER_UNAVAILABLE', 'the record signing key') : this.recordsSigner(),
+        signer: aws.recordsKeyArn === undefined || aws.recordsTable === undefined ? notDeployed<KmsSigner>('ERR_SIGNER_UNAVAILABLE', 'the record signing key') : this.certifiedRecordsSigner(),
         warehouse: warehouse ?? notDeployed<Warehouse>('ERR_CONFIG', 'a warehouse'),
         // Which tables hold sensitive columns: the warehouse's information_schema.columns, cached per container.
         ...(warehouse === undefined ? {} : { catalog: warehouseCatalog(warehouse, systemClock) }),

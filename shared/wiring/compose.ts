@@ -9,6 +9,7 @@ import type { Notifier } from '../ports/notifier.js';
 import type { RecordStore } from '../ports/record-store.js';
 import type { RequestStore } from '../ports/request-store.js';
 import type { Signer } from '../ports/signer.js';
+import { KEY_CHAIN_SESSION } from '../records/types.js';
 import type { TokenVerifier } from '../ports/token-verifier.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { Workflow } from '../ports/workflow.js';
@@ -87,13 +88,14 @@ export function compose(a: Adapters): Composition {
     verifier: a.verifier,
     notReady: () => a.notReady(),
     keys: () => a.keys(),
+    certificates: () => a.records.list(KEY_CHAIN_SESSION),
     log: a.log,
     ...(a.slackSigningSecret === undefined ? {} : { approvals: { deps: approval, slackSigningSecret: a.slackSigningSecret } }),
   };
   return {
     api,
     approval,
-    recovery: { requests: a.requests, clock: a.clock, policy: a.policy, log: a.log },
+    recovery: { requests: a.requests, records: a.records, clock: a.clock, policy: a.policy, log: a.log },
     checkpoints: a.checkpoints === undefined ? null : { records: a.checkpoints.records, checkpoints: a.checkpoints.store, signer: a.checkpoints.signer, clock: a.clock },
   };
 }

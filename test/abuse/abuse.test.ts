@@ -33,8 +33,8 @@ async function records(sessionId: string): Promise<string[]> {
 }
 
 async function chainOk(sessionId: string): Promise<boolean> {
-  const keys = (await t.get('/v1/keys')).json.keys as Array<{ keyId: string; pem: string }>;
-  return verifyChain(await records(sessionId), new Map(keys.map((k) => [k.keyId, k.pem]))).ok;
+  const { keys, certificates } = (await t.get('/v1/keys')).json as { keys: Array<{ keyId: string; pem: string }>; certificates: string[] };
+  return verifyChain(await records(sessionId), new Map(keys.map((k) => [k.keyId, k.pem])), { certificates }).ok;
 }
 
 /** A raw HTTP request (no client-side path normalisation, any headers, a streamed body). */

@@ -67,7 +67,7 @@ describe('approvals on the local runtime, decided with the CLI through the signe
     const types = (session.json.records as SessionRecord[]).filter((r) => r.requestId === requestId).map((r) => r.type);
     expect(types).toEqual(['query.requested', 'approval.requested', 'approval.granted', 'approval.granted', 'query.executed']);
     const lines = await t.rt.deps.records.list(body.sessionId);
-    expect(verifyChain(lines, keyRing([await t.rt.deps.signer.publicKeyPem()])).ok).toBe(true);
+    expect(verifyChain(lines, keyRing([await t.rt.deps.signer.publicKeyPem()]), { certificates: await t.rt.deps.records.list('system/keys') }).ok).toBe(true);
     expect(await cli(['deny', requestId, '--as', 'UAPPROVER2'])).toMatchObject({ code: 1, out: { code: 'already_decided' } });
   });
 

@@ -24,8 +24,8 @@ async function sessionRecords(sessionId: string, token = agent): Promise<string[
 }
 
 async function verifyWithServerKeys(records: string[]) {
-  const keys = (await t.get('/v1/keys')).json.keys as Array<{ keyId: string; pem: string }>;
-  return verifyChain(records, new Map(keys.map((k) => [k.keyId, k.pem])));
+  const { keys, certificates } = (await t.get('/v1/keys')).json as { keys: Array<{ keyId: string; pem: string }>; certificates: string[] };
+  return verifyChain(records, new Map(keys.map((k) => [k.keyId, k.pem])), { certificates });
 }
 
 describe('local runtime: public endpoints', () => {

@@ -31,8 +31,8 @@ describe('the local runtime survives kill -9', () => {
       const session = await call(second.url, '/v1/sessions/crash-1', token);
       const records = (session.json.records as unknown[]).map((r) => JSON.stringify(r));
       expect(records).toHaveLength(12);
-      const keys = (await call(second.url, '/v1/keys', token)).json.keys as Array<{ keyId: string; pem: string }>;
-      expect(verifyChain(records, new Map(keys.map((k) => [k.keyId, k.pem]))).ok).toBe(true);
+      const { keys, certificates } = (await call(second.url, '/v1/keys', token)).json as { keys: Array<{ keyId: string; pem: string }>; certificates: string[] };
+      expect(verifyChain(records, new Map(keys.map((k) => [k.keyId, k.pem])), { certificates }).ok).toBe(true);
     } finally {
       second.child.kill('SIGTERM');
       expect(await waitExit(second.child)).toBe(0);

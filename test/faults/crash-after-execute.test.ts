@@ -43,8 +43,8 @@ describe('SIGKILL between execution and the outcome record (crash-after-execute)
       expect(next.json.record.seq).toBe(3);
       const session = await call(second.url, '/v1/sessions/crashed', token);
       const lines = (session.json.records as unknown[]).map((r) => JSON.stringify(r));
-      const keys = (await call(second.url, '/v1/keys', token)).json.keys as Array<{ keyId: string; pem: string }>;
-      const verified = verifyChain(lines, new Map(keys.map((k) => [k.keyId, k.pem])));
+      const { keys, certificates } = (await call(second.url, '/v1/keys', token)).json as { keys: Array<{ keyId: string; pem: string }>; certificates: string[] };
+      const verified = verifyChain(lines, new Map(keys.map((k) => [k.keyId, k.pem])), { certificates });
       expect(verified.ok).toBe(true);
       expect(verified.findings).toEqual([expect.objectContaining({ kind: 'outcome_unknown', sessionId: 'crashed', requestId })]);
 

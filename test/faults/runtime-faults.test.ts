@@ -33,8 +33,8 @@ async function chain(t: TestRuntime, token: string, sessionId: string): Promise<
 }
 
 async function verifies(t: TestRuntime, lines: string[]) {
-  const keys = (await t.get('/v1/keys')).json.keys as Array<{ keyId: string; pem: string }>;
-  return verifyChain(lines, new Map(keys.map((k) => [k.keyId, k.pem])));
+  const { keys, certificates } = (await t.get('/v1/keys')).json as { keys: Array<{ keyId: string; pem: string }>; certificates: string[] };
+  return verifyChain(lines, new Map(keys.map((k) => [k.keyId, k.pem])), { certificates });
 }
 
 describe('record store unavailable (store-fail)', () => {

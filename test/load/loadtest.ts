@@ -192,11 +192,13 @@ for (const line of recordLines) {
   const sessionId = (JSON.parse(line) as { sessionId: string }).sessionId;
   bySession.set(sessionId, [...(bySession.get(sessionId) ?? []), line]);
 }
-const keys = new Map(((await send('GET', '/v1/keys', undefined)).json.keys as Array<{ keyId: string; pem: string }>).map((k) => [k.keyId, k.pem]));
+const keysJson = (await send('GET', '/v1/keys', undefined)).json as { keys: Array<{ keyId: string; pem: string }>; certificates: string[] };
+const keys = new Map(keysJson.keys.map((k) => [k.keyId, k.pem]));
+const certificates = keysJson.certificates;
 let verified = 0;
 let findings = 0;
 for (const lines of bySession.values()) {
-  const v = verifyChain(lines, keys);
+  const v = verifyChain(lines, keys, { certificates });
   if (v.ok) verified++;
   findings += v.findings.length;
 }

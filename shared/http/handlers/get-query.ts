@@ -2,8 +2,8 @@ import { AirlockError } from '../../errors.js';
 import type { RequestItem, RequestStatus } from '../../ports/request-store.js';
 import { mayRead } from '../../use-cases/may-read.js';
 import { recoverIfInterrupted } from '../../use-cases/recover-interrupted.js';
-import { loadOutcome } from '../../use-cases/stored-outcome.js';
-import type { QueryOutcome } from '../../use-cases/submit-query.js';
+import { completeFromRecords, loadOutcome } from '../../use-cases/stored-outcome.js';
+import { httpStatusOfOutcome, type QueryOutcome } from '../../use-cases/submit-query.js';
 import { json, type ApiEvent, type ApiResult } from '../api-event.js';
 import type { ApiDeps } from '../api-deps.js';
 
@@ -27,10 +27,10 @@ export async function getQuery(deps: GetQueryDeps, event: ApiEvent): Promise<Api
   let item = await deps.requests.get(requestId);
   // The requester and the policy's auditors may read a request; to anyone else it does not exist.
   if (item === null || !mayRead(deps.policy, principal, item.owner)) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
-  item = await recoverIfInterrupted(deps, item);
+  item = await recoverIfInterrupted(deps, await completeFromRecords(deps, item, httpStatusOfOutcome));
   while (WAITING.includes(item.status) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
-    item = await recoverIfInterrupted(deps, (await deps.requests.get(requestId)) ?? item);
+    item = await recoverIfInterrupted(deps, await completeFromRecords(deps, (await deps.requests.get(requestId)) ?? item, httpStatusOfOutcome));
   }
   return json(200, view(item, await loadOutcome(deps.records, item)));
 }

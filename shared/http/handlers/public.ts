@@ -1,3 +1,4 @@
+import { AirlockError } from '../../errors.js';
 import { json, type ApiResult } from '../api-event.js';
 import type { ApiDeps } from '../api-deps.js';
 
@@ -9,9 +10,22 @@ export async function getHealth(deps: Pick<ApiDeps, 'notReady'>): Promise<ApiRes
     : json(503, { status: 'starting', notReady: missing, error: { code: 'ERR_NOT_READY', message: `not ready: ${missing.join(', ')}` } });
 }
 
-/** GET /v1/keys: every public key that ever signed, answered only once the runtime is ready. */
-export async function getKeys(deps: Pick<ApiDeps, 'notReady' | 'keys'>): Promise<ApiResult> {
+/**
+ * GET /v1/keys: every root public key that ever signed, and the certificates of the in-memory keys
+ * records are signed with (docs/record-format.md 6a), answered only once the runtime is ready.
+ */
+export async function getKeys(deps: Pick<ApiDeps, 'notReady' | 'keys' | 'certificates'>): Promise<ApiResult> {
   const missing = deps.notReady();
   if (missing.length > 0) return json(503, { error: { code: 'ERR_NOT_READY', message: `not ready: ${missing.join(', ')}` } });
-  return json(200, { keys: await deps.keys() });
+  const keys = await deps.keys();
+  if (deps.certificates === undefined) return json(200, { keys });
+  let certificates: string[];
+  try {
+    certificates = await deps.certificates();
+  } catch (e) {
+    // A function deployed without the records table lists its keys; the certificates live with the records.
+    if (e instanceof AirlockError && e.code === 'ERR_CONFIG') return json(200, { keys });
+    throw e;
+  }
+  return json(200, { keys, certificates });
 }

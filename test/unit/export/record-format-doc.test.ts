@@ -1,4 +1,4 @@
-import { createHash, verify } from 'node:crypto';
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { manifestDigest, manifestSignatureValid, type ExportManifest } from '#sh
 import { canonicalJson } from '#shared/records/canonical.js';
 import { sqlHash, unsignedOf } from '#shared/records/hash.js';
 import { keyIdOf, keyRing, toPublicKey } from '#shared/records/key-id.js';
+import { signingKeyProblem } from '#shared/records/key-certificate.js';
 import type { SessionRecord } from '#shared/records/types.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
 import { tempDir } from '#test/fixtures/records/record-fixtures.js';
@@ -89,3 +90,45 @@ describe('docs/record-format.md worked example', () => {
     expect(r.out).toContain('OK: 2 record(s) in 1 session(s), 1 checkpoint(s)');
   });
 });
+
+describe('docs/record-format.md section 6a worked example: a certificate and a record signed under it', () => {
+  const rootPem = `${block('cert-root-pem')}\n`;
+  const certLine = block('certificates.jsonl');
+  const recLine = block('cert-record');
+  const cert = JSON.parse(certLine) as SessionRecord;
+  const rec = JSON.parse(recLine) as SessionRecord;
+  const body = cert.body as { keyId: string; spki: string; certifiedBy: string; notBefore: string; notAfter: string; function: string };
+  const certifiedPem = createPublicKey({ key: Buffer.from(body.spki, 'base64'), format: 'der', type: 'spki' });
+
+  it('by hand: the root key id, the certificate signed by it, the certified key id, the window, and the record signature', () => {
+    expect(keyIdOf(rootPem)).toBe(block('cert-root-id'));
+    expect(cert.sig.keyId).toBe(block('cert-root-id'));
+    expect(body.certifiedBy).toBe(block('cert-root-id'));
+    expect(sha256(canonicalJson(unsignedOf(cert)))).toBe(cert.hash);
+    expect(verify('sha256', Buffer.from(cert.hash, 'hex'), rootPem, Buffer.from(cert.sig.value, 'base64'))).toBe(true);
+    expect(createHash('sha256').update(Buffer.from(body.spki, 'base64')).digest('hex')).toBe(block('cert-key-id'));
+    expect(body.keyId).toBe(block('cert-key-id'));
+    expect(rec.sig.keyId).toBe(block('cert-key-id'));
+    expect(Date.parse(body.notAfter) - Date.parse(body.notBefore)).toBeLessThanOrEqual(3_600_000);
+    expect(Date.parse(rec.at) >= Date.parse(body.notBefore) && Date.parse(rec.at) <= Date.parse(body.notAfter)).toBe(true);
+    expect(sha256(canonicalJson(unsignedOf(rec)))).toBe(rec.hash);
+    expect(verify('sha256', Buffer.from(rec.hash, 'hex'), certifiedPem, Buffer.from(rec.sig.value, 'base64'))).toBe(true);
+  });
+
+  it('the verifier agrees, and refuses the record with the certificate missing, restamped after the window, or certified for approvals', () => {
+    const roots = keyRing([rootPem]);
+    expect(verifyChain([recLine], roots, { certificates: [certLine] })).toMatchObject({ ok: true, failures: [] });
+    expect(verifyChain([recLine], roots, { certificates: [] }).failure?.reason).toBe('uncertified_key');
+    // What the example says of the restamped record: the window check fires before the signature is even looked at.
+    const late = canonicalJson({ ...rec, at: '2026-03-01T13:00:00.001Z' });
+    expect(verifyChain([late], roots, { certificates: [certLine] }).failure?.reason).toBe('hash_mismatch');
+    expect(signingKeyProblem(roots, { certified: new Map([[body.keyId, { keyId: body.keyId, key: certifiedPem, notBefore: Date.parse(body.notBefore), notAfter: Date.parse(body.notAfter), function: body.function, certifiedBy: body.certifiedBy, seq: 1 }]]), rejected: new Set() }, body.keyId, '2026-03-01T13:00:00.001Z', rec.type)?.reason).toBe('key_outside_window');
+    expect(signingKeyProblem(roots, { certified: new Map([[body.keyId, { keyId: body.keyId, key: certifiedPem, notBefore: Date.parse(body.notBefore), notAfter: Date.parse(body.notAfter), function: 'approvals', certifiedBy: body.certifiedBy, seq: 1 }]]), rejected: new Set() }, body.keyId, rec.at, rec.type)?.reason).toBe('key_wrong_function');
+    // A changed certificate (its window widened) no longer verifies with the root key: nothing is certified.
+    const widened = certLine.replace('"notAfter":"2026-03-01T13:00:00.000Z"', '"notAfter":"2026-03-01T14:00:00.000Z"');
+    const v = verifyChain([recLine], roots, { certificates: [widened] });
+    expect(v.certificateFailures?.[0]?.reason).toBe('hash_mismatch');
+    expect(v.failure?.reason).toBe('uncertified_key');
+  });
+});
+
