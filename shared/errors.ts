@@ -47,6 +47,12 @@ const STATUS: Record<string, number> = {
   // Nothing ran: Snowflake refused Airlock's own login (configuration), or could not be reached.
   ERR_WAREHOUSE_LOGIN: 503,
   ERR_WAREHOUSE_UNAVAILABLE: 503,
+  // Fair use (issue 15): nothing ran — no warehouse slot in time, or too little time left once one was
+  // free (503, Retry-After); an identity over one of its policy quotas (429, Retry-After, which limit).
+  ERR_WAREHOUSE_BUSY: 503,
+  ERR_RATE_LIMITED: 429,
+  // The server is over its connection or per-client request budget (local runtime).
+  ERR_OVERLOADED: 503,
   ERR_STORE_UNAVAILABLE: 503,
   ERR_SIGNER_UNAVAILABLE: 503,
   // AWS: a Secrets Manager secret could not be read (denied, missing) or holds the wrong shape.
