@@ -8,7 +8,9 @@ export type RecordType =
   | 'approval.rejected'
   | 'approval.expired'
   | 'query.executed'
-  | 'query.failed';
+  | 'query.failed'
+  /** Fair use (issue 15): refused over a per-identity quota before anything was requested or run. */
+  | 'query.throttled';
 
 export interface Actor {
   kind: 'agent' | 'approver' | 'system';
@@ -56,6 +58,7 @@ export const RECORD_TYPES: readonly RecordType[] = [
   'approval.expired',
   'query.executed',
   'query.failed',
+  'query.throttled',
 ];
 
 /** Types that end a request: after one of these, nothing more happens to it. */
@@ -65,4 +68,5 @@ export const TERMINAL_RECORD_TYPES: readonly RecordType[] = [
   'query.denied',
   'approval.rejected',
   'approval.expired',
+  'query.throttled',
 ];

@@ -28,6 +28,10 @@ export interface ExecuteQueryArgs {
   base: Record<string, unknown>;
   /** False on the direct path: a multi-statement text is sent with its statement count only after approval. */
   viaApproval?: boolean;
+  /** Who it runs for (the warehouse's fair slots); absent for internal callers. */
+  owner?: string;
+  /** The identity's own limits (limits.perIdentity); absent: the policy's global limits. */
+  limits?: { maxRows: number; timeoutMs: number };
 }
 
 /**
@@ -44,12 +48,15 @@ export async function executeQuery(deps: ExecuteQueryDeps, a: ExecuteQueryArgs):
   try {
     const statements = a.classification.statements.length;
     const statementCount = statements > 1 && a.viaApproval !== false ? { statementCount: statements } : {};
-    result = await deps.warehouse.execute({ sql: a.sql, queryTag, maxRows: limits.maxRows, timeoutMs: limits.statementTimeoutSeconds * 1000, ...statementCount });
+    const owner = a.owner === undefined ? {} : { owner: a.owner };
+    result = await deps.warehouse.execute({ sql: a.sql, queryTag, maxRows: a.limits?.maxRows ?? limits.maxRows, timeoutMs: a.limits?.timeoutMs ?? limits.statementTimeoutSeconds * 1000, ...statementCount, ...owner });
   } catch (e) {
-    if (!isAirlockError(e) || !['ERR_WAREHOUSE', 'ERR_WAREHOUSE_TIMEOUT', 'ERR_WAREHOUSE_LOGIN', 'ERR_WAREHOUSE_UNAVAILABLE'].includes(e.code)) throw e;
+    if (!isAirlockError(e) || !['ERR_WAREHOUSE', 'ERR_WAREHOUSE_TIMEOUT', 'ERR_WAREHOUSE_LOGIN', 'ERR_WAREHOUSE_UNAVAILABLE', 'ERR_WAREHOUSE_BUSY'].includes(e.code)) throw e;
     const error: Record<string, unknown> = { code: e.code, message: scrubMessage(deps.masking, e.message, a.sql) };
     const sqlState = e.details?.['sqlState'];
     if (typeof sqlState === 'string') error['sqlState'] = sqlState;
+    const retryAfter = e.details?.['retryAfterSeconds'];
+    if (typeof retryAfter === 'number') error['retryAfterSeconds'] = retryAfter;
     const queryId = e.details?.['queryId'];
     const failedBody: Record<string, unknown> = { sqlHash: a.sqlHash, error };
     if (typeof queryId === 'string') {

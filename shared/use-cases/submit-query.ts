@@ -10,10 +10,12 @@ import type { RequestItem, RequestStore } from '../ports/request-store.js';
 import type { Signer } from '../ports/signer.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { Workflow } from '../ports/workflow.js';
+import type { QuotaStore } from '../ports/quota-store.js';
 import { canonicalJson } from '../records/canonical.js';
 import { sqlHash as hashSql } from '../records/hash.js';
 import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
+import { admitQuery, rateLimited } from './admit-query.js';
 import { appendRecord } from './append-record.js';
 import { executeQuery } from './execute-query.js';
 import type { QueryInput } from './query-input.js';
@@ -34,6 +36,8 @@ export interface SubmitQueryDeps {
    * path and its tests can run without one; without it an approval request just waits (nothing runs).
    */
   workflow?: Workflow;
+  /** Per-identity quotas (issue 15); absent: none enforced. */
+  quotas?: QuotaStore;
 }
 
 /** What the agent is answered; `kind` picks the HTTP status (executed 200, pending 202, denied 403, failed 422, timeout 504). */
@@ -129,6 +133,41 @@ async function run(
   classification: ReturnType<typeof classify>,
   decision: Decision,
 ): Promise<QueryOutcome> {
+  // Fair use (issue 15): over a per-identity quota, nothing is requested or run; the refusal is recorded.
+  const admission = await admitQuery(deps, principal, decision.outcome === 'allow');
+  if (!admission.admitted) {
+    await appendRecord(deps, {
+      sessionId,
+      requestId,
+      type: 'query.throttled',
+      actor: actorOf(principal),
+      body: { sqlHash: hashSql(input.sql), risk: classification.risk, limit: admission.limit, retryAfterSeconds: admission.retryAfterSeconds },
+    });
+    throw rateLimited(admission, requestId);
+  }
+  if (decision.outcome !== 'allow') {
+    await admission.done(0);
+  } else {
+    const started = deps.clock.now().getTime();
+    try {
+      return await runAdmitted(deps, principal, input, sessionId, requestId, classification, decision, { maxRows: admission.quota.maxRows, timeoutMs: admission.quota.statementTimeoutSeconds * 1000 });
+    } finally {
+      await admission.done(deps.clock.now().getTime() - started);
+    }
+  }
+  return runAdmitted(deps, principal, input, sessionId, requestId, classification, decision);
+}
+
+async function runAdmitted(
+  deps: SubmitQueryDeps,
+  principal: Principal,
+  input: QueryInput,
+  sessionId: string,
+  requestId: string,
+  classification: ReturnType<typeof classify>,
+  decision: Decision,
+  limits?: { maxRows: number; timeoutMs: number },
+): Promise<QueryOutcome> {
   const actor = actorOf(principal);
   const sqlHash = hashSql(input.sql);
   const reasons = [...classification.reasons, ...decision.reasons];
@@ -195,7 +234,7 @@ async function run(
   }
 
   await deps.requests.put({ ...item, runningSince: requested.record.at });
-  const outcome = await executeQuery(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base, viaApproval: false });
+  const outcome = await executeQuery(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base, viaApproval: false, owner: identityKey(principal), ...(limits === undefined ? {} : { limits }) });
   await deps.requests.transition(requestId, ['running'], {
     status: outcome.kind === 'executed' ? 'executed' : 'failed',
     httpStatus: httpStatusOfOutcome(outcome),

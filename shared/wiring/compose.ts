@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { RecordStore } from '../ports/record-store.js';
 import type { RequestStore } from '../ports/request-store.js';
+import type { QuotaStore } from '../ports/quota-store.js';
 import type { Signer } from '../ports/signer.js';
 import type { TokenVerifier } from '../ports/token-verifier.js';
 import type { Warehouse } from '../ports/warehouse.js';
@@ -42,6 +43,8 @@ export interface Adapters {
   checkpoints?: { store: CheckpointStore; records: WriteCheckpointsDeps['records']; signer: Signer };
   /** Slack's signing secret; set only where POST /slack/interactions is served. */
   slackSigningSecret?: string;
+  /** Per-identity quotas (issue 15): memory locally, DynamoDB in AWS; absent = none enforced. */
+  quotas?: QuotaStore;
 }
 
 /** Each use case's and handler's deps, from one set of adapters. */
@@ -92,6 +95,7 @@ export function compose(a: Adapters): Composition {
     notReady: () => a.notReady(),
     keys: () => a.keys(),
     log: a.log,
+    ...(a.quotas === undefined ? {} : { quotas: a.quotas }),
     ...(a.slackSigningSecret === undefined ? {} : { approvals: { deps: approval, slackSigningSecret: a.slackSigningSecret } }),
   };
   return {
