@@ -96,6 +96,20 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
   try {
     const store = await startDynalite({ dataDir });
     closers.push(() => store.close());
+    // Requests still in flight at shutdown record their outcome (the warehouse interrupted them) before the store closes.
+    let inFlight = 0;
+    closers.push(async () => {
+      const until = Date.now() + CLOSE_BUDGET_MS - 500;
+      while (inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    });
+    const tracked = async <T>(work: () => Promise<T>): Promise<T> => {
+      inFlight++;
+      try {
+        return await work();
+      } finally {
+        inFlight--;
+      }
+    };
     // SNOWFLAKE_ACCOUNT set: the real warehouse (connected on first use), no demo data; otherwise seeded DuckDB.
     const snowflakeConfig = snowflakeConfigOf(env);
     let warehouse: Warehouse;
@@ -173,7 +187,7 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     const http = await startHttpServer({
       host: env.AIRLOCK_HOST,
       port: env.AIRLOCK_PORT,
-      handle: (event: ApiEvent): Promise<ApiResult> => dispatch(deps, event, routes),
+      handle: (event: ApiEvent): Promise<ApiResult> => tracked(() => dispatch(deps, event, routes)),
       onError: (e) => log.error({ err: String(e) }, 'unhandled server error'),
     });
     closers.push(() => http.close());
