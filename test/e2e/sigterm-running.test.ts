@@ -10,7 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), 'airlock-sigterm-'));
 afterAll(() => removeDir(dir));
 
 describe('airlock serve: SIGTERM while statements run', () => {
-  it('interrupts the running statements and exits within a few seconds', async () => {
+  it('interrupts the running statements and exits within a few seconds', { timeout: 120_000 }, async () => {
     const policy = join(dir, 'policy.yaml');
     writeFileSync(policy, 'limits:\n  statementTimeoutSeconds: 25\n');
     const serve = await startServe({ AIRLOCK_DATA_DIR: join(dir, 'data'), AIRLOCK_POLICY: policy });
