@@ -18,6 +18,7 @@ const SECTIONS: Record<string, () => Promise<{ run: BenchSectionRunner }>> = {
   snowflake: () => import('./sections/snowflake.js'),
   'cold-start': () => import('./sections/cold-start.js'),
   load: () => import('./sections/load.js'),
+  'fair-use': () => import('./sections/fair-use.js'),
 };
 
 function printSection(s: BenchSection): void {

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { ApiEvent, ApiResult } from '#shared/http/api-event.js';
 import { json } from '#shared/http/api-event.js';
 import { LIMITS } from '#shared/use-cases/query-input.js';
@@ -7,18 +7,66 @@ import { LIMITS } from '#shared/use-cases/query-input.js';
 export type EventHandler = (event: ApiEvent) => Promise<ApiResult>;
 
 /**
+ * Connection budgets (issue 15). Over a budget the server answers 503 ERR_OVERLOADED at once
+ * (Retry-After: 1) rather than queueing. `/v1/health` keeps its own small budget: `healthReserve`
+ * connections beyond `maxConnections` are accepted but serve only health checks (and are dropped
+ * if they send no request within `reserveIdleMs`), and up to `healthInFlight` health requests run
+ * whatever the per-client count.
+ */
+export interface ConnectionLimits {
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  maxRequestsPerIp: number;
+  healthReserve: number;
+  healthInFlight: number;
+  reserveIdleMs: number;
+  /** A request whose headers have not all arrived after this long is dropped (node's headersTimeout). */
+  headersTimeoutMs: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  maxConnections: 512,
+  maxConnectionsPerIp: 256,
+  maxRequestsPerIp: 64,
+  healthReserve: 16,
+  healthInFlight: 8,
+  reserveIdleMs: 2000,
+  headersTimeoutMs: 10_000,
+};
+
+const HEALTH_PATH = '/v1/health';
+const OVERLOADED_BODY = JSON.stringify({ error: { code: 'ERR_OVERLOADED', message: 'the server is over its connection budget; retry shortly', retryAfterSeconds: 1 } });
+const RAW_503 = `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(OVERLOADED_BODY)}\r\n\r\n${OVERLOADED_BODY}`;
+
+/**
  * Serves API-Gateway-shaped events over node:http on loopback. The body is capped before it is
  * buffered (413 without reading a larger one), header floods are refused by node's own 16 KiB limit (431).
  */
-export async function startHttpServer(opts: { host: string; port: number; handle: EventHandler; onError: (e: unknown) => void }): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startHttpServer(opts: {
+  host: string;
+  port: number;
+  handle: EventHandler;
+  onError: (e: unknown) => void;
+  limits?: Partial<ConnectionLimits>;
+}): Promise<{ server: Server; url: string; close(): Promise<void>; load(): { connections: number; requests: number } }> {
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
+  const budget = new ConnectionBudget(limits);
   const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (req, res) => {
+    const gate = budget.admitRequest(req);
+    if (gate === 'refuse') {
+      req.resume();
+      send(res, json(503, JSON.parse(OVERLOADED_BODY), { 'retry-after': '1' }), true);
+      return;
+    }
+    res.once('close', () => budget.endRequest(req, gate));
     serve(req, res, opts.handle).catch((e: unknown) => {
       opts.onError(e);
       if (!res.headersSent) send(res, json(500, { error: { code: 'ERR_INTERNAL', message: 'internal error' } }));
       else res.destroy();
     });
   });
-  server.headersTimeout = 20_000;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.on('connection', (socket) => budget.admitConnection(socket));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -31,6 +79,7 @@ export async function startHttpServer(opts: { host: string; port: number; handle
   return {
     server,
     url: `http://${host}:${address.port}`,
+    load: () => budget.load(),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -80,4 +129,83 @@ function send(res: ServerResponse, result: ApiResult, close = false): void {
   if (close) headers['connection'] = 'close';
   res.writeHead(result.statusCode, headers);
   res.end(result.body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection budgets (issue 15): counted per server and per client address.
+// ---------------------------------------------------------------------------------------------
+
+const RESERVE = Symbol('airlock.healthReserve');
+type BudgetSocket = Socket & { [RESERVE]?: boolean };
+
+class ConnectionBudget {
+  private connections = 0;
+  private readonly connectionsByIp = new Map<string, number>();
+  private readonly requestsByIp = new Map<string, number>();
+  private health = 0;
+  private requests = 0;
+
+  constructor(private readonly limits: ConnectionLimits) {}
+
+  load(): { connections: number; requests: number } {
+    return { connections: this.connections, requests: this.requests };
+  }
+
+  admitConnection(socket: BudgetSocket): void {
+    const ip = socket.remoteAddress ?? '?';
+    const perIp = (this.connectionsByIp.get(ip) ?? 0) + 1;
+    if (perIp > this.limits.maxConnectionsPerIp + this.limits.healthReserve || this.connections >= this.limits.maxConnections + this.limits.healthReserve) {
+      refuseSocket(socket);
+      return;
+    }
+    this.connections++;
+    this.connectionsByIp.set(ip, perIp);
+    if (this.connections > this.limits.maxConnections || perIp > this.limits.maxConnectionsPerIp) {
+      // In the health reserve: only a prompt health check is served here.
+      socket[RESERVE] = true;
+      socket.setTimeout(this.limits.reserveIdleMs, () => socket.destroy());
+    }
+    socket.once('close', () => {
+      this.connections--;
+      const left = (this.connectionsByIp.get(ip) ?? 1) - 1;
+      if (left <= 0) this.connectionsByIp.delete(ip);
+      else this.connectionsByIp.set(ip, left);
+    });
+  }
+
+  /** 'health' and 'request' are counted until the response closes; 'refuse' is answered 503 at once. */
+  admitRequest(req: IncomingMessage): 'health' | 'request' | 'refuse' {
+    const socket = req.socket as BudgetSocket;
+    const isHealth = req.method === 'GET' && (req.url ?? '').split('?')[0] === HEALTH_PATH;
+    if (isHealth) {
+      if (this.health >= this.limits.healthInFlight) return 'refuse';
+      this.health++;
+      return 'health';
+    }
+    if (socket[RESERVE] === true) return 'refuse';
+    const ip = socket.remoteAddress ?? '?';
+    const n = this.requestsByIp.get(ip) ?? 0;
+    if (n >= this.limits.maxRequestsPerIp) return 'refuse';
+    this.requestsByIp.set(ip, n + 1);
+    this.requests++;
+    return 'request';
+  }
+
+  endRequest(req: IncomingMessage, gate: 'health' | 'request'): void {
+    if (gate === 'health') {
+      this.health--;
+      return;
+    }
+    this.requests--;
+    const ip = req.socket.remoteAddress ?? '?';
+    const left = (this.requestsByIp.get(ip) ?? 1) - 1;
+    if (left <= 0) this.requestsByIp.delete(ip);
+    else this.requestsByIp.set(ip, left);
+  }
+}
+
+function refuseSocket(socket: Socket): void {
+  socket.on('error', () => undefined);
+  socket.end(RAW_503);
+  setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -42,6 +42,10 @@ import { removeRuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './runtime-
 import { loadOrCreateSecret } from './secret-file.js';
 import { seedDemo } from './seed/seed-demo.js';
 import { FaultInjector } from './faults.js';
+import { MemoryQuotaStore } from '#shared/adapters/memory/memory-quota-store.js';
+
+/** The most one shutdown step (HTTP server, warehouse, store…) may take. */
+const CLOSE_BUDGET_MS = 3000;
 
 export interface LocalRuntime {
   url: string;
@@ -78,12 +82,37 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
   const faults = new FaultInjector(env.AIRLOCK_FAULTS, () => process.kill(process.pid, 'SIGKILL'));
   if (faults.active.length > 0) log.warn({ faults: faults.active }, 'AIRLOCK_FAULTS: injecting failures (tests only)');
   const closers: Array<() => Promise<void>> = [];
+  // Shutdown (issue 15) stays bounded: the warehouse interrupts its statements, and no closer may hold the exit past CLOSE_BUDGET_MS.
   const stopAll = async () => {
-    for (const close of closers.reverse()) await close().catch((e: unknown) => log.warn({ err: String(e) }, 'close failed'));
+    for (const close of closers.reverse()) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const budget = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          log.warn({ budgetMs: CLOSE_BUDGET_MS }, 'a close step did not finish in time; going on');
+          resolve();
+        }, CLOSE_BUDGET_MS);
+      });
+      await Promise.race([close().catch((e: unknown) => log.warn({ err: String(e) }, 'close failed')), budget]);
+      clearTimeout(timer);
+    }
   };
   try {
     const store = await startDynalite({ dataDir });
     closers.push(() => store.close());
+    // Requests still in flight at shutdown record their outcome (the warehouse interrupted them) before the store closes.
+    let inFlight = 0;
+    closers.push(async () => {
+      const until = Date.now() + CLOSE_BUDGET_MS - 500;
+      while (inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    });
+    const tracked = async <T>(work: () => Promise<T>): Promise<T> => {
+      inFlight++;
+      try {
+        return await work();
+      } finally {
+        inFlight--;
+      }
+    };
     // SNOWFLAKE_ACCOUNT set: the real warehouse (connected on first use), no demo data; otherwise seeded DuckDB.
     const snowflakeConfig = snowflakeConfigOf(env);
     let warehouse: Warehouse;
@@ -155,6 +184,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       // Checkpoints read heads and sign without the fault switches: a drill breaks the request path, not the evidence timer.
       checkpoints: { store: new DynamoDbCheckpointStore(store.client), records, signer },
       slackSigningSecret: env.SLACK_SIGNING_SECRET ?? loadOrCreateSecret(join(dataDir, 'keys', 'slack-signing-secret')),
+      // Fair use (issue 15): one process serves every request, so the quotas live in its memory.
+      quotas: new MemoryQuotaStore(),
     });
     const deps = composed.api;
 
@@ -165,7 +196,7 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     const http = await startHttpServer({
       host: env.AIRLOCK_HOST,
       port: env.AIRLOCK_PORT,
-      handle: (event: ApiEvent): Promise<ApiResult> => dispatch(deps, event, routes),
+      handle: (event: ApiEvent): Promise<ApiResult> => tracked(() => dispatch(deps, event, routes)),
       onError: (e) => log.error({ err: String(e) }, 'unhandled server error'),
     });
     // Reverse order: after the server stops taking requests, the writes they left in flight land, then the stores close.

@@ -42,6 +42,12 @@ export const ERROR_STATUS = {
   // Nothing ran: Snowflake refused Airlock's own login (configuration), or could not be reached.
   ERR_WAREHOUSE_LOGIN: 503,
   ERR_WAREHOUSE_UNAVAILABLE: 503,
+  // Fair use (issue 15): nothing ran — no warehouse slot in time, or too little time left once one was
+  // free (503, Retry-After); an identity over one of its policy quotas (429, Retry-After, which limit).
+  ERR_WAREHOUSE_BUSY: 503,
+  ERR_RATE_LIMITED: 429,
+  // The server is over its connection or per-client request budget (local runtime).
+  ERR_OVERLOADED: 503,
   ERR_STORE_UNAVAILABLE: 503,
   ERR_SIGNER_UNAVAILABLE: 503,
   // AWS: a Secrets Manager secret could not be read (denied, missing) or holds the wrong shape.
@@ -74,7 +80,7 @@ export const ERROR_STATUS = {
   ERR_EXPORT_KEY_UNKNOWN: 500,
   // Anything that is not an AirlockError, as the HTTP layer reports it.
   ERR_INTERNAL: 500,
-} as const satisfies Record<`ERR_${string}`, 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 500 | 502 | 503 | 504>;
+} as const satisfies Record<`ERR_${string}`, 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504>;
 
 /** Every stable error code: the keys of `ERROR_STATUS`. */
 export type AirlockErrorCode = keyof typeof ERROR_STATUS;

@@ -14,7 +14,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { format } from 'node:util';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ulid } from 'ulid';
 import { DevIssuer } from '#local/dev-issuer.js';
 import { readRuntimeInfo } from '#local/runtime-file.js';
@@ -23,6 +22,7 @@ import { isAirlockError } from '#shared/errors.js';
 import { UsageError, type CliIo, type Command } from '../io.js';
 import { createAirlockMcpServer, type McpLog } from '../mcp/airlock-mcp-server.js';
 import { GatewayClient } from '../mcp/gateway-client.js';
+import { LineTransport } from '../mcp/line-transport.js';
 import { cachedTokenSource, commandTokenSource, staticTokenSource, type TokenSource } from '../mcp/token-source.js';
 
 const DEFAULT_URL = 'http://127.0.0.1:8787';
@@ -46,7 +46,8 @@ export const run: Command = async (argv, io) => {
 
   const sessionId = ulid();
   const server = createAirlockMcpServer({ gateway: new GatewayClient(url, tokens), sessionId, log });
-  const transport = new StdioServerTransport(io.stdin, io.stdout);
+  // Our own line transport (issue 15): bad or oversized input gets a JSON-RPC error, never a silent exit.
+  const transport = new LineTransport(io.stdin, io.stdout, (level, msg, fields) => log(level, msg, fields));
   const closed = new Promise<void>((done) => {
     transport.onclose = () => done();
     io.stdin.once('end', () => void server.close().then(done, done));

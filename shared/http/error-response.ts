@@ -19,7 +19,17 @@ export function errorResponse(e: unknown, requestId?: string, log?: (e: unknown)
     if (requestId !== undefined) error['requestId'] = requestId;
     const reasons = e.details?.['reasons'];
     if (reasons !== undefined && status < 500) error['reasons'] = reasons;
-    return json(status, { error });
+    // Fair use: a 429/503 says which limit and when to come back.
+    const headers: Record<string, string> = {};
+    const limit = e.details?.['limit'];
+    if (typeof limit === 'string') error['limit'] = limit;
+    const retryAfter = e.details?.['retryAfterSeconds'];
+    if (typeof retryAfter === 'number' && (status === 429 || status === 503)) {
+      error['retryAfterSeconds'] = retryAfter;
+      headers['retry-after'] = String(retryAfter);
+    }
+    if (requestId === undefined && typeof e.details?.['requestId'] === 'string' && e.code === 'ERR_RATE_LIMITED') error['requestId'] = e.details['requestId'];
+    return json(status, { error }, headers);
   }
   log?.(e);
   const error: Record<string, unknown> = { code: 'ERR_INTERNAL', message: INTERNAL_ERROR_MESSAGE };

@@ -98,6 +98,16 @@ const approver = z.strictObject({
   name: name('a display name').optional(),
 });
 
+/** The fields of one per-identity quota (base or group); limits.perIdentity. */
+const identityQuotaShape = {
+  concurrentStatements: positiveInt(1000).optional(),
+  requestsPerMinute: positiveInt(1_000_000).optional(),
+  warehouseSecondsPerHour: positiveInt(3600 * 1000, 'a positive number of seconds').optional(),
+  warehouseSecondsPerDay: positiveInt(86_400 * 1000, 'a positive number of seconds').optional(),
+  maxRows: positiveInt(Number.MAX_SAFE_INTEGER).optional(),
+  statementTimeoutSeconds: positiveInt(MAX_STATEMENT_TIMEOUT_SECONDS, 'a positive number of seconds').optional(),
+};
+
 export const policySchema = z
   .strictObject({
     version: z.literal(1, { error: 'expected 1 (the only policy format so far)' }).default(1),
@@ -189,6 +199,15 @@ export const policySchema = z
         ),
         maxRows: positiveInt(Number.MAX_SAFE_INTEGER).default(POLICY_DEFAULTS.limits.maxRows),
         maxBytes: positiveInt(MAX_RESULT_BYTES).default(POLICY_DEFAULTS.limits.maxBytes),
+        // Fair use (issue 15): per-identity quotas, optional; see `IdentityQuota`.
+        perIdentity: z
+          .strictObject({
+            ...identityQuotaShape,
+            groups: z
+              .array(z.strictObject({ group: name('an identity group name'), ...identityQuotaShape }), { error: 'expected a list of { group, …limits }' })
+              .default(() => []),
+          })
+          .optional(),
       })
       .prefault({}),
   });

@@ -78,5 +78,30 @@ export interface Policy {
   /** Identity groups whose members may read every session. */
   auditorGroups: string[];
   approval: { timeoutSeconds: number };
-  limits: { statementTimeoutSeconds: number; maxRows: number; maxBytes: number };
+  limits: { statementTimeoutSeconds: number; maxRows: number; maxBytes: number; perIdentity?: PerIdentityLimits };
+}
+
+/**
+ * Fair use (issue 15): what one identity may use. Every field is optional; absent = no such limit.
+ * `groups` replace the base values for their members; where an identity is in several, the most
+ * restrictive value of each field wins. `maxRows` and `statementTimeoutSeconds` here can only
+ * lower the global `limits` (the cost guard), never raise them.
+ */
+export interface IdentityQuota {
+  /** Statements running at once for this identity (leases, across Lambda containers). */
+  concurrentStatements?: number;
+  /** Requests (POST /v1/queries, including approval requests) per rolling clock minute. */
+  requestsPerMinute?: number;
+  /** Warehouse time used per clock hour (UTC), in seconds. */
+  warehouseSecondsPerHour?: number;
+  /** Warehouse time used per UTC day, in seconds (the cost guard). */
+  warehouseSecondsPerDay?: number;
+  /** Rows returned per statement, at most the global `limits.maxRows`. */
+  maxRows?: number;
+  /** Statement timeout, at most the global `limits.statementTimeoutSeconds`. */
+  statementTimeoutSeconds?: number;
+}
+
+export interface PerIdentityLimits extends IdentityQuota {
+  groups: Array<IdentityQuota & { group: string }>;
 }

@@ -40,6 +40,11 @@ export interface ExecuteInput {
    * such (Snowflake's MULTI_STATEMENT_COUNT); absent means exactly one. The last statement's rows come back.
    */
   statementCount?: number;
+  /**
+   * Who the statement runs for (the identity key). The local warehouse shares its slots fairly
+   * between owners; absent means an internal caller with no per-owner share.
+   */
+  owner?: string;
 }
 
 export interface Warehouse {

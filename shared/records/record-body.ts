@@ -67,6 +67,8 @@ export type StatementError = {
   sqlState?: string;
   message: string;
   queryId?: string;
+  /** A busy warehouse (503): when to try again. */
+  retryAfterSeconds?: number;
 };
 
 export type QueryFailedBody = {
@@ -93,6 +95,14 @@ export type KeyCertifiedBody = {
   function: string;
 };
 
+/** Refused over a per-identity quota (429 `ERR_RATE_LIMITED`) before anything was requested or run. */
+export type QueryThrottledBody = {
+  sqlHash: string;
+  risk: string;
+  limit: string;
+  retryAfterSeconds: number;
+};
+
 /** Record type → its body. (Type aliases, not interfaces, so a body is also a `Record<string, unknown>`.) */
 export type RecordBodies = {
   'query.requested': QueryRequestedBody;
@@ -104,6 +114,7 @@ export type RecordBodies = {
   'query.executed': QueryExecutedBody;
   'query.failed': QueryFailedBody;
   'key.certified': KeyCertifiedBody;
+  'query.throttled': QueryThrottledBody;
 };
 
 /** `{ type, body }` pairs, discriminated by `type`: a body of the wrong shape for its type does not compile. */

@@ -9,7 +9,9 @@ export type RecordType =
   | 'approval.expired'
   | 'query.executed'
   | 'query.failed'
-  | 'key.certified';
+  | 'key.certified'
+  /** Refused over a per-identity quota before anything was requested or run. */
+  | 'query.throttled';
 
 /**
  * The dedicated chain of key certificates (`key.certified` records, each signed by a root key:
@@ -65,6 +67,7 @@ export const RECORD_TYPES: readonly RecordType[] = [
   'query.executed',
   'query.failed',
   'key.certified',
+  'query.throttled',
 ];
 
 /** Types that end a request: after one of these, nothing more happens to it. */
@@ -74,4 +77,5 @@ export const TERMINAL_RECORD_TYPES: readonly RecordType[] = [
   'query.denied',
   'approval.rejected',
   'approval.expired',
+  'query.throttled',
 ];

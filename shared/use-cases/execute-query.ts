@@ -30,6 +30,10 @@ export interface ExecuteQueryArgs {
   base: Record<string, unknown>;
   /** False on the direct path: a multi-statement text is sent with its statement count only after approval. */
   viaApproval?: boolean;
+  /** Who it runs for (the warehouse's fair slots); absent for internal callers. */
+  owner?: string;
+  /** The identity's own limits (limits.perIdentity); absent: the policy's global limits. */
+  limits?: { maxRows: number; timeoutMs: number };
 }
 
 /** Records `query.failed` for a statement that failed or whose result cannot be returned, with its message scrubbed. */
@@ -37,6 +41,8 @@ async function recordFailure(deps: ExecuteQueryDeps, a: ExecuteQueryArgs, e: Air
   const error: StatementError = { code: e.code, message: scrubMessage(deps.masking, deps.warehouse.name, e.code, e.message, a.sql) };
   const sqlState = e.details?.['sqlState'];
   if (typeof sqlState === 'string') error.sqlState = sqlState;
+  const retryAfter = e.details?.['retryAfterSeconds'];
+  if (typeof retryAfter === 'number') error.retryAfterSeconds = retryAfter;
   const queryId = e.details?.['queryId'];
   const failedBody: QueryFailedBody = { sqlHash: a.sqlHash, error };
   if (typeof queryId === 'string') {
@@ -48,7 +54,7 @@ async function recordFailure(deps: ExecuteQueryDeps, a: ExecuteQueryArgs, e: Air
 }
 
 // Errors from the warehouse call that end the request as `query.failed` (422, 503 or 504) rather than a 500.
-const WAREHOUSE_FAILURES = new Set<string>(['ERR_WAREHOUSE', 'ERR_WAREHOUSE_TIMEOUT', 'ERR_WAREHOUSE_LOGIN', 'ERR_WAREHOUSE_UNAVAILABLE', 'ERR_RESULT_TOO_LARGE', 'ERR_SQL_AMBIGUOUS']);
+const WAREHOUSE_FAILURES = new Set<string>(['ERR_WAREHOUSE', 'ERR_WAREHOUSE_TIMEOUT', 'ERR_WAREHOUSE_LOGIN', 'ERR_WAREHOUSE_UNAVAILABLE', 'ERR_RESULT_TOO_LARGE', 'ERR_SQL_AMBIGUOUS', 'ERR_WAREHOUSE_BUSY']);
 
 /**
  * Runs the statement, masks, and records the outcome (`query.executed` or `query.failed`).
@@ -64,13 +70,15 @@ export async function executeQuery(deps: ExecuteQueryDeps, a: ExecuteQueryArgs):
   try {
     const statements = a.classification.statements.length;
     const statementCount = statements > 1 && a.viaApproval !== false ? { statementCount: statements } : {};
+    const owner = a.owner === undefined ? {} : { owner: a.owner };
     result = await deps.warehouse.execute({
       sql: a.sql,
       queryTag,
-      maxRows: limits.maxRows,
+      maxRows: a.limits?.maxRows ?? limits.maxRows,
       maxBytes: limits.maxBytes,
-      timeoutMs: limits.statementTimeoutSeconds * 1000,
+      timeoutMs: a.limits?.timeoutMs ?? limits.statementTimeoutSeconds * 1000,
       ...statementCount,
+      ...owner,
     });
   } catch (e) {
     if (!isAirlockError(e) || !WAREHOUSE_FAILURES.has(e.code)) throw e;

@@ -10,10 +10,12 @@ import type { RequestItem, RequestStore } from '../ports/request-store.js';
 import type { Signer } from '../ports/signer.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { Workflow } from '../ports/workflow.js';
+import type { QuotaStore } from '../ports/quota-store.js';
 import { canonicalJson } from '../records/canonical.js';
 import { sqlHash as hashSql } from '../records/hash.js';
 import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
+import { admitQuery, rateLimited } from './admit-query.js';
 import { appendRecord } from './append-record.js';
 import { inBackground } from './background-writes.js';
 import { executeQuery } from './execute-query.js';
@@ -43,6 +45,8 @@ export interface SubmitQueryDeps {
    * runtimes wire it; without it sensitivity falls back to column names in the text.
    */
   catalog?: Catalog;
+  /** Per-identity quotas; absent: none enforced. */
+  quotas?: QuotaStore;
 }
 
 /** What the agent is answered; `kind` picks the HTTP status (executed 200, pending 202, denied 403, failed 422, timeout 504). */
@@ -144,6 +148,41 @@ async function run(
   classification: ReturnType<typeof classify>,
   decidedAs: Decision,
 ): Promise<QueryOutcome> {
+  // Fair use: over a per-identity quota, nothing is requested or run; the refusal is recorded.
+  const admission = await admitQuery(deps, principal, decidedAs.outcome === 'allow');
+  if (!admission.admitted) {
+    await appendRecord(deps, {
+      sessionId,
+      requestId,
+      type: 'query.throttled',
+      actor: actorOf(principal),
+      body: { sqlHash: hashSql(input.sql), risk: classification.risk, limit: admission.limit, retryAfterSeconds: admission.retryAfterSeconds },
+    });
+    throw rateLimited(admission, requestId);
+  }
+  if (decidedAs.outcome !== 'allow') {
+    await admission.done(0);
+  } else {
+    const started = deps.clock.now().getTime();
+    try {
+      return await runAdmitted(deps, principal, input, sessionId, requestId, classification, decidedAs, { maxRows: admission.quota.maxRows, timeoutMs: admission.quota.statementTimeoutSeconds * 1000 });
+    } finally {
+      await admission.done(deps.clock.now().getTime() - started);
+    }
+  }
+  return runAdmitted(deps, principal, input, sessionId, requestId, classification, decidedAs);
+}
+
+async function runAdmitted(
+  deps: SubmitQueryDeps,
+  principal: Principal,
+  input: QueryInput,
+  sessionId: string,
+  requestId: string,
+  classification: ReturnType<typeof classify>,
+  decidedAs: Decision,
+  limits?: { maxRows: number; timeoutMs: number },
+): Promise<QueryOutcome> {
   let decision = decidedAs;
   const actor = actorOf(principal);
   const sqlHash = hashSql(input.sql);
@@ -156,7 +195,7 @@ async function run(
 
   // A direct read: the request item (`running`) is written beside the write-ahead record, not after
   // it, so the critical path holds two writes in sequence: the write-ahead and the outcome record.
-  if (decision.outcome === 'allow') return runDirect(deps, principal, input, sessionId, requestId, { classification, decision, actor, sqlHash, reasons, objects, base });
+  if (decision.outcome === 'allow') return runDirect(deps, principal, input, sessionId, requestId, { classification, decision, actor, sqlHash, reasons, objects, base, ...(limits === undefined ? {} : { limits }) });
 
   // Write-ahead: if this record cannot be written, nothing below runs.
   const requested = await appendRecord(deps, {
@@ -219,24 +258,8 @@ async function run(
     return outcome;
   }
 
-  await deps.requests.put({ ...item, runningSince: requested.record.at });
-  let outcome: QueryOutcome;
-  try {
-    outcome = await executeQuery(deps, { sessionId, requestId, seq: requested.record.seq, sqlHash, sql: input.sql, classification, base, viaApproval: false });
-  } catch (e) {
-    // No request stays `running` once its statement returned. Whether it ran is not on record (no outcome
-    // record could be written), so the item says so: `outcome_unknown`, as after a crash.
-    const code = isAirlockError(e) ? e.code : 'ERR_INTERNAL';
-    const unknown: QueryOutcome = { kind: 'failed', body: { ...base, status: 'outcome_unknown', error: { code, message: 'the outcome of this request was not recorded' } } };
-    await deps.requests.transition(requestId, ['running'], { status: 'outcome_unknown', httpStatus: httpStatusFor(code), response: unknown }).catch(() => undefined);
-    throw e;
-  }
-  await deps.requests.transition(requestId, ['running'], {
-    status: outcome.kind === 'executed' ? 'executed' : 'failed',
-    httpStatus: httpStatusOfOutcome(outcome),
-    response: toStoredOutcome(outcome),
-  });
-  return outcome;
+  // Unreachable: `allow` took the direct path above and `invalid` was refused before the write-ahead.
+  throw new AirlockError('ERR_INTERNAL', `no path for decision ${String(decision.outcome)}`);
 }
 
 /** What the direct path needs from `run`, computed once there. */
@@ -248,6 +271,8 @@ interface DirectArgs {
   reasons: unknown[];
   objects: unknown[];
   base: { requestId: string; sessionId: string; risk: ReturnType<typeof classify>['risk'] };
+  /** The identity's own limits (limits.perIdentity), when it has any. */
+  limits?: { maxRows: number; timeoutMs: number };
 }
 
 /**
@@ -302,7 +327,28 @@ async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: Que
     throw requested.reason;
   }
   if (stored.status === 'rejected') throw stored.reason;
-  const outcome = await executeQuery(deps, { sessionId, requestId, seq: requested.value.record.seq, sqlHash: a.sqlHash, sql: input.sql, classification: a.classification, base: a.base, viaApproval: false });
+  let outcome: QueryOutcome;
+  try {
+    outcome = await executeQuery(deps, {
+      sessionId,
+      requestId,
+      seq: requested.value.record.seq,
+      sqlHash: a.sqlHash,
+      sql: input.sql,
+      classification: a.classification,
+      base: a.base,
+      viaApproval: false,
+      owner: identityKey(principal),
+      ...(a.limits === undefined ? {} : { limits: a.limits }),
+    });
+  } catch (e) {
+    // No request stays `running` once its statement returned. Whether it ran is not on record (no outcome
+    // record could be written), so the item says so: `outcome_unknown`, as after a crash.
+    const code = isAirlockError(e) ? e.code : 'ERR_INTERNAL';
+    const unknown: QueryOutcome = { kind: 'failed', body: { ...a.base, status: 'outcome_unknown', error: { code, message: 'the outcome of this request was not recorded' } } };
+    await deps.requests.transition(requestId, ['running'], { status: 'outcome_unknown', httpStatus: httpStatusFor(code), response: unknown }).catch(() => undefined);
+    throw e;
+  }
   // Off the critical path: the records already hold the outcome, and readers fall back to them.
   inBackground(
     deps.requests.transition(requestId, ['running'], {

@@ -7,6 +7,7 @@ import { ulid } from 'ulid';
 import { DynamoDbCheckpointStore } from '../adapters/aws/dynamodb-checkpoint-store.js';
 import { DynamoDbRecordStore } from '../adapters/aws/dynamodb-record-store.js';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store.js';
+import { DynamoDbQuotaStore } from '../adapters/aws/dynamodb-quota-store.js';
 import { KmsSigner } from '../adapters/aws/kms-signer.js';
 import { CertifiedSigner } from '../adapters/certified-signer.js';
 import { SfnWorkflow } from '../adapters/aws/sfn-workflow.js';
@@ -248,6 +249,8 @@ export class AwsWiring {
         notReady: () => [],
         keys: () => this.keys(),
         log: lambdaLog,
+        // Fair use (issue 15): per-identity quotas as conditional counters and leases in the requests table.
+        ...(aws.requestsTable === undefined ? {} : { quotas: this.#once('quotas', () => new DynamoDbQuotaStore(this.dynamodb(), requireAwsEnv(this.aws, 'requestsTable'))) }),
         ...(slackSecret === undefined ? {} : { slackSigningSecret: slackSecret.signingSecret }),
       });
     });

@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Notifier } from '../ports/notifier.js';
 import type { RecordStore } from '../ports/record-store.js';
 import type { RequestStore } from '../ports/request-store.js';
+import type { QuotaStore } from '../ports/quota-store.js';
 import type { Signer } from '../ports/signer.js';
 import { KEY_CHAIN_SESSION } from '../records/types.js';
 import type { TokenVerifier } from '../ports/token-verifier.js';
@@ -47,6 +48,8 @@ export interface Adapters {
   checkpoints?: { store: CheckpointStore; records: WriteCheckpointsDeps['records']; signer: Signer };
   /** Slack's signing secret; set only where POST /slack/interactions is served. */
   slackSigningSecret?: string;
+  /** Per-identity quotas (issue 15): memory locally, DynamoDB in AWS; absent = none enforced. */
+  quotas?: QuotaStore;
 }
 
 /** Each use case's and handler's deps, from one set of adapters. */
@@ -90,6 +93,7 @@ export function compose(a: Adapters): Composition {
     keys: () => a.keys(),
     certificates: () => a.records.list(KEY_CHAIN_SESSION),
     log: a.log,
+    ...(a.quotas === undefined ? {} : { quotas: a.quotas }),
     ...(a.slackSigningSecret === undefined ? {} : { approvals: { deps: approval, slackSigningSecret: a.slackSigningSecret } }),
   };
   return {

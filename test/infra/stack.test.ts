@@ -8,7 +8,7 @@ import { APPROVAL_STATES, LAMBDA_INVOKE_WAIT } from '#shared/workflow/approval-s
 import { FUNCTIONS, type FunctionName } from '../../infra/function-catalog.js';
 import { NAG_ACKNOWLEDGEMENTS, UNSCOPABLE_ACTIONS } from '../../infra/nag-suppressions.js';
 import { sharedSynth } from './shared-synth.js';
-import { policyStatements, refersTo, synthStack, type SharedSynth, type Statement } from './synth-stack.js';
+import { CDK_JSON_CONTEXT, policyStatements, refersTo, synthStack, type SharedSynth, type Statement } from './synth-stack.js';
 
 let s: ReturnType<typeof sharedSynth>;
 let statements: Statement[];
@@ -181,7 +181,8 @@ describe('tables, keys, functions, API', () => {
     expect(routeKeys.sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
-      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+      // Issue 15: the stage's rate and burst are cdk.json's airlock:throttleRateLimit / airlock:throttleBurstLimit.
+      DefaultRouteSettings: { ThrottlingRateLimit: Number(CDK_JSON_CONTEXT['airlock:throttleRateLimit']), ThrottlingBurstLimit: Number(CDK_JSON_CONTEXT['airlock:throttleBurstLimit']) },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
     });
   });

@@ -4,7 +4,7 @@ import { AirlockError } from '../../errors.js';
 import type { ExecuteInput, Warehouse, WarehouseColumn, WarehouseResult } from '../../ports/warehouse.js';
 import { duckdbLexicalAmbiguities } from './duckdb-lexical-guard.js';
 import { rowBytes } from './duckdb-result-size.js';
-import { DuckDbSlots } from './duckdb-slots.js';
+import { DuckDbSlots, type DuckDbSlotsOptions, type SlotLease, type SlotsSnapshot } from './duckdb-slots.js';
 import { assertAllowedText, assertAllowedType } from './duckdb-statement-guard.js';
 import { snowflakeTypeName, toJsonSafe } from './duckdb-values.js';
 
@@ -26,6 +26,10 @@ export interface DuckDbWarehouseOptions {
   path: string;
   /** Statements running at once (default 3, below libuv's 4 threads); the rest wait in line. */
   maxConcurrency?: number;
+  /** Fair-use options of the slot pool (per-owner cap, watchdog grace). */
+  slots?: DuckDbSlotsOptions;
+  /** A statement with less than this left of its timeout once it has a slot is refused (ERR_WAREHOUSE_BUSY). Default 250 ms. */
+  minStartMs?: number;
 }
 
 /**
@@ -34,7 +38,8 @@ export interface DuckDbWarehouseOptions {
  * concurrent executes never share session state, and Snowflake-like type names.
  *
  * Errors: ERR_WAREHOUSE (with `details.sqlState` where one is obvious, and
- * `details.errorType`, DuckDB's error class) and ERR_WAREHOUSE_TIMEOUT.
+ * `details.errorType`, DuckDB's error class), ERR_WAREHOUSE_TIMEOUT, and ERR_WAREHOUSE_BUSY
+ * (nothing ran: no slot in time, or too little time left once one was free).
  *
  * @example
  * await seedDemo('.airlock/warehouse.duckdb'); // local/seed, before opening
@@ -45,16 +50,18 @@ export interface DuckDbWarehouseOptions {
 export class DuckDbWarehouse implements Warehouse {
   readonly name = 'duckdb' as const;
   private closed = false;
+  private readonly running = new Set<DeadlineGuard>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly slots: DuckDbSlots,
+    private readonly minStartMs: number,
   ) {}
 
   static async open(options: DuckDbWarehouseOptions): Promise<DuckDbWarehouse> {
     try {
-      const slots = new DuckDbSlots(options.maxConcurrency ?? 3);
-      return new DuckDbWarehouse(await DuckDBInstance.create(options.path, { ...DUCKDB_SANDBOX_OPTIONS }), slots);
+      const slots = new DuckDbSlots(options.maxConcurrency ?? 3, options.slots);
+      return new DuckDbWarehouse(await DuckDBInstance.create(options.path, { ...DUCKDB_SANDBOX_OPTIONS }), slots, options.minStartMs ?? MIN_START_MS);
     } catch (e) {
       throw new AirlockError('ERR_WAREHOUSE', `cannot open the DuckDB database: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
@@ -64,37 +71,52 @@ export class DuckDbWarehouse implements Warehouse {
     if (this.closed) throw new AirlockError('ERR_WAREHOUSE', 'the warehouse is closed');
     const queryId = `duckdb-${ulid()}`;
     const started = performance.now();
-    const release = await this.slots.acquire(Date.now() + input.timeoutMs);
-    if (!release) throw timeoutError(input.timeoutMs, queryId);
+    const deadline = Date.now() + input.timeoutMs;
+    // Fair-use (issue 15): see "Deadlines and slots" at the end of this file.
+    const lease = await this.slots.acquire(deadline, input.owner);
+    if (!lease) throw busyError(input.timeoutMs, queryId, 'no warehouse slot became free in time');
     if (this.closed) {
-      release();
+      lease.release();
       throw new AirlockError('ERR_WAREHOUSE', 'the warehouse is closed');
     }
+    // Checked after the slot and before the start: a statement with too little time left does not run at all.
+    if (deadline - Date.now() < this.minStartMs) {
+      lease.release();
+      throw busyError(input.timeoutMs, queryId, 'too little of the statement timeout was left after waiting for a slot');
+    }
     const connection = await this.instance.connect();
-    let timedOut = false;
-    const remaining = input.timeoutMs - (performance.now() - started);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      connection.interrupt();
-    }, Math.max(0, remaining));
+    const guard = armDeadline(connection, deadline, lease);
+    this.running.add(guard);
     try {
       const multi = (input.statementCount ?? 1) > 1;
       const earlierIds: string[] = [];
-      const result = await this.run(connection, input, () => timedOut, earlierIds);
+      const result = await this.run(connection, input, () => guard.timedOut, earlierIds);
+      if (guard.timedOut) throw new Error('interrupted');
       return { queryId, ...result, durationMs: Math.round(performance.now() - started), ...(multi ? { queryIds: [...earlierIds, queryId] } : {}) };
     } catch (e) {
-      if (timedOut) throw timeoutError(input.timeoutMs, queryId, e);
+      if (guard.timedOut) throw timeoutError(input.timeoutMs, queryId, e);
       throw toWarehouseError(e, queryId);
     } finally {
-      clearTimeout(timer);
+      guard.disarm();
+      this.running.delete(guard);
       connection.closeSync();
-      release();
+      lease.release();
     }
   }
 
-  async close(): Promise<void> {
+  /** Slots held and waiting now (tests, bench). */
+  slotsSnapshot(): SlotsSnapshot {
+    return this.slots.snapshot();
+  }
+
+  /** Interrupts every running statement, frees its slot, waits up to `graceMs` for them to stop, then closes. */
+  async close(graceMs = 2000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const g of this.running) g.interruptNow();
+    this.slots.drain();
+    const until = Date.now() + graceMs;
+    while (this.running.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     this.instance.closeSync();
   }
 
@@ -211,4 +233,57 @@ function toWarehouseError(e: unknown, queryId: string): AirlockError {
   if (errorType !== undefined) details['errorType'] = errorType;
   if (sqlState !== undefined) details['sqlState'] = sqlState;
   return new AirlockError('ERR_WAREHOUSE', message, { cause: e, details });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines and slots (issue 15, fair use). An interrupt only stops a statement that is running:
+// DuckDB clears the flag when the next statement starts, so one fired while the connection is
+// between statements (or before the first) is lost. So the guard re-sends the interrupt every
+// INTERRUPT_REPEAT_MS from the deadline until the statement settles, and the slot pool's
+// watchdog interrupts and frees any slot still held past its deadline.
+// ---------------------------------------------------------------------------------------------
+
+/** Default least time left, once a slot is free, for a statement to be started. */
+export const MIN_START_MS = 250;
+const INTERRUPT_REPEAT_MS = 25;
+
+interface DeadlineGuard {
+  readonly timedOut: boolean;
+  interruptNow(): void;
+  disarm(): void;
+}
+
+function armDeadline(connection: DuckDBConnection, deadline: number, lease: SlotLease): DeadlineGuard {
+  let timedOut = false;
+  let repeat: ReturnType<typeof setInterval> | undefined;
+  const interrupt = () => {
+    timedOut = true;
+    try {
+      connection.interrupt();
+    } catch {
+      // a closed connection has nothing left to stop
+    }
+  };
+  const fire = () => {
+    interrupt();
+    repeat ??= setInterval(interrupt, INTERRUPT_REPEAT_MS);
+  };
+  const timer = setTimeout(fire, Math.max(0, deadline - Date.now()));
+  lease.onOverdue(fire);
+  return {
+    get timedOut() {
+      return timedOut;
+    },
+    interruptNow: fire,
+    disarm: () => {
+      clearTimeout(timer);
+      if (repeat !== undefined) clearInterval(repeat);
+    },
+  };
+}
+
+function busyError(timeoutMs: number, queryId: string, why: string): AirlockError {
+  return new AirlockError('ERR_WAREHOUSE_BUSY', `the warehouse is busy: ${why} (timeout ${timeoutMs} ms); nothing ran, retry later`, {
+    details: { queryId, retryAfterSeconds: 1 },
+  });
 }

@@ -9,5 +9,8 @@ export async function postQuery(deps: SubmitQueryDeps & Pick<ApiDeps, 'verifier'
   const principal = await deps.verifier.verify(event.headers['authorization']);
   const input = parseQueryInput(parseJsonBody(event.body, event.headers['content-type']));
   const outcome = await submitQuery(deps, principal, input);
-  return json(httpStatusOfOutcome(outcome), outcome.body);
+  const status = httpStatusOfOutcome(outcome);
+  // A busy warehouse (nothing ran): 503 with when to retry.
+  const retryAfter = (outcome.body['error'] as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return json(status, outcome.body, status === 503 && typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : {});
 }

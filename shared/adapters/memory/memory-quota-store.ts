@@ -1,0 +1,61 @@
+import type { Admission, QuotaCheck, QuotaStore } from '../../ports/quota-store.js';
+import { windows } from '../../ports/quota-store.js';
+
+interface Usage {
+  minute: number;
+  requests: number;
+  hour: number;
+  hourMs: number;
+  day: number;
+  dayMs: number;
+  leases: Map<string, number>;
+}
+
+/**
+ * QuotaStore in process memory, for the local runtime (one process serves every request).
+ *
+ * @example
+ * const quotas = new MemoryQuotaStore();
+ */
+export class MemoryQuotaStore implements QuotaStore {
+  readonly #usage = new Map<string, Usage>();
+
+  #of(identity: string, now: Date): Usage {
+    const w = windows(now);
+    let u = this.#usage.get(identity);
+    if (u === undefined) {
+      u = { minute: w.minute, requests: 0, hour: w.hour, hourMs: 0, day: w.day, dayMs: 0, leases: new Map() };
+      this.#usage.set(identity, u);
+    }
+    if (u.minute !== w.minute) Object.assign(u, { minute: w.minute, requests: 0 });
+    if (u.hour !== w.hour) Object.assign(u, { hour: w.hour, hourMs: 0 });
+    if (u.day !== w.day) Object.assign(u, { day: w.day, dayMs: 0 });
+    for (const [id, until] of u.leases) if (until <= now.getTime()) u.leases.delete(id);
+    return u;
+  }
+
+  async admit(c: QuotaCheck): Promise<Admission> {
+    const u = this.#of(c.identity, c.now);
+    const w = windows(c.now);
+    u.requests++;
+    if (c.requestsPerMinute !== undefined && u.requests > c.requestsPerMinute) return { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: w.secondsToMinute };
+    if (c.warehouseSecondsPerHour !== undefined && u.hourMs >= c.warehouseSecondsPerHour * 1000) return { admitted: false, limit: 'warehouseSecondsPerHour', retryAfterSeconds: w.secondsToHour };
+    if (c.warehouseSecondsPerDay !== undefined && u.dayMs >= c.warehouseSecondsPerDay * 1000) return { admitted: false, limit: 'warehouseSecondsPerDay', retryAfterSeconds: w.secondsToDay };
+    if (c.lease !== undefined) {
+      if (u.leases.size >= c.lease.max) {
+        const soonest = Math.min(...u.leases.values());
+        return { admitted: false, limit: 'concurrentStatements', retryAfterSeconds: Math.max(1, Math.ceil((soonest - c.now.getTime()) / 1000)) };
+      }
+      u.leases.set(c.lease.id, c.lease.until.getTime());
+    }
+    return { admitted: true };
+  }
+
+  async finish(input: { identity: string; leaseId?: string; warehouseMs: number; now: Date }): Promise<void> {
+    const u = this.#of(input.identity, input.now);
+    if (input.leaseId !== undefined) u.leases.delete(input.leaseId);
+    const ms = Math.max(0, Math.round(input.warehouseMs));
+    u.hourMs += ms;
+    u.dayMs += ms;
+  }
+}

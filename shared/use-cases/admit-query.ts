@@ -1,0 +1,61 @@
+import { AirlockError } from '../errors.js';
+import { identityKey, type Principal } from '../identity/principal.js';
+import { identityQuotaFor, type EffectiveQuota } from '../policy/identity-quota.js';
+import type { Policy } from '../policy/policy.js';
+import type { Clock } from '../ports/clock.js';
+import type { QuotaLimitName, QuotaStore } from '../ports/quota-store.js';
+
+export interface AdmitQueryDeps {
+  policy: Policy;
+  clock: Clock;
+  newId: () => string;
+  /** Absent: no per-identity quotas are enforced (tests of other paths). */
+  quotas?: QuotaStore;
+}
+
+export type Admission =
+  | { admitted: true; quota: EffectiveQuota; done(warehouseMs: number): Promise<void> }
+  | { admitted: false; limit: QuotaLimitName; retryAfterSeconds: number; quota: EffectiveQuota };
+
+/**
+ * Fair use (issue 15): checks one request against its identity's quotas before anything is
+ * recorded or run. `runsNow` (an allowed statement) also takes a concurrency lease, which lapses
+ * at the statement deadline + 5 s even if `done` is never called; `done` frees it and charges the
+ * warehouse time.
+ *
+ * @example
+ * const a = await admitQuery(deps, principal, decision.outcome === 'allow');
+ * if (!a.admitted) … // 429 ERR_RATE_LIMITED, query.throttled
+ */
+export async function admitQuery(deps: AdmitQueryDeps, principal: Principal, runsNow: boolean): Promise<Admission> {
+  const quota = identityQuotaFor(deps.policy, principal.groups);
+  const identity = identityKey(principal);
+  if (deps.quotas === undefined) return { admitted: true, quota, done: async () => undefined };
+  const quotas = deps.quotas;
+  const now = deps.clock.now();
+  const leaseId = runsNow && quota.concurrentStatements !== undefined ? deps.newId() : undefined;
+  const check = {
+    identity,
+    now,
+    ...(quota.requestsPerMinute === undefined ? {} : { requestsPerMinute: quota.requestsPerMinute }),
+    ...(quota.warehouseSecondsPerHour === undefined ? {} : { warehouseSecondsPerHour: quota.warehouseSecondsPerHour }),
+    ...(quota.warehouseSecondsPerDay === undefined ? {} : { warehouseSecondsPerDay: quota.warehouseSecondsPerDay }),
+    ...(leaseId === undefined
+      ? {}
+      : { lease: { id: leaseId, max: quota.concurrentStatements as number, until: new Date(now.getTime() + quota.statementTimeoutSeconds * 1000 + 5000) } }),
+  };
+  const a = await quotas.admit(check);
+  if (!a.admitted) return { ...a, quota };
+  return {
+    admitted: true,
+    quota,
+    done: (warehouseMs) => quotas.finish({ identity, ...(leaseId === undefined ? {} : { leaseId }), warehouseMs, now: deps.clock.now() }),
+  };
+}
+
+/** The 429 for a refused admission: which limit, and when to retry. */
+export function rateLimited(a: { limit: QuotaLimitName; retryAfterSeconds: number }, requestId: string): AirlockError {
+  return new AirlockError('ERR_RATE_LIMITED', `over the ${a.limit} limit for this identity; retry after ${a.retryAfterSeconds} s`, {
+    details: { limit: a.limit, retryAfterSeconds: a.retryAfterSeconds, requestId },
+  });
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { QuotaStore } from '#shared/ports/quota-store.js';
+
+export interface QuotaFixture {
+  store: QuotaStore;
+  /** A second instance over the same state (another Lambda container); the memory adapter returns itself. */
+  another(): QuotaStore;
+  close(): Promise<void>;
+}
+
+const at = (iso: string) => new Date(iso);
+
+/** What every QuotaStore does; run against the memory adapter and the DynamoDB adapter on dynalite. */
+export function quotaStoreContract(name: string, open: () => Promise<QuotaFixture>): void {
+  describe(`QuotaStore contract: ${name}`, () => {
+    it('admits requestsPerMinute requests in a minute, refuses the next with the seconds to the next minute, and starts over', async () => {
+      const f = await open();
+      try {
+        const now = at('2026-12-07T10:00:50.000Z');
+        for (let i = 0; i < 3; i++) expect(await f.store.admit({ identity: 'alice', now, requestsPerMinute: 3 })).toEqual({ admitted: true });
+        expect(await f.another().admit({ identity: 'alice', now, requestsPerMinute: 3 })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 10 });
+        // Another identity has its own window.
+        expect(await f.store.admit({ identity: 'bob', now, requestsPerMinute: 3 })).toEqual({ admitted: true });
+        expect(await f.store.admit({ identity: 'alice', now: at('2026-12-07T10:01:00.000Z'), requestsPerMinute: 3 })).toEqual({ admitted: true });
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('holds at most `max` leases per identity across instances, frees one on finish, and lets a lapsed one be taken', async () => {
+      const f = await open();
+      try {
+        const now = at('2026-12-07T10:00:00.000Z');
+        const until = at('2026-12-07T10:00:20.000Z');
+        expect(await f.store.admit({ identity: 'alice', now, lease: { id: 'l1', max: 2, until } })).toEqual({ admitted: true });
+        expect(await f.another().admit({ identity: 'alice', now, lease: { id: 'l2', max: 2, until } })).toEqual({ admitted: true });
+        expect(await f.store.admit({ identity: 'alice', now, lease: { id: 'l3', max: 2, until } })).toEqual({ admitted: false, limit: 'concurrentStatements', retryAfterSeconds: 20 });
+        expect(await f.store.admit({ identity: 'bob', now, lease: { id: 'b1', max: 2, until } })).toEqual({ admitted: true });
+        await f.store.finish({ identity: 'alice', leaseId: 'l1', warehouseMs: 0, now });
+        expect(await f.store.admit({ identity: 'alice', now, lease: { id: 'l4', max: 2, until } })).toEqual({ admitted: true });
+        // l2 and l4 lapse at `until`: a crashed holder does not keep its lease.
+        expect(await f.store.admit({ identity: 'alice', now: at('2026-12-07T10:00:21.000Z'), lease: { id: 'l5', max: 1, until: at('2026-12-07T10:00:40.000Z') } })).toEqual({ admitted: true });
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('charges warehouse time to the hour and the day and refuses once either budget is used up', async () => {
+      const f = await open();
+      try {
+        const now = at('2026-12-07T10:59:30.000Z');
+        const check = { identity: 'alice', warehouseSecondsPerHour: 10, warehouseSecondsPerDay: 15 };
+        expect(await f.store.admit({ ...check, now })).toEqual({ admitted: true });
+        await f.store.finish({ identity: 'alice', warehouseMs: 10_000, now });
+        expect(await f.another().admit({ ...check, now })).toEqual({ admitted: false, limit: 'warehouseSecondsPerHour', retryAfterSeconds: 30 });
+        expect(await f.store.admit({ ...check, identity: 'bob', now })).toEqual({ admitted: true });
+        const later = at('2026-12-07T11:00:00.000Z');
+        expect(await f.store.admit({ ...check, now: later })).toEqual({ admitted: true });
+        await f.store.finish({ identity: 'alice', warehouseMs: 5_000, now: later });
+        expect(await f.store.admit({ ...check, now: later })).toEqual({ admitted: false, limit: 'warehouseSecondsPerDay', retryAfterSeconds: 13 * 3600 });
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('concurrent admits from two instances never hand out more than max leases', async () => {
+      const f = await open();
+      try {
+        const now = at('2026-12-07T10:00:00.000Z');
+        const until = at('2026-12-07T10:00:20.000Z');
+        const stores = [f.store, f.another()];
+        const results = await Promise.all(Array.from({ length: 10 }, (_, i) => stores[i % 2]!.admit({ identity: 'carol', now, lease: { id: `c${i}`, max: 3, until } })));
+        expect(results.filter((r) => r.admitted)).toHaveLength(3);
+      } finally {
+        await f.close();
+      }
+    });
+  });
+}
