@@ -110,7 +110,11 @@ describe('the read critical path', () => {
     const warehouse = new OneRowWarehouse(() => {
       if (crash) throw new Error('SIGKILL'); // stands for the process dying after the statement ran
     });
-    await expect(submitQuery({ ...base, warehouse }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' })).rejects.toThrow('SIGKILL');
+    // A dead process writes nothing more: no transition of the item reaches the store while it is down.
+    const realTransition = base.requests.transition.bind(base.requests);
+    const requests = base.requests;
+    requests.transition = (...args: Parameters<typeof realTransition>) => (crash ? Promise.reject(new Error('process gone')) : realTransition(...args));
+    await expect(submitQuery({ ...base, requests, warehouse }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' })).rejects.toThrow('SIGKILL');
     crash = false;
     const rec = await recoverInterrupted({ requests: base.requests, records: base.records, clock, policy: base.policy }, 'all');
     expect(rec.recovered).toHaveLength(1);
