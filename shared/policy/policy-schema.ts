@@ -41,9 +41,9 @@ export const DEFAULT_DETECTORS: Readonly<Record<DetectorName, MaskRule | 'off'>>
 /** The defaults, for documentation and tests; the schema below applies exactly these. */
 export const POLICY_DEFAULTS = {
   rules: { read: 'allow', write: { approval: 1 }, privileged: { approval: 2 }, blocked: 'deny' },
-  approval: { timeoutSeconds: 3600 },
-  limits: { statementTimeoutSeconds: 20, maxRows: 1000, maxBytes: 256 * 1024 },
-} as const satisfies Pick<Policy, 'rules' | 'approval' | 'limits'>;
+  approval: { timeoutSeconds: 3600, subaddressDomains: ['*'] },
+  limits: { statementTimeoutSeconds: 20, maxRows: 1000, maxBytes: 256 * 1024, pendingApprovalsPerIdentity: 20, approvalRequestsPerHour: 60 },
+} as const;
 
 const positiveInt = (max: number, what = 'a positive integer') =>
   z
@@ -91,7 +91,15 @@ const approver = z.strictObject({
   }),
   email: z.email({ error: 'expected an email address' }),
   name: name('a display name').optional(),
+  idp: z
+    .array(z.strictObject({ iss: name('an issuer URL (the token iss)'), sub: name('a subject (the token sub)') }), {
+      error: 'expected a list of { iss, sub }',
+    })
+    .optional(),
 });
+
+/** MAX_* for the approval request limits: a typo of 10⁶ would switch the limit off. */
+export const MAX_PENDING_APPROVALS = 10_000;
 
 export const policySchema = z
   .strictObject({
@@ -173,6 +181,15 @@ export const policySchema = z
         timeoutSeconds: positiveInt(MAX_APPROVAL_TIMEOUT_SECONDS, 'a positive number of seconds').default(
           POLICY_DEFAULTS.approval.timeoutSeconds,
         ),
+        subaddressDomains: z
+          .array(
+            z
+              .string({ error: 'expected a domain or *' })
+              .regex(/^(\*|[^\s@*]+)$/, { error: 'expected a domain (example.com) or *' })
+              .transform((d) => d.toLowerCase().replace(/\.$/, '')),
+            { error: 'expected a list of domains' },
+          )
+          .default(() => [...POLICY_DEFAULTS.approval.subaddressDomains]),
       })
       .prefault({}),
     limits: z
@@ -182,6 +199,8 @@ export const policySchema = z
         ),
         maxRows: positiveInt(Number.MAX_SAFE_INTEGER).default(POLICY_DEFAULTS.limits.maxRows),
         maxBytes: positiveInt(MAX_RESULT_BYTES).default(POLICY_DEFAULTS.limits.maxBytes),
+        pendingApprovalsPerIdentity: positiveInt(MAX_PENDING_APPROVALS).default(POLICY_DEFAULTS.limits.pendingApprovalsPerIdentity),
+        approvalRequestsPerHour: positiveInt(MAX_PENDING_APPROVALS).default(POLICY_DEFAULTS.limits.approvalRequestsPerHour),
       })
       .prefault({}),
   });

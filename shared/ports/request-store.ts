@@ -16,6 +16,8 @@ export interface Vote {
   email?: string;
   vote: 'approve' | 'deny';
   at: string;
+  /** The reason the approver gave (a denial's reason is shown to the requester). */
+  reason?: string;
 }
 
 /** State of one request (the requests table). The `response` is exactly what the agent was answered (masked). */
