@@ -100,7 +100,7 @@ function step(r: Rec): string {
 }
 
 function banner(verdict: ChainVerification, keyIds: string[]): string {
-  const findings = verdict.findings.map((f) => `<li>${esc(f.kind === 'outcome_unknown' ? 'Outcome unknown' : 'Waiting for approval')}: ${esc(f.message)}</li>`).join('');
+  const findings = verdict.findings.map((f) => `<li>${esc(f.kind === 'outcome_unknown' ? 'Outcome unknown' : f.kind === 'approval_contradiction' ? 'Records contradict each other' : 'Waiting for approval')}: ${esc(f.message)}</li>`).join('');
   const head = verdict.ok
     ? `<div class="status verified"><b>✔ Verified.</b> All ${esc(verdict.records)} records are intact: every fingerprint (hash), link to the previous record and digital signature checks out${keyIds.length > 0 ? ` (signing key ${esc(keyIds.map((k) => k.slice(0, 16)).join(', '))}…)` : ''}.</div>`
     : `<div class="status failed"><b>✘ NOT verified.</b> Record #${esc(verdict.failure?.seq)} of session ${esc(verdict.failure?.sessionId)} fails: ${esc(verdict.failure?.reason)} — ${esc(verdict.failure?.message)}. Treat this transcript as untrustworthy.</div>`;

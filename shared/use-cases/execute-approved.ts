@@ -30,7 +30,8 @@ export async function executeApproved(deps: ExecuteApprovedDeps, requestId: stri
   const { requested, votes } = await requestRecords(deps.records, item);
   // One approval per person, even if a duplicate delivery left two records of the same click.
   const granted = new Map(votes.filter((v) => v.type === 'approval.granted').map((v) => [v.actor.slackUserId ?? v.seq, v.body]));
-  const mismatch = hashMismatch(item, requested.body, [...granted.values()]);
+  const rejected = votes.some((v) => v.type === 'approval.rejected');
+  const mismatch = rejected ? 'a counted rejection is on record' : hashMismatch(item, requested.body, [...granted.values()]);
   if (mismatch !== null) {
     const error = { code: 'ERR_SQL_HASH_MISMATCH', message: mismatch };
     await appendRecord(deps, { sessionId: item.sessionId, requestId, type: 'query.failed', actor: { kind: 'system' }, body: { sqlHash: item.sqlHash, error } });
