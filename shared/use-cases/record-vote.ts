@@ -6,6 +6,7 @@ import type { ApprovalDeps } from './approval-deps.js';
 import { approverIdentity, matchRequester, type ApproverIdentity } from './approver-identity.js';
 import { appendRecord } from './append-record.js';
 import { requestRecords } from './request-records.js';
+import { withRequestLock } from './request-lock.js';
 import { updateApprovalMessage } from './update-approval-message.js';
 
 export interface VoteInput {
@@ -151,10 +152,15 @@ async function claimVote(deps: ApprovalDeps, first: RequestItem, vote: Vote, who
     const approvals = votes.filter((v) => v.vote === 'approve').length;
     const status: RequestStatus = vote.vote === 'deny' ? 'rejected' : approvals >= cur.approvalsRequired ? 'approved' : 'pending_approval';
     const patch: Partial<RequestItem> = { votes, status, ...(status === 'pending_approval' ? {} : { decidedAt: deps.clock.now().toISOString() }) };
-    if (await deps.requests.transitionVotes(cur.requestId, ['pending_approval'], cur.votes, patch)) {
-      const after: RequestItem = (await deps.requests.get(cur.requestId)) ?? { ...cur, ...patch };
+    const claimed = cur;
+    const won = await withRequestLock(deps.requests, claimed.requestId, async () => {
+      if (!(await deps.requests.transitionVotes(claimed.requestId, ['pending_approval'], claimed.votes, patch))) return false;
       // Counted: now the evidence, with the count this claim produced. Only then may anything run.
-      await appendVoteRecord(deps, cur, vote, approvals);
+      await appendVoteRecord(deps, claimed, vote, approvals, votes.length);
+      return true;
+    });
+    if (won) {
+      const after: RequestItem = (await deps.requests.get(cur.requestId)) ?? { ...cur, ...patch };
       if (status !== 'pending_approval') await resume(deps, after, status === 'approved' ? 'approved' : 'rejected');
       await updateApprovalMessage(deps, after);
       const code: VoteCode = status === 'approved' ? 'approved' : status === 'rejected' ? 'rejected' : 'vote_recorded';
@@ -165,8 +171,8 @@ async function claimVote(deps: ApprovalDeps, first: RequestItem, vote: Vote, who
   return refuse('already_decided', cur?.status ?? null, 'the request changed too often while voting; try again');
 }
 
-async function appendVoteRecord(deps: ApprovalDeps, item: RequestItem, vote: Vote, votesFor: number): Promise<SessionRecord> {
-  const body: Record<string, unknown> = { sqlHash: item.sqlHash, votesFor, approvalsRequired: item.approvalsRequired };
+async function appendVoteRecord(deps: ApprovalDeps, item: RequestItem, vote: Vote, votesFor: number, position: number): Promise<SessionRecord> {
+  const body: Record<string, unknown> = { sqlHash: item.sqlHash, votesFor, approvalsRequired: item.approvalsRequired, position };
   if (vote.reason !== undefined) body['reason'] = vote.reason;
   const appended = await appendRecord(deps, {
     sessionId: item.sessionId,
@@ -190,10 +196,10 @@ export async function writeMissingVoteRecords(deps: ApprovalDeps, item: RequestI
   const have = new Set(inChain.map((r) => r.actor.slackUserId));
   let approvals = 0;
   let wrote = false;
-  for (const v of item.votes) {
+  for (const [i, v] of item.votes.entries()) {
     if (v.vote === 'approve') approvals += 1;
     if (have.has(v.slackUserId)) continue;
-    await appendVoteRecord(deps, item, v, approvals);
+    await appendVoteRecord(deps, item, v, approvals, i + 1);
     wrote = true;
   }
   return wrote;
