@@ -42,6 +42,8 @@ async function checkRequest(f: ApprovalFixture, sessionId: string, id: string, e
   const item = (await f.deps.requests.get(id))!;
   // Each person counts once; the requester never counts; every counted vote is on the request and in the chain.
   expect(new Set(counted.map((r) => r.actor.slackUserId)).size).toBe(counted.length);
+  const people = counted.map((r) => (r.actor.slackUserId === 'UAPPROVER5' ? 'UAPPROVER1' : r.actor.slackUserId));
+  expect(new Set(people).size).toBe(counted.length);
   expect(counted.map((r) => r.actor.slackUserId)).not.toContain('UAPPROVER4');
   expect(counted.map((r) => r.actor.slackUserId).sort()).toEqual(item.votes.map((v) => v.slackUserId).sort());
   // votesFor is the count each grant produced, in chain order; nothing counted after a decision.
@@ -64,7 +66,9 @@ async function checkRequest(f: ApprovalFixture, sessionId: string, id: string, e
 
 describe('two-person integrity under races (LocalWorkflow, memory stores)', () => {
   it('50 rounds: two approvers, a denier and the requester click at once', { timeout: 120_000 }, async () => {
-    const f = await approvalFixture({ policy: policyWith(4) });
+    // UAPPROVER5 is approver 1's second Slack account (its profile email is theirs): one person.
+    const directory = { emailOf: async (u: string) => (u === 'UAPPROVER5' ? ' Approver1@Example.com' : null), isMemberOf: async () => false };
+    const f = await approvalFixture({ policy: policyWith(5), directory });
     const outcomes: Record<string, number> = {};
     for (let round = 0; round < 50; round++) {
       const sessionId = `race-${round}`;
@@ -76,6 +80,7 @@ describe('two-person integrity under races (LocalWorkflow, memory stores)', () =
           { requestId: id, slackUserId: 'UAPPROVER3', vote: 'deny', reason: 'no' },
           { requestId: id, slackUserId: 'UAPPROVER4', vote: 'approve' },
           { requestId: id, slackUserId: 'UAPPROVER1', vote: 'approve' }, // a double click
+          { requestId: id, slackUserId: 'UAPPROVER5', vote: 'approve' }, // the same person again
         ],
         round + 1,
       );
