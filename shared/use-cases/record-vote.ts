@@ -98,7 +98,7 @@ async function castVote(deps: ApprovalDeps, input: VoteInput): Promise<VoteResul
   const match = matchRequester(deps.policy, recs.requested.actor, { slackUserId: input.slackUserId, emails: who.emails, idp: who.idp });
   if (match.kind === 'self') return refuse('self_approval', item.status, `the requester cannot approve their own request (same person by ${match.via})`, who);
   if (match.kind === 'unlinked') return refuse('requester_unlinked', item.status, match.message, who);
-  const mine = item.votes.find((v) => sameVoter(deps, v, input.slackUserId, who.emails));
+  const mine = item.votes.find((v) => sameVoter(deps, v, input.slackUserId, who));
   if (mine !== undefined) {
     // A counted vote whose record a crash kept out of the chain: write it now (and resume if it decided).
     if (await writeMissingVoteRecords(deps, item, recs.votes)) {
@@ -113,6 +113,7 @@ async function castVote(deps: ApprovalDeps, input: VoteInput): Promise<VoteResul
 
   const email = who.emails[0];
   const vote: Vote = { slackUserId: input.slackUserId, vote: input.vote, at: deps.clock.now().toISOString(), ...(email === undefined ? {} : { email }) };
+  vote.identities = identitiesOf(deps, who.emails, who);
   const reason = input.reason?.trim().slice(0, MAX_REASON);
   if (reason !== undefined && reason !== '') vote.reason = reason;
   return claimVote(deps, item, vote, who, async (code, status, message) => {
@@ -132,12 +133,22 @@ function closedCode(deps: ApprovalDeps, item: RequestItem): { code: VoteCode; me
   return null;
 }
 
-function sameVoter(deps: ApprovalDeps, v: Vote, slackUserId: string, emails: string[]): boolean {
-  if (v.slackUserId === slackUserId) return true;
-  if (v.email === undefined) return false;
+/** Every identity of a voter, normalised, for "each person counts once". */
+function identitiesOf(deps: ApprovalDeps, emails: string[], who?: ApproverIdentity): string[] {
   const domains = deps.policy.approval.subaddressDomains;
-  const theirs = normalizeEmail(v.email, domains);
-  return theirs !== null && emails.some((e) => normalizeEmail(e, domains) === theirs);
+  const ids = new Set<string>();
+  for (const e of emails) {
+    const n = normalizeEmail(e, domains);
+    if (n !== null) ids.add(n);
+  }
+  for (const i of who?.idp ?? []) ids.add(`idp:${i.iss.trim().replace(/\/+$/, '')}#${i.sub.trim()}`);
+  return [...ids];
+}
+
+function sameVoter(deps: ApprovalDeps, v: Vote, slackUserId: string, who: ApproverIdentity): boolean {
+  if (v.slackUserId === slackUserId) return true;
+  const theirs = new Set([...(v.identities ?? []), ...identitiesOf(deps, v.email === undefined ? [] : [v.email])]);
+  return identitiesOf(deps, who.emails, who).some((id) => theirs.has(id));
 }
 
 type Refuse = (code: VoteCode, status: RequestStatus | null, message: string) => Promise<VoteResult>;
@@ -147,7 +158,7 @@ async function claimVote(deps: ApprovalDeps, first: RequestItem, vote: Vote, who
   for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS && cur !== null; attempt++) {
     const closed = closedCode(deps, cur);
     if (closed !== null) return refuse(closed.code, cur.status, closed.message);
-    if (cur.votes.some((v) => sameVoter(deps, v, vote.slackUserId, who.emails))) return refuse('already_voted', cur.status, `${vote.slackUserId} has already voted`);
+    if (cur.votes.some((v) => sameVoter(deps, v, vote.slackUserId, who))) return refuse('already_voted', cur.status, `${vote.slackUserId} has already voted`);
     const votes = [...cur.votes, vote];
     const approvals = votes.filter((v) => v.vote === 'approve').length;
     const status: RequestStatus = vote.vote === 'deny' ? 'rejected' : approvals >= cur.approvalsRequired ? 'approved' : 'pending_approval';
