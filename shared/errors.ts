@@ -31,6 +31,9 @@ const STATUS: Record<string, number> = {
   ERR_TOKEN_ISSUER: 401,
   ERR_TOKEN_AUDIENCE: 401,
   ERR_TOKEN_CLAIMS: 401,
+  // Issue 14: `iat` further in the future than the clock tolerance; an Authorization header that is not `Bearer …`.
+  ERR_TOKEN_IAT: 401,
+  ERR_TOKEN_SCHEME: 401,
   ERR_FORBIDDEN: 403,
   ERR_POLICY_DENIED: 403,
   ERR_NOT_FOUND: 404,
@@ -42,6 +45,8 @@ const STATUS: Record<string, number> = {
   ERR_SQL_TOO_LARGE: 413,
   ERR_ITEM_TOO_LARGE: 413,
   ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  // Issue 14: one identity has too many approval requests waiting, or opened too many this hour (Retry-After).
+  ERR_TOO_MANY_PENDING: 429,
   ERR_WAREHOUSE: 422,
   ERR_WAREHOUSE_TIMEOUT: 504,
   // Nothing ran: Snowflake refused Airlock's own login (configuration), or could not be reached.
