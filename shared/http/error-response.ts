@@ -14,6 +14,12 @@ export function errorResponse(e: unknown, requestId?: string, log?: (e: unknown)
     if (requestId !== undefined) error['requestId'] = requestId;
     const reasons = e.details?.['reasons'];
     if (reasons !== undefined) error['reasons'] = reasons;
+    // 429 ERR_TOO_MANY_PENDING: the count, the limit and when to retry (also as Retry-After).
+    const retry = e.details?.['retryAfterSeconds'];
+    if (typeof retry === 'number') {
+      for (const k of ['count', 'limit', 'retryAfterSeconds']) if (e.details?.[k] !== undefined) error[k] = e.details[k];
+      return json(status, { error }, { 'retry-after': String(retry) });
+    }
     return json(status, { error });
   }
   log?.(e);

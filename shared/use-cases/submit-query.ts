@@ -15,6 +15,8 @@ import { sqlHash as hashSql } from '../records/hash.js';
 import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
 import { appendRecord } from './append-record.js';
+import { checkApprovalRequestLimits } from './approval-request-limits.js';
+import { withRequestLock } from './request-lock.js';
 import { executeQuery } from './execute-query.js';
 import type { QueryInput } from './query-input.js';
 import { startApprovalWorkflow as startWorkflow } from './start-approval-workflow.js';
@@ -80,6 +82,28 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
     });
   }
 
+  // --- Approval requests are scarce (issue 14): an identical pending SQL is answered with the
+  // existing request; beyond the per-identity caps, 429. Serialised per identity in this process.
+  if (decision.outcome === 'approval') {
+    return withRequestLock(deps.requests, `owner:${owner}`, async () => {
+      const existing = await checkApprovalRequestLimits(deps, owner, hashSql(input.sql));
+      if (existing !== null && existing.response !== undefined) return { ...(existing.response as QueryOutcome), kind: 'pending' as const };
+      return submitNew(deps, principal, input, sessionId, owner, classification, decision);
+    });
+  }
+  // --- end of the approval-request limits
+  return submitNew(deps, principal, input, sessionId, owner, classification, decision);
+}
+
+async function submitNew(
+  deps: SubmitQueryDeps,
+  principal: Principal,
+  input: QueryInput,
+  sessionId: string,
+  owner: string,
+  classification: ReturnType<typeof classify>,
+  decision: Decision,
+): Promise<QueryOutcome> {
   const requestId = deps.newId();
   if (input.idempotencyKey !== undefined) {
     const key = `${owner}:${input.idempotencyKey}`;
