@@ -61,6 +61,16 @@ function resultTable(b: Record<string, any>): string {
   return `<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>${more}`;
 }
 
+const REFUSAL_WORDS: Record<string, string> = {
+  self_approval: 'Attempted self-approval',
+  not_an_approver: 'Not an approver',
+  requester_unlinked: 'Requester not linked to a person',
+  already_voted: 'Already voted',
+  already_decided: 'Already decided',
+  expired: 'Expired',
+  sql_changed: 'The SQL changed',
+};
+
 function step(r: Rec): string {
   const b = r.body;
   const t = `<span class="time">${esc(when(r.at))}</span>`;
@@ -83,6 +93,12 @@ function step(r: Rec): string {
       return `<div class="step ok">${t}<h3>Approved by ${esc(who(r.actor))}</h3><p>${esc(b.votesFor)} of ${esc(b.approvalsRequired)} approval(s).${b.reason ? ` Reason: ${esc(b.reason)}` : ''}</p></div>`;
     case 'approval.rejected':
       return `<div class="step bad">${t}<h3>Rejected by ${esc(who(r.actor))}</h3>${b.reason ? `<p>Reason: ${esc(b.reason)}</p>` : ''}</div>`;
+    case 'approval.refused':
+      return (
+        `<div class="step bad">${t}<h3>Refused click by ${esc(who(r.actor))} (${esc(b.vote === 'deny' ? 'Deny' : 'Approve')}, did not count)</h3>` +
+        `<p>${esc(REFUSAL_WORDS[String(b.code)] ?? String(b.code))}: ${esc(b.message)}</p>` +
+        `${b.suppressedBefore ? `<p class="note">${esc(b.suppressedBefore)} more refused click(s) by the same person within a minute before this one.</p>` : ''}</div>`
+      );
     case 'approval.expired':
       return `<div class="step bad">${t}<h3>Approval expired</h3><p>Nobody decided in time, so the statement never ran.</p></div>`;
     case 'query.denied':
