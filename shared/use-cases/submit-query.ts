@@ -87,7 +87,8 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
   if (decision.outcome === 'approval') {
     return withRequestLock(deps.requests, `owner:${owner}`, async () => {
       const existing = await checkApprovalRequestLimits(deps, owner, hashSql(input.sql));
-      if (existing !== null && existing.response !== undefined) return { ...(existing.response as QueryOutcome), kind: 'pending' as const };
+      // The existing request's answer; like an idempotent retry, this makes sure its approval wait exists.
+      if (existing !== null) return replayOutcome(deps, existing.requestId);
       return submitNew(deps, principal, input, sessionId, owner, classification, decision);
     });
   }
