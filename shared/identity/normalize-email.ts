@@ -33,11 +33,17 @@ const COMMENT = /\([^()]*\)/g;
  */
 export function normalizeEmail(raw: string, subaddressDomains: readonly string[]): string | null {
   let s = fold(raw.normalize('NFKC')).replace(INVISIBLE, '').replace(COMMENT, '').trim();
-  s = s.replace(/^mailto:/, '').replace(/^<(.*)>$/, '$1').trim();
+  s = s.replace(/^mailto:/, '').trim();
+  // A display-name form (`Approver One <approver1@example.com>`): the address is inside the brackets.
+  const bracketed = /<([^<>]*@[^<>]*)>\s*$/.exec(s);
+  if (bracketed?.[1] !== undefined) s = bracketed[1].trim();
+  // The whole address quoted (`"approver1@example.com"`, `'…'`): not an address as written, but one person.
+  const quoted = /^(["'])([^"']*@[^"']*)\1$/.exec(s);
+  if (quoted?.[2] !== undefined) s = quoted[2].trim();
   const at = s.lastIndexOf('@');
   if (at <= 0 || at === s.length - 1) return null;
   let local = s.slice(0, at).trim();
-  let domain = s.slice(at + 1).trim().replace(/\.+$/, '');
+  let domain = s.slice(at + 1).trim().replace(/^["'[]+|["'\]]+$/g, '').replace(/\.+$/, '');
   if (/^".*"$/s.test(local)) local = local.slice(1, -1).replace(/\\(.)/gs, '$1');
   local = local.replace(CONFUSABLE, (c) => CONFUSABLES[c] ?? c);
   domain = domain.replace(CONFUSABLE, (c) => CONFUSABLES[c] ?? c);

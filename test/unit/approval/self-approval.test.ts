@@ -53,6 +53,8 @@ describe('self-approval: UAPPROVER1 (approver1@example.com, idp 00u-approver1) n
     ['iss with a trailing slash', p({ iss: `${ISS}/`, sub: '00u-approver1' })],
     ['sub with surrounding space', p({ sub: ' 00u-approver1 ' })],
     ['the Slack id as sub, lower-case', p({ sub: 'uapprover1' })],
+    ['the whole address quoted', p({ email: '"approver1@example.com"' })],
+    ['display-name form', p({ email: 'Approver One <approver1@example.com>' })],
   ])('%s → self_approval, recorded as approval.refused, nothing runs', async (_name, who) => {
     const f = await approvalFixture({ policy: policy() });
     const id = await ask(f, who);
