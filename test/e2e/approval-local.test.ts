@@ -110,7 +110,8 @@ describe('approvals on the local runtime, decided with the CLI through the signe
   });
 
   it('a forged or stale signature is 401 and records nothing; the CLI exits 2 with a wrong secret', async () => {
-    const { requestId, token, body } = await submit(HR_READ);
+    // Its own SQL: an identical pending SQL from the same identity is answered with the earlier request.
+    const { requestId, token, body } = await submit(`${HR_READ} -- forged`);
     const click = approvalClickBody({ slackUserId: 'UAPPROVER1', vote: 'approve', requestId });
     const now = Math.floor(Date.now() / 1000);
     const forged = await t.post('/slack/interactions', click, undefined, {
