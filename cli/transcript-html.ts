@@ -61,6 +61,16 @@ function resultTable(b: Record<string, any>): string {
   return `<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>${more}`;
 }
 
+const REFUSAL_WORDS: Record<string, string> = {
+  self_approval: 'Attempted self-approval',
+  not_an_approver: 'Not an approver',
+  requester_unlinked: 'Requester not linked to a person',
+  already_voted: 'Already voted',
+  already_decided: 'Already decided',
+  expired: 'Expired',
+  sql_changed: 'The SQL changed',
+};
+
 function step(r: Rec): string {
   const b = r.body;
   const t = `<span class="time">${esc(when(r.at))}</span>`;
@@ -83,6 +93,12 @@ function step(r: Rec): string {
       return `<div class="step ok">${t}<h3>Approved by ${esc(who(r.actor))}</h3><p>${esc(b.votesFor)} of ${esc(b.approvalsRequired)} approval(s).${b.reason ? ` Reason: ${esc(b.reason)}` : ''}</p></div>`;
     case 'approval.rejected':
       return `<div class="step bad">${t}<h3>Rejected by ${esc(who(r.actor))}</h3>${b.reason ? `<p>Reason: ${esc(b.reason)}</p>` : ''}</div>`;
+    case 'approval.refused':
+      return (
+        `<div class="step bad">${t}<h3>Refused click by ${esc(who(r.actor))} (${esc(b.vote === 'deny' ? 'Deny' : 'Approve')}, did not count)</h3>` +
+        `<p>${esc(REFUSAL_WORDS[String(b.code)] ?? String(b.code))}: ${esc(b.message)}</p>` +
+        `${b.suppressedBefore ? `<p class="note">${esc(b.suppressedBefore)} more refused click(s) by the same person within a minute before this one.</p>` : ''}</div>`
+      );
     case 'approval.expired':
       return `<div class="step bad">${t}<h3>Approval expired</h3><p>Nobody decided in time, so the statement never ran.</p></div>`;
     case 'query.denied':
@@ -100,7 +116,7 @@ function step(r: Rec): string {
 }
 
 function banner(verdict: ChainVerification, keyIds: string[]): string {
-  const findings = verdict.findings.map((f) => `<li>${esc(f.kind === 'outcome_unknown' ? 'Outcome unknown' : 'Waiting for approval')}: ${esc(f.message)}</li>`).join('');
+  const findings = verdict.findings.map((f) => `<li>${esc(f.kind === 'outcome_unknown' ? 'Outcome unknown' : f.kind === 'approval_contradiction' ? 'Records contradict each other' : 'Waiting for approval')}: ${esc(f.message)}</li>`).join('');
   const head = verdict.ok
     ? `<div class="status verified"><b>✔ Verified.</b> All ${esc(verdict.records)} records are intact: every fingerprint (hash), link to the previous record and digital signature checks out${keyIds.length > 0 ? ` (signing key ${esc(keyIds.map((k) => k.slice(0, 16)).join(', '))}…)` : ''}.</div>`
     : `<div class="status failed"><b>✘ NOT verified.</b> Record #${esc(verdict.failure?.seq)} of session ${esc(verdict.failure?.sessionId)} fails: ${esc(verdict.failure?.reason)} — ${esc(verdict.failure?.message)}. Treat this transcript as untrustworthy.</div>`;

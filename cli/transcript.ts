@@ -65,6 +65,8 @@ function describe(r: Rec): string[] {
     case 'approval.granted':
     case 'approval.rejected':
       return [`${r.type === 'approval.granted' ? 'approved' : 'rejected'} (${b['votesFor']}/${b['approvalsRequired']})${b['reason'] ? `: ${b['reason']}` : ''}`];
+    case 'approval.refused':
+      return [`refused click (${b['vote']}, did not count): ${b['code']}: ${b['message']}${b['suppressedBefore'] ? ` (+${b['suppressedBefore']} more within a minute)` : ''}`];
     default:
       return [];
   }

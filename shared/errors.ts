@@ -20,6 +20,9 @@ export const ERROR_STATUS = {
   ERR_TOKEN_ISSUER: 401,
   ERR_TOKEN_AUDIENCE: 401,
   ERR_TOKEN_CLAIMS: 401,
+  // `iat` further in the future than the clock tolerance; an Authorization header that is not `Bearer …`.
+  ERR_TOKEN_IAT: 401,
+  ERR_TOKEN_SCHEME: 401,
   // Authenticated but not allowed: the policy refused (a request someone else owns is a 404, not a 403).
   ERR_POLICY_DENIED: 403,
   ERR_NOT_FOUND: 404,
@@ -33,6 +36,8 @@ export const ERROR_STATUS = {
   ERR_SQL_TOO_LARGE: 413,
   ERR_ITEM_TOO_LARGE: 413,
   ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  // One identity has too many approval requests waiting, or opened too many this hour (Retry-After).
+  ERR_TOO_MANY_PENDING: 429,
   ERR_WAREHOUSE: 422,
   // An approved request whose SQL no longer hashes to what was requested and voted on (recorded as query.failed).
   ERR_SQL_HASH_MISMATCH: 422,

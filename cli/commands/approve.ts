@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DevIssuer } from '#local/dev-issuer.js';
 import { readRuntimeInfo } from '#local/runtime-file.js';
+import { loadPolicy } from '#shared/policy/load-policy.js';
 import { approvalClickBody } from '#shared/adapters/slack/slack-interaction.js';
 import { slackSignature } from '#shared/adapters/slack/slack-signature.js';
 import { UsageError, type CliIo, type Command } from '../io.js';
@@ -33,6 +35,32 @@ function signingSecret(io: CliIo, dataDir: string): string {
   throw new UsageError(`no Slack signing secret: set SLACK_SIGNING_SECRET, or start the local runtime once (it creates ${join(dataDir, 'keys', 'slack-signing-secret')})`);
 }
 
+const SQL_HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * The SQL hash of the request, so the click carries it and the server checks `sql_changed`: from
+ * `--sql-hash`, else read from the local runtime (GET /v1/queries/{id}) with a short-lived dev token
+ * in the policy's auditor groups (this command only ever talks to the local runtime on loopback).
+ * Null when it cannot be learned: then no click is sent (fail closed).
+ */
+async function requestSqlHash(io: Parameters<Command>[1], dataDir: string, base: URL, requestId: string, given: string | undefined): Promise<string | { error: string }> {
+  if (given !== undefined) return SQL_HASH.test(given) ? given : { error: '--sql-hash must be 64 lower-case hex characters' };
+  let token = io.env['AIRLOCK_TOKEN'];
+  try {
+    if (token === undefined || token === '') {
+      const policy = loadPolicy(io.env['AIRLOCK_POLICY'] || undefined);
+      token = await (await DevIssuer.open(dataDir)).issue({ sub: 'airlock-cli-approver', groups: policy.auditorGroups, ttlSeconds: 60 });
+    }
+    const res = await fetch(new URL(`/v1/queries/${encodeURIComponent(requestId)}`, base), { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json().catch(() => ({}))) as { sqlHash?: unknown; error?: { code?: unknown } };
+    if (res.status !== 200) return { error: `cannot read request ${requestId} to learn its SQL hash (${res.status} ${String(body.error?.code ?? '')}); pass --sql-hash` };
+    if (typeof body.sqlHash !== 'string' || !SQL_HASH.test(body.sqlHash)) return { error: `the server did not say request ${requestId}'s SQL hash; pass --sql-hash` };
+    return body.sqlHash;
+  } catch (e) {
+    return { error: `cannot read request ${requestId} to learn its SQL hash: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
 /**
  * `approve|deny REQUEST_ID --as SLACK_USER_ID [--reason R]`: posts a correctly signed Slack
  * `block_actions` interaction to the local runtime, so the real interaction path decides.
@@ -46,17 +74,24 @@ export function voteCommand(vote: 'approve' | 'deny'): Command {
   return async (argv, io) => {
     let parsed;
     try {
-      parsed = parseArgs({ args: argv, options: { as: { type: 'string' }, reason: { type: 'string' } }, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: argv, options: { as: { type: 'string' }, reason: { type: 'string' }, 'sql-hash': { type: 'string' } }, allowPositionals: true, strict: true });
     } catch (e) {
       throw new UsageError(e instanceof Error ? e.message : String(e));
     }
     const [requestId, ...extra] = parsed.positionals;
-    if (requestId === undefined || extra.length > 0) throw new UsageError(`usage: airlock ${vote} REQUEST_ID --as SLACK_USER_ID [--reason R]`);
+    if (requestId === undefined || extra.length > 0) throw new UsageError(`usage: airlock ${vote} REQUEST_ID --as SLACK_USER_ID [--reason R] [--sql-hash H]`);
     const as = parsed.values.as;
     if (as === undefined || !/^[UW][A-Z0-9]{2,30}$/.test(as)) throw new UsageError('--as must be a Slack user id (U… or W…)');
     const dataDir = resolve(io.cwd, io.env['AIRLOCK_DATA_DIR'] || '.airlock');
-    const url = new URL('/slack/interactions', serverUrl(io, dataDir));
-    const body = approvalClickBody({ slackUserId: as, vote, requestId, ...(parsed.values.reason === undefined ? {} : { reason: parsed.values.reason }) });
+    const base = serverUrl(io, dataDir);
+    const url = new URL('/slack/interactions', base);
+    // The click names the SQL it approves, as the Slack button does: a changed SQL is refused (sql_changed).
+    const sqlHash = await requestSqlHash(io, dataDir, base, requestId, parsed.values['sql-hash']);
+    if (typeof sqlHash !== 'string') {
+      io.stderr.write(`airlock ${vote}: ${sqlHash.error}\n`);
+      return 2;
+    }
+    const body = approvalClickBody({ slackUserId: as, vote, requestId, sqlHash, ...(parsed.values.reason === undefined ? {} : { reason: parsed.values.reason }) });
     const timestamp = String(Math.floor(Date.now() / 1000));
     let res: Response;
     try {

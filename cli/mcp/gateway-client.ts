@@ -59,8 +59,10 @@ export interface RequestView {
   status: 'pending_approval' | 'approved' | 'running' | 'rejected' | 'expired' | 'executed' | 'failed' | 'denied' | 'outcome_unknown';
   risk: string;
   approvalsRequired: number;
-  votes: Array<{ slackUserId: string; email?: string; vote: string; at: string }>;
+  votes: Array<{ slackUserId: string; email?: string; vote: string; at: string; reason?: string }>;
   expiresAt: string | null;
+  /** Who decided and why (a denial's reason), once decided. */
+  decision?: { outcome: 'approved' | 'rejected' | 'expired'; by: string[]; reason?: string; at?: string };
   result?: ExecutedAnswer;
   error?: FailedAnswer['error'];
   reasons?: Reason[];

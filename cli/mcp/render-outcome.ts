@@ -70,7 +70,7 @@ function nextCall(requestId: string): string {
 
 /** GET /v1/queries/{id} → what the model reads. */
 export function renderRequest(v: RequestView, limits: TableLimits = DEFAULT_TABLE_LIMITS): ToolResult {
-  const votes = v.votes.map((x) => `${x.vote} by ${x.email ?? x.slackUserId} at ${x.at}`).join('; ');
+  const votes = v.votes.map((x) => `${x.vote} by ${x.email ?? x.slackUserId} at ${x.at}${x.reason ? ` (reason: ${x.reason})` : ''}`).join('; ');
   const votesLine = `Votes: ${votes || 'none yet'} (${v.votes.filter((x) => x.vote === 'approve').length} of ${v.approvalsRequired} required).`;
   switch (v.status) {
     case 'executed':
@@ -81,8 +81,15 @@ export function renderRequest(v: RequestView, limits: TableLimits = DEFAULT_TABL
     case 'approved':
     case 'running':
       return textResult(`Approved and running now (request ${v.requestId}). Call get_query_result again with {"request_id": "${v.requestId}", "wait_seconds": 25}.`);
-    case 'rejected':
-      return textResult(`Rejected — it will never run (request ${v.requestId}). ${votesLine}\nTell the user; do not resubmit it unless they ask you to.`);
+    case 'rejected': {
+      const denial = v.votes.find((x) => x.vote === 'deny');
+      const by = v.decision?.by.join(', ') ?? denial?.email ?? denial?.slackUserId ?? 'an approver';
+      const reason = v.decision?.reason ?? denial?.reason ?? 'no reason given';
+      return textResult(
+        `Rejected by ${by} — it will never run (request ${v.requestId}).\nReason given: ${reason}\n${votesLine}\n` +
+          'Tell the user who rejected it and why; do not resubmit it unless they ask you to (address the reason first).',
+      );
+    }
     case 'expired':
       return textResult(`Expired — nobody approved it in time, and it will never run (request ${v.requestId}).\nTell the user; resubmit only if they still want it.`);
     case 'denied':

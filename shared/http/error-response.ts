@@ -22,7 +22,9 @@ export function errorResponse(e: unknown, requestId?: string, log?: (e: unknown)
     // Fair use: a 429/503 says which limit and when to come back.
     const headers: Record<string, string> = {};
     const limit = e.details?.['limit'];
-    if (typeof limit === 'string') error['limit'] = limit;
+    if (typeof limit === 'string' || typeof limit === 'number') error['limit'] = limit;
+    const count = e.details?.['count'];
+    if (typeof count === 'number') error['count'] = count;
     const retryAfter = e.details?.['retryAfterSeconds'];
     if (typeof retryAfter === 'number' && (status === 429 || status === 503)) {
       error['retryAfterSeconds'] = retryAfter;

@@ -18,9 +18,11 @@ export function joseErrorCode(e: unknown): AirlockErrorCode {
       case 'aud':
         return 'ERR_TOKEN_AUDIENCE';
       case 'nbf':
-        return 'ERR_TOKEN_NOT_YET_VALID';
+        return e.reason === 'invalid' ? 'ERR_TOKEN_CLAIMS' : 'ERR_TOKEN_NOT_YET_VALID';
+      case 'iat':
+        return e.reason === 'check_failed' ? 'ERR_TOKEN_IAT' : 'ERR_TOKEN_CLAIMS';
       case 'exp':
-        return e.reason === 'missing' ? 'ERR_TOKEN_CLAIMS' : 'ERR_TOKEN_EXPIRED';
+        return e.reason === 'missing' || e.reason === 'invalid' ? 'ERR_TOKEN_CLAIMS' : 'ERR_TOKEN_EXPIRED';
       default:
         return 'ERR_TOKEN_CLAIMS';
     }
@@ -54,5 +56,7 @@ export const TOKEN_ERROR_MESSAGES: Partial<Record<AirlockErrorCode, string>> = {
   ERR_TOKEN_ISSUER: 'the token issuer is not trusted',
   ERR_TOKEN_AUDIENCE: 'the token audience is not this service',
   ERR_TOKEN_CLAIMS: 'the token lacks a required claim or has one of the wrong type',
+  ERR_TOKEN_IAT: 'the token was issued in the future (iat is later than now plus the clock tolerance)',
+  ERR_TOKEN_SCHEME: 'the Authorization header must use the Bearer scheme: Authorization: Bearer <token>',
   ERR_JWKS_UNAVAILABLE: "the issuer's key set could not be fetched",
 };

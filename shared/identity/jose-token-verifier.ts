@@ -86,6 +86,10 @@ export class JoseTokenVerifier implements TokenVerifier {
     } catch (e) {
       fail(joseErrorCode(e), e);
     }
+    // RFC 7519 §4.1.6 leaves iat unchecked; a token minted in the future is a skewed or forged clock.
+    const now = (this.config.clock?.now() ?? new Date()).getTime() / 1000;
+    if (payload.iat !== undefined && (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat))) fail('ERR_TOKEN_CLAIMS');
+    if (typeof payload.iat === 'number' && payload.iat > now + this.clockTolerance) fail('ERR_TOKEN_IAT');
     return principalFromClaims(payload, this.groupsClaim);
   }
 
@@ -110,7 +114,8 @@ export class JoseTokenVerifier implements TokenVerifier {
 
 function bearerToken(header: string | undefined): string {
   if (header === undefined || header.trim() === '') fail('ERR_TOKEN_MISSING');
-  // RFC 6750 §2.1 / RFC 7235: the scheme name is case-insensitive.
+  // RFC 6750 §2.1 / RFC 7235: the scheme name is case-insensitive; any other scheme (Basic, a bare token) says so.
+  if (!/^Bearer(\s|$)/i.test(header.trim())) fail('ERR_TOKEN_SCHEME');
   const match = /^Bearer +(\S+)$/i.exec(header.trim());
   if (!match?.[1] || match[1].length > MAX_TOKEN_LENGTH) fail('ERR_TOKEN_MALFORMED');
   const token = match[1];

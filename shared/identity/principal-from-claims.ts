@@ -7,7 +7,7 @@ import type { Principal } from './principal.js';
  * rather than being dropped: a groups claim we cannot read must not silently become "no groups".
  *
  * @example
- * principalFromClaims({ iss: 'https://idp', sub: 'u1', groups: 'a b' }, 'groups'); // groups ['a', 'b']
+ * principalFromClaims({ iss: 'https://idp', sub: 'u1', groups: ['a', 'b'] }, 'groups'); // groups ['a', 'b']
  */
 export function principalFromClaims(payload: JWTPayload, groupsClaim: string): Principal {
   const iss = payload.iss;
@@ -50,9 +50,9 @@ function claimAt(payload: JWTPayload, path: string): unknown {
 
 function readGroups(value: unknown, name: string): string[] {
   if (value === undefined || value === null) return [];
-  if (typeof value === 'string') return value.split(/\s+/).filter((g) => g !== '');
+  // A string is refused, not split: "admins" and ["admins"] must not be the same thing by accident.
   if (Array.isArray(value) && value.every((g): g is string => typeof g === 'string')) return [...value];
-  throw claims(`${name} must be an array of strings or a space-separated string`);
+  throw claims(`${name} must be an array of strings`);
 }
 
 function claims(message: string): AirlockError {

@@ -43,9 +43,9 @@ export const DEFAULT_DETECTORS: Readonly<Record<DetectorName, MaskRule | 'off'>>
 /** The defaults, for documentation and tests; the schema below applies exactly these. */
 export const POLICY_DEFAULTS = {
   rules: { read: 'allow', write: { approval: 1 }, privileged: { approval: 2 }, blocked: 'deny' },
-  approval: { timeoutSeconds: 3600 },
-  limits: { statementTimeoutSeconds: 20, maxRows: 1000, maxBytes: 256 * 1024 },
-} as const satisfies Pick<Policy, 'rules' | 'approval' | 'limits'>;
+  approval: { timeoutSeconds: 3600, subaddressDomains: ['*'] },
+  limits: { statementTimeoutSeconds: 20, maxRows: 1000, maxBytes: 256 * 1024, pendingApprovalsPerIdentity: 20, approvalRequestsPerHour: 60 },
+} as const;
 
 /** `masking.inference` when the file says nothing: a human looks at every inference query. */
 export const DEFAULT_INFERENCE = { approval: 1 } as const;
@@ -96,6 +96,11 @@ const approver = z.strictObject({
   }),
   email: z.email({ error: 'expected an email address' }),
   name: name('a display name').optional(),
+  idp: z
+    .array(z.strictObject({ iss: name('an issuer URL (the token iss)'), sub: name('a subject (the token sub)') }), {
+      error: 'expected a list of { iss, sub }',
+    })
+    .optional(),
 });
 
 /** The fields of one per-identity quota (base or group); limits.perIdentity. */
@@ -107,6 +112,8 @@ const identityQuotaShape = {
   maxRows: positiveInt(Number.MAX_SAFE_INTEGER).optional(),
   statementTimeoutSeconds: positiveInt(MAX_STATEMENT_TIMEOUT_SECONDS, 'a positive number of seconds').optional(),
 };
+/** MAX_* for the approval request limits: a typo of 10⁶ would switch the limit off. */
+export const MAX_PENDING_APPROVALS = 10_000;
 
 export const policySchema = z
   .strictObject({
@@ -190,6 +197,15 @@ export const policySchema = z
         timeoutSeconds: positiveInt(MAX_APPROVAL_TIMEOUT_SECONDS, 'a positive number of seconds').default(
           POLICY_DEFAULTS.approval.timeoutSeconds,
         ),
+        subaddressDomains: z
+          .array(
+            z
+              .string({ error: 'expected a domain or *' })
+              .regex(/^(\*|[^\s@*]+)$/, { error: 'expected a domain (example.com) or *' })
+              .transform((d) => d.toLowerCase().replace(/\.$/, '')),
+            { error: 'expected a list of domains' },
+          )
+          .default(() => [...POLICY_DEFAULTS.approval.subaddressDomains]),
       })
       .prefault({}),
     limits: z
@@ -199,7 +215,9 @@ export const policySchema = z
         ),
         maxRows: positiveInt(Number.MAX_SAFE_INTEGER).default(POLICY_DEFAULTS.limits.maxRows),
         maxBytes: positiveInt(MAX_RESULT_BYTES).default(POLICY_DEFAULTS.limits.maxBytes),
-        // Fair use (issue 15): per-identity quotas, optional; see `IdentityQuota`.
+        pendingApprovalsPerIdentity: positiveInt(MAX_PENDING_APPROVALS).default(POLICY_DEFAULTS.limits.pendingApprovalsPerIdentity),
+        approvalRequestsPerHour: positiveInt(MAX_PENDING_APPROVALS).default(POLICY_DEFAULTS.limits.approvalRequestsPerHour),
+        // Fair use: per-identity quotas, optional; see `IdentityQuota`.
         perIdentity: z
           .strictObject({
             ...identityQuotaShape,

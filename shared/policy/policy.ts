@@ -48,11 +48,23 @@ export interface ColumnRuleSpec {
   rule: MaskRule;
 }
 
+/** One IdP account of a person: the token's `iss` and `sub`. */
+export interface IdpIdentity {
+  iss: string;
+  sub: string;
+}
+
 export interface Approver {
   /** Slack user id (`U…` or `W…`). */
   slackUserId: string;
   email: string;
   name?: string;
+  /**
+   * The approver's IdP accounts. With them, self-approval is caught by `iss` + `sub` even when a
+   * token has no email, and this approver may approve requests whose requester cannot be linked
+   * to a person (no email claim, no listed `sub`).
+   */
+  idp?: IdpIdentity[];
 }
 
 export interface Policy {
@@ -77,12 +89,28 @@ export interface Policy {
   approverGroups: string[];
   /** Identity groups whose members may read every session. */
   auditorGroups: string[];
-  approval: { timeoutSeconds: number };
-  limits: { statementTimeoutSeconds: number; maxRows: number; maxBytes: number; perIdentity?: PerIdentityLimits };
+  approval: {
+    timeoutSeconds: number;
+    /**
+     * Domains whose mail servers treat `local+tag@domain` as `local@domain`: the `+tag` is removed
+     * before emails are compared for self-approval. `['*']` (the default) means every domain.
+     */
+    subaddressDomains: string[];
+  };
+  limits: {
+    statementTimeoutSeconds: number;
+    maxRows: number;
+    maxBytes: number;
+    /** Approval requests one identity may have waiting at once (429 ERR_TOO_MANY_PENDING beyond). */
+    pendingApprovalsPerIdentity: number;
+    /** New approval requests one identity may open per rolling hour (429 ERR_TOO_MANY_PENDING beyond). */
+    approvalRequestsPerHour: number;
+    perIdentity?: PerIdentityLimits;
+  };
 }
 
 /**
- * Fair use (issue 15): what one identity may use. Every field is optional; absent = no such limit.
+ * Fair use: what one identity may use. Every field is optional; absent = no such limit.
  * `groups` replace the base values for their members; where an identity is in several, the most
  * restrictive value of each field wins. `maxRows` and `statementTimeoutSeconds` here can only
  * lower the global `limits` (the cost guard), never raise them.

@@ -16,6 +16,13 @@ export interface Vote {
   email?: string;
   vote: 'approve' | 'deny';
   at: string;
+  /** The reason the approver gave (a denial's reason is shown to the requester). */
+  reason?: string;
+  /**
+   * Every identity of the voter, normalised (emails from the policy and the Slack profile, IdP
+   * `iss#sub`): one person with two Slack accounts still counts once.
+   */
+  identities?: string[];
 }
 
 /** State of one request (the requests table). The `response` is exactly what the agent was answered (masked). */

@@ -8,9 +8,12 @@ import type { SessionRecord } from './types.js';
  *   statement and recording the outcome, so it may or may not have run.
  * - `pending_approval`: `approval.requested` without a quorum and without an end: still
  *   waiting (or its expiry was never recorded).
+ * - `approval_contradiction`: the request's records contradict each other — it was executed
+ *   although a counted `approval.rejected` is on record, or with fewer counted grants from
+ *   distinct approvers than its `approval.requested` required.
  */
 export interface OutcomeFinding {
-  kind: 'outcome_unknown' | 'pending_approval';
+  kind: 'outcome_unknown' | 'pending_approval' | 'approval_contradiction';
   sessionId: string;
   requestId: string;
   /** seq of the request's `query.requested` record. */
@@ -18,7 +21,7 @@ export interface OutcomeFinding {
   message: string;
 }
 
-type RecordLike = Pick<SessionRecord, 'sessionId' | 'seq' | 'requestId' | 'type' | 'body'>;
+type RecordLike = Pick<SessionRecord, 'sessionId' | 'seq' | 'requestId' | 'type' | 'body'> & Partial<Pick<SessionRecord, 'actor'>>;
 
 /**
  * Requests whose outcome the records do not show. Shared by `verifyChain` (and so by

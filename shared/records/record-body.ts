@@ -38,7 +38,20 @@ export type ApprovalVoteBody = {
   sqlHash: string;
   votesFor: number;
   approvalsRequired: number;
+  /** The vote's place among the counted votes. */
+  position?: number;
   reason?: string;
+};
+
+/** A click that did not count, and why (it ends nothing). */
+export type ApprovalRefusedBody = {
+  code: string;
+  message: string;
+  vote: string;
+  sqlHash: string;
+  status: string | null;
+  clickedSqlHash?: string;
+  suppressedBefore?: number;
 };
 
 export type ApprovalExpiredBody = {
@@ -115,6 +128,7 @@ export type RecordBodies = {
   'query.failed': QueryFailedBody;
   'key.certified': KeyCertifiedBody;
   'query.throttled': QueryThrottledBody;
+  'approval.refused': ApprovalRefusedBody;
 };
 
 /** `{ type, body }` pairs, discriminated by `type`: a body of the wrong shape for its type does not compile. */

@@ -6,6 +6,8 @@ export type RecordType =
   | 'approval.requested'
   | 'approval.granted'
   | 'approval.rejected'
+  /** A click that did not count (self-approval, not an approver, changed SQL, closed request, …). */
+  | 'approval.refused'
   | 'approval.expired'
   | 'query.executed'
   | 'query.failed'
@@ -63,6 +65,7 @@ export const RECORD_TYPES: readonly RecordType[] = [
   'approval.requested',
   'approval.granted',
   'approval.rejected',
+  'approval.refused',
   'approval.expired',
   'query.executed',
   'query.failed',

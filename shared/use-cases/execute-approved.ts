@@ -5,6 +5,7 @@ import { classify } from '../sql/classify.js';
 import type { ApprovalDeps } from './approval-deps.js';
 import { appendRecord } from './append-record.js';
 import { requestRecords } from './request-records.js';
+import { withRequestLock } from './request-lock.js';
 import { toStoredOutcome } from './stored-outcome.js';
 import type { StatementError } from '../records/record-body.js';
 import { executeQuery, type ExecuteQueryDeps } from './execute-query.js';
@@ -28,10 +29,13 @@ export async function executeApproved(deps: ExecuteApprovedDeps, requestId: stri
   if (!(await deps.requests.transition(requestId, ['approved'], { status: 'running', runningSince: deps.clock.now().toISOString() }))) return null;
   const base = { requestId, sessionId: item.sessionId, risk: item.risk };
 
+  // A barrier: a vote claimed in this process has its record in the chain before the chain is read.
+  await withRequestLock(deps.requests, requestId, async () => undefined);
   const { requested, votes } = await requestRecords(deps.records, item);
   // One approval per person, even if a duplicate delivery left two records of the same click.
   const granted = new Map(votes.filter((v) => v.type === 'approval.granted').map((v) => [v.actor.slackUserId ?? v.seq, v.body]));
-  const mismatch = hashMismatch(item, requested.body, [...granted.values()]);
+  const rejected = votes.some((v) => v.type === 'approval.rejected');
+  const mismatch = rejected ? 'a counted rejection is on record' : hashMismatch(item, requested.body, [...granted.values()]);
   if (mismatch !== null) {
     const error: StatementError = { code: 'ERR_SQL_HASH_MISMATCH', message: mismatch };
     await appendRecord(deps, { sessionId: item.sessionId, requestId, type: 'query.failed', actor: { kind: 'system' }, body: { sqlHash: item.sqlHash, error } });

@@ -1,6 +1,7 @@
 import { AirlockError } from '../errors.js';
 import type { ApprovalDeps } from './approval-deps.js';
 import { appendRecord, type AppendRecordDeps } from './append-record.js';
+import { withRequestLock } from './request-lock.js';
 import { updateApprovalMessage, type UpdateApprovalMessageDeps } from './update-approval-message.js';
 
 export type ExpireApprovalDeps = AppendRecordDeps & Pick<ApprovalDeps, 'requests' | 'clock'> & UpdateApprovalMessageDeps;
@@ -18,8 +19,13 @@ export async function expireApproval(deps: ExpireApprovalDeps, requestId: string
   const item = await deps.requests.get(requestId);
   if (item === null) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
   const decidedAt = deps.clock.now().toISOString();
-  if (!(await deps.requests.transition(requestId, ['pending_approval', 'approved'], { status: 'expired', decidedAt }))) return false;
-  await appendRecord(deps, { sessionId: item.sessionId, requestId, type: 'approval.expired', actor: { kind: 'system' }, body: { sqlHash: item.sqlHash } });
+  // Under the votes' lock: a vote claimed just before is in the chain before approval.expired.
+  const claimed = await withRequestLock(deps.requests, requestId, async () => {
+    if (!(await deps.requests.transition(requestId, ['pending_approval', 'approved'], { status: 'expired', decidedAt }))) return false;
+    await appendRecord(deps, { sessionId: item.sessionId, requestId, type: 'approval.expired', actor: { kind: 'system' }, body: { sqlHash: item.sqlHash } });
+    return true;
+  });
+  if (!claimed) return false;
   await updateApprovalMessage(deps, { ...item, status: 'expired', decidedAt });
   return true;
 }

@@ -8,6 +8,8 @@ export interface RequestRecords {
   requested: SessionRecord;
   /** `approval.granted` / `approval.rejected`, in seq order. */
   votes: SessionRecord[];
+  /** `approval.refused`: clicks that did not count, in seq order. */
+  refused: SessionRecord[];
   expired: boolean;
 }
 
@@ -27,6 +29,7 @@ export async function requestRecords(records: RecordStore, item: RequestItem): P
   return {
     requested,
     votes: mine.filter((r) => r.type === 'approval.granted' || r.type === 'approval.rejected'),
+    refused: mine.filter((r) => r.type === 'approval.refused'),
     expired: mine.some((r) => r.type === 'approval.expired'),
   };
 }

@@ -1,6 +1,6 @@
 import type { ApprovalDeps } from './approval-deps.js';
 import { expireApproval } from './expire-approval.js';
-import { recordVote } from './record-vote.js';
+import { writeMissingVoteRecords } from './record-vote.js';
 import { requestRecords } from './request-records.js';
 
 export interface ResumeReport {
@@ -10,9 +10,9 @@ export interface ResumeReport {
 }
 
 /**
- * On start of a runtime whose workflows live in memory (local): first reconcile the requests
- * table from the chains (a vote recorded in the chain but never claimed on the request, after
- * a crash between the two writes, is claimed now), then expire the pending requests whose time
+ * On start of a runtime whose workflows live in memory (local): first reconcile the chains
+ * with the requests table (a vote counted on the request but never written to the chain, after
+ * a crash between the two writes, is written now), then expire the pending requests whose time
  * has passed and re-run the others with the time they have left. The notify task is idempotent,
  * so approvers get no second message; an already-approved request goes straight to execution.
  *
@@ -21,15 +21,14 @@ export interface ResumeReport {
  */
 export async function resumeApprovals(deps: ApprovalDeps): Promise<ResumeReport> {
   const report: ResumeReport = { reconciledVotes: 0, resumed: [], expired: [] };
-  for (const listed of await deps.requests.listByStatus('pending_approval')) {
-    const item = await deps.requests.get(listed.requestId);
-    if (item === null || item.status !== 'pending_approval') continue;
-    const { votes } = await requestRecords(deps.records, item);
-    for (const rec of votes) {
-      const slackUserId = rec.actor.slackUserId;
-      if (slackUserId === undefined || item.votes.some((v) => v.slackUserId === slackUserId)) continue;
-      const r = await recordVote(deps, { requestId: item.requestId, slackUserId, vote: rec.type === 'approval.granted' ? 'approve' : 'deny' });
-      if (r.recorded) report.reconciledVotes += 1;
+  // A vote counted on the request whose chain record a crash kept out: written now, before anything runs.
+  for (const status of ['pending_approval', 'approved', 'rejected'] as const) {
+    for (const listed of await deps.requests.listByStatus(status)) {
+      const item = await deps.requests.get(listed.requestId);
+      if (item === null || item.status !== status) continue;
+      const { votes } = await requestRecords(deps.records, item);
+      const before = votes.length;
+      if (await writeMissingVoteRecords(deps, item, votes)) report.reconciledVotes += item.votes.length - before;
     }
   }
   const now = deps.clock.now().getTime();

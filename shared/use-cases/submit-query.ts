@@ -18,6 +18,8 @@ import { classify } from '../sql/classify.js';
 import { admitQuery, rateLimited } from './admit-query.js';
 import { appendRecord } from './append-record.js';
 import { inBackground } from './background-writes.js';
+import { checkApprovalRequestLimits } from './approval-request-limits.js';
+import { withRequestLock } from './request-lock.js';
 import { executeQuery } from './execute-query.js';
 import { lexicalAmbiguityReasons } from './lexical-compatibility.js';
 import type { Catalog } from '../ports/catalog.js';
@@ -96,6 +98,29 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
     });
   }
 
+  // --- Approval requests are scarce: an identical pending SQL is answered with the
+  // existing request; beyond the per-identity caps, 429. Serialised per identity in this process.
+  if (decision.outcome === 'approval') {
+    return withRequestLock(deps.requests, `owner:${owner}`, async () => {
+      const existing = await checkApprovalRequestLimits(deps, owner, hashSql(input.sql));
+      // The existing request's answer; like an idempotent retry, this makes sure its approval wait exists.
+      if (existing !== null) return replayOutcome(deps, existing.requestId);
+      return submitNew(deps, principal, input, sessionId, owner, classification, decision);
+    });
+  }
+  // --- end of the approval-request limits
+  return submitNew(deps, principal, input, sessionId, owner, classification, decision);
+}
+
+async function submitNew(
+  deps: SubmitQueryDeps,
+  principal: Principal,
+  input: QueryInput,
+  sessionId: string,
+  owner: string,
+  classification: ReturnType<typeof classify>,
+  decision: Decision,
+): Promise<QueryOutcome> {
   const requestId = deps.newId();
   if (input.idempotencyKey !== undefined) {
     const key = `${owner}:${input.idempotencyKey}`;

@@ -65,7 +65,8 @@ describe('approvals on the local runtime, decided with the CLI through the signe
 
     const session = await t.get(`/v1/sessions/${body.sessionId}`, token);
     const types = (session.json.records as SessionRecord[]).filter((r) => r.requestId === requestId).map((r) => r.type);
-    expect(types).toEqual(['query.requested', 'approval.requested', 'approval.granted', 'approval.granted', 'query.executed']);
+    // The second click by UAPPROVER1 did not count: it is on record as approval.refused (already_voted).
+    expect(types).toEqual(['query.requested', 'approval.requested', 'approval.granted', 'approval.refused', 'approval.granted', 'query.executed']);
     const lines = await t.rt.deps.records.list(body.sessionId);
     expect(verifyChain(lines, keyRing([await t.rt.deps.signer.publicKeyPem()]), { certificates: await t.rt.deps.records.list('system/keys') }).ok).toBe(true);
     expect(await cli(['deny', requestId, '--as', 'UAPPROVER2'])).toMatchObject({ code: 1, out: { code: 'already_decided' } });
@@ -90,11 +91,13 @@ describe('approvals on the local runtime, decided with the CLI through the signe
     expect(await cli(['approve', requestId, '--as', 'UAPPROVER1'])).toMatchObject({ code: 1, out: { recorded: false, code: 'self_approval' } });
   });
 
-  it('a non-approver is refused (exit 1) and nothing is recorded', async () => {
+  it('a non-approver is refused (exit 1): no vote, the attempt on record as approval.refused', async () => {
     const { requestId, token, body } = await submit(HR_READ);
     expect(await cli(['approve', requestId, '--as', 'UINTRUDER1'])).toMatchObject({ code: 1, out: { code: 'not_an_approver' } });
     const session = await t.get(`/v1/sessions/${body.sessionId}`, token);
-    expect((session.json.records as SessionRecord[]).map((r) => r.type)).toEqual(['query.requested', 'approval.requested']);
+    const recs = session.json.records as SessionRecord[];
+    expect(recs.map((r) => r.type)).toEqual(['query.requested', 'approval.requested', 'approval.refused']);
+    expect(recs[2]).toMatchObject({ actor: { slackUserId: 'UINTRUDER1' }, body: { code: 'not_an_approver' } });
   });
 
   it('deny → rejected (with the reason recorded), never executed', async () => {
@@ -107,7 +110,8 @@ describe('approvals on the local runtime, decided with the CLI through the signe
   });
 
   it('a forged or stale signature is 401 and records nothing; the CLI exits 2 with a wrong secret', async () => {
-    const { requestId, token, body } = await submit(HR_READ);
+    // Its own SQL: an identical pending SQL from the same identity is answered with the earlier request.
+    const { requestId, token, body } = await submit(`${HR_READ} -- forged`);
     const click = approvalClickBody({ slackUserId: 'UAPPROVER1', vote: 'approve', requestId });
     const now = Math.floor(Date.now() / 1000);
     const forged = await t.post('/slack/interactions', click, undefined, {
@@ -132,7 +136,19 @@ describe('approvals on the local runtime, decided with the CLI through the signe
     expect((await cli(['approve', '01JC0000000000000000000000', '--as', 'UAPPROVER1'], { AIRLOCK_URL: 'http://example.com:8787' })).code).toBe(2);
     expect((await cli(['approve', '--as', 'UAPPROVER1'])).code).toBe(2);
     expect((await cli(['approve', '01JC0000000000000000000000'])).code).toBe(2);
-    expect((await cli(['approve', '01JC0000000000000000000000', '--as', 'UAPPROVER1'])).out).toMatchObject({ code: 'unknown_request' });
+    // An unknown request has no SQL hash to put on the click: nothing is sent (fail closed).
+    expect((await cli(['approve', '01JC0000000000000000000000', '--as', 'UAPPROVER1'])).code).toBe(2);
+    expect((await cli(['approve', '01JC0000000000000000000000', '--as', 'UAPPROVER1', '--sql-hash', 'f'.repeat(64)])).out).toMatchObject({ code: 'unknown_request' });
+  });
+
+  it("the CLI puts the request's SQL hash on the click: another hash is refused as sql_changed, the fetched one counts", async () => {
+    const { requestId, token } = await submit(HR_READ);
+    const { sqlHash } = (await t.get(`/v1/queries/${requestId}`, token)).json;
+    expect(sqlHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await cli(['approve', requestId, '--as', 'UAPPROVER1', '--sql-hash', 'a'.repeat(64)])).toMatchObject({ code: 1, out: { code: 'sql_changed' } });
+    expect(await cli(['deny', requestId, '--as', 'UAPPROVER2', '--reason', 'HR data needs a ticket'])).toMatchObject({ code: 0, out: { code: 'rejected' } });
+    const after = (await t.get(`/v1/queries/${requestId}`, token)).json;
+    expect(after).toMatchObject({ status: 'rejected', decision: { outcome: 'rejected', by: ['approver2@example.com'], reason: 'HR data needs a ticket' } });
   });
 
   it('20 concurrent signed clicks (the two demo approvers, ten each) → two votes, exactly one resume, the SQL runs once', async () => {

@@ -104,7 +104,9 @@ describe('approvals through Slack (a local server speaking the Web API wire form
     expect(slack.ephemerals.at(-1)).toMatchObject({ user: 'UAPPROVER2' });
     expect(slack.ephemerals.at(-1)?.text).toContain('already rejected');
     const records = (await t.get(`/v1/sessions/${sessionId}`, token)).json.records as SessionRecord[];
-    expect(records.map((r) => r.type)).toEqual(['query.requested', 'approval.requested', 'approval.rejected']);
+    // The late click did not count; it is on record as approval.refused, never as a vote.
+    expect(records.map((r) => r.type)).toEqual(['query.requested', 'approval.requested', 'approval.rejected', 'approval.refused']);
+    expect(records[3]).toMatchObject({ actor: { slackUserId: 'UAPPROVER2' }, body: { code: 'already_decided' } });
   });
 
   it('a Slack retry of a delivered click is answered 200 and records nothing twice', async () => {
@@ -142,7 +144,8 @@ describe('approvals through Slack (a local server speaking the Web API wire form
   });
 
   it('a forged signature is 401 before anything is parsed or recorded', async () => {
-    const { requestId, token, sessionId } = await submit('SELECT id FROM hr.employees LIMIT 1');
+    // Its own SQL: the same pending SQL from the same identity would be answered with the earlier request.
+    const { requestId, token, sessionId } = await submit('SELECT id FROM hr.employees LIMIT 3');
     const body = approvalClickBody({ slackUserId: 'UAPPROVER1', vote: 'approve', requestId });
     const ts = String(Math.floor(Date.now() / 1000));
     const res = await t.post('/slack/interactions', body, undefined, { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': `v0=${'0'.repeat(64)}` });

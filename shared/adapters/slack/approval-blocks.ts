@@ -68,8 +68,12 @@ export function approvalMessage(v: ApprovalView): ApprovalMessage {
     blocks.push({ type: 'section', text: mrkdwn(`*Objects*\n${clip(v.objects.map((o) => `\`${escapeSlack(o)}\``).join(', '), MAX_SECTION)}`) });
   }
   if (v.votes.length > 0) {
-    const lines = v.votes.map((x) => `${x.vote === 'approve' ? ':white_check_mark: approved' : ':no_entry: denied'} by <@${x.slackUserId}> at ${escapeSlack(x.at)}`);
-    blocks.push({ type: 'section', text: mrkdwn(lines.join('\n')) });
+    const lines = v.votes.map(
+      (x) =>
+        `${x.vote === 'approve' ? ':white_check_mark: approved' : ':no_entry: denied'} by <@${x.slackUserId}> at ${escapeSlack(x.at)}` +
+        (x.reason ? ` — reason: ${escapeSlack(clip(x.reason, 500))}` : ''),
+    );
+    blocks.push({ type: 'section', text: mrkdwn(clip(lines.join('\n'), MAX_SECTION)) });
   }
   if (v.status === 'pending_approval') {
     const value: ButtonValue = { requestId: v.requestId, sqlHash: v.sqlHash };
@@ -82,7 +86,17 @@ export function approvalMessage(v: ApprovalView): ApprovalMessage {
       ],
     });
   } else if (v.decidedAt !== undefined) {
-    blocks.push({ type: 'context', elements: [mrkdwn(`Decided ${escapeSlack(v.decidedAt)}`)] });
+    // Who decided, in words (the requester and the other approvers read the same message).
+    const denial = v.votes.find((x) => x.vote === 'deny');
+    const by =
+      denial !== undefined
+        ? ` — rejected by <@${denial.slackUserId}>${denial.reason ? `: ${escapeSlack(clip(denial.reason, 500))}` : ' (no reason given)'}`
+        : v.status === 'expired'
+          ? ''
+          : approvals.length > 0
+            ? ` — approved by ${approvals.map((x) => `<@${x.slackUserId}>`).join(', ')}`
+            : '';
+    blocks.push({ type: 'context', elements: [mrkdwn(`Decided ${escapeSlack(v.decidedAt)}${by}`)] });
   }
   return { text: escapeSlack(`${header} — ${v.status} (${approvals.length}/${v.approvalsRequired})`), blocks, sqlAsFile };
 }

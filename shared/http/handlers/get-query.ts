@@ -51,12 +51,29 @@ function view(item: RequestItem, outcome: QueryOutcome | null): Record<string, u
     status: item.status === 'running' && item.approvalsRequired > 0 ? 'approved' : item.status,
     risk: item.risk,
     approvalsRequired: item.approvalsRequired,
-    votes: item.votes,
+    sqlHash: item.sqlHash,
+    votes: item.votes.map((v) => ({ slackUserId: v.slackUserId, ...(v.email === undefined ? {} : { email: v.email }), vote: v.vote, at: v.at, ...(v.reason === undefined ? {} : { reason: v.reason }) })),
     expiresAt: item.expiresAt ?? null,
   };
+  // The requester sees the outcome in words: who decided, and the denier's reason.
+  const decision = decisionOf(item);
+  if (decision !== null) out['decision'] = decision;
   const response = outcome ?? undefined;
   if (item.status === 'executed' && response?.body) out['result'] = response.body;
   if (item.status === 'failed' && response?.body?.['error']) out['error'] = response.body['error'];
   if (item.status === 'denied' && response?.body?.['reasons']) out['reasons'] = response.body['reasons'];
   return out;
+}
+
+/** Who decided and why, for a decided approval request; null while pending or when no vote decided it. */
+export function decisionOf(item: RequestItem): { outcome: 'approved' | 'rejected' | 'expired'; by: string[]; reason?: string; at?: string } | null {
+  if (item.approvalsRequired === 0 || item.status === 'pending_approval') return null;
+  if (item.status === 'expired') return { outcome: 'expired', by: [], reason: `no decision before ${item.expiresAt ?? 'the deadline'}`, ...(item.decidedAt ? { at: item.decidedAt } : {}) };
+  const denial = item.votes.find((v) => v.vote === 'deny');
+  if (denial !== undefined) {
+    return { outcome: 'rejected', by: [denial.email ?? denial.slackUserId], reason: denial.reason ?? 'no reason given', at: denial.at };
+  }
+  const approvals = item.votes.filter((v) => v.vote === 'approve');
+  if (approvals.length < item.approvalsRequired) return null;
+  return { outcome: 'approved', by: approvals.map((v) => v.email ?? v.slackUserId), ...(item.decidedAt ? { at: item.decidedAt } : {}) };
 }

@@ -67,28 +67,25 @@ describe('resumeApprovals (local runtime start)', () => {
     expect(f.deps.warehouse.calls).toHaveLength(0);
   });
 
-  it('reconciles the requests table from the chain: a vote recorded but never claimed (crash between the writes) counts, once', async () => {
+  it('reconciles the chain with the requests table: votes counted but never written (crash between the writes) are written, once, before it runs', async () => {
     const f = await approvalFixture();
     const id = await pending(f, 's1');
     const item = (await f.deps.requests.get(id))!;
-    // Both votes reached the chain; the process died before either was claimed on the request.
-    for (const [n, u] of [[1, 'UAPPROVER1'], [2, 'UAPPROVER2']] as const) {
-      await appendRecord(f.deps, {
-        sessionId: 's1',
-        requestId: id,
-        type: 'approval.granted',
-        actor: { kind: 'approver', slackUserId: u, email: `approver${n}@example.com` },
-        body: { sqlHash: item.sqlHash, votesFor: n, approvalsRequired: 2 },
-      });
-    }
+    // Both votes were claimed on the request; the process died before either reached the chain.
+    const votes = [
+      { slackUserId: 'UAPPROVER1', email: 'approver1@example.com', vote: 'approve' as const, at: item.createdAt },
+      { slackUserId: 'UAPPROVER2', email: 'approver2@example.com', vote: 'approve' as const, at: item.createdAt },
+    ];
+    expect(await f.deps.requests.transitionVotes(id, ['pending_approval'], [], { votes, status: 'approved', decidedAt: item.createdAt })).toBe(true);
     await restart(f);
     const report = await resumeApprovals(f.deps);
     expect(report.reconciledVotes).toBe(2);
     expect(report.resumed).toEqual([id]);
     await f.deps.workflow.settled();
     expect((await f.deps.requests.get(id))?.status).toBe('executed');
-    const types = (await f.deps.records.list('s1')).map((l) => (JSON.parse(l) as SessionRecord).type);
-    expect(types).toEqual(['query.requested', 'approval.requested', 'approval.granted', 'approval.granted', 'query.executed']);
+    const recs = (await f.deps.records.list('s1')).map((l) => JSON.parse(l) as SessionRecord);
+    expect(recs.map((r) => r.type)).toEqual(['query.requested', 'approval.requested', 'approval.granted', 'approval.granted', 'query.executed']);
+    expect(recs.filter((r) => r.type === 'approval.granted').map((r) => r.body['votesFor'])).toEqual([1, 2]);
     expect(f.deps.warehouse.calls).toHaveLength(1);
   });
 

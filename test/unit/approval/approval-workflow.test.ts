@@ -53,7 +53,7 @@ describe('approval workflow (LocalWorkflow running the shared ASL, memory stores
     await recordVote(f.deps, { requestId: id, slackUserId: 'UAPPROVER1', vote: 'approve' });
     expect(await recordVote(f.deps, { requestId: id, slackUserId: 'UAPPROVER1', vote: 'approve' })).toMatchObject({ recorded: false, code: 'already_voted' });
     expect((await f.deps.requests.get(id))?.status).toBe('pending_approval');
-    expect(await types(f)).toEqual(['query.requested', 'approval.requested', 'approval.granted']);
+    expect(await types(f)).toEqual(['query.requested', 'approval.requested', 'approval.granted', 'approval.refused']);
     expect(f.deps.warehouse.calls).toHaveLength(0);
     await f.deps.workflow.stop();
   });
@@ -62,7 +62,7 @@ describe('approval workflow (LocalWorkflow running the shared ASL, memory stores
     const f = await approvalFixture();
     const id = await pending(f, DDL, { ...agent, sub: 'approver-one', email: 'Approver1@Example.com' });
     expect(await recordVote(f.deps, { requestId: id, slackUserId: 'UAPPROVER1', vote: 'approve' })).toMatchObject({ recorded: false, code: 'self_approval' });
-    expect(await types(f)).toEqual(['query.requested', 'approval.requested']);
+    expect(await types(f)).toEqual(['query.requested', 'approval.requested', 'approval.refused']);
     await f.deps.workflow.stop();
   });
 
@@ -73,11 +73,11 @@ describe('approval workflow (LocalWorkflow running the shared ASL, memory stores
     await f.deps.workflow.stop();
   });
 
-  it('a non-approver is refused and nothing is recorded', async () => {
+  it('a non-approver is refused and the attempt is recorded as approval.refused (no vote)', async () => {
     const f = await approvalFixture();
     const id = await pending(f);
     expect(await recordVote(f.deps, { requestId: id, slackUserId: 'UINTRUDER', vote: 'approve' })).toMatchObject({ recorded: false, code: 'not_an_approver' });
-    expect(await types(f)).toEqual(['query.requested', 'approval.requested']);
+    expect(await types(f)).toEqual(['query.requested', 'approval.requested', 'approval.refused']);
     await f.deps.workflow.stop();
   });
 
@@ -109,8 +109,8 @@ describe('approval workflow (LocalWorkflow running the shared ASL, memory stores
     await vi.advanceTimersByTimeAsync(3600 * 1000);
     await until(async () => (await f.deps.requests.get(id))?.status === 'expired' && (await types(f)).includes('approval.expired'));
     await f.deps.workflow.settled();
-    expect(await recordVote(f.deps, { requestId: id, slackUserId: 'UAPPROVER2', vote: 'approve' })).toMatchObject({ recorded: false, code: 'already_decided' });
-    expect(await types(f)).toEqual(['query.requested', 'approval.requested', 'approval.granted', 'approval.expired']);
+    expect(await recordVote(f.deps, { requestId: id, slackUserId: 'UAPPROVER2', vote: 'approve' })).toMatchObject({ recorded: false, code: 'expired' });
+    expect(await types(f)).toEqual(['query.requested', 'approval.requested', 'approval.granted', 'approval.expired', 'approval.refused']);
     expect(f.deps.warehouse.calls).toHaveLength(0);
   });
 

@@ -71,7 +71,7 @@ describe('renderAnswer / renderRequest', () => {
     const base = { requestId: '01ARZ3NDEKTSV4RRFFQ69G5FAV', sessionId: 's', risk: 'write', approvalsRequired: 1, expiresAt: null };
     const rejected = renderRequest({ ...base, status: 'rejected', votes: [{ slackUserId: 'U1', email: 'a@example.com', vote: 'deny', at: 't' }] });
     expect(rejected.isError).toBeUndefined();
-    expect(rejected.content[0]!.text).toMatch(/^Rejected — it will never run/);
+    expect(rejected.content[0]!.text).toMatch(/^Rejected by a@example.com — it will never run/);
     const unknown = renderRequest({ ...base, status: 'outcome_unknown', votes: [] });
     expect(unknown.isError).toBe(true);
     expect(unknown.content[0]!.text).toMatch(/^ERR_OUTCOME_UNKNOWN: .*\nWhat to do: Do not rerun a write blindly/);

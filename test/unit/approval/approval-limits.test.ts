@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { AirlockError } from '#shared/errors.js';
+import { errorResponse } from '#shared/http/error-response.js';
+import type { Principal } from '#shared/identity/principal.js';
+import type { SessionRecord } from '#shared/records/types.js';
+import { recordVote } from '#shared/use-cases/record-vote.js';
+import { submitQuery } from '#shared/use-cases/submit-query.js';
+import { agent, approvalFixture, policyWith, type ApprovalFixture } from './approval-fixture.js';
+
+const sql = (n: number) => `DELETE FROM orders WHERE id = ${n}`; // write: one approval
+
+async function limited(pendingApprovalsPerIdentity: number, approvalRequestsPerHour: number): Promise<ApprovalFixture> {
+  const p = policyWith(2);
+  return approvalFixture({ policy: { ...p, limits: { ...p.limits, pendingApprovalsPerIdentity, approvalRequestsPerHour } } });
+}
+
+async function refusal(f: ApprovalFixture, n: number, who: Principal = agent): Promise<AirlockError> {
+  const e = await submitQuery(f.deps, who, { prompt: 'p', sql: sql(n) }).then(() => null, (x: unknown) => x);
+  expect(e).toBeInstanceOf(AirlockError);
+  return e as AirlockError;
+}
+
+describe('approval requests are scarce', () => {
+  it('the same pending SQL from the same identity returns the existing request: no second request, no second message', async () => {
+    const f = await approvalFixture({ policy: policyWith(2) });
+    const a = await submitQuery(f.deps, agent, { prompt: 'p', sql: sql(1), sessionId: 's1' });
+    const b = await submitQuery(f.deps, agent, { prompt: 'again', sql: sql(1), sessionId: 's1' });
+    const c = await submitQuery(f.deps, agent, { prompt: 'other session', sql: sql(1) });
+    expect(b).toMatchObject({ kind: 'pending', body: { requestId: a.body['requestId'], status: 'pending_approval' } });
+    expect(c.body['requestId']).toBe(a.body['requestId']);
+    const types = (await f.deps.records.list('s1')).map((l) => (JSON.parse(l) as SessionRecord).type);
+    expect(types.filter((t) => t === 'approval.requested')).toHaveLength(1);
+    // Another identity asking the same is its own request.
+    const d = await submitQuery(f.deps, { ...agent, sub: 'someone-else' }, { prompt: 'p', sql: sql(1) });
+    expect(d.body['requestId']).not.toBe(a.body['requestId']);
+    await f.deps.workflow.stop();
+  });
+
+  it('a decided request is not reused: the same SQL after a denial is a new request', async () => {
+    const f = await approvalFixture({ policy: policyWith(2) });
+    const a = await submitQuery(f.deps, agent, { prompt: 'p', sql: sql(1) });
+    await recordVote(f.deps, { requestId: a.body['requestId'] as string, slackUserId: 'UAPPROVER1', vote: 'deny' });
+    const b = await submitQuery(f.deps, agent, { prompt: 'p', sql: sql(1) });
+    expect(b.body['requestId']).not.toBe(a.body['requestId']);
+    await f.deps.workflow.stop();
+  });
+
+  it('beyond limits.pendingApprovalsPerIdentity: 429 ERR_TOO_MANY_PENDING with the count and Retry-After', async () => {
+    const f = await limited(3, 100);
+    for (let i = 0; i < 3; i++) expect((await submitQuery(f.deps, agent, { prompt: 'p', sql: sql(i) })).kind).toBe('pending');
+    const e = await refusal(f, 99);
+    expect(e.code).toBe('ERR_TOO_MANY_PENDING');
+    expect(e.details).toMatchObject({ count: 3, limit: 3 });
+    const res = errorResponse(e);
+    expect(res.statusCode).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(JSON.parse(res.body).error).toMatchObject({ code: 'ERR_TOO_MANY_PENDING', count: 3, limit: 3 });
+    // Nothing was recorded for the refused one; another identity is not affected.
+    expect((await submitQuery(f.deps, { ...agent, sub: 'other' }, { prompt: 'p', sql: sql(99) })).kind).toBe('pending');
+    await f.deps.workflow.stop();
+  });
+
+  it('beyond limits.approvalRequestsPerHour (decided ones count too): 429 until the hour has passed', async () => {
+    const f = await limited(100, 4);
+    for (let i = 0; i < 4; i++) {
+      const out = await submitQuery(f.deps, agent, { prompt: 'p', sql: sql(i) });
+      await recordVote(f.deps, { requestId: out.body['requestId'] as string, slackUserId: 'UAPPROVER1', vote: 'deny' });
+      f.deps.clock.advance(60_000);
+    }
+    const e = await refusal(f, 50);
+    expect(e.details).toMatchObject({ count: 4, limit: 4 });
+    expect(e.details?.['retryAfterSeconds']).toBe(3600 - 4 * 60);
+    f.deps.clock.advance((3600 - 4 * 60) * 1000 + 1);
+    expect((await submitQuery(f.deps, agent, { prompt: 'p', sql: sql(50) })).kind).toBe('pending');
+    await f.deps.workflow.stop();
+  });
+
+  it('a concurrent flood of 40 distinct requests opens exactly the cap', async () => {
+    const f = await limited(5, 100);
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => submitQuery(f.deps, agent, { prompt: 'p', sql: sql(i) })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.code === 'ERR_TOO_MANY_PENDING')).toBe(true);
+    expect(await f.deps.requests.listByStatus('pending_approval')).toHaveLength(5);
+    await f.deps.workflow.stop();
+  });
+});
