@@ -8,7 +8,8 @@ export type RecordType =
   | 'approval.rejected'
   | 'approval.expired'
   | 'query.executed'
-  | 'query.failed';
+  | 'query.failed'
+  | 'query.reconciled';
 
 export interface Actor {
   kind: 'agent' | 'approver' | 'system';
@@ -56,12 +57,15 @@ export const RECORD_TYPES: readonly RecordType[] = [
   'approval.expired',
   'query.executed',
   'query.failed',
+  'query.reconciled',
 ];
 
 /** Types that end a request: after one of these, nothing more happens to it. */
 export const TERMINAL_RECORD_TYPES: readonly RecordType[] = [
   'query.executed',
   'query.failed',
+  // Written by `airlock reconcile`: Snowflake's own account of a request whose outcome was unknown.
+  'query.reconciled',
   'query.denied',
   'approval.rejected',
   'approval.expired',
