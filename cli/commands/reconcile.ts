@@ -72,7 +72,7 @@ export const run: Command = async (argv, io) => {
         `(${summary.matched} matched to records, ${summary.housekeeping} housekeeping), ${summary.records} record(s) in ${summary.sessions} session(s) read through ${store.via}`,
     ];
     if (summary.latencyNote !== undefined) lines.push(`note: ${summary.latencyNote}`);
-    for (const f of findings) lines.push(`${f.flagged ? 'FLAGGED' : 'finding'}: ${f.kind} (${f.reason}): ${f.message}`);
+    for (const f of findings) lines.push(`${f.flagged ? 'flagged' : 'finding'}: ${f.kind} (${f.reason}): ${f.message}`);
     const c = summary.counts;
     lines.push(
       `${summary.flagged === 0 ? 'CLEAN' : 'FLAGGED'}: unrecorded_query ${c.unrecorded_query}, sql_mismatch ${c.sql_mismatch}, missing_in_history ${c.missing_in_history}; ` +
