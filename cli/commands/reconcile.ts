@@ -15,7 +15,7 @@ import { FINDINGS_FILE, REPORT_FILE, findingsJsonl, signReconcileReport } from '
 import { openLocalStore } from '#local/record-store-access.js';
 import { UsageError, type Command } from '../io.js';
 
-const USAGE = 'usage: airlock reconcile --from ISO --to ISO [--out DIR]\n       (Snowflake from SNOWFLAKE_* as for the runtime; records from AIRLOCK_DATA_DIR, default .airlock)';
+const USAGE = 'usage: airlock reconcile --from ISO --to ISO [--out DIR] [--settle-after SECONDS]\n       (Snowflake from SNOWFLAKE_* as for the runtime; records from AIRLOCK_DATA_DIR, default .airlock)';
 
 /** An ISO instant; a bare date means the start (`from`) or the end (`to`) of that UTC day. */
 function instant(value: string | undefined, end: boolean, flag: string): string {
@@ -36,7 +36,7 @@ function instant(value: string | undefined, end: boolean, flag: string): string 
 export const run: Command = async (argv, io) => {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } }, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' }, 'settle-after': { type: 'string' } }, strict: true, allowPositionals: false });
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\n${USAGE}`);
   }
@@ -44,6 +44,8 @@ export const run: Command = async (argv, io) => {
   const from = instant(v.from, false, '--from');
   const to = instant(v.to, true, '--to');
   if (from > to) throw new UsageError('--from is after --to');
+  const settle = v['settle-after'] === undefined ? undefined : Number(v['settle-after']);
+  if (settle !== undefined && (!/^\d{1,6}$/.test(v['settle-after']!) || !Number.isInteger(settle))) throw new UsageError('--settle-after must be a whole number of seconds');
   const out = v.out === undefined ? undefined : resolve(io.cwd, v.out);
   if (out !== undefined && existsSync(out) && readdirSync(out).length > 0) throw new UsageError(`--out ${out} exists and is not empty`);
 
@@ -66,7 +68,7 @@ export const run: Command = async (argv, io) => {
   try {
     const records = new DynamoDbRecordStore(store.client, tableNames().records);
     const history = new SnowflakeQueryHistory(warehouse, config.user);
-    const { findings, summary } = await reconcileQueries({ records, signer, clock: systemClock, history }, { from, to });
+    const { findings, summary } = await reconcileQueries({ records, signer, clock: systemClock, history, ...(settle === undefined ? {} : { settleAfterMs: settle * 1000 }) }, { from, to });
     const lines = [
       `reconciled ${summary.window.from} .. ${summary.window.to}: ${summary.historyQueries} quer${summary.historyQueries === 1 ? 'y' : 'ies'} of ${summary.user} in ${summary.source} ` +
         `(${summary.matched} matched to records, ${summary.housekeeping} housekeeping), ${summary.records} record(s) in ${summary.sessions} session(s) read through ${store.via}`,

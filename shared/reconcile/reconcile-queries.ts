@@ -4,6 +4,7 @@ import { findOutcomeFindings } from '../records/outcome-findings.js';
 import { sha256Hex } from '../records/hash.js';
 import type { SessionRecord } from '../records/types.js';
 import { appendRecord, type AppendRecordDeps } from '../use-cases/append-record.js';
+import { RECOVERY_MARGIN_SECONDS } from '../use-cases/recover-interrupted.js';
 import { housekeepingOf } from './housekeeping.js';
 import type { HistoryQuery, HistorySourceName, QueryHistorySource } from './query-history.js';
 import { FLAGGED_KINDS, type HistoryEvidence, type ReconcileFinding, type RecordEvidence } from './reconcile-finding.js';
@@ -18,9 +19,19 @@ export const RECONCILE_MARGIN_MS = 15 * 60_000;
 /** Snowflake statuses of a query that has ended (anything else — RUNNING, QUEUED… — has not). */
 const ENDED = /^(SUCCESS|FAILED_WITH_ERROR|FAILED_WITH_INCIDENT|INCIDENT)$/;
 
+/**
+ * How long after its query ended an open request is settled: the runtime writes `query.executed`
+ * right after the statement returns, so a request whose query just ended may still be in flight
+ * (settling it then would give it two ending records). The same margin as the recovery of
+ * interrupted requests.
+ */
+export const SETTLE_AFTER_MS = RECOVERY_MARGIN_SECONDS * 1000;
+
 export interface ReconcileDeps extends AppendRecordDeps {
   records: RecordStore & Required<Pick<RecordStore, 'sessionIds'>>;
   history: QueryHistorySource;
+  /** Default SETTLE_AFTER_MS. */
+  settleAfterMs?: number;
 }
 
 export interface ReconcileWindow {
@@ -242,11 +253,18 @@ export async function reconcileQueries(deps: ReconcileDeps, window: ReconcileWin
   // outcome_unknown requests: settled by the query Snowflake ran for them.
   for (const k of unknown) {
     const req = reqs.get(k)!;
-    const runs = (resolutions.get(k) ?? []).filter((q) => ENDED.test(q.status));
+    const settleBefore = deps.clock.now().getTime() - (deps.settleAfterMs ?? SETTLE_AFTER_MS);
+    const ended = (resolutions.get(k) ?? []).filter((q) => ENDED.test(q.status));
+    const runs = ended.filter((q) => Date.parse(q.endTime) <= settleBefore);
     const [first, ...more] = runs;
     if (first === undefined) {
-      const running = (resolutions.get(k) ?? []).length > 0;
-      flag({ kind: 'outcome_unknown', reason: running ? 'still_running' : 'not_in_history', message: running ? `request ${req.requestId}: its query has not ended yet` : `request ${req.requestId}: no query of it ended in the history read (it did not run, or ran outside the window)`, record: recordEvidence(req) });
+      const reason = ended.length > 0 ? 'recently_ended' : (resolutions.get(k) ?? []).length > 0 ? 'still_running' : 'not_in_history';
+      const message = {
+        recently_ended: `request ${req.requestId}: its query ended less than ${Math.round((deps.settleAfterMs ?? SETTLE_AFTER_MS) / 1000)} s ago and may still be being recorded; a later run settles it`,
+        still_running: `request ${req.requestId}: its query has not ended yet`,
+        not_in_history: `request ${req.requestId}: no query of it ended in the history read (it did not run, or ran outside the window)`,
+      }[reason];
+      flag({ kind: 'outcome_unknown', reason, message, record: recordEvidence(req) });
       continue;
     }
     const appended = await appendRecord(deps, {
