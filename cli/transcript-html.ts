@@ -105,6 +105,8 @@ function step(r: Rec): string {
       return `<div class="step bad">${t}<h3>Refused</h3><ul class="reasons">${((b.reasons ?? []) as Array<{ message: string }>).map((x) => `<li>${esc(x.message)}</li>`).join('')}</ul></div>`;
     case 'query.failed':
       return `<div class="step bad">${t}<h3>The warehouse refused or failed the statement</h3><p>${esc(b.error?.code)}: ${esc(b.error?.message)}</p></div>`;
+    case 'query.reconciled':
+      return `<div class="step">${t}<h3>Outcome settled from Snowflake's history: ${esc(b.status)}</h3><p class="note">Query id ${esc(b.queryId)} ended ${esc(b.endTime)}, ${esc(b.rowCount ?? '?')} row(s)${b.errorCode ? `, error ${esc(b.errorCode)}` : ''}. The agent never saw a result.</p></div>`;
     case 'query.executed':
       return (
         `<div class="step ok">${t}<h3>Ran on ${esc(b.warehouse)}: ${esc(b.rowCount)} row(s)${b.truncated ? ' (cut to the limit)' : ''}</h3>` +

@@ -58,6 +58,8 @@ function describe(r: Rec): string[] {
     }
     case 'query.failed':
       return [`failed:   ${b['error']?.code}: ${truncate(String(b['error']?.message), 300)}`];
+    case 'query.reconciled':
+      return [`reconciled from Snowflake's ${b['source']}: query id ${b['queryId']} ended ${b['status']} at ${b['endTime']}, ${b['rowCount'] ?? '?'} row(s)${b['errorCode'] ? `, error ${b['errorCode']}` : ''}`];
     case 'query.denied':
       return ((b['reasons'] ?? []) as Array<{ code: string; message: string }>).map((x) => `denied:   [${x.code}] ${x.message}`);
     case 'approval.requested':

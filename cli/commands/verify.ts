@@ -1,5 +1,7 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { REPORT_FILE } from '#shared/reconcile/reconcile-report.js';
+import { verifyReconcileDir } from '../verify-reconcile.js';
 import { parseArgs } from 'node:util';
 import { WorkerSignatureChecker } from '#shared/export/signature-workers.js';
 import { verifyExport } from '#shared/export/verify-export.js';
@@ -34,6 +36,8 @@ export const run: Command = async (argv, io) => {
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 64)) throw new UsageError('--threads must be an integer from 1 to 64');
   const trusted = parsed.values['trusted-keys'] === undefined ? undefined : readTrustedKeys(resolve(io.cwd, parsed.values['trusted-keys']));
 
+  // A reconcile folder (airlock reconcile --out): reconcile.json signed like a manifest over findings.jsonl.
+  if (!existsSync(join(dir, 'manifest.json')) && existsSync(join(dir, REPORT_FILE))) return verifyReconcileDir(dir, io, trusted);
   const reader = new ExportReader(dir);
   const manifest = reader.manifest();
   if (manifest === null) {

@@ -30,6 +30,7 @@ const STATUS_BY_TYPE: Partial<Record<SessionRecord['type'], string>> = {
   'approval.expired': 'expired',
   'query.executed': 'executed',
   'query.failed': 'failed',
+  'query.reconciled': 'reconciled',
 };
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -68,7 +69,8 @@ export class RequestRows {
     const status = STATUS_BY_TYPE[r.type];
     if (status !== undefined) row.status = status;
     if (r.type === 'query.executed' && typeof b.rowCount === 'number') row.rowCount = b.rowCount;
-    if ((r.type === 'query.executed' || r.type === 'query.failed') && typeof b.queryId === 'string') row.queryId = b.queryId;
+    if (r.type === 'query.reconciled' && typeof b.rowCount === 'number') row.rowCount = b.rowCount;
+    if ((r.type === 'query.executed' || r.type === 'query.failed' || r.type === 'query.reconciled') && typeof b.queryId === 'string') row.queryId = b.queryId;
   }
 
   /** CSV lines for the session's requests, then forgets them. */

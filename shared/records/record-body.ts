@@ -116,6 +116,26 @@ export type QueryThrottledBody = {
   retryAfterSeconds: number;
 };
 
+/**
+ * `query.reconciled`: written by `airlock reconcile` for a request left `outcome_unknown` whose
+ * query Snowflake's QUERY_HISTORY shows (matched by its QUERY_TAG and the SQL text's hash).
+ * Snowflake's status, row count and end time, as Snowflake reports them; no rows.
+ */
+export type QueryReconciledBody = {
+  sqlHash: string;
+  queryId: string;
+  /** Snowflake's EXECUTION_STATUS, e.g. SUCCESS, FAILED_WITH_ERROR, FAILED_WITH_INCIDENT. */
+  status: string;
+  /** ROWS_PRODUCED. */
+  rowCount: number | null;
+  /** END_TIME, ISO 8601 UTC. */
+  endTime: string;
+  /** Snowflake's ERROR_CODE when the query failed (never its message, which may quote data). */
+  errorCode?: string;
+  /** Which history Snowflake answered from. */
+  source: 'INFORMATION_SCHEMA.QUERY_HISTORY_BY_USER' | 'SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY';
+};
+
 /** Record type → its body. (Type aliases, not interfaces, so a body is also a `Record<string, unknown>`.) */
 export type RecordBodies = {
   'query.requested': QueryRequestedBody;
@@ -129,6 +149,7 @@ export type RecordBodies = {
   'key.certified': KeyCertifiedBody;
   'query.throttled': QueryThrottledBody;
   'approval.refused': ApprovalRefusedBody;
+  'query.reconciled': QueryReconciledBody;
 };
 
 /** `{ type, body }` pairs, discriminated by `type`: a body of the wrong shape for its type does not compile. */

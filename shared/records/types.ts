@@ -13,7 +13,8 @@ export type RecordType =
   | 'query.failed'
   | 'key.certified'
   /** Refused over a per-identity quota before anything was requested or run. */
-  | 'query.throttled';
+  | 'query.throttled'
+  | 'query.reconciled';
 
 /**
  * The dedicated chain of key certificates (`key.certified` records, each signed by a root key:
@@ -71,12 +72,15 @@ export const RECORD_TYPES: readonly RecordType[] = [
   'query.failed',
   'key.certified',
   'query.throttled',
+  'query.reconciled',
 ];
 
 /** Types that end a request: after one of these, nothing more happens to it. */
 export const TERMINAL_RECORD_TYPES: readonly RecordType[] = [
   'query.executed',
   'query.failed',
+  // Written by `airlock reconcile`: Snowflake's own account of a request whose outcome was unknown.
+  'query.reconciled',
   'query.denied',
   'approval.rejected',
   'approval.expired',

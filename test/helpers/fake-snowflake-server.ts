@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { fakeQueryHistory } from './fake-snowflake-history.js';
 import { verifyLogin } from './fake-snowflake-login.js';
 import { RESULT_PARAMETERS, wireResult, type WireColumn, type WireRow } from './fake-snowflake-wire.js';
 
@@ -79,6 +80,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
   let n = 0;
   let url = '';
   const control = { holdLogins: false, ignoreAborts: false };
+  const history = fakeQueryHistory();
 
   const ok = (data: unknown) => ({ success: true, code: null, message: null, data });
   const fail = (code: string, message: string, data: Record<string, unknown> = {}) => ({ success: false, code, message, data });
@@ -112,12 +114,17 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
     });
   }
 
-  async function onQuery(body: Record<string, unknown>, requestId: string, token: string, reply: (b: unknown) => void): Promise<void> {
+  async function onQuery(body: Record<string, unknown>, requestId: string, token: string, answer: (b: unknown) => void): Promise<void> {
     const sqlText = String(body['sqlText'] ?? '');
     const parameters = (body['parameters'] ?? {}) as Record<string, unknown>;
     const queryId = `01b${String(++n).padStart(5, '0')}-0000-fake-0000-${requestId.slice(0, 12)}`;
     queries.push({ requestId, sqlText, parameters, sessionToken: token, queryId });
     notify();
+    // Server-side history (fake-snowflake-history.ts): every query, and QUERY_HISTORY reads answered from it.
+    history.begin({ queryId, queryText: sqlText, queryTag: parameters['QUERY_TAG'], userName: user });
+    const reply = (b: unknown) => (history.finish(queryId, b), answer(b));
+    const historyResult = history.answer(sqlText);
+    if (historyResult) return reply(resultBody(queryId, { rowtype: historyResult.rowtype, chunks: [historyResult.rowset], total: historyResult.rowset.length }, parameters));
     const cannedResult = canned.get(sqlText);
     if (cannedResult) return reply(resultBody(queryId, { rowtype: cannedResult.rowtype, chunks: [cannedResult.rowset], total: cannedResult.rowset.length }, parameters));
     if (/SYSTEM\$WAIT/i.test(sqlText)) {
@@ -250,6 +257,8 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
     logins,
     aborts,
     chunkFetches,
+    /** Every query it ran, as QUERY_HISTORY shows them (forget() one to lose it). */
+    history,
     /** Serve this exact wire result for this exact SQL text. */
     can(sqlText: string, result: CannedResult): void {
       canned.set(sqlText, result);

@@ -15,7 +15,7 @@ const MAX_CATALOG_ROWS = 500_000;
  * be partial: that table is then unknown, hence treated as sensitive.
  */
 export async function loadInformationSchema(warehouse: Warehouse): Promise<CatalogTable[]> {
-  const r = await warehouse.execute({ sql: CATALOG_SQL, queryTag: JSON.stringify({ airlock: { catalog: true } }), maxRows: MAX_CATALOG_ROWS, timeoutMs: 20_000 });
+  const r = await warehouse.execute({ sql: CATALOG_SQL, queryTag: JSON.stringify({ airlock: { housekeeping: 'catalog' } }), maxRows: MAX_CATALOG_ROWS, timeoutMs: 20_000 });
   const out: CatalogTable[] = [];
   let current: CatalogTable | null = null;
   for (const row of r.rows) {
