@@ -7,6 +7,8 @@ export interface GovernanceState {
   tags: Map<string, string>;
   /** DB.SCHEMA.TABLE.COLUMN → policy names (DB.SCHEMA.NAME) in effect on it, masking and projection. */
   policies: Map<string, Set<string>>;
+  /** Masking policies (DB.SCHEMA.NAME) set on the AIRLOCK_MASK tag. */
+  tagPolicies: Set<string>;
 }
 
 function quoteLiteral(s: string): string {
@@ -26,15 +28,33 @@ export function stateQueries(database: string, table: string): { tags: string; p
   };
 }
 
+/** Which objects (a tag among them) a policy is set on: POLICY_REFERENCES(POLICY_NAME => …). */
+export function policyBindingQuery(database: string, policyName: string): string {
+  return `SELECT ref_database_name, ref_schema_name, ref_entity_name, ref_entity_domain FROM TABLE(${ident(database)}.INFORMATION_SCHEMA.POLICY_REFERENCES(POLICY_NAME => ${quoteLiteral(policyName)}))`;
+}
+
 /**
  * Reads what is in place for every table that has (or had) a column the policy masks. `tables` are the masked
  * columns' tables; read with the governance role, which can see the references.
  */
 export async function readGovernanceState(warehouse: Warehouse, plan: GovernancePlan, tagSchema: string): Promise<GovernanceState> {
-  const state: GovernanceState = { tags: new Map(), policies: new Map() };
+  const state: GovernanceState = { tags: new Map(), policies: new Map(), tagPolicies: new Set() };
   const tables = new Map<string, MaskedColumn>();
   for (const c of plan.masked) tables.set(tableKey(c), c);
   const queryTag = JSON.stringify({ airlock: { governance: 'diff' } });
+  const [db] = tagSchema.split('.');
+  for (const s of plan.statements) {
+    if (s.step !== 'tag-policy') continue;
+    const name = plan.names.policyFor(s.policyType!);
+    try {
+      const r = await warehouse.execute({ sql: policyBindingQuery(db as string, name), queryTag, maxRows: 100_000, timeoutMs: 60_000 });
+      for (const [rdb, rschema, rname, domain] of r.rows.map((x) => x.map((v) => String(v ?? '')))) {
+        if (domain?.toUpperCase() === 'TAG' && `${rdb}.${rschema}.${rname}` === plan.names.tag) state.tagPolicies.add(name);
+      }
+    } catch {
+      // The policy does not exist (or cannot be seen): not bound, so its statements stay in the diff.
+    }
+  }
   for (const [key, c] of tables) {
     const q = stateQueries(c.database, key);
     const prefix = `${c.database}.${c.schema}.${c.table}`;
@@ -56,18 +76,15 @@ export async function readGovernanceState(warehouse: Warehouse, plan: Governance
 
 /**
  * Only the changes: a column tag whose value is missing or different, a projection policy not yet on its column, and
- * the definitions those need (schema, tag, function, policies and the tag → policy binding of a type) unless every
- * masked column of that type already shows its type's policy in POLICY_REFERENCES. A column still tagged
+ * the definitions those need (schema, tag, function, policies and the tag → policy binding of a type) unless
+ * POLICY_REFERENCES(POLICY_NAME => …) shows the type's policy set on the tag. A changed policy body (another Airlock
+ * role) is not visible in the references: run the full plan after changing `--role`. A column still tagged
  * AIRLOCK_MASK that the policy no longer masks gets `UNSET TAG` (it would otherwise stay masked at the source).
  */
 export function diffGovernance(plan: GovernancePlan, state: GovernanceState): GovernanceStatement[] {
   const byColumn = new Map(plan.masked.map((c) => [columnName(c), c]));
-  const typesInPlace = new Set<string>();
   const typesMissing = new Set<string>();
-  for (const c of plan.masked) {
-    const inPlace = state.policies.get(columnName(c))?.has(plan.names.policyFor(c.policyType!)) === true;
-    (inPlace ? typesInPlace : typesMissing).add(c.policyType!);
-  }
+  for (const c of plan.masked) if (!state.tagPolicies.has(plan.names.policyFor(c.policyType!))) typesMissing.add(c.policyType!);
   const anyMissing = typesMissing.size > 0;
   const out: GovernanceStatement[] = [];
   for (const s of plan.statements) {

@@ -83,6 +83,13 @@ export function fakeGovernance(opts: { database: string }) {
       }
       return rows(['TAG_DATABASE', 'TAG_SCHEMA', 'TAG_NAME', 'TAG_VALUE', 'COLUMN_NAME'], out);
     }
+    const byPolicy = /POLICY_REFERENCES\(POLICY_NAME => '([^']+)'\)/i.exec(s);
+    if (byPolicy) {
+      const name = byPolicy[1]!.toUpperCase();
+      if (!policies.has(name)) return err('002003', `Masking policy '${name}' does not exist or not authorized.`, '02000');
+      const out = [...bindings].filter(([, p]) => p === name).map(([key]) => [...key.split('|')[0]!.split('.'), 'TAG']);
+      return rows(['REF_DATABASE_NAME', 'REF_SCHEMA_NAME', 'REF_ENTITY_NAME', 'REF_ENTITY_DOMAIN'], out);
+    }
     const polRefs = /POLICY_REFERENCES\(REF_ENTITY_NAME => '([^']+)'/i.exec(s);
     if (polRefs) {
       const table = polRefs[1]!.toUpperCase();
@@ -124,7 +131,10 @@ export function fakeGovernance(opts: { database: string }) {
     if ((m = /^CREATE OR REPLACE SECURE FUNCTION (\S+)\(val VARCHAR\)[\s\S]*KEY = bytes\.fromhex\('([0-9a-f<>A-Z_]+)'\)/i.exec(s))) return functions.set(m[1]!, m[2]!), ok();
     if ((m = /^CREATE MASKING POLICY IF NOT EXISTS (\S+) AS \(val (\w+)\) RETURNS (\w+) ->\s*([\s\S]*)$/i.exec(s))) {
       if (m[2] !== m[3]) return err('002057', 'masking policy signature and return type differ');
-      if (!/SYSTEM\$GET_TAG_ON_CURRENT_COLUMN\('([^']+)'\)/.test(m[4]!) || ![...tags].some((t) => m![4]!.includes(`'${t}'`))) return err('002003', "Tag does not exist or not authorized.", '02000');
+      // Snowflake (BCR 2023_01): a tag named in SYSTEM$GET_TAG_ON_CURRENT_COLUMN must exist when the policy is created.
+      for (const ref of m[4]!.matchAll(/SYSTEM\$GET_TAG_ON_CURRENT_COLUMN\('([^']+)'\)/g)) {
+        if (!tags.has(ref[1]!)) return err('002003', `Tag '${ref[1]}' does not exist or not authorized.`, '02000');
+      }
       if (!policies.has(m[1]!)) policies.set(m[1]!, { type: m[2]!.toUpperCase(), body: m[4]! });
       return ok();
     }

@@ -147,6 +147,7 @@ describe('airlock snowflake (issue 21) against the wire test server', () => {
       gov.failOn('MODIFY COLUMN PHONE SET TAG');
       const ddlBefore = gov.ddl.length;
       const report = await applyGovernance(deps, { statements: plan.statements, governanceRole: GOV_ROLE, airlockRole: AIRLOCK_ROLE, secrets: ['cd'.repeat(32)] });
+      expect(report.failed?.error.message, JSON.stringify(report.failed)).toContain("Insufficient privileges");
       expect(report.applied).toHaveLength(firstPhone);
       expect(report.failed?.index).toBe(firstPhone + 1);
       expect(report.failed?.error.message).toContain('Insufficient privileges');
