@@ -124,7 +124,8 @@ export function policyTypeOf(dataType: string): PolicyType | null {
 
 /**
  * The columns the gateway masks, by the same matcher (`columnRuleMatches`, parts aligned from the right), with the
- * strictest rule when several patterns match — exactly the gateway's choice for a column of a known table.
+ * strictest rule when several patterns match — exactly the gateway's choice for a column of a known table. Names are
+ * upper-cased before matching, as the gateway does (column-sensitivity.ts): a quoted lower-case "email" is masked too.
  */
 export function maskedColumns(rules: readonly ColumnRule[], columns: readonly GovernanceColumn[]): MaskedColumn[] {
   const compiled = rules.map(compileColumnRule);
@@ -133,7 +134,7 @@ export function maskedColumns(rules: readonly ColumnRule[], columns: readonly Go
     if (c.schema.toUpperCase() === 'INFORMATION_SCHEMA') continue;
     const objectParts = [c.database.toUpperCase(), c.schema.toUpperCase(), c.table.toUpperCase()];
     let rule: MaskRule | null = null;
-    for (const r of compiled) if (columnRuleMatches(r, objectParts, c.column, false)) rule = stricterRule(rule, r.rule);
+    for (const r of compiled) if (columnRuleMatches(r, objectParts, c.column.toUpperCase(), false)) rule = stricterRule(rule, r.rule);
     if (rule !== null) out.push({ ...c, rule, policyType: policyTypeOf(c.dataType) });
   }
   return out;
