@@ -135,6 +135,12 @@ export const run: Command = async (argv, io) => {
   if (o.governanceRole !== undefined && o.governanceRole.toUpperCase() === airlockRole.toUpperCase()) {
     throw new UsageError("--governance-role must not be the service user's own role: it would let Airlock change its own masking");
   }
+  try {
+    planGovernance({ rules: [], columns: [], airlockRole, governanceSchema: schema }); // names checked before any login
+  } catch (e) {
+    if (isAirlockError(e) && e.code === 'ERR_VALIDATION') throw new UsageError(`${e.message}\n${USAGE}`);
+    throw e;
+  }
   const maskingKey = io.env.AIRLOCK_MASKING_KEY;
 
   try {
