@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: Com
   export: { summary: 'export sessions for compliance: records, checkpoints, requests.csv, keys, signed manifest', load: () => import('./commands/export.js') },
   verify: { summary: 'verify an export offline: hashes, links, signatures, manifest, checkpoints', load: () => import('./commands/verify.js') },
   reconcile: { summary: "match Snowflake's query history of the service user with the records; settle outcome_unknown", load: () => import('./commands/reconcile.js') },
+  snowflake: { summary: 'compile masking.columns into Snowflake governance: plan | apply | check (docs/snowflake-governance.md)', load: () => import('./commands/snowflake.js') },
   mcp: { summary: 'MCP server on stdio for Claude (AIRLOCK_URL, AIRLOCK_TOKEN or AIRLOCK_TOKEN_COMMAND)', load: () => import('./commands/mcp.js') },
 };
 

@@ -31,6 +31,11 @@ export interface FakeSnowflakeOptions {
   chunkRows?: number;
   /** SQL run on the backing DuckDB before the server answers. */
   seed?: string[];
+  /**
+   * Answers a statement before DuckDB sees it (e.g. governance DDL: fake-snowflake-governance.ts): a result, a
+   * Snowflake error, or undefined to run it as usual. `role` is the session's login role (`roleName`).
+   */
+  intercept?: (sqlText: string, session: { role: string }) => Promise<CannedResult | { error: { code: string; message: string; sqlState: string } } | undefined>;
 }
 
 interface StoredResult {
@@ -74,6 +79,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
   const canned = new Map<string, CannedResult>();
   const held = new Map<string, Held>();
   const sessions = new Map<string, string>(); // session token → master token
+  const roles = new Map<string, string>(); // master token → login role
   const masters = new Set<string>();
   const waiters: Array<() => void> = [];
   const notify = () => waiters.splice(0).forEach((w) => w());
@@ -125,6 +131,11 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
     const reply = (b: unknown) => (history.finish(queryId, b), answer(b));
     const historyResult = history.answer(sqlText);
     if (historyResult) return reply(resultBody(queryId, { rowtype: historyResult.rowtype, chunks: [historyResult.rowset], total: historyResult.rowset.length }, parameters));
+    const intercepted = await options.intercept?.(sqlText, { role: roles.get(sessions.get(token) ?? '') ?? '' });
+    if (intercepted !== undefined) {
+      if ('error' in intercepted) return reply(fail(intercepted.error.code, intercepted.error.message, { sqlState: intercepted.error.sqlState, queryId }));
+      return reply(resultBody(queryId, { rowtype: intercepted.rowtype, chunks: [intercepted.rowset], total: intercepted.rowset.length }, parameters));
+    }
     const cannedResult = canned.get(sqlText);
     if (cannedResult) return reply(resultBody(queryId, { rowtype: cannedResult.rowtype, chunks: [cannedResult.rowset], total: cannedResult.rowset.length }, parameters));
     if (/SYSTEM\$WAIT/i.test(sqlText)) {
@@ -181,6 +192,7 @@ export async function startFakeSnowflake(options: FakeSnowflakeOptions = {}) {
       const master = `master-${n}`;
       sessions.set(token, master);
       masters.add(master);
+      roles.set(master, (query.get('roleName') ?? '').toUpperCase());
       return reply(ok({ token, masterToken: master, sessionId: n, validityInSeconds: 3600, masterValidityInSeconds: 14400, parameters: RESULT_PARAMETERS }));
     }
     const auth = /Snowflake Token="([^"]*)"/.exec(String(req.headers['authorization'] ?? ''))?.[1] ?? '';

@@ -1,0 +1,18 @@
+import type { Warehouse } from '../ports/warehouse.js';
+import type { GovernanceColumn } from './governance-plan.js';
+
+/** The gateway's catalog query (information-schema-catalog.ts) plus `data_type`, which a masking policy's signature needs. */
+export const GOVERNANCE_CATALOG_SQL =
+  "SELECT table_catalog, table_schema, table_name, column_name, data_type FROM information_schema.columns WHERE table_schema <> 'INFORMATION_SCHEMA' ORDER BY table_catalog, table_schema, table_name, ordinal_position";
+
+const MAX_ROWS = 500_000;
+
+/** Every column of the session database with its type. A truncated catalog is refused: a plan must not miss columns. */
+export async function readGovernanceCatalog(warehouse: Warehouse): Promise<GovernanceColumn[]> {
+  const r = await warehouse.execute({ sql: GOVERNANCE_CATALOG_SQL, queryTag: JSON.stringify({ airlock: { governance: 'catalog' } }), maxRows: MAX_ROWS, timeoutMs: 60_000 });
+  if (r.truncated) throw new Error(`information_schema.columns has more than ${MAX_ROWS} rows; narrow the session database`);
+  return r.rows.map((row) => {
+    const [database, schema, table, column, dataType] = row.map((v) => String(v ?? ''));
+    return { database: database ?? '', schema: schema ?? '', table: table ?? '', column: column ?? '', dataType: dataType ?? '' };
+  });
+}
