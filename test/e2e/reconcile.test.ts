@@ -187,8 +187,8 @@ describe('airlock reconcile settles a crash after execute (served runtime, SIGKI
       expect(records.map((x) => x.type)).toEqual(['query.requested', 'query.reconciled']);
       expect(records[1]!.body).toMatchObject({ queryId: ran.queryId, status: 'SUCCESS', rowCount: 4, source: 'INFORMATION_SCHEMA.QUERY_HISTORY_BY_USER', sqlHash: sqlHash('SELECT ID FROM customers') });
       expect(Date.parse(String(records[1]!.body['endTime']))).not.toBeNaN();
-      const keys = (await call(rt.url, '/v1/keys', token)).json.keys as Array<{ keyId: string; pem: string }>;
-      const verified = verifyChain(records.map((x) => JSON.stringify(x)), new Map(keys.map((k) => [k.keyId, k.pem])));
+      const { keys, certificates } = (await call(rt.url, '/v1/keys', token)).json as { keys: Array<{ keyId: string; pem: string }>; certificates: string[] };
+      const verified = verifyChain(records.map((x) => JSON.stringify(x)), new Map(keys.map((k) => [k.keyId, k.pem])), { certificates });
       expect(verified.ok).toBe(true);
       expect(verified.findings).toEqual([]);
     } finally {
