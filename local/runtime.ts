@@ -104,6 +104,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     closers.push(async () => {
       const until = Date.now() + CLOSE_BUDGET_MS - 500;
       while (inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      // …and the item updates those requests left in the background land before the store closes.
+      await settleBackgroundWrites();
     });
     const tracked = async <T>(work: () => Promise<T>): Promise<T> => {
       inFlight++;

@@ -61,6 +61,11 @@ export class CertifiedSigner implements Signer {
     this.#o = { renewBeforeMs: Math.min(10 * 60_000, lifetimeMs / 4), minRemainingMs: Math.min(5_000, lifetimeMs / 10), ...options, lifetimeMs };
   }
 
+  /** The root key that certifies this process's keys (what an auditor trusts). */
+  get rootSigner(): Signer {
+    return this.#o.root;
+  }
+
   keyId(): Promise<string> {
     return this.#o.root.keyId();
   }

@@ -14,8 +14,11 @@ const RECORD_WRITING_TYPES: readonly RecordType[] = [
   'approval.granted',
   'approval.rejected',
   'approval.expired',
+  'approval.refused',
   'query.executed',
   'query.failed',
+  'query.throttled',
+  'query.reconciled',
 ];
 
 /**
@@ -27,8 +30,8 @@ const RECORD_WRITING_TYPES: readonly RecordType[] = [
 export const FUNCTION_RECORD_TYPES: Readonly<Record<string, readonly RecordType[]>> = {
   local: RECORD_WRITING_TYPES,
   gateway: RECORD_WRITING_TYPES,
-  api: ['query.requested', 'query.denied', 'approval.requested', 'query.executed', 'query.failed'],
-  approvals: ['approval.granted', 'approval.rejected', 'approval.expired', 'query.executed', 'query.failed'],
+  api: ['query.requested', 'query.denied', 'approval.requested', 'query.executed', 'query.failed', 'query.throttled'],
+  approvals: ['approval.granted', 'approval.rejected', 'approval.refused', 'approval.expired', 'query.executed', 'query.failed'],
 };
 
 /** A verified key certificate: the key, its window (epoch ms, inclusive) and its function. */

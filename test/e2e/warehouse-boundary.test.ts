@@ -61,8 +61,8 @@ async function sessionText(sessionId: string): Promise<{ text: string; records: 
 }
 
 async function verifies(records: unknown[]): Promise<boolean> {
-  const keys = (await t.get('/v1/keys')).json.keys as Array<{ keyId: string; pem: string }>;
-  return (await verifyChain(records.map((r) => JSON.stringify(r)), new Map(keys.map((k) => [k.keyId, k.pem])))).ok;
+  const { keys, certificates } = (await t.get('/v1/keys')).json as { keys: Array<{ keyId: string; pem: string }>; certificates: string[] };
+  return (await verifyChain(records.map((r) => JSON.stringify(r)), new Map(keys.map((k) => [k.keyId, k.pem])), { certificates })).ok;
 }
 
 // Every DuckDB function found that raises an error built from its input, aimed at the demo data.

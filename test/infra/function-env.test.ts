@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
 import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
 import { KmsSigner } from '#shared/adapters/aws/kms-signer.js';
+import { CertifiedSigner } from '#shared/adapters/certified-signer.js';
 import { SfnWorkflow } from '#shared/adapters/aws/sfn-workflow.js';
 import { SlackNotifier } from '#shared/adapters/slack/slack-notifier.js';
 import { loadPolicy } from '#shared/policy/load-policy.js';
@@ -57,7 +58,8 @@ describe('each function\'s deployed environment is enough for its handler', () =
     const d = await new AwsWiring(envOf('PostQuery')).apiDeps({ warehouse });
     expect(d.records).toBeInstanceOf(DynamoDbRecordStore);
     expect(d.requests).toBeInstanceOf(DynamoDbRequestStore);
-    expect(d.signer).toBeInstanceOf(KmsSigner);
+    expect(d.signer).toBeInstanceOf(CertifiedSigner);
+    expect((d.signer as CertifiedSigner).rootSigner).toBeInstanceOf(KmsSigner);
     expect(d.workflow).toBeInstanceOf(SfnWorkflow);
     expect(d.masking.columns).toBeDefined();
   });
@@ -77,7 +79,8 @@ describe('each function\'s deployed environment is enough for its handler', () =
 
   it('SlackInteractions: stores, signer, and the approvals parts (Slack secret, workflow)', async () => {
     const d = await new AwsWiring(envOf('SlackInteractions')).apiDeps({ approvals: true });
-    expect(d.signer).toBeInstanceOf(KmsSigner);
+    expect(d.signer).toBeInstanceOf(CertifiedSigner);
+    expect((d.signer as CertifiedSigner).rootSigner).toBeInstanceOf(KmsSigner);
     expect(d.approvals?.deps.workflow).toBeInstanceOf(SfnWorkflow);
     expect(d.approvals?.deps.notifier).toBeInstanceOf(SlackNotifier);
     expect(d.approvals?.slackSigningSecret).toBe('x'.repeat(32));
@@ -90,14 +93,15 @@ describe('each function\'s deployed environment is enough for its handler', () =
   });
 
   it('RecordOutcome signs (approval.expired), NotifyApprovers does not', async () => {
-    expect((await new AwsWiring(envOf('RecordOutcome')).approvalDeps()).signer).toBeInstanceOf(KmsSigner);
+    expect(((await new AwsWiring(envOf('RecordOutcome')).approvalDeps()).signer as CertifiedSigner).rootSigner).toBeInstanceOf(KmsSigner);
     expect(() => new AwsWiring(envOf('NotifyApprovers')).recordsSigner()).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
   });
 
   it('ExecuteApprovedQuery: stores, signer and masking key, with a warehouse', async () => {
     const d = await new AwsWiring(envOf('ExecuteApprovedQuery')).approvalDeps(warehouse);
     expect(d.records).toBeInstanceOf(DynamoDbRecordStore);
-    expect(d.signer).toBeInstanceOf(KmsSigner);
+    expect(d.signer).toBeInstanceOf(CertifiedSigner);
+    expect((d.signer as CertifiedSigner).rootSigner).toBeInstanceOf(KmsSigner);
     expect(d.warehouse).toBe(warehouse);
     expect(d.masking.columns).toBeDefined();
   });

@@ -25,7 +25,7 @@ describe('the error code table', () => {
     expect(CODES.length).toBeGreaterThan(40);
     for (const code of CODES) {
       expect(code).toMatch(/^ERR_[A-Z_]+$/);
-      expect([400, 401, 403, 404, 405, 409, 413, 415, 422, 500, 502, 503, 504], code).toContain(httpStatusFor(code));
+      expect([400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 502, 503, 504], code).toContain(httpStatusFor(code));
       expect(isAirlockErrorCode(code)).toBe(true);
     }
     expect(isAirlockErrorCode('ERR_NOPE')).toBe(false);
