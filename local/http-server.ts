@@ -20,7 +20,7 @@ export async function startHttpServer(opts: { host: string; port: number; handle
   });
   server.headersTimeout = 20_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' || e.code === 'EACCES' ? portError(e.code, opts.host, opts.port) : e));
     server.listen(opts.port, opts.host, () => {
       server.off('error', reject);
       resolve();
@@ -80,4 +80,10 @@ function send(res: ServerResponse, result: ApiResult, close = false): void {
   if (close) headers['connection'] = 'close';
   res.writeHead(result.statusCode, headers);
   res.end(result.body);
+}
+
+/** A busy or forbidden port, said with the variable that changes it (never a bare `listen EADDRINUSE`). */
+export function portError(code: 'EADDRINUSE' | 'EACCES', host: string, port: number): Error {
+  const what = code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use (another Airlock runtime?)` : `port ${port} on ${host} is not allowed for this user`;
+  return Object.assign(new Error(`${what}: set AIRLOCK_PORT to a free port (AIRLOCK_PORT=8788 npm start), or AIRLOCK_PORT=0 for any free one (the URL is printed)`), { code });
 }

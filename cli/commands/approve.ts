@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { readRuntimeInfo } from '#local/runtime-file.js';
+import { findDataDir, readRuntimeInfo } from '#local/runtime-file.js';
 import { approvalClickBody } from '#shared/adapters/slack/slack-interaction.js';
 import { slackSignature } from '#shared/adapters/slack/slack-signature.js';
 import { UsageError, type CliIo, type Command } from '../io.js';
@@ -54,7 +54,7 @@ export function voteCommand(vote: 'approve' | 'deny'): Command {
     if (requestId === undefined || extra.length > 0) throw new UsageError(`usage: airlock ${vote} REQUEST_ID --as SLACK_USER_ID [--reason R]`);
     const as = parsed.values.as;
     if (as === undefined || !/^[UW][A-Z0-9]{2,30}$/.test(as)) throw new UsageError('--as must be a Slack user id (U… or W…)');
-    const dataDir = resolve(io.cwd, io.env['AIRLOCK_DATA_DIR'] || '.airlock');
+    const dataDir = findDataDir(io.cwd, io.env);
     const url = new URL('/slack/interactions', serverUrl(io, dataDir));
     const body = approvalClickBody({ slackUserId: as, vote, requestId, ...(parsed.values.reason === undefined ? {} : { reason: parsed.values.reason }) });
     const timestamp = String(Math.floor(Date.now() / 1000));

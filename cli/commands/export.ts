@@ -1,3 +1,4 @@
+import { findDataDir } from '#local/runtime-file.js';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AirlockError } from '#shared/errors.js';
@@ -95,7 +96,7 @@ export const run: Command = async (argv, io) => {
       ...(v['records-key'] === undefined ? {} : { recordKeyFiles: v['records-key'].map((f) => resolve(io.cwd, f)) }),
     });
   } else {
-    source = await openLocalExportSource(resolve(io.cwd, io.env['AIRLOCK_DATA_DIR'] || '.airlock'));
+    source = await openLocalExportSource(findDataDir(io.cwd, io.env));
   }
   const bar = progressBar(io.stderr);
   let sink: ReturnType<typeof fileSink> | undefined;
