@@ -5,6 +5,7 @@ import { LIMITS } from '../../use-cases/query-input.js';
 import { json, type ApiEvent, type ApiResult } from '../api-event.js';
 import type { ApiDeps } from '../api-deps.js';
 import { parseJsonBody } from '../parse-json-body.js';
+import { rejectUnknownFields } from '../reject-unknown-fields.js';
 
 const ExplainBody = z.strictObject({ sql: z.string().optional() });
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -16,7 +17,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export async function postExplain(deps: Pick<ApiDeps, 'verifier' | 'policy'>, event: ApiEvent): Promise<ApiResult> {
   const principal = await deps.verifier.verify(event.headers['authorization']);
-  const sql = parseExplainInput(parseJsonBody(event.body, event.headers['content-type']));
+  const body = parseJsonBody(event.body, event.headers['content-type']);
+  rejectUnknownFields(body, ['sql']);
+  const sql = parseExplainInput(body);
   return json(200, explainFor(deps.policy, principal, sql));
 }
 
