@@ -112,7 +112,7 @@ export const SPECS: CommandSpec[] = [
       ['--records-key <file>', 'PEM file of a record key, repeatable (emulated tier)'],
     ],
     examples: ['airlock export --since 1h --out audit-today', 'airlock export --from 2026-03-01 --to 2026-03-31 --out audit-2026-03', 'airlock export --session demo-session --out one-session'],
-    notes: ['Exit 0 done, 1 the store or a signer failed, 2 usage, 3 nothing matched the selection (no folder is left behind).', AWS_NOTES],
+    notes: ['Exit 0 done, 1 the store or a signer failed, 2 usage, 3 nothing matched the selection (said on stderr; the folder holds an empty signed export).', AWS_NOTES],
     load: () => import('./commands/export.js'),
   },
   {
@@ -125,7 +125,7 @@ export const SPECS: CommandSpec[] = [
       ['--all', 'list every failure and finding, grouped by session (the first failure decides the exit code)'],
     ],
     examples: ['airlock verify audit-2026-03', 'airlock verify audit-2026-03 --all --trusted-keys keys.pem'],
-    notes: ['Exit 0 everything holds (findings printed), 1 a check failed or the export holds no record, 2 usage.'],
+    notes: ['Exit 0 everything holds (findings printed; an export with no record says EMPTY instead of OK), 1 a check failed, 2 usage.'],
     load: () => import('./commands/verify.js'),
   },
   {

@@ -12,7 +12,8 @@ const USAGE = 'usage: airlock verify DIR [--trusted-keys FILE] [--threads N] [--
 /**
  * `airlock verify DIR [--all]`: checks an export offline. Exit 0 when everything holds (findings
  * printed), 1 naming the first failing session/seq and why (`--all`: every failure and finding,
- * grouped by session; the first failure still decides), or when the export holds no record, 2 usage.
+ * grouped by session; the first failure still decides), 2 usage. An export with no record says
+ * EMPTY instead of OK (exit 0: its signed manifest attests that nothing matched).
  * A session's findings are not printed once that session has a failure: they follow from it.
  */
 export const run: Command = async (argv, io) => {
@@ -62,7 +63,7 @@ export const run: Command = async (argv, io) => {
   if (parsed.values.all === true) out.push(...groupedBySession(v.failures, findings, findingLine));
   else for (const f of findings) out.push(findingLine(f));
   if (v.ok && v.records === 0) {
-    out.push(`FAILED: export: empty: the export holds no record (0 sessions): nothing was verified; re-export with a selection that matches (airlock export --since 1d)`);
+    out.push(`EMPTY: the export holds no record (0 sessions): its signed manifest holds, but there was nothing else to verify; if records were expected, re-export with a selection that matches (airlock export --since 1d)`);
   } else if (v.ok) {
     out.push(
       `OK: ${v.records} record(s) in ${v.sessions} session(s), ${v.checkpoints} checkpoint(s): every hash, link, seq and signature holds; ` +
@@ -76,7 +77,7 @@ export const run: Command = async (argv, io) => {
     if (hidden > 0) out.push(`(${hidden} finding(s) in failed sessions not listed: they follow from the failure)`);
   }
   io.stdout.write(`${out.join('\n')}\n`);
-  return v.ok && v.records > 0 ? 0 : 1;
+  return v.ok ? 0 : 1;
 };
 
 /** `--all`: every failure and finding under its session, export-level problems first. */
