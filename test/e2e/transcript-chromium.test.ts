@@ -62,9 +62,15 @@ if (chromium === null) console.log('transcript-chromium: skipped: no chromium on
 
 const t = tempDir('airlock-chromium-');
 let html = '';
+let refusedOnly = '';
 beforeAll(async () => {
   const w = await newWorld(t.dir);
   await conversation(w, 'c1');
+  // A page holding only a read that policy refused: its badge must be the refusal's colour, not the read's.
+  await appendRecord({ records: w.records, signer: w.signer, clock: w.clock }, {
+    sessionId: 'c2', requestId: 'r-deny', type: 'query.requested', actor: AGENT,
+    body: { prompt: 'salaries', sql: 'SELECT * FROM hr.salaries', sqlHash: 'e'.repeat(64), risk: 'read', decision: { outcome: 'deny', approvalsRequired: 0 }, reasons: [], objects: [] },
+  } as never);
   // A person's request sent by an agent acting for them, refused by policy.
   await appendRecord({ records: w.records, signer: w.signer, clock: w.clock }, {
     sessionId: 'c1', requestId: 'r-act', type: 'query.requested', actor: { ...AGENT, email: 'dana@example.com', sub: 'dana', act: { sub: 'claude-agent' } },
@@ -73,6 +79,8 @@ beforeAll(async () => {
   const lines = await w.records.list('c1');
   const keys = keyRing([w.signer.publicKey()]);
   html = renderTranscriptHtml(lines, verifyChain(lines, keys), [...keys.keys()]);
+  const c2 = await w.records.list('c2');
+  refusedOnly = renderTranscriptHtml(c2, verifyChain(c2, keys), [...keys.keys()]);
 });
 afterAll(() => t.cleanup());
 
@@ -88,13 +96,15 @@ describe('replay --html reads like a report', () => {
   });
 
   it.skipIf(chromium === null)('renders in headless Chromium with the badge coloured by the decision', () => {
-    const page = join(t.dir, 'replay.html');
-    const shot = join(t.dir, 'replay.png');
-    writeFileSync(page, html);
-    execFileSync(chromium!, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--screenshot=${shot}`, '--window-size=1000,2400', `file://${page}`], { stdio: 'ignore', timeout: 60_000 });
-    expect(existsSync(shot)).toBe(true);
-    const png = decodePng(readFileSync(shot));
-    const count = (rgb: [number, number, number]) => {
+    const screenshot = (name: string, content: string) => {
+      const page = join(t.dir, `${name}.html`);
+      const shot = join(t.dir, `${name}.png`);
+      writeFileSync(page, content);
+      execFileSync(chromium!, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--screenshot=${shot}`, '--window-size=1000,2400', `file://${page}`], { stdio: 'ignore', timeout: 60_000 });
+      expect(existsSync(shot)).toBe(true);
+      return decodePng(readFileSync(shot));
+    };
+    const count = (png: ReturnType<typeof decodePng>, rgb: [number, number, number]) => {
       let n = 0;
       for (let y = 0; y < png.height; y++) for (let x = 0; x < png.width; x++) {
         const p = png.px(x, y);
@@ -102,9 +112,17 @@ describe('replay --html reads like a report', () => {
       }
       return n;
     };
-    // allow → green badge, approval → amber badge, deny → dark red badge: each present as a solid area.
-    expect(count([0xc8, 0xe6, 0xc9])).toBeGreaterThan(100);
-    expect(count([0xff, 0xe0, 0xb2])).toBeGreaterThan(100);
-    expect(count([0xb7, 0x1c, 0x1c])).toBeGreaterThan(100);
+    const GREEN: [number, number, number] = [0xc8, 0xe6, 0xc9];
+    const AMBER: [number, number, number] = [0xff, 0xe0, 0xb2];
+    const RED: [number, number, number] = [0xb7, 0x1c, 0x1c];
+    // The whole session: allow → green badge, approval → amber, deny → dark red, each a solid area.
+    const all = screenshot('all', html);
+    expect(count(all, GREEN)).toBeGreaterThan(100);
+    expect(count(all, AMBER)).toBeGreaterThan(100);
+    expect(count(all, RED)).toBeGreaterThan(100);
+    // A refused read alone: red, and no green anywhere on the page.
+    const refused = screenshot('refused', refusedOnly);
+    expect(count(refused, RED)).toBeGreaterThan(100);
+    expect(count(refused, GREEN)).toBe(0);
   }, 90_000);
 });
