@@ -35,10 +35,31 @@ function when(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 }
 
+/** Slack user id → email, from the people who voted in this session: Slack ids stay in the technical details. */
+type People = Map<string, string>;
+let people: People = new Map();
+
+function person(slackUserId: string): string {
+  return people.get(slackUserId) ?? `Slack user ${slackUserId}`;
+}
+
+/** A person by email (else subject); an agent acting for a person as "agent X, acting for Y". */
 function who(a: Rec['actor']): string {
   if (a.kind === 'system') return 'Airlock';
-  const name = a.email ?? a.sub ?? a.slackUserId ?? 'unknown';
-  return a.act?.sub ? `${name} (via agent ${a.act.sub})` : name;
+  const name = a.email ?? a.sub ?? (a.slackUserId === undefined ? 'unknown' : person(a.slackUserId));
+  return a.act?.sub ? `agent ${a.act.sub}, acting for ${name}` : name;
+}
+
+/** Where the statement ran, in plain words. */
+const WAREHOUSE_WORDS: Record<string, string> = { duckdb: 'the local demo database (DuckDB)', snowflake: 'Snowflake' };
+
+/** A reason's message without the policy citation, which becomes the tooltip with the rule id. */
+function reasonItem(x: { code?: string; message?: string }): string {
+  const message = String(x.message ?? '');
+  const cite = /\s*\(policy ([^)]+)\)/.exec(message);
+  const plain = cite ? message.replace(cite[0], '') : message;
+  const rule = [x.code, cite?.[1]].filter((v) => v !== undefined && v !== '').join(', policy ');
+  return `<li title="rule ${esc(rule)}">${esc(plain)}</li>`;
 }
 
 function resultTable(b: Record<string, any>): string {
@@ -76,19 +97,19 @@ function step(r: Rec): string {
   const t = `<span class="time">${esc(when(r.at))}</span>`;
   switch (r.type) {
     case 'query.requested': {
-      const reasons = ((b.reasons ?? []) as Array<{ code: string; message: string }>).map((x) => `<li>${esc(x.message)} <small>(${esc(x.code)})</small></li>`).join('');
+      const reasons = ((b.reasons ?? []) as Array<{ code: string; message: string }>).map(reasonItem).join('');
       const risk = String(b.risk ?? '');
       const outcome = String(b.decision?.outcome ?? '');
       return (
         `<div class="step ask">${t}<h3>${esc(who(r.actor))} asked</h3><blockquote>${esc(b.prompt)}</blockquote>` +
         `<p>The agent wrote this SQL:</p><pre>${esc(b.sql)}</pre>` +
-        `<p><span class="badge risk-${esc(risk)}">${esc(risk || 'unknown')} risk</span> ${esc(RISK_WORDS[risk] ?? '')} — Airlock's decision: <b>${esc(DECISION_WORDS[outcome] ?? outcome)}</b>` +
+        `<p><span class="badge decision-${esc(outcome)}" title="risk class ${esc(risk)}">${esc(risk || 'unknown')} risk</span> ${esc(RISK_WORDS[risk] ?? '')} — Airlock's decision: <b>${esc(DECISION_WORDS[outcome] ?? outcome)}</b>` +
         `${b.decision?.approvalsRequired ? ` (${esc(b.decision.approvalsRequired)} approval(s) required)` : ''}</p>` +
         `${reasons ? `<ul class="reasons">${reasons}</ul>` : ''}</div>`
       );
     }
     case 'approval.requested':
-      return `<div class="step wait">${t}<h3>Waiting for approval</h3><p>${esc(b.approvalsRequired)} approval(s) needed from ${esc((b.approvers ?? []).join(', '))}, before ${esc(when(String(b.expiresAt ?? '')))}.</p></div>`;
+      return `<div class="step wait">${t}<h3>Waiting for approval</h3><p>${esc(b.approvalsRequired)} approval(s) needed from ${esc(((b.approvers ?? []) as string[]).map(person).join(', '))}, before ${esc(when(String(b.expiresAt ?? '')))}.</p></div>`;
     case 'approval.granted':
       return `<div class="step ok">${t}<h3>Approved by ${esc(who(r.actor))}</h3><p>${esc(b.votesFor)} of ${esc(b.approvalsRequired)} approval(s).${b.reason ? ` Reason: ${esc(b.reason)}` : ''}</p></div>`;
     case 'approval.rejected':
@@ -102,14 +123,14 @@ function step(r: Rec): string {
     case 'approval.expired':
       return `<div class="step bad">${t}<h3>Approval expired</h3><p>Nobody decided in time, so the statement never ran.</p></div>`;
     case 'query.denied':
-      return `<div class="step bad">${t}<h3>Refused</h3><ul class="reasons">${((b.reasons ?? []) as Array<{ message: string }>).map((x) => `<li>${esc(x.message)}</li>`).join('')}</ul></div>`;
+      return `<div class="step bad">${t}<h3>Refused</h3><ul class="reasons">${((b.reasons ?? []) as Array<{ code?: string; message: string }>).map(reasonItem).join('')}</ul></div>`;
     case 'query.failed':
       return `<div class="step bad">${t}<h3>The warehouse refused or failed the statement</h3><p>${esc(b.error?.code)}: ${esc(b.error?.message)}</p></div>`;
     case 'query.reconciled':
       return `<div class="step">${t}<h3>Outcome settled from Snowflake's history: ${esc(b.status)}</h3><p class="note">Query id ${esc(b.queryId)} ended ${esc(b.endTime)}, ${esc(b.rowCount ?? '?')} row(s)${b.errorCode ? `, error ${esc(b.errorCode)}` : ''}. The agent never saw a result.</p></div>`;
     case 'query.executed':
       return (
-        `<div class="step ok">${t}<h3>Ran on ${esc(b.warehouse)}: ${esc(b.rowCount)} row(s)${b.truncated ? ' (cut to the limit)' : ''}</h3>` +
+        `<div class="step ok">${t}<h3>Ran on ${esc(WAREHOUSE_WORDS[String(b.warehouse)] ?? b.warehouse)}: ${esc(b.rowCount)} row(s)${b.truncated ? ' (cut to the limit)' : ''}</h3>` +
         `<p class="note">What the agent saw${(b.masked ?? []).length > 0 ? ', with sensitive columns masked' : ''}. Query id ${esc(b.queryId)}, ${esc(b.durationMs)} ms.</p>${resultTable(b)}</div>`
       );
     default:
@@ -132,7 +153,7 @@ h1{font-size:1.5em;margin:.2em 0}h2{font-size:1.1em;margin:0 0 .5em}h3{font-size
 .step{border-left:4px solid #90a4ae;padding:.3em .9em;margin:.7em 0}.step.ok{border-color:#2e7d32}.step.bad{border-color:#c62828}.step.wait{border-color:#c79100}.step.ask{border-color:#1565c0}
 .time{float:right;color:#607080;font-size:.85em}blockquote{margin:.3em 0;padding:.4em .8em;background:#eef3fb;border-radius:4px;white-space:pre-wrap}
 pre{background:#263238;color:#eceff1;padding:.6em .8em;border-radius:4px;white-space:pre-wrap;word-break:break-word}
-.badge{display:inline-block;padding:0 .5em;border-radius:9px;font-size:.85em;font-weight:600;background:#cfd8dc}.risk-read{background:#c8e6c9}.risk-write{background:#ffe0b2}.risk-privileged{background:#ffcdd2}.risk-blocked{background:#b71c1c;color:#fff}
+.badge{display:inline-block;padding:0 .5em;border-radius:9px;font-size:.85em;font-weight:600;background:#cfd8dc}.decision-allow{background:#c8e6c9}.decision-approval{background:#ffe0b2}.decision-deny{background:#b71c1c;color:#fff}
 .scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.9em}th,td{border:1px solid #d8dde5;padding:.25em .5em;text-align:left;vertical-align:top}th{background:#eceff1}th.masked{background:#fff3cd}
 .note{color:#607080;font-size:.9em}details{margin-top:2em}code{font-size:.85em;word-break:break-all}`;
 
@@ -144,6 +165,7 @@ pre{background:#263238;color:#eceff1;padding:.6em .8em;border-radius:4px;white-s
  */
 export function renderTranscriptHtml(lines: string[], verdict: ChainVerification, keyIds: string[]): string {
   const records = lines.map((l) => JSON.parse(l) as Rec);
+  people = new Map(records.filter((r) => r.actor.slackUserId !== undefined && r.actor.email !== undefined).map((r) => [r.actor.slackUserId!, r.actor.email!]));
   const sessionId = records[0]?.sessionId ?? '';
   const byRequest = new Map<string, Rec[]>();
   for (const r of records) byRequest.set(r.requestId, [...(byRequest.get(r.requestId) ?? []), r]);
@@ -151,6 +173,7 @@ export function renderTranscriptHtml(lines: string[], verdict: ChainVerification
   const requests = [...byRequest.values()]
     .map((rs, i) => `<section class="request"><h2>Request ${i + 1} <small class="note">${esc(rs[0]?.requestId)}</small></h2>${rs.map(step).join('')}</section>`)
     .join('');
+  const slackIds = people.size === 0 ? '' : `<p class="note">Slack users: ${[...people].map(([id, email]) => `${esc(email)} = ${esc(id)}`).join('; ')}</p>`;
   const technical = records.map((r) => `<tr><td>${esc(r.seq)}</td><td>${esc(r.type)}</td><td>${esc(r.at)}</td><td><code>${esc(r.hash)}</code></td><td><code>${esc(r.sig.keyId.slice(0, 16))}…</code></td></tr>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -160,7 +183,7 @@ export function renderTranscriptHtml(lines: string[], verdict: ChainVerification
 ${banner(verdict, keyIds)}
 <p>${owner ? `Agent session of <b>${esc(who(owner))}</b>. ` : ''}${esc(byRequest.size)} request(s), ${esc(records.length)} record(s), from ${esc(when(records[0]?.at ?? ''))} to ${esc(when(records.at(-1)?.at ?? ''))}.</p>
 ${requests}
-<details><summary>Technical details: the signed records</summary><div class="scroll"><table><thead><tr><th>#</th><th>type</th><th>time</th><th>hash (SHA-256)</th><th>key</th></tr></thead><tbody>${technical}</tbody></table></div></details>
+<details><summary>Technical details: the signed records</summary><div class="scroll"><table><thead><tr><th>#</th><th>type</th><th>time</th><th>hash (SHA-256)</th><th>key</th></tr></thead><tbody>${technical}</tbody></table></div>${slackIds}</details>
 </body></html>
 `;
 }

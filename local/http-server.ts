@@ -68,7 +68,7 @@ export async function startHttpServer(opts: {
   server.headersTimeout = limits.headersTimeoutMs;
   server.on('connection', (socket) => budget.admitConnection(socket));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE' || e.code === 'EACCES' ? portError(e.code, opts.host, opts.port) : e));
     server.listen(opts.port, opts.host, () => {
       server.off('error', reject);
       resolve();
@@ -208,4 +208,9 @@ function refuseSocket(socket: Socket): void {
   socket.on('error', () => undefined);
   socket.end(RAW_503);
   setTimeout(() => socket.destroy(), 1000).unref();
+
+/** A busy or forbidden port, said with the variable that changes it (never a bare `listen EADDRINUSE`). */
+export function portError(code: 'EADDRINUSE' | 'EACCES', host: string, port: number): Error {
+  const what = code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use (another Airlock runtime?)` : `port ${port} on ${host} is not allowed for this user`;
+  return Object.assign(new Error(`${what}: set AIRLOCK_PORT to a free port (AIRLOCK_PORT=8788 npm start), or AIRLOCK_PORT=0 for any free one (the URL is printed)`), { code });
 }

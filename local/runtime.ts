@@ -38,7 +38,7 @@ import { DevIssuer, DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.js';
 import { startDynalite } from './dynalite-server.js';
 import { startHttpServer } from './http-server.js';
 import type { Logger } from './logger.js';
-import { removeRuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
+import { cliInvocation, removeRuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
 import { loadOrCreateSecret } from './secret-file.js';
 import { seedDemo } from './seed/seed-demo.js';
 import { FaultInjector } from './faults.js';
@@ -171,7 +171,7 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       signer: faults.signer(recordSigner),
       warehouse: faults.warehouse(warehouse),
       workflow,
-      notifier: faults.notifier(slack === null ? new ConsoleNotifier((text) => log.isLevelEnabled('info') && process.stderr.write(`${text}\n`)) : new SlackNotifier(slack, env.SLACK_CHANNEL as string)),
+      notifier: faults.notifier(slack === null ? new ConsoleNotifier((text) => log.isLevelEnabled('info') && process.stderr.write(`${text}\n`), cliInvocation(dataDir, process.cwd())) : new SlackNotifier(slack, env.SLACK_CHANNEL as string)),
       directory: slack === null ? NO_APPROVER_DIRECTORY : new SlackApproverDirectory(slack, systemClock),
       clock: systemClock,
       policy,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DevIssuer } from '#local/dev-issuer.js';
-import { readRuntimeInfo } from '#local/runtime-file.js';
+import { findDataDir, readRuntimeInfo } from '#local/runtime-file.js';
 import { loadPolicy } from '#shared/policy/load-policy.js';
 import { approvalClickBody } from '#shared/adapters/slack/slack-interaction.js';
 import { slackSignature } from '#shared/adapters/slack/slack-signature.js';
@@ -82,7 +82,7 @@ export function voteCommand(vote: 'approve' | 'deny'): Command {
     if (requestId === undefined || extra.length > 0) throw new UsageError(`usage: airlock ${vote} REQUEST_ID --as SLACK_USER_ID [--reason R] [--sql-hash H]`);
     const as = parsed.values.as;
     if (as === undefined || !/^[UW][A-Z0-9]{2,30}$/.test(as)) throw new UsageError('--as must be a Slack user id (U… or W…)');
-    const dataDir = resolve(io.cwd, io.env['AIRLOCK_DATA_DIR'] || '.airlock');
+    const dataDir = findDataDir(io.cwd, io.env);
     const base = serverUrl(io, dataDir);
     const url = new URL('/slack/interactions', base);
     // The click names the SQL it approves, as the Slack button does: a changed SQL is refused (sql_changed).

@@ -1,3 +1,4 @@
+import { findDataDir } from '#local/runtime-file.js';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AirlockError } from '#shared/errors.js';
@@ -10,7 +11,7 @@ import { progressBar } from '../progress-bar.js';
 import { UsageError, type Command } from '../io.js';
 
 const USAGE =
-  'usage: airlock export [--from ISO] [--to ISO] [--session ID] [--identity SUB] --out DIR\n' +
+  'usage: airlock export [--since 1h | --from ISO] [--to ISO] [--session ID] [--identity SUB] --out DIR\n' +
   '       [--aws | --endpoint URL] [--table-prefix P] [--region R] [--export-key-arn ARN] [--records-key-arn ARN] [--checkpoint-function NAME]';
 
 /** An ISO instant; a bare date means the start (`from`) or the end (`to`) of that UTC day. */
@@ -22,10 +23,20 @@ function instant(value: string | undefined, end: boolean, flag: string): string 
   return new Date(t).toISOString();
 }
 
+const SINCE_UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `--since 30m|1h|7d|2w` → the ISO instant that long before `now`. */
+export function sinceInstant(value: string, now: number): string {
+  const m = /^(\d{1,6})([mhdw])$/.exec(value.trim());
+  if (!m?.[1] || !m[2] || Number(m[1]) === 0) throw new UsageError(`--since must be a duration like 30m, 1h, 7d or 2w, got ${JSON.stringify(value)}`);
+  return new Date(now - Number(m[1]) * (SINCE_UNITS[m[2]] ?? 0)).toISOString();
+}
+
 /**
  * `airlock export …`: the selected sessions, whole, into DIR (records.jsonl, checkpoints.jsonl,
  * requests.csv, keys/, manifest.json signed by the export key). Exit 0 done, 1 the store or a
- * signer failed, 2 usage.
+ * signer failed, 2 usage, 3 the selection matched no record (said on stderr; the folder holds an
+ * empty signed export, which `verify` reports as empty).
  */
 export const run: Command = async (argv, io) => {
   let parsed;
@@ -34,6 +45,7 @@ export const run: Command = async (argv, io) => {
       args: argv,
       options: {
         from: { type: 'string' },
+        since: { type: 'string' },
         to: { type: 'string' },
         session: { type: 'string' },
         identity: { type: 'string' },
@@ -59,7 +71,8 @@ export const run: Command = async (argv, io) => {
   if (v.session !== undefined && !SESSION_ID.test(v.session)) throw new UsageError('--session must match ^[A-Za-z0-9_-]{1,64}$');
   if (v.identity === '') throw new UsageError('--identity must not be empty');
   const filter: ExportFilter = {};
-  const from = instant(v.from, false, '--from');
+  if (v.since !== undefined && v.from !== undefined) throw new UsageError(`--since and --from both set a start; give one\n${USAGE}`);
+  const from = v.since !== undefined ? sinceInstant(v.since, systemClock.now().getTime()) : instant(v.from, false, '--from');
   const to = instant(v.to, true, '--to');
   if (from !== undefined) filter.from = from;
   if (to !== undefined) filter.to = to;
@@ -83,7 +96,7 @@ export const run: Command = async (argv, io) => {
       ...(v['records-key'] === undefined ? {} : { recordKeyFiles: v['records-key'].map((f) => resolve(io.cwd, f)) }),
     });
   } else {
-    source = await openLocalExportSource(resolve(io.cwd, io.env['AIRLOCK_DATA_DIR'] || '.airlock'));
+    source = await openLocalExportSource(findDataDir(io.cwd, io.env));
   }
   const bar = progressBar(io.stderr);
   let sink: ReturnType<typeof fileSink> | undefined;
@@ -108,6 +121,10 @@ export const run: Command = async (argv, io) => {
       `exported ${manifest.records} record(s) of ${manifest.sessions.length} session(s) to ${out} (read through ${source.via})\n` +
         `manifest signed by export key ${manifest.sig.keyId}\n`,
     );
+    if (manifest.records === 0) {
+      io.stderr.write(`airlock export: nothing to export: no record matches ${describeFilter(filter)}; check the dates (times are UTC) or try --since 1d\n`);
+      return 3;
+    }
     return 0;
   } catch (e) {
     bar.done();
@@ -121,3 +138,12 @@ export const run: Command = async (argv, io) => {
     await source.close();
   }
 };
+
+function describeFilter(f: ExportFilter): string {
+  const parts: string[] = [];
+  if (f.from !== undefined) parts.push(`from ${f.from}`);
+  if (f.to !== undefined) parts.push(`to ${f.to}`);
+  if (f.sessionId !== undefined) parts.push(`session ${f.sessionId}`);
+  if (f.identity !== undefined) parts.push(`identity ${f.identity}`);
+  return parts.length === 0 ? 'the whole store (it is empty)' : parts.join(', ');
+}

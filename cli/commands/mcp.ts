@@ -12,11 +12,11 @@
  * AIRLOCK_TOKEN_COMMAND='npx airlock token' npx airlock mcp
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { format } from 'node:util';
 import { ulid } from 'ulid';
 import { DevIssuer } from '#local/dev-issuer.js';
-import { readRuntimeInfo } from '#local/runtime-file.js';
+import { findDataDir, readRuntimeInfo } from '#local/runtime-file.js';
 import { parseEnv } from '#shared/config/env.js';
 import { isAirlockError } from '#shared/errors.js';
 import { UsageError, type CliIo, type Command } from '../io.js';
@@ -40,7 +40,7 @@ export const run: Command = async (argv, io) => {
     io.stderr.write(`airlock mcp: ${e.message}\n`);
     return 2;
   }
-  const dataDir = resolve(io.cwd, env.AIRLOCK_DATA_DIR);
+  const dataDir = findDataDir(io.cwd, io.env);
   const url = env.AIRLOCK_URL ?? readRuntimeInfo(dataDir)?.url ?? DEFAULT_URL;
   const tokens = tokenSourceOf(env, url, dataDir, io);
 

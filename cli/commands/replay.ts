@@ -1,3 +1,4 @@
+import { findDataDir } from '#local/runtime-file.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,7 +22,7 @@ export const run: Command = async (argv, io) => {
   if (sessionId === undefined || extra.length > 0) throw new UsageError('usage: airlock replay SESSION_ID [--html FILE]');
   if (!SESSION_ID.test(sessionId)) throw new UsageError('SESSION_ID must match ^[A-Za-z0-9_-]{1,64}$');
 
-  const dataDir = resolve(io.cwd, io.env['AIRLOCK_DATA_DIR'] || '.airlock');
+  const dataDir = findDataDir(io.cwd, io.env);
   const keyFile = join(dataDir, 'keys', 'records.pem');
   if (!existsSync(keyFile)) throw new UsageError(`no record key in ${dataDir}: start the runtime once (npm start) or set AIRLOCK_DATA_DIR`);
   const { records, via, close } = await openLocalRecordStore(dataDir);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseEnv } from '#shared/config/env.js';
 import { createLogger } from '#local/logger.js';
+import { cliInvocation } from '#local/runtime-file.js';
 import { startLocalRuntime } from '#local/runtime.js';
 import { UsageError, type Command } from '../io.js';
 
@@ -20,20 +21,32 @@ export const run: Command = async (argv, io) => {
   const env = parseEnv(io.env);
   const log = createLogger(env.AIRLOCK_LOG_LEVEL);
   const started = Date.now();
-  const rt = await startLocalRuntime({ env, log });
+  let rt;
+  try {
+    rt = await startLocalRuntime({ env, log });
+  } catch (e) {
+    // A busy port or a second runtime on the same data folder: one line that says what to set.
+    if (e instanceof Error && ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' || (e as NodeJS.ErrnoException).code === 'EACCES' || (e as { code?: unknown }).code === 'ERR_CONFIG')) {
+      io.stderr.write(`airlock serve: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const cli = cliInvocation(rt.dataDir, io.cwd);
   const lines = [
     `Airlock local runtime ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     `  URL:          ${rt.url}`,
     `  data folder:  ${rt.dataDir}`,
     `  DynamoDB API: ${rt.dynamodbEndpoint} (dynalite)`,
     `  warehouse:    DuckDB demo data (customers, orders, products, support_tickets)`,
+    `  CLI:          ${cli} <command>   (e.g. ${cli} replay SESSION_ID)`,
   ];
   if (rt.devIssuer !== null) {
     const token = await rt.devIssuer.issue({ sub: 'agent', email: 'agent@example.com', groups: [], ttlSeconds: 3600 });
     const body = JSON.stringify({ prompt: 'Show me our first five customers', sql: SAMPLE_SQL });
     lines.push(
       '',
-      'Try a read query (token valid 1 h; a fresh one: npm run -s airlock -- token):',
+      `Try a read query (token valid 1 h; a fresh one: ${cli} token):`,
       '',
       `curl -s -X POST ${rt.url}/v1/queries \\`,
       `  -H 'content-type: application/json' \\`,

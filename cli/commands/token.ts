@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { findDataDir } from '#local/runtime-file.js';
 import { parseArgs } from 'node:util';
 import { DevIssuer } from '#local/dev-issuer.js';
 import { UsageError, type Command } from '../io.js';
@@ -43,7 +43,7 @@ export const run: Command = async (argv, io) => {
   if (values.sub.trim() === '') throw new UsageError('--sub must not be empty');
   const ttlSeconds = parseTtl(values.ttl);
   const groups = values.groups.split(',').map((g) => g.trim()).filter((g) => g !== '');
-  const dataDir = resolve(io.cwd, io.env['AIRLOCK_DATA_DIR'] || '.airlock');
+  const dataDir = findDataDir(io.cwd, io.env);
   const issuer = await DevIssuer.open(dataDir);
   const jwt = await issuer.issue({ sub: values.sub, email: values.email, groups, ttlSeconds });
   io.stdout.write(`${jwt}\n`);

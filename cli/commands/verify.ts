@@ -9,16 +9,19 @@ import { ExportReader } from '../export-reader.js';
 import { readTrustedKeys } from '../trusted-keys.js';
 import { UsageError, type Command } from '../io.js';
 
-const USAGE = 'usage: airlock verify DIR [--trusted-keys FILE] [--threads N]';
+const USAGE = 'usage: airlock verify DIR [--trusted-keys FILE] [--threads N] [--all]';
 
 /**
- * `airlock verify DIR`: checks an export offline. Exit 0 when everything holds (findings
- * printed), 1 naming the first failing session/seq and why, 2 usage.
+ * `airlock verify DIR [--all]`: checks an export offline. Exit 0 when everything holds (findings
+ * printed), 1 naming the first failing session/seq and why (`--all`: every failure and finding,
+ * grouped by session; the first failure still decides), 2 usage. An export with no record says
+ * EMPTY instead of OK (exit 0: its signed manifest attests that nothing matched).
+ * A session's findings are not printed once that session has a failure: they follow from it.
  */
 export const run: Command = async (argv, io) => {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { 'trusted-keys': { type: 'string' }, threads: { type: 'string' } }, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: argv, options: { 'trusted-keys': { type: 'string' }, threads: { type: 'string' }, all: { type: 'boolean' } }, strict: true, allowPositionals: true });
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\n${USAGE}`);
   }
@@ -57,8 +60,16 @@ export const run: Command = async (argv, io) => {
 
   const out: string[] = [];
   for (const k of v.keys) out.push(`key ${k.keyId} (${k.use}, ${k.source === 'trusted' ? 'from --trusted-keys' : 'from the export'})`);
-  for (const f of v.findings) out.push(`finding: ${f.kind}: session ${f.sessionId}${'seq' in f ? ` seq ${f.seq}` : ''}: ${f.message}`);
-  if (v.ok) {
+  // A failure in a session makes its findings unreliable (an outcome_unknown after a hash_mismatch): not listed apart.
+  const failed = new Set(v.failures.map((f) => f.sessionId));
+  const findings = v.findings.filter((f) => !failed.has(f.sessionId));
+  const hidden = v.findings.length - findings.length;
+  const findingLine = (f: (typeof findings)[number]): string => `finding: ${f.kind}: session ${f.sessionId}${'seq' in f ? ` seq ${f.seq}` : ''}: ${f.message}`;
+  if (parsed.values.all === true) out.push(...groupedBySession(v.failures, findings, findingLine));
+  else for (const f of findings) out.push(findingLine(f));
+  if (v.ok && v.records === 0) {
+    out.push(`EMPTY: the export holds no record (0 sessions): its signed manifest holds, but there was nothing else to verify; if records were expected, re-export with a selection that matches (airlock export --since 1d)`);
+  } else if (v.ok) {
     out.push(
       `OK: ${v.records} record(s) in ${v.sessions} session(s), ${v.checkpoints} checkpoint(s)${v.certificates > 0 ? `, ${v.certificates} key certificate(s)` : ''}: every hash, link, seq and signature holds; ` +
         'the manifest signature, each session head, the checkpoints and the file digests agree',
@@ -67,8 +78,28 @@ export const run: Command = async (argv, io) => {
     const f = v.failure;
     const where = f?.sessionId === null || f?.sessionId === undefined ? 'export' : `session ${f.sessionId} seq ${f.seq ?? '?'}`;
     out.push(`FAILED: ${where}: ${f?.reason}: ${f?.message}`);
-    if (v.failures.length > 1) out.push(`(${v.failures.length - 1} further problem(s); the first is shown)`);
+    if (v.failures.length > 1 && parsed.values.all !== true) out.push(`(${v.failures.length - 1} further problem(s); the first is shown; --all lists every one)`);
+    if (hidden > 0) out.push(`(${hidden} finding(s) in failed sessions not listed: they follow from the failure)`);
   }
   io.stdout.write(`${out.join('\n')}\n`);
   return v.ok ? 0 : 1;
 };
+
+/** `--all`: every failure and finding under its session, export-level problems first. */
+function groupedBySession<F extends { sessionId: string }>(
+  failures: Array<{ sessionId: string | null; seq: number | null; reason: string; message: string }>,
+  findings: F[],
+  findingLine: (f: F) => string,
+): string[] {
+  const groups = new Map<string, string[]>();
+  const at = (key: string): string[] => {
+    let g = groups.get(key);
+    if (g === undefined) groups.set(key, (g = []));
+    return g;
+  };
+  for (const f of failures) at(f.sessionId === null ? 'export' : `session ${f.sessionId}`).push(`  failure: ${f.seq === null ? '' : `seq ${f.seq}: `}${f.reason}: ${f.message}`);
+  for (const f of findings) at(`session ${f.sessionId}`).push(`  ${findingLine(f)}`);
+  const out: string[] = [];
+  for (const [key, lines] of groups) out.push(`${key}:`, ...lines);
+  return out;
+}

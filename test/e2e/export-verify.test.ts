@@ -76,6 +76,19 @@ describe('airlock export and verify on the local runtime', () => {
     expect(existsSync(join(t.dir, 'nowhere'))).toBe(false);
   });
 
+  it('an export that selects nothing says so on stderr and exits 3; --since selects recent sessions', async () => {
+    const none = await run(['export', '--from', '2000-01-01', '--to', '2000-01-31', '--out', 'none']);
+    expect(none.code).toBe(3);
+    expect(none.err).toMatch(/^airlock export: nothing to export: no record matches from 2000-01-01T00:00:00.000Z, to 2000-01-31T23:59:59.999Z/m);
+    const verified = await run(['verify', 'none']);
+    expect(verified.code).toBe(0);
+    expect(verified.out).toMatch(/^EMPTY: the export holds no record/m);
+    const recent = await run(['export', '--since', '1h', '--out', 'recent']);
+    expect(recent.code).toBe(0);
+    expect(recent.out).toMatch(/exported [1-9]\d* record\(s\) of [1-9] session\(s\)/);
+    expect((await run(['export', '--since', '1h', '--from', '2026-01-01', '--out', 'both'])).code).toBe(2);
+  });
+
   it('submit → two approvals through signed Slack interactions → execute → export → verify; a removed vote fails', async () => {
     const token = await t.token();
     const res = await t.post('/v1/queries', { prompt: 'top salaries', sql: 'SELECT name, email, salary FROM hr.employees ORDER BY id LIMIT 3', sessionId: 'exp-3' }, token);

@@ -10,9 +10,12 @@ import type { ApprovalView, MessageRef, Notifier } from '../../ports/notifier.js
  */
 export class ConsoleNotifier implements Notifier {
   readonly #print: (text: string) => void;
+  readonly #cli: string;
 
-  constructor(print: (text: string) => void) {
+  /** `cli`: how to run the CLI against this runtime, with AIRLOCK_DATA_DIR when not the default (printed as is). */
+  constructor(print: (text: string) => void, cli = 'npm run -s airlock --') {
     this.#print = print;
+    this.#cli = cli;
   }
 
   async postApproval(v: ApprovalView): Promise<MessageRef> {
@@ -27,8 +30,8 @@ export class ConsoleNotifier implements Notifier {
       `   sqlHash:   ${v.sqlHash}`,
       ...v.reasons.map((r) => `   reason:    ${r.code} ${oneLine(r.message, 200)}`),
       `   approvers: ${v.approvers.length === 0 ? '(policy user groups)' : v.approvers.join(', ')}`,
-      ...as.map((a) => `   approve:   npm run -s airlock -- approve ${v.requestId} --as ${a}`),
-      `   deny:      npm run -s airlock -- deny ${v.requestId} --as ${as[0]} --reason "…"`,
+      ...as.map((a) => `   approve:   ${this.#cli} approve ${v.requestId} --as ${a}`),
+      `   deny:      ${this.#cli} deny ${v.requestId} --as ${as[0]} --reason "…"`,
     ];
     this.#print(lines.join('\n'));
     return { channel: 'console', ts: v.requestId };

@@ -7,6 +7,7 @@ import { analyzeInference } from '../../use-cases/references-sensitive-column.js
 import { json, type ApiEvent, type ApiResult } from '../api-event.js';
 import type { ApiDeps } from '../api-deps.js';
 import { parseJsonBody } from '../parse-json-body.js';
+import { rejectUnknownFields } from '../reject-unknown-fields.js';
 
 const ExplainBody = z.strictObject({ sql: z.string().optional() });
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -18,7 +19,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export async function postExplain(deps: Pick<ApiDeps, 'verifier' | 'policy'>, event: ApiEvent): Promise<ApiResult> {
   const principal = await deps.verifier.verify(event.headers['authorization']);
-  const sql = parseExplainInput(parseJsonBody(event.body, event.headers['content-type']));
+  const body = parseJsonBody(event.body, event.headers['content-type']);
+  rejectUnknownFields(body, ['sql']);
+  const sql = parseExplainInput(body);
   // The inference analysis of POST /v1/queries, by column names only: explain reads no warehouse,
   // so a use that only the catalog reveals (a row-valued alias …) shows up when the query is submitted.
   const inference = sql === undefined ? undefined : await analyzeInference(sql, classify(sql), deps.policy.masking.columns, undefined);
