@@ -132,7 +132,7 @@ function send(res: ServerResponse, result: ApiResult, close = false): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Connection budgets (issue 15): counted per server and per client address.
+// Connection budgets: counted per server and per client address.
 // ---------------------------------------------------------------------------------------------
 
 const RESERVE = Symbol('airlock.healthReserve');
@@ -208,6 +208,7 @@ function refuseSocket(socket: Socket): void {
   socket.on('error', () => undefined);
   socket.end(RAW_503);
   setTimeout(() => socket.destroy(), 1000).unref();
+}
 
 /** A busy or forbidden port, said with the variable that changes it (never a bare `listen EADDRINUSE`). */
 export function portError(code: 'EADDRINUSE' | 'EACCES', host: string, port: number): Error {
