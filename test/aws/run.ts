@@ -15,6 +15,7 @@ import { GetPublicKeyCommand, SignCommand } from '@aws-sdk/client-kms';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { SfnWorkflow } from '#shared/adapters/aws/sfn-workflow.js';
+import { verifyChain } from '#shared/records/verify-chain.js';
 import { slackSignature } from '#shared/adapters/slack/slack-signature.js';
 import { REGION, REPO, SLACK_CHANNEL, SLACK_SIGNING_SECRET, World, log } from './world.js';
 
@@ -122,12 +123,6 @@ async function click(user: string, vote: 'approve' | 'deny', requestId: string) 
   });
 }
 
-function verifyRecordSig(rec: any, pems: Map<string, string>): boolean {
-  const pem = pems.get(rec.sig.keyId);
-  if (pem === undefined) return false;
-  return cryptoVerify('sha256', Buffer.from(rec.hash, 'hex'), { key: createPublicKey(pem), dsaEncoding: 'der' }, Buffer.from(rec.sig.value, 'base64'));
-}
-
 /** The CLI as a child process; asynchronous, since this process serves the endpoints it calls. */
 function airlock(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -216,8 +211,13 @@ async function main(): Promise<void> {
     const recs = await records(readSession);
     assert.deepEqual(recs.map((x) => x.type), ['query.requested', 'query.executed']);
     assert.ok(!JSON.stringify(recs).includes('ada@example.com'), 'unmasked values in the records');
+    // Records are signed by in-process keys that the KMS records key certified (key.certified records in the
+    // system/keys chain, exported as certificates.jsonl): the chain verifies against GET /v1/keys' KMS keys.
     const pems = new Map<string, string>(keysJson.keys.map((k: any) => [k.keyId, k.pem]));
-    for (const rec of recs) assert.ok(verifyRecordSig(rec, pems), `record ${rec.seq} does not verify`);
+    const certificates = (await records('system/keys')).map((x) => JSON.stringify(x));
+    assert.ok(certificates.length > 0, 'no key certificates in the system/keys chain');
+    const chain = verifyChain(recs.map((x) => JSON.stringify(x)), pems, { certificates });
+    assert.ok(chain.ok, `the read's chain does not verify: ${JSON.stringify(chain.failure)}`);
     const s = await call('GET', `/v1/sessions/${readSession}`, { token: agent });
     assert.equal(s.status, 200);
     assert.equal(s.json.records.length, 2);
