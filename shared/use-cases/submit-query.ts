@@ -26,6 +26,7 @@ import type { Catalog } from '../ports/catalog.js';
 import { analyzeInference } from './references-sensitive-column.js';
 import type { QueryInput } from './query-input.js';
 import { startApprovalWorkflow as startWorkflow } from './start-approval-workflow.js';
+import type { QueryRequestedBody } from '../records/record-body.js';
 import { completeFromRecords, loadOutcome, toStoredOutcome } from './stored-outcome.js';
 
 export interface SubmitQueryDeps {
@@ -217,10 +218,20 @@ async function runAdmitted(
   const reasons = [...classification.reasons, ...decision.reasons, ...ambiguous];
   const objects = classification.statements.flatMap((s) => s.objects);
   const base = { requestId, sessionId, risk: classification.risk };
+  // The write-ahead record's body, the same on every path.
+  const requestedBody: QueryRequestedBody = {
+    prompt: input.prompt,
+    sql: input.sql,
+    sqlHash,
+    risk: classification.risk,
+    decision: { outcome: decision.outcome, approvalsRequired: decision.approvalsRequired },
+    reasons,
+    objects,
+  };
 
   // A direct read: the request item (`running`) is written beside the write-ahead record, not after
   // it, so the critical path holds two writes in sequence: the write-ahead and the outcome record.
-  if (decision.outcome === 'allow') return runDirect(deps, principal, input, sessionId, requestId, { classification, decision, actor, sqlHash, reasons, objects, base, ...(limits === undefined ? {} : { limits }) });
+  if (decision.outcome === 'allow') return runDirect(deps, principal, input, sessionId, requestId, { classification, actor, sqlHash, requestedBody, base, ...(limits === undefined ? {} : { limits }) });
 
   // Write-ahead: if this record cannot be written, nothing below runs.
   const requested = await appendRecord(deps, {
@@ -228,15 +239,7 @@ async function runAdmitted(
     requestId,
     type: 'query.requested',
     actor,
-    body: {
-      prompt: input.prompt,
-      sql: input.sql,
-      sqlHash,
-      risk: classification.risk,
-      decision: { outcome: decision.outcome, approvalsRequired: decision.approvalsRequired },
-      reasons,
-      objects,
-    },
+    body: requestedBody,
   });
 
   const item: RequestItem = {
@@ -290,11 +293,9 @@ async function runAdmitted(
 /** What the direct path needs from `run`, computed once there. */
 interface DirectArgs {
   classification: ReturnType<typeof classify>;
-  decision: Decision;
   actor: Actor;
   sqlHash: string;
-  reasons: unknown[];
-  objects: unknown[];
+  requestedBody: QueryRequestedBody;
   base: { requestId: string; sessionId: string; risk: ReturnType<typeof classify>['risk'] };
   /** The identity's own limits (limits.perIdentity), when it has any. */
   limits?: { maxRows: number; timeoutMs: number };
@@ -331,15 +332,7 @@ async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: Que
       requestId,
       type: 'query.requested',
       actor: a.actor,
-      body: {
-        prompt: input.prompt,
-        sql: input.sql,
-        sqlHash: a.sqlHash,
-        risk: a.classification.risk,
-        decision: { outcome: a.decision.outcome, approvalsRequired: a.decision.approvalsRequired },
-        reasons: a.reasons as never,
-        objects: a.objects as never,
-      },
+      body: a.requestedBody,
     }),
     deps.requests.put(item),
   ]);
