@@ -10,7 +10,7 @@ import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetPublicKeyCommand, SignCommand } from '@aws-sdk/client-kms';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -290,6 +290,55 @@ async function main(): Promise<void> {
     await until('the Slack message updated', () => (messageOf(requestId)!.blocks.some((b) => b['type'] === 'actions') ? undefined : true));
   });
 
+  await test('a crash between execute and outcome: the request stays running; past its statement timeout the scheduled RecoverInterrupted makes it outcome_unknown', async () => {
+    const marker = "'crashed'";
+    w.snowflakeHolds.add(marker);
+    const { requestId, sessionId } = await submitWrite(`UPDATE orders SET status = ${marker} WHERE id = 2`);
+    const vote = await click('UAPPROVER1', 'approve', requestId);
+    assert.equal(vote.json.code, 'approved', JSON.stringify(vote.json));
+    await until('the statement on Snowflake', () => w.snowflake.queries.some((q) => q.sqlText.includes(marker)) || undefined);
+    // The Lambda dies with its statement in flight: no outcome can be recorded.
+    w.runner.kill(fn('ExecuteApprovedQuery'));
+    const ex = await until('the execution to end', async () => {
+      const d = await executionOf(stateMachineArn, requestId);
+      return d.status === 'RUNNING' ? undefined : d;
+    });
+    assert.equal(ex.status, 'SUCCEEDED', 'the Catch goes on to RecordOutcome');
+    // GET /v1/queries shows an approved request that is running as `approved` (docs/interfaces.md); the item says `running`.
+    const itemStatus = async () => (await admin().dynamodb.send(new GetItemCommand({ TableName: 'airlock-requests', Key: { pk: { S: `req#${requestId}` } } }))).Item?.['status']?.S;
+    assert.equal(await itemStatus(), 'running');
+    assert.equal((await call('GET', `/v1/queries/${requestId}`, { token: agent })).json.status, 'approved');
+    // The schedule as EventBridge sends it: a Scheduled Event naming the rule.
+    const rule = w.stack.ofType('AWS::Events::Rule').find(([id]) => id.startsWith('RecoverySchedule'));
+    assert.ok(rule, 'no RecoverySchedule rule in the template');
+    const target = rule[1].Properties.Targets[0];
+    assert.equal(w.stack.resolve(target.Arn), fn('RecoverInterrupted').arn, 'the recovery rule does not target RecoverInterrupted');
+    const scheduled = { version: '0', id: 'recovery-1', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: new Date().toISOString(), region: REGION, resources: [], detail: {} };
+    const early = await w.runner.invoke(fn('RecoverInterrupted'), scheduled);
+    assert.ok(early.ok, JSON.stringify(early));
+    assert.equal((early.result as any).recovered, 0, 'a request still within its statement timeout was taken for interrupted');
+    assert.equal(await itemStatus(), 'running');
+    // Time passes: the request has been running for an hour (past the statement timeout and the margin).
+    await admin().dynamodb.send(
+      new UpdateItemCommand({
+        TableName: 'airlock-requests',
+        Key: { pk: { S: `req#${requestId}` } },
+        UpdateExpression: 'SET runningSince = :t',
+        ExpressionAttributeValues: { ':t': { S: JSON.stringify(new Date(Date.now() - 3600_000).toISOString()) } },
+      }),
+    );
+    const late = await w.runner.invoke(fn('RecoverInterrupted'), scheduled);
+    assert.ok(late.ok, JSON.stringify(late));
+    assert.equal((late.result as any).recovered, 1, JSON.stringify(late.result));
+    const g = await call('GET', `/v1/queries/${requestId}`, { token: agent });
+    assert.equal(g.json.status, 'outcome_unknown', JSON.stringify(g.json));
+    const recs = await records(sessionId);
+    assert.deepEqual(recs.map((x) => x.type), ['query.requested', 'approval.requested', 'approval.granted']);
+    const again = await w.runner.invoke(fn('RecoverInterrupted'), scheduled);
+    assert.equal((again as any).result.recovered, 0, 'recovered twice');
+    w.snowflakeHolds.delete(marker);
+  });
+
   await test(`an expiry: no click within the policy's timeout → TimeoutSecondsPath ends the wait, approval.expired recorded`, async () => {
     const { requestId, sessionId } = await submitWrite("UPDATE orders SET status = 'late' WHERE id = 3");
     const recs = await until(
@@ -408,5 +457,7 @@ await w.close();
 const failed = results.filter((r) => !r.ok).length + (fatal === undefined ? 0 : 1);
 process.stdout.write(`functions invoked from cdk.out bundles (${invoked.length}/${all.length}): ${invoked.join(', ')}${never.length > 0 ? `; never invoked: ${never.join(', ')}` : ''}\n`);
 process.stdout.write(`logs: ${w.logDir}; wall time ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-process.stdout.write(`aws-emulated: ${results.filter((r) => r.ok).length} passed, ${failed} failed\n`);
+// A function no flow invoked is an untested bundle: it fails the run, and the summary line says so.
+if (never.length > 0) process.stdout.write(`  ✗ every function invoked: ${never.join(', ')} never ran\n`);
+process.stdout.write(`aws-emulated: ${results.filter((r) => r.ok).length} passed, ${failed + (never.length > 0 ? 1 : 0)} failed\n`);
 process.exit(failed === 0 && never.length === 0 ? 0 : 1);

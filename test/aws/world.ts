@@ -101,6 +101,11 @@ export class World {
   readonly roleCredentials = new Map<string, Credentials>();
   iamOn = false;
   policyTimeoutSeconds = 0;
+  /**
+   * Statements containing one of these strings reach the fake Snowflake and are never answered
+   * (a statement still running when its Lambda dies); released by `close`.
+   */
+  readonly snowflakeHolds = new Set<string>();
 
   async start(): Promise<void> {
     const reuse = process.env['AIRLOCK_AWS_TIER_CDK_OUT'];
@@ -128,6 +133,7 @@ export class World {
         'CREATE TABLE orders (id INTEGER, status VARCHAR)',
         "INSERT INTO orders VALUES (1, 'new'), (2, 'new'), (3, 'new')",
       ],
+      intercept: (sqlText) => ([...this.snowflakeHolds].some((h) => sqlText.includes(h)) ? new Promise(() => undefined) : Promise.resolve(undefined)),
     });
 
     this.motoPort = await freePort();
