@@ -1,3 +1,6 @@
+/** Reused for every result of up to its length (masking is synchronous: never shared mid-use). */
+const SCRATCH = Buffer.allocUnsafe(1024);
+
 /** How many trailing characters `partial` may keep, at most. */
 const KEEP = 4;
 /** At least this many alphanumerics are always hidden, so a short value never shows whole. */
@@ -36,14 +39,15 @@ export function partialMask(value: string): string | null {
   if (digits === 0 || digits * 2 < alnum) return null;
   const keep = Math.max(0, Math.min(KEEP, alnum - MIN_HIDDEN));
   const hideUpTo = alnum - keep;
-  // Appending one char at a time measured faster than slice + regex replace here: V8
-  // builds the short result as a rope and flattens it once.
+  // The value is ASCII here (anything above 0x7e returned null): the result is written into
+  // one scratch buffer and read out as one flat string. Appending a character at a time built
+  // a rope of one ConsString per character, and that garbage was a sixth of masking's GC.
+  const n = value.length;
+  const out = n <= SCRATCH.length ? SCRATCH : Buffer.allocUnsafe(n);
   let seen = 0;
-  let out = '';
-  for (let i = 0; i < value.length; i++) {
+  for (let i = 0; i < n; i++) {
     const c = value.charCodeAt(i);
-    if (isAlnum(c) && seen++ < hideUpTo) out += '*';
-    else out += value[i];
+    out[i] = isAlnum(c) && seen++ < hideUpTo ? 0x2a : c;
   }
-  return out;
+  return out.toString('latin1', 0, n);
 }

@@ -51,24 +51,38 @@ export class Pseudonymizer {
 
   /** `normalised` is what the MAC covers; the prefix only labels the token's type. */
   token(prefix: string, normalised: string): string {
-    return `${prefix}_${this.#mac(normalised).slice(0, HEX_CHARS)}`;
-  }
-
-  #mac(value: string): string {
     const inner = this.#inner;
-    if (inner !== null && oneShot !== undefined && value.length * 3 <= SCRATCH_BYTES) {
-      const n = inner.write(value, BLOCK, 'utf8');
-      let view = this.#views[n];
-      if (view === undefined) {
-        view = inner.subarray(0, BLOCK + n);
-        this.#views[n] = view;
-      }
-      this.#outer.write(oneShot('sha256', view, 'latin1'), BLOCK, 'latin1');
-      return oneShot('sha256', this.#outer, 'hex');
+    if (inner === null || oneShot === undefined || normalised.length * 3 > SCRATCH_BYTES || prefix.length > TOKEN_SCRATCH.length - HEX_CHARS - 1) {
+      return `${prefix}_${createHmac('sha256', this.#key).update(normalised, 'utf8').digest('hex').slice(0, HEX_CHARS)}`;
     }
-    return createHmac('sha256', this.#key).update(value, 'utf8').digest('hex');
+    // RFC 2104 with two one-shot digests (latin1: one byte per character, no hex string of
+    // the whole MAC), then `prefix_` and the first 8 bytes in hex written into one scratch
+    // buffer and read out as one flat string: a token is one allocation that survives into
+    // the result, not a rope over a sliced 64-character hex string.
+    const n = inner.write(normalised, BLOCK, 'utf8');
+    let view = this.#views[n];
+    if (view === undefined) {
+      view = inner.subarray(0, BLOCK + n);
+      this.#views[n] = view;
+    }
+    this.#outer.write(oneShot('sha256', view, 'latin1'), BLOCK, 'latin1');
+    const mac = oneShot('sha256', this.#outer, 'latin1');
+    const out = TOKEN_SCRATCH;
+    let at = out.write(prefix, 0, 'latin1');
+    out[at++] = 0x5f; // _
+    for (let i = 0; i < HEX_CHARS / 2; i++) {
+      const b = mac.charCodeAt(i);
+      out[at++] = HEX[b >> 4]!;
+      out[at++] = HEX[b & 15]!;
+    }
+    return out.toString('latin1', 0, at);
   }
 }
+
+/** Lower-case hex digits as byte values. */
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+/** `prefix_` + 16 hex characters; prefixes are short ASCII labels (`email`, `tok`, `name` …). */
+const TOKEN_SCRATCH = Buffer.allocUnsafe(64);
 
 /** RFC 2104: a key longer than the block is replaced by its hash. */
 function hashLongKey(key: Uint8Array): Buffer {

@@ -112,6 +112,18 @@ function mergeLower(accepted: Hit[], spans: readonly Span[], active: ActiveDetec
   return out;
 }
 
+/** `[REDACTED:<name>]` per detector, built once rather than per replaced value. */
+const redactedLabels = new Map<string, string>();
+
+function redactedLabel(name: string): string {
+  let label = redactedLabels.get(name);
+  if (label === undefined) {
+    label = `[REDACTED:${name}]`;
+    redactedLabels.set(name, label);
+  }
+  return label;
+}
+
 function replacement(active: ActiveDetector, value: string, ctx: ScanContext): string {
   const { detector, rule } = active;
   if (rule === 'pseudonym') return ctx.pseudonyms.token(detector.prefix, detector.normalise(value));
@@ -120,7 +132,7 @@ function replacement(active: ActiveDetector, value: string, ctx: ScanContext): s
     if (partial !== null) return partial;
   }
   // redact, and partial on an email or a secret: nothing of it is kept.
-  return `[REDACTED:${detector.name}]`;
+  return redactedLabel(detector.name);
 }
 
 /**
@@ -130,21 +142,57 @@ function replacement(active: ActiveDetector, value: string, ctx: ScanContext): s
 export function scanText(text: string, ctx: ScanContext): string {
   if (text.length < MIN_LENGTH || ctx.detectors.length === 0) return text;
   const facts = fillStats(text);
-  // null until something is found: most cells find nothing and should allocate nothing.
+  const detectors = ctx.detectors;
+  // Most cells find nothing and should allocate nothing; most of the rest find one value in
+  // one detector, kept as (spans, detector) until a second detector also finds something.
+  let first: readonly Span[] | null = null;
+  let firstActive: ActiveDetector | null = null;
   let hits: Hit[] | null = null;
-  for (const active of ctx.detectors) {
+  for (let d = 0; d < detectors.length; d++) {
+    const active = detectors[d]!;
     if (!active.detector.worthScanning(text, facts)) continue;
     const spans = active.detector.find(text);
     if (spans.length === 0) continue;
-    hits = hits === null ? spans.map((s) => ({ start: s.start, end: s.end, active })) : mergeLower(hits, spans, active);
+    if (first === null) {
+      first = spans;
+      firstActive = active;
+      continue;
+    }
+    if (hits === null) hits = asHits(first, firstActive!);
+    hits = mergeLower(hits, spans, active);
   }
-  if (hits === null) return text;
+  if (first === null) return text;
+  if (hits === null) {
+    // One detector: its spans are sorted and disjoint already.
+    const active = firstActive!;
+    ctx.hits |= active.bit;
+    if (first.length === 1) {
+      const { start, end } = first[0]!;
+      const masked = replacement(active, text.slice(start, end), ctx);
+      return start === 0 && end === text.length ? masked : text.slice(0, start) + masked + text.slice(end);
+    }
+    let out = '';
+    let at = 0;
+    for (let i = 0; i < first.length; i++) {
+      const { start, end } = first[i]!;
+      out += text.slice(at, start) + replacement(active, text.slice(start, end), ctx);
+      at = end;
+    }
+    return out + text.slice(at);
+  }
   let out = '';
   let at = 0;
-  for (const hit of hits) {
+  for (let i = 0; i < hits.length; i++) {
+    const hit = hits[i]!;
     out += text.slice(at, hit.start) + replacement(hit.active, text.slice(hit.start, hit.end), ctx);
     ctx.hits |= hit.active.bit;
     at = hit.end;
   }
   return out + text.slice(at);
+}
+
+function asHits(spans: readonly Span[], active: ActiveDetector): Hit[] {
+  const out = new Array<Hit>(spans.length);
+  for (let i = 0; i < spans.length; i++) out[i] = { start: spans[i]!.start, end: spans[i]!.end, active };
+  return out;
 }

@@ -81,10 +81,11 @@ export const paymentCardDetector: Detector = {
     RUN.lastIndex = 0;
     for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
       const run = m[0];
+      if (run.length < MIN_DIGITS) continue;
       // The digit groups of an IBAN-shaped code ("MK07 2501 2000 0058 985") whose checksum
       // failed are that code's, not a card's.
       if (m.index >= 5 && IBAN_HEAD.test(text.slice(m.index - 5, m.index))) continue;
-      if (run.length >= MIN_DIGITS && runHoldsCard(run)) spans.push({ start: m.index, end: m.index + run.length });
+      if (runHoldsCard(run)) spans.push({ start: m.index, end: m.index + run.length });
     }
     return spans;
   },

@@ -47,6 +47,7 @@ const WORD = /(?<![\p{L}\p{N}_])\p{Lu}[\p{Ll}'’]*\p{Ll}(?:\p{Lu}\p{Ll}+)?(?:-\
 // particle before a capitalised word ("Francine du Plessix"). Sticky, bounded.
 const NEXT = /[ \t]+(?:\p{Lu}\.(?=[ \t]+\p{Lu})|\p{Lu}[\p{Ll}'’]*\p{Ll}(?:\p{Lu}\p{Ll}+)?(?:-\p{Lu}\p{Ll}+)?(?![\p{L}\p{N}])|(?:van|von|de|du|der|den|da|di|del|la|le|bin|ibn|al)(?=[ \t]+\p{Lu}))/uy;
 const MAX_PARTS = 4;
+const UPPER = /\p{Lu}/u;
 const ASCII = /^[\x00-\x7f]*$/;
 // After an honorific: an optional full stop and spaces, before a capitalised word.
 const AFTER_TITLE = /\.?[ \t]+(?=\p{Lu}\p{Ll})/uy;
@@ -70,19 +71,29 @@ function mayFollowCue(text: string, start: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x2c || c === 0x3a || c === 0x21 || c === 0x2e || c === 0x3d || c === 0x2d || c > 0x7f;
 }
 
-/** Where the name starting at `start` (a capitalised word ending at `end`) ends, and its word count. */
-function extend(text: string, end: number): { end: number; parts: number } {
+/** Word count of the name the last `extend` call measured (its end is the return value). */
+let extendedParts = 1;
+
+/**
+ * Where the name whose first word ends at `end` ends; its word count is left in `extendedParts`.
+ * `test` rather than `exec`: no match array per step. Each step starts with spaces, then a
+ * capitalised word or an initial (a part) or a lower-case particle (not a part on its own; the
+ * capitalised word after it is picked up next).
+ */
+function extend(text: string, end: number): number {
   let parts = 1;
   let at = end;
   while (parts < MAX_PARTS) {
     NEXT.lastIndex = at;
-    const m = NEXT.exec(text);
-    if (m === null) break;
+    if (!NEXT.test(text)) break;
+    let k = at;
+    while (text.charCodeAt(k) === 0x20 || text.charCodeAt(k) === 0x09) k++;
+    const c = text.charCodeAt(k);
+    if (c < 0x80 ? c >= 0x41 && c <= 0x5a : UPPER.test(text[k]!)) parts++;
     at = NEXT.lastIndex;
-    // A particle is not a part on its own; the capitalised word after it is picked up next.
-    if (/\p{Lu}/u.test(m[0])) parts++;
   }
-  return { end: at, parts };
+  extendedParts = parts;
+  return at;
 }
 
 /** End of the word the last `next…Word` call found (its start is the return value). */
@@ -146,7 +157,7 @@ function find(text: string, ascii: boolean): Span[] {
       if (!AFTER_TITLE.test(text)) continue;
       const at = AFTER_TITLE.lastIndex;
       if (next(text, at) !== at) continue;
-      const { end } = extend(text, wordEnd);
+      const end = extend(text, wordEnd);
       spans.push({ start: at, end });
       from = end;
       continue;
@@ -154,7 +165,8 @@ function find(text: string, ascii: boolean): Span[] {
     const known = FIRST_NAMES.has(word);
     const cued = mayFollowCue(text, start) && !NOT_NAMES.has(word.toLowerCase()) && CUE.test(text.slice(Math.max(0, start - CUE_WINDOW), start));
     if (!known && !cued) continue;
-    const { end, parts } = extend(text, end0);
+    const end = extend(text, end0);
+    const parts = extendedParts;
     // An ambiguous first name ("Will", "Rose") needs a surname or a cue; a lone first name
     // is a name when prose follows it ("Mary is …", "… Emily."), not a number ("Port 80").
     if (!cued && parts < 2 && (AMBIGUOUS.has(word) || !PROSE_AFTER.test(text.slice(end, end + 3)))) continue;

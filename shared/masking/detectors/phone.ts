@@ -59,8 +59,15 @@ function longestInternational(text: string, start: number, runEnd: number): numb
   return -1;
 }
 
+/** Digits in `value`, without building the digits-only string. */
+function countDigits(value: string): number {
+  let n = 0;
+  for (let i = 0; i < value.length; i++) if (isDigit(value.charCodeAt(i))) n++;
+  return n;
+}
+
 function validInternational(candidate: string): boolean {
-  const digits = digitsOnly(candidate).length;
+  const digits = countDigits(candidate);
   if (digits < 8 || digits > 15) return false;
   if (/[ .-]{2}|\(\)|\)\(|[.-]\(|\)[.-]?\(/.test(candidate)) return false;
   let depth = 0;
@@ -130,7 +137,7 @@ function validatedSpans(text: string, taken: readonly Span[]): Span[] {
     }
     const end = start + value.length;
     if (overlaps(taken, start, end)) continue;
-    const digitCount = digitsOnly(value).length;
+    const digitCount = countDigits(value);
     if (digitCount < 8 || digitCount > 15) continue;
     if (DATE_LIKE.test(value) || DOTTED_QUAD.test(value)) continue;
     // Dashes and dots mixed ("693-09.4444"), a time right after ("… 09:12:44"), or a code

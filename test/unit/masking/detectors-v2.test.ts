@@ -21,6 +21,10 @@ describe('detectors: national phones, dotted and labelled SSNs, dashed IBANs, se
     ['person_name', 'Thanks, Emily', 'Thanks, [REDACTED:person_name]'],
     ['person_name', 'Dear Mr Okafor, your order has shipped.', 'Dear Mr [REDACTED:person_name], your order has shipped.'],
     ['person_name', 'Name: Priya Raman', 'Name: [REDACTED:person_name]'],
+    // An ambiguous first name counts as a name only with a surname: one written with a
+    // non-ASCII capital ("Ø", "Ł", "Ś") is a surname too.
+    ['person_name', 'Rose Østergaard called about the invoice', '[REDACTED:person_name] called about the invoice'],
+    ['person_name', 'the note from Will Łukasiewicz arrived', 'the note from [REDACTED:person_name] arrived'],
   ] as const)('%s: %j', (name, text, expected) => {
     expect(maskText(text, only(name))).toBe(expected);
   });
