@@ -30,7 +30,8 @@ export async function localChecks(input: LocalDoctorInput): Promise<DoctorCheck[
     env = parseEnv(input.env);
     out.push(ok('environment', 'AIRLOCK_*, OIDC_*, SLACK_* and SNOWFLAKE_* variables parse'));
   } catch (e) {
-    out.push(fail('environment', reason(e), 'fix or unset that variable (docs/configuration.md)'));
+    const snowflake = /SNOWFLAKE_/.test(reason(e));
+    out.push(fail(snowflake ? 'Snowflake settings' : 'environment', reason(e), snowflake ? 'fix the SNOWFLAKE_* variables (docs/snowflake.md)' : 'fix or unset that variable (docs/configuration.md)'));
   }
 
   const policyFile = input.policyFile ?? (input.env['AIRLOCK_POLICY'] || undefined);
