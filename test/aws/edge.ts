@@ -13,6 +13,20 @@ export interface Edge {
   close(): Promise<void>;
 }
 
+/** One AWS API call as it crossed the edge: who sent it (access key id) and what (`dynamodb:PutItem`, `lambda:InvokeFunction`). */
+export interface EdgeCall {
+  accessKeyId: string | undefined;
+  action: string;
+}
+
+/**
+ * Every call the edge saw, in order (issue 17: per-read call counts). Counted at the edge rather
+ * than by a middleware in the product: the bundles' SDK clients all send here (AWS_ENDPOINT_URL),
+ * so this sees exactly what goes on the wire — SDK retries included — without changing the
+ * product's client factory or the read path.
+ */
+export const edgeCalls: EdgeCall[] = [];
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -45,6 +59,8 @@ export async function startEdge(motoPort: number, runner: LambdaRunner, authoriz
       const body = await readBody(req);
       const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url?.split('?')[0] ?? '');
       const auth = authorize();
+      const calledAs = String(req.headers['x-amz-target'] ?? '');
+      edgeCalls.push({ accessKeyId: accessKeyOf(req), action: invoke !== null ? 'lambda:InvokeFunction' : (actionOf(calledAs) ?? (calledAs || `${req.method} ${req.url?.split('?')[0]}`)) });
       if (invoke !== null && req.method === 'POST') {
         const fn = runner.find(invoke[1]!);
         if (fn === undefined) return json(res, 404, { Type: 'User', message: `Function not found: ${invoke[1]}` }, 'ResourceNotFoundException');
