@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,6 +12,8 @@ export interface AirlockFunctionProps {
   /** Shared, non-secret configuration (OIDC_*, SLACK_CHANNEL…); access-bearing variables come from `function-access.ts`. */
   environment: Record<string, string>;
   logRetention: logs.RetentionDays;
+  /** Placement in a VPC (the fixed-egress option), for functions that talk to Snowflake. */
+  network?: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; securityGroup: ec2.ISecurityGroup };
 }
 
 /**
@@ -40,6 +43,7 @@ export class AirlockFunction extends Construct {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      ...(props.network === undefined ? {} : { vpc: props.network.vpc, vpcSubnets: props.network.subnets, securityGroups: [props.network.securityGroup] }),
       environment: {
         ...props.environment,
         // The policy was validated at synth time and travels inside the bundle.
