@@ -82,7 +82,7 @@ describe('airlock:fixedEgress', () => {
       expect(vpc.SubnetIds.map((s) => s.Ref).sort(), spec.name).toEqual(privateSubnets);
       expect(vpc.SecurityGroupIds, spec.name).toEqual([{ 'Fn::GetAtt': [sgId, 'GroupId'] }]);
       // Lambda creates the ENIs before the function exists: the role's VPC access must be attached first.
-      expect(JSON.stringify(fn.DependsOn ?? []), spec.name).toMatch(/Role/);
+      expect(JSON.stringify((fn as { DependsOn?: unknown }).DependsOn ?? []), spec.name).toMatch(/Role/);
     }
     expect(inVpc.sort()).toEqual([...SNOWFLAKE_FACING].sort());
     expect(SNOWFLAKE_FACING.length).toBeGreaterThanOrEqual(2);
