@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { BUNDLED_POLICY_FILE } from '#shared/wiring/bundled-policy.js';
 import type { FunctionBundle } from '../bundle-functions.js';
+import { VPC_NETWORK_INTERFACE_ACTIONS } from '../nag-suppressions.js';
 
 export interface AirlockFunctionProps {
   bundle: FunctionBundle;
@@ -31,6 +32,8 @@ export class AirlockFunction extends Construct {
     // Its own role instead of AWSLambdaBasicExecutionRole (logs on every group): write to this log group only.
     const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Airlock ${spec.name} function` });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    // In a VPC, Lambda creates the function's network interfaces with its role: granted before the function exists.
+    if (props.network !== undefined) role.addToPolicy(new iam.PolicyStatement({ actions: [...VPC_NETWORK_INTERFACE_ACTIONS], resources: ['*'] }));
     this.fn = new lambda.Function(this, 'Function', {
       description: `Airlock: ${spec.description}`,
       runtime: lambda.Runtime.NODEJS_22_X,

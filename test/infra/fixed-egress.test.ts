@@ -2,8 +2,9 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS } from '../../infra/function-catalog.js';
 import { readConfig } from '../../infra/config.js';
+import { UNSCOPABLE_ACTIONS, VPC_NETWORK_INTERFACE_ACTIONS } from '../../infra/nag-suppressions.js';
 import { sharedSynth } from './shared-synth.js';
-import { CDK_JSON_CONTEXT, synthStack, type Synthesized } from './synth-stack.js';
+import { CDK_JSON_CONTEXT, policyStatements, synthStack, type Synthesized } from './synth-stack.js';
 
 type Resources = Synthesized['json']['Resources'];
 const ofType = (r: Resources, type: string) => Object.entries(r).filter(([, x]) => x.Type === type);
@@ -81,10 +82,20 @@ describe('airlock:fixedEgress', () => {
       inVpc.push(spec.name);
       expect(vpc.SubnetIds.map((s) => s.Ref).sort(), spec.name).toEqual(privateSubnets);
       expect(vpc.SecurityGroupIds, spec.name).toEqual([{ 'Fn::GetAtt': [sgId, 'GroupId'] }]);
-      // Lambda creates the ENIs before the function exists: the role's VPC access must be attached first.
-      expect(JSON.stringify((fn as { DependsOn?: unknown }).DependsOn ?? []), spec.name).toMatch(/Role/);
+      // Lambda creates the ENIs with the function's role before the function exists: the role's policy (with
+      // the network-interface actions, which CDK does not add to a role it is given) must be attached first.
+      const role = on.idOf(on.stack.functions[spec.name].role!);
+      const eni = policyStatements(on.json).filter((st) => st.roles.includes(role) && st.actions.some((a) => a.startsWith('ec2:')));
+      expect(eni.map((st) => [st.effect, [...st.actions].sort(), st.resources]), spec.name).toEqual([['Allow', [...VPC_NETWORK_INTERFACE_ACTIONS].sort(), ['*']]]);
+      const policy = Object.entries(r).find(([, x]) => x.Type === 'AWS::IAM::Policy' && (x.Properties?.['Roles'] as Array<{ Ref: string }>).some((ref) => ref.Ref === role))![0];
+      expect((fn as { DependsOn?: string[] }).DependsOn ?? [], spec.name).toContain(policy);
     }
     expect(inVpc.sort()).toEqual([...SNOWFLAKE_FACING].sort());
+    // No other role may touch network interfaces; every wildcard resource left is an unscopable action.
+    const others = FUNCTIONS.filter((f) => !f.executesQueries).map((f) => on.idOf(on.stack.functions[f.name].role!));
+    expect(policyStatements(on.json).filter((st) => st.roles.some((x) => others.includes(x)) && st.actions.some((a) => a.startsWith('ec2:')))).toEqual([]);
+    const wild = policyStatements(on.json).filter((st) => st.resources.includes('*')).flatMap((st) => st.actions);
+    expect(wild.filter((a) => !UNSCOPABLE_ACTIONS.has(a))).toEqual([]);
     expect(SNOWFLAKE_FACING.length).toBeGreaterThanOrEqual(2);
   });
 
