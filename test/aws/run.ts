@@ -568,6 +568,18 @@ async function doctorFlow(w: World): Promise<void> {
     await w.clients(w.admin).kms.send(new CancelKeyDeletionCommand({ KeyId: exportsKey }));
     await w.clients(w.admin).kms.send(new EnableKeyCommand({ KeyId: exportsKey }));
   }
+  // A Slack token Slack does not know (revoked, or another workspace's): auth.test FAILs, naming Slack's error, not the token.
+  const { PutSecretValueCommand: PutSecret } = await import('@aws-sdk/client-secrets-manager');
+  const slackSecretValue = JSON.stringify(slack);
+  await w.clients(w.admin).secrets.send(new PutSecret({ SecretId: 'airlock/slack', SecretString: JSON.stringify({ ...slack, botToken: 'xoxb-revoked-0000000000' }) }));
+  try {
+    const revoked = await airlock(base, env);
+    assert.equal(revoked.status, 1, revoked.stdout);
+    assert.match(revoked.stdout, /^FAIL Slack auth\.test: Slack refused the bot token: invalid_auth — put the app's current Bot User OAuth Token/m);
+    assert.ok(!revoked.stdout.includes('xoxb-revoked'), 'doctor printed the bot token');
+  } finally {
+    await w.clients(w.admin).secrets.send(new PutSecret({ SecretId: 'airlock/slack', SecretString: slackSecretValue }));
+  }
   // Issue 15: a warehouse without a resource monitor is a warning, not a failure.
   const monitor = w.snowflakeAccount.state.warehouses[0]!.resourceMonitor;
   w.snowflakeAccount.state.warehouses[0]!.resourceMonitor = undefined;

@@ -13,6 +13,7 @@ import { SnowflakeWarehouse } from '#shared/adapters/snowflake/snowflake-warehou
 import { fakeSnowflakeAccount } from '#test/helpers/fake-snowflake-account.js';
 import { startFakeSnowflake, type FakeSnowflake } from '#test/helpers/fake-snowflake-server.js';
 import { testKeys } from '../snowflake/snowflake-fixture.js';
+import { removeDir, startTestRuntime } from '#test/helpers/local-runtime.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -171,6 +172,27 @@ describe('airlock doctor (local)', () => {
     expect(r.out).toMatch(/^WARN data folder .*: does not exist yet — start the runtime once/m);
     expect(r.out).toMatch(/^ok {3}Snowflake: not configured/m);
     expect(r.out).toMatch(/^doctor: \d+ ok, 1 warning\(s\), 0 failed$/m);
+  });
+
+  it('a running runtime: its data folder, keys and /v1/health are ok; a stale runtime.json whose process answers nothing FAILs', async () => {
+    const t = await startTestRuntime();
+    try {
+      const r = await airlock(['doctor'], { AIRLOCK_DATA_DIR: t.dir });
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toMatch(/^ok {3}data folder .*: signing keys present/m);
+      expect(r.out).toMatch(new RegExp(`^ok {3}local runtime: pid ${process.pid} answers http://127\\.0\\.0\\.1:\\d+/v1/health$`, 'm'));
+      // The runtime.json of a live process (this one) that no longer serves: the URL points nowhere.
+      const { writeRuntimeInfo, readRuntimeInfo } = await import('#local/runtime-file.js');
+      const info = readRuntimeInfo(t.dir)!;
+      await t.close();
+      writeRuntimeInfo(t.dir, { ...info, url: 'http://127.0.0.1:1' });
+      const dead = await airlock(['doctor'], { AIRLOCK_DATA_DIR: t.dir });
+      expect(dead.code).toBe(1);
+      expect(dead.out).toMatch(/^FAIL local runtime: pid \d+ does not answer http:\/\/127\.0\.0\.1:1: .* — restart it/m);
+    } finally {
+      await t.close().catch(() => undefined);
+      removeDir(t.dir);
+    }
   });
 
   it('a broken policy, a bad variable: FAIL and exit 1', async () => {
