@@ -13,6 +13,7 @@ import { Alarms } from './constructs/alarms.js';
 import { AirlockFunction } from './constructs/airlock-function.js';
 import { Api } from './constructs/api.js';
 import { ApprovalFlow } from './constructs/approval-flow.js';
+import { FixedEgress } from './constructs/fixed-egress.js';
 import { RecordsTables } from './constructs/records-tables.js';
 import { AuditorRole, onlyTheseMaySign, SigningKeys } from './constructs/signing-keys.js';
 import { FunctionAccess as access } from './function-access.js';
@@ -62,11 +63,15 @@ export class AirlockStack extends Stack {
       OIDC_GROUPS_CLAIM: config.oidcGroupsClaim,
       SLACK_CHANNEL: config.slackChannel,
     };
+    // Fixed egress (airlock:fixedEgress): the functions that talk to Snowflake (the ones bundling
+    // snowflake-sdk) run in private subnets behind one NAT gateway, so Snowflake sees one IP.
+    const egress = config.fixedEgress ? new FixedEgress(this, 'FixedEgress', { logRetention }) : undefined;
+    const network = egress === undefined ? undefined : { vpc: egress.vpc, subnets: egress.subnets, securityGroup: egress.securityGroup };
     const fns = {} as Record<FunctionName, lambda.Function>;
     for (const spec of FUNCTIONS) {
       const bundle = props.bundles.get(spec.name);
       if (bundle === undefined) throw new Error(`no bundle for ${spec.name}`);
-      fns[spec.name] = new AirlockFunction(this, spec.name, { bundle, environment, logRetention }).fn;
+      fns[spec.name] = new AirlockFunction(this, spec.name, { bundle, environment, logRetention, ...(network !== undefined && spec.executesQueries ? { network } : {}) }).fn;
     }
     this.functions = fns;
 
@@ -179,6 +184,10 @@ export class AirlockStack extends Stack {
     new CfnOutput(this, 'RequestsTableName', { value: requests.tableName });
     new CfnOutput(this, 'CheckpointsTableName', { value: checkpoints.tableName });
     new CfnOutput(this, 'CheckpointWriterFunction', { value: fns.WriteCheckpoints.functionName });
+
+    if (egress !== undefined) {
+      new CfnOutput(this, 'SnowflakeEgressIp', { value: egress.eip.attrPublicIp, description: 'The one IP the Snowflake-facing functions reach Snowflake from: allow it in a network policy (docs/deploy.md §3)' });
+    }
 
     suppressKnownNagFindings(this);
   }

@@ -29,6 +29,14 @@ const ConfigSchema = z.object({
   throttleRateLimit: z.coerce.number().int().positive().default(50),
   throttleBurstLimit: z.coerce.number().int().positive().default(100),
   logRetentionDays: z.coerce.number().int().positive().default(365),
+  /**
+   * Give the functions that talk to Snowflake a fixed egress IP (VPC, private subnets, one NAT
+   * gateway with an Elastic IP, output `SnowflakeEgressIp`) for a Snowflake network policy. Off by default.
+   */
+  fixedEgress: z
+    .union([z.boolean(), z.enum(['true', 'false'])])
+    .transform((v) => v === true || v === 'true')
+    .default(false),
 });
 
 export type AirlockConfig = z.infer<typeof ConfigSchema> & { oidcJwksUrl: string };

@@ -18,11 +18,27 @@ export const NAG_ACKNOWLEDGEMENTS = {
   'AwsSolutions-SMG4':
     'The masking key is an HMAC key for pseudonyms: rotating it would silently change every pseudonym and break joins across past results, so it is rotated deliberately (README "Deploying to AWS"), never on a schedule.',
   'AwsSolutions-IAM5[Resource::*]':
-    'X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and Step Functions log delivery (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) do not support resource-level permissions; no other action has a * resource (asserted in test/infra).',
+    'X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) and Step Functions log delivery (logs:*LogDelivery, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and, with airlock:fixedEgress, the VPC network interfaces of the Snowflake-facing functions (ec2:*NetworkInterface*, DescribeSubnets, *PrivateIpAddresses) do not support resource-level permissions; no other action has a * resource (asserted in test/infra).',
 } as const;
+
+/**
+ * What Lambda needs to place a function in a VPC (the fixed-egress option): the actions of AWS's
+ * AWSLambdaVPCAccessExecutionRole, which CDK does not add to a role it is given. EC2 checks them
+ * against `*` (DescribeNetworkInterfaces/DescribeSubnets have no resource level; Lambda creates the
+ * interfaces before their ARNs exist).
+ */
+export const VPC_NETWORK_INTERFACE_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
 
 /** Actions IAM cannot scope to a resource: the only ones allowed a `*` resource in this stack. */
 export const UNSCOPABLE_ACTIONS: ReadonlySet<string> = new Set([
+  ...VPC_NETWORK_INTERFACE_ACTIONS,
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
   'xray:GetSamplingRules',

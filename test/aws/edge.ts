@@ -13,6 +13,44 @@ export interface Edge {
   close(): Promise<void>;
 }
 
+/** One AWS API call as it crossed the edge: who sent it (access key id) and what (`dynamodb:PutItem`, `lambda:InvokeFunction`). */
+export interface EdgeCall {
+  accessKeyId: string | undefined;
+  action: string;
+  /** DynamoDB: the table and the kind of item (`airlock-requests quota#lease`, `airlock-records sessionId`), never a value. */
+  target?: string;
+}
+
+/** `req#01J…` → `req#`, `quota#lease#id#0` → `quota#lease#`; a sessionId/seq key → its attribute name. */
+function itemKind(item: Record<string, { S?: string }> | undefined): string {
+  if (item === undefined) return '?';
+  const pk = item['pk']?.S;
+  if (pk !== undefined) {
+    const parts = pk.split('#');
+    return parts[0] === 'quota' ? `quota#${parts[1] ?? ''}#` : `${parts[0]}#`;
+  }
+  return Object.keys(item).includes('sessionId') ? 'sessionId' : Object.keys(item).sort().join('+');
+}
+
+function dynamoTarget(body: Buffer): string | undefined {
+  try {
+    const b = JSON.parse(body.toString('utf8') || '{}') as { TableName?: string; Key?: Record<string, { S?: string }>; Item?: Record<string, { S?: string }>; TransactItems?: unknown[] };
+    if (typeof b.TableName === 'string') return `${b.TableName} ${itemKind(b.Key ?? b.Item)}`;
+    if (Array.isArray(b.TransactItems)) return `transaction of ${b.TransactItems.length}`;
+  } catch {
+    /* not JSON */
+  }
+  return undefined;
+}
+
+/**
+ * Every call the edge saw, in order (issue 17: per-read call counts). Counted at the edge rather
+ * than by a middleware in the product: the bundles' SDK clients all send here (AWS_ENDPOINT_URL),
+ * so this sees exactly what goes on the wire — SDK retries included — without changing the
+ * product's client factory or the read path.
+ */
+export const edgeCalls: EdgeCall[] = [];
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -45,6 +83,10 @@ export async function startEdge(motoPort: number, runner: LambdaRunner, authoriz
       const body = await readBody(req);
       const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url?.split('?')[0] ?? '');
       const auth = authorize();
+      const calledAs = String(req.headers['x-amz-target'] ?? '');
+      const calledAction = invoke !== null ? 'lambda:InvokeFunction' : (actionOf(calledAs) ?? (calledAs || `${req.method} ${req.url?.split('?')[0]}`));
+      const dynamo = calledAction.startsWith('dynamodb:') ? dynamoTarget(body) : undefined;
+      edgeCalls.push({ accessKeyId: accessKeyOf(req), action: calledAction, ...(dynamo === undefined ? {} : { target: dynamo }) });
       if (invoke !== null && req.method === 'POST') {
         const fn = runner.find(invoke[1]!);
         if (fn === undefined) return json(res, 404, { Type: 'User', message: `Function not found: ${invoke[1]}` }, 'ResourceNotFoundException');

@@ -18,6 +18,7 @@ import { SfnWorkflow } from '#shared/adapters/aws/sfn-workflow.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
 import { slackSignature } from '#shared/adapters/slack/slack-signature.js';
 import { REGION, REPO, SLACK_CHANNEL, SLACK_SIGNING_SECRET, World, log } from './world.js';
+import { edgeCalls } from './edge.js';
 
 const started = Date.now();
 const w = new World();
@@ -441,6 +442,157 @@ async function main(): Promise<void> {
       await assert.rejects(pub.kms.send(new SignCommand({ KeyId: recordsKeyArn, Message: Buffer.alloc(32), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })), /AccessDenied|not authorized/);
     });
   }
+  await test('per-read AWS calls (issue 17): a steady-state read makes 2 DynamoDB writes and no KMS call', () => perReadCalls(w, agent));
+
+  await test('airlock doctor --aws: all ok on the deployed stack; a wrong table prefix, a wrong key and a key scheduled for deletion FAIL by name; no monitor WARNs', () => doctorFlow(w));
+}
+
+/**
+ * Issue 17: the AWS calls on the critical path of one steady-state read — a warm PostQuery
+ * container, its in-memory record key already certified, the session already claimed — counted at
+ * the edge (every SDK request of the bundle crosses it; see `edgeCalls`). Target: 2 DynamoDB
+ * writes (the two records, query.requested and query.executed), 0 KMS calls.
+ */
+export const READ_TARGET = { dynamodbWrites: 2, kms: 0 } as const;
+const DDB_WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)$/;
+const DDB_READS = /^dynamodb:(GetItem|Query|Scan|BatchGetItem|TransactGetItems)$/;
+/**
+ * Writes a steady-state read makes today beyond the target, each named by table and item kind and
+ * where it comes from (issue 17). Being optimised on branch s3-readpath; this tier does not change
+ * the read path. Any write not listed here (or a KMS call) fails the flow; when s3-readpath removes
+ * these, delete the entries and the flow asserts the bare target.
+ */
+export const KNOWN_EXTRA_READ_WRITES: ReadonlyMap<string, string> = new Map([
+  ['dynamodb:PutItem airlock-requests req#', 'submit-query.ts runRead: requests.put of the `running` request item, in parallel with the write-ahead record (what crash recovery and GET /v1/queries read)'],
+  ['dynamodb:UpdateItem airlock-requests req#', 'submit-query.ts runRead: requests.transition running → executed with the stored outcome, in the background after the answer'],
+  ['dynamodb:UpdateItem airlock-requests quota#rpm#', 'DynamoDbQuotaStore.admit: the per-identity requests-per-minute counter (ADD n, conditioned on n < limit)'],
+  ['dynamodb:PutItem airlock-requests quota#lease#', 'DynamoDbQuotaStore.admit: takes a concurrency lease (Put conditioned on absent or lapsed)'],
+  ['dynamodb:DeleteItem airlock-requests quota#lease#', 'DynamoDbQuotaStore.finish: frees the concurrency lease'],
+  ['dynamodb:UpdateItem airlock-requests quota#wh#', 'DynamoDbQuotaStore.finish: adds the statement\'s warehouse time to the hourly budget'],
+  ['dynamodb:UpdateItem airlock-requests quota#wd#', 'DynamoDbQuotaStore.finish: adds the statement\'s warehouse time to the daily budget'],
+]);
+
+async function perReadCalls(w: World, agent: string): Promise<void> {
+  const postQuery = w.runner.byConstructName('PostQuery');
+  const key = w.roleCredentials.get(postQuery.roleLogicalId)?.accessKeyId;
+  const read = async (sessionId?: string) => {
+    const r = await call('POST', '/v1/queries', { token: agent, body: { prompt: 'count the calls', sql: 'SELECT id, country FROM customers ORDER BY id', ...(sessionId === undefined ? {} : { sessionId }) } });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    return r.json.sessionId as string;
+  };
+  // Warm-up: the container starts, reads its secrets, certifies its record key, claims the session.
+  const sessionId = await read();
+  await read(sessionId);
+  // Background writes of the previous read (the request item's final transition) land before the window opens…
+  const settle = () => new Promise((r) => setTimeout(r, 750));
+  await settle();
+  const from = edgeCalls.length;
+  await read(sessionId);
+  // …and this read's own background writes land inside it: they are part of the read's cost.
+  await settle();
+  const mine = edgeCalls.slice(from).filter((c) => key === undefined || c.accessKeyId === key);
+  const count = (re: RegExp) => mine.filter((c) => re.test(c.action)).length;
+  const counts = { dynamodbWrites: count(DDB_WRITES), dynamodbReads: count(DDB_READS), kms: count(/^kms:/), other: mine.filter((c) => !/^(dynamodb|kms):/.test(c.action)).length };
+  const byCall = new Map<string, number>();
+  for (const c of mine) byCall.set(`${c.action}${c.target === undefined ? '' : ` ${c.target}`}`, (byCall.get(`${c.action}${c.target === undefined ? '' : ` ${c.target}`}`) ?? 0) + 1);
+  const list = (pick: (name: string) => boolean) => [...byCall].filter(([a]) => pick(a)).map(([a, n]) => `${a}×${n}`).join(', ') || 'none';
+  const recordWrites = mine.filter((c) => DDB_WRITES.test(c.action) && c.target?.startsWith('airlock-records ')).length;
+  const extras = mine.filter((c) => DDB_WRITES.test(c.action) && !c.target?.startsWith('airlock-records '));
+  process.stdout.write(
+    `    per-read AWS calls (steady state: warm PostQuery, session claimed; counted at the edge): DynamoDB writes ${counts.dynamodbWrites}, DynamoDB reads ${counts.dynamodbReads}, KMS ${counts.kms}, other ${counts.other}\n` +
+      `      writes: ${list((a) => DDB_WRITES.test(a.split(' ')[0]!))}\n      reads: ${list((a) => DDB_READS.test(a.split(' ')[0]!))}\n      KMS: ${list((a) => a.startsWith('kms:'))}\n` +
+      `      target: ${READ_TARGET.dynamodbWrites} writes (the two records), ${READ_TARGET.kms} KMS — ${counts.dynamodbWrites === READ_TARGET.dynamodbWrites ? 'met' : `${counts.dynamodbWrites - READ_TARGET.dynamodbWrites} write(s) above it, from: ${[...new Set(extras.map((c) => `${c.action} ${c.target}`))].map((k) => `${k} (${KNOWN_EXTRA_READ_WRITES.get(k) ?? 'UNKNOWN'})`).join('; ')}`}\n`,
+  );
+  assert.equal(counts.kms, READ_TARGET.kms, `KMS calls on a steady-state read: ${list((a) => a.startsWith('kms:'))}`);
+  assert.equal(recordWrites, READ_TARGET.dynamodbWrites, `record writes on a steady-state read: ${list((a) => a.includes('airlock-records'))}`);
+  const unknown = extras.filter((c) => !KNOWN_EXTRA_READ_WRITES.has(`${c.action} ${c.target}`));
+  assert.deepEqual(unknown.map((c) => `${c.action} ${c.target}`), [], 'writes on a steady-state read beyond the target that nobody has accounted for');
+  assert.ok(counts.dynamodbWrites <= READ_TARGET.dynamodbWrites + KNOWN_EXTRA_READ_WRITES.size, `more writes than the target plus the known extras: ${list((a) => DDB_WRITES.test(a.split(' ')[0]!))}`);
+}
+
+/** `airlock doctor --aws` against the emulated stack (issue 16): all ok, then named FAILs for what is broken. */
+async function doctorFlow(w: World): Promise<void> {
+  const fn = (n: string) => w.runner.byConstructName(n);
+  const { CreateKeyCommand, ScheduleKeyDeletionCommand, CancelKeyDeletionCommand, EnableKeyCommand } = await import('@aws-sdk/client-kms');
+  const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const env = { AWS_ENDPOINT_URL: w.edge.url, AWS_ACCESS_KEY_ID: w.admin.accessKeyId, AWS_SECRET_ACCESS_KEY: w.admin.secretAccessKey, AWS_REGION: REGION, SLACK_API_URL: w.slack.apiUrl };
+  const maskingSecret = fn('PostQuery').env['AIRLOCK_MASKING_KEY_SECRET']!;
+  const base = ['doctor', '--aws', '--jwks-url', w.idp.jwksUrl, '--masking-secret', maskingSecret];
+  const read = async (id: string) => (await w.clients(w.admin).secrets.send(new GetSecretValueCommand({ SecretId: id }))).SecretString!;
+  const slack = JSON.parse(await read('airlock/slack')) as Record<string, string>;
+  const sf = JSON.parse(await read('airlock/snowflake')) as Record<string, string>;
+  // The sensitive values (user and account names are not secrets): none may appear in doctor's output.
+  const values = [slack['botToken']!, slack['signingSecret']!, sf['SNOWFLAKE_PRIVATE_KEY']!, ...sf['SNOWFLAKE_PRIVATE_KEY']!.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----')).slice(0, 3), await read(maskingSecret)];
+  const leaks = (text: string) => values.filter((v) => text.includes(v));
+
+  const good = await airlock(base, env);
+  const out = `${good.stdout}\n${good.stderr}`;
+  assert.equal(good.status, 0, out);
+  const lines = good.stdout.trim().split('\n');
+  assert.match(lines[0]!, /^checking the deployed stack at http:\/\/127\.0\.0\.1:\d+ in us-east-1$/);
+  assert.match(lines.at(-1)!, /^doctor: 14 ok, 0 warning\(s\), 0 failed$/, out);
+  for (const expected of [
+    /^ok {3}table airlock-records: keys sessionId:HASH,seq:RANGE, index byDay$/m,
+    /^ok {3}table airlock-requests: keys pk:HASH, index byStatus, TTL on ttl$/m,
+    /^ok {3}KMS records key alias\/airlock-records: ECC_NIST_P256, SIGN_VERIFY, enabled/m,
+    /^ok {3}KMS exports key alias\/airlock-exports: ECC_NIST_P256, SIGN_VERIFY, enabled/m,
+    /^ok {3}Slack auth\.test: the bot token is valid/m,
+    /^ok {3}Snowflake login: logged in as airlock_svc and ran SELECT 1$/m,
+    /^ok {3}Snowflake resource monitor: AIRLOCK_MONITOR on AIRLOCK_WH/m,
+    /^ok {3}Snowflake warehouse dedicated: only AIRLOCK_ROLE may use AIRLOCK_WH$/m,
+    /^ok {3}OIDC JWKS http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwks\.json: 1 signing key\(s\) \(EC\)$/m,
+  ]) assert.match(good.stdout, expected);
+  assert.deepEqual(leaks(out), [], 'doctor printed a secret value');
+  assert.ok(w.slack.callsOf('auth.test').length >= 1, 'auth.test never reached Slack');
+  assert.ok(w.snowflake.queries.some((q) => q.sqlText === 'SHOW RESOURCE MONITORS'), 'SHOW RESOURCE MONITORS never reached Snowflake');
+
+  // A wrong table prefix: every table FAILs by name; exit 1.
+  const wrongTables = await airlock([...base, '--table-prefix', 'airlock-typo'], env);
+  assert.equal(wrongTables.status, 1, wrongTables.stdout);
+  assert.match(wrongTables.stdout, /^FAIL table airlock-typo-records: ResourceNotFoundException: .* — check the name/m);
+  // A wrong key: a symmetric key given as the records key.
+  const sym = await w.clients(w.admin).kms.send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: 'not a signing key' }));
+  const wrongKey = await airlock([...base, '--records-key-arn', sym.KeyMetadata!.Arn!], env);
+  assert.equal(wrongKey.status, 1, wrongKey.stdout);
+  assert.match(wrongKey.stdout, /^FAIL KMS records key arn:aws:kms:.*: key spec is SYMMETRIC_DEFAULT, expected ECC_NIST_P256; key usage is ENCRYPT_DECRYPT, expected SIGN_VERIFY/m);
+  // Broken on the emulator: the export key scheduled for deletion → FAIL naming it and the command that undoes it.
+  // moto's CancelKeyDeletion takes only a bare key id (its ScheduleKeyDeletion also takes the ARN).
+  const exportsKey = w.keyArns.get('alias/airlock-exports')!.split('/').pop()!;
+  await w.clients(w.admin).kms.send(new ScheduleKeyDeletionCommand({ KeyId: exportsKey, PendingWindowInDays: 7 }));
+  try {
+    const pending = await airlock(base, env);
+    assert.equal(pending.status, 1, pending.stdout);
+    assert.match(pending.stdout, /^FAIL KMS exports key alias\/airlock-exports: scheduled for deletion on \d{4}-\d{2}-\d{2}: .* — aws kms cancel-key-deletion --key-id arn:aws:kms:/m);
+    assert.match(pending.stdout, /^doctor: 13 ok, 0 warning\(s\), 1 failed$/m);
+  } finally {
+    await w.clients(w.admin).kms.send(new CancelKeyDeletionCommand({ KeyId: exportsKey }));
+    await w.clients(w.admin).kms.send(new EnableKeyCommand({ KeyId: exportsKey }));
+  }
+  // A Slack token Slack does not know (revoked, or another workspace's): auth.test FAILs, naming Slack's error, not the token.
+  const { PutSecretValueCommand: PutSecret } = await import('@aws-sdk/client-secrets-manager');
+  const slackSecretValue = JSON.stringify(slack);
+  await w.clients(w.admin).secrets.send(new PutSecret({ SecretId: 'airlock/slack', SecretString: JSON.stringify({ ...slack, botToken: 'xoxb-revoked-0000000000' }) }));
+  try {
+    const revoked = await airlock(base, env);
+    assert.equal(revoked.status, 1, revoked.stdout);
+    assert.match(revoked.stdout, /^FAIL Slack auth\.test: Slack refused the bot token: invalid_auth — put the app's current Bot User OAuth Token/m);
+    assert.ok(!revoked.stdout.includes('xoxb-revoked'), 'doctor printed the bot token');
+  } finally {
+    await w.clients(w.admin).secrets.send(new PutSecret({ SecretId: 'airlock/slack', SecretString: slackSecretValue }));
+  }
+  // Issue 15: a warehouse without a resource monitor is a warning, not a failure.
+  const monitor = w.snowflakeAccount.state.warehouses[0]!.resourceMonitor;
+  w.snowflakeAccount.state.warehouses[0]!.resourceMonitor = undefined;
+  try {
+    const unmonitored = await airlock(base, env);
+    assert.equal(unmonitored.status, 0, unmonitored.stdout);
+    assert.match(unmonitored.stdout, /^WARN Snowflake resource monitor: warehouse AIRLOCK_WH has no resource monitor/m);
+  } finally {
+    w.snowflakeAccount.state.warehouses[0]!.resourceMonitor = monitor;
+  }
+  // Restored: all ok again.
+  const again = await airlock(base, env);
+  assert.equal(again.status, 0, again.stdout);
 }
 
 let fatal: unknown;

@@ -13,6 +13,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { FakeSlackServer } from '#test/helpers/fake-slack-server.js';
 import { startFakeSnowflake, type FakeSnowflake } from '#test/helpers/fake-snowflake-server.js';
+import { fakeSnowflakeAccount } from '#test/helpers/fake-snowflake-account.js';
 import { startApi, startEdge, type Authorize, type Edge } from './edge.js';
 import { LambdaRunner } from './lambda-runner.js';
 import { ACCOUNT, REGION, Stack, deployStack, xmlValue, type Statement, type TemplateFunction } from './stack.js';
@@ -106,6 +107,14 @@ export class World {
    * (a statement still running when its Lambda dies); released by `close`.
    */
   readonly snowflakeHolds = new Set<string>();
+  /** The Snowflake account's warehouse, resource monitor and grants, as `airlock doctor` reads them (SHOW …). */
+  readonly snowflakeAccount = fakeSnowflakeAccount({
+    role: 'AIRLOCK_ROLE',
+    warehouse: 'AIRLOCK_WH',
+    warehouses: [{ name: 'AIRLOCK_WH', resourceMonitor: 'AIRLOCK_MONITOR', comment: 'Airlock gateway only' }],
+    monitors: [{ name: 'AIRLOCK_MONITOR', creditQuota: 100, notifyAt: [75], suspendAt: 90, suspendImmediateAt: 100 }],
+    grants: { AIRLOCK_WH: [{ privilege: 'USAGE', role: 'AIRLOCK_ROLE' }] },
+  });
 
   async start(): Promise<void> {
     const reuse = process.env['AIRLOCK_AWS_TIER_CDK_OUT'];
@@ -133,7 +142,7 @@ export class World {
         'CREATE TABLE orders (id INTEGER, status VARCHAR)',
         "INSERT INTO orders VALUES (1, 'new'), (2, 'new'), (3, 'new')",
       ],
-      intercept: (sqlText) => ([...this.snowflakeHolds].some((h) => sqlText.includes(h)) ? new Promise(() => undefined) : Promise.resolve(undefined)),
+      intercept: (sqlText) => ([...this.snowflakeHolds].some((h) => sqlText.includes(h)) ? new Promise(() => undefined) : this.snowflakeAccount.intercept(sqlText)),
     });
 
     this.motoPort = await freePort();

@@ -104,6 +104,9 @@ export class FakeSlackServer {
         m.blocks = blocks();
         return { ok: true, channel: m.channel, ts: m.ts, text: m.text };
       }
+      case 'auth.test':
+        // As Slack documents it (api.slack.com/methods/auth.test): who the token belongs to.
+        return { ok: true, url: 'https://airlock-test.slack.com/', team: 'Airlock Test', user: 'airlock', team_id: 'T0AIRLOCK', user_id: 'U0AIRLOCKBOT', bot_id: 'B0AIRLOCK', is_enterprise_install: false };
       case 'chat.postEphemeral':
         this.ephemerals.push({ channel: s('channel'), user: s('user'), text: s('text') });
         return { ok: true, message_ts: `1700000001.${String(++this.#seq).padStart(6, '0')}` };
