@@ -106,6 +106,17 @@ export class World {
    * (a statement still running when its Lambda dies); released by `close`.
    */
   readonly snowflakeHolds = new Set<string>();
+  /** The held statements' answers: `releaseSnowflakeHolds` lets them run (their history then shows them ended). */
+  readonly #held: Array<() => void> = [];
+  /** The Snowflake service user's private key (PKCS#8 PEM): the key a query run around Airlock would use. */
+  snowflakePrivateKeyPem = '';
+
+  /** Lets every held statement run now, as Snowflake finishes a statement whose client died; returns how many. */
+  releaseSnowflakeHolds(): number {
+    const n = this.#held.length;
+    for (const release of this.#held.splice(0)) release();
+    return n;
+  }
 
   async start(): Promise<void> {
     const reuse = process.env['AIRLOCK_AWS_TIER_CDK_OUT'];
@@ -125,6 +136,7 @@ export class World {
 
     this.slack = await new FakeSlackServer().start();
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.snowflakePrivateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     this.snowflake = await startFakeSnowflake({
       publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       seed: [
@@ -133,7 +145,8 @@ export class World {
         'CREATE TABLE orders (id INTEGER, status VARCHAR)',
         "INSERT INTO orders VALUES (1, 'new'), (2, 'new'), (3, 'new')",
       ],
-      intercept: (sqlText) => ([...this.snowflakeHolds].some((h) => sqlText.includes(h)) ? new Promise(() => undefined) : Promise.resolve(undefined)),
+      intercept: (sqlText) =>
+        [...this.snowflakeHolds].some((h) => sqlText.includes(h)) ? new Promise<undefined>((resolve) => this.#held.push(() => resolve(undefined))) : Promise.resolve(undefined),
     });
 
     this.motoPort = await freePort();
