@@ -14,6 +14,7 @@ import type { ExportableRecordStore } from '#shared/ports/record-store.js';
 import type { Signer } from '#shared/ports/signer.js';
 import { keyIdOf, toPublicKey } from '#shared/records/key-id.js';
 import { tableNames } from '#shared/adapters/aws/tables.js';
+import { notDeployed } from '#shared/wiring/not-deployed.js';
 import { localDynamoDbClient } from '#local/dynalite-server.js';
 import { openLocalStore } from '#local/record-store-access.js';
 import { UsageError } from './io.js';
@@ -73,7 +74,7 @@ export async function openLocalExportSource(dataDir: string): Promise<ExportSour
  * key; the record key's public half comes from KMS GetPublicKey. An `--export-key FILE`-less
  * run against a bare endpoint (tests, dynalite) may name PEM key files instead of ARNs.
  */
-export async function openAwsExportSource(o: AwsOptions & { exportKeyFile?: string; recordKeyFiles?: string[] }): Promise<ExportSource> {
+export async function openAwsExportSource(o: AwsOptions & { exportKeyFile?: string; recordKeyFiles?: string[]; /** `airlock reconcile --aws` without --out signs nothing. */ exportKeyOptional?: boolean }): Promise<ExportSource> {
   // One endpoint and region for every client (DynamoDB, KMS, Lambda): --endpoint/--region, else
   // AWS_ENDPOINT_URL/AWS_REGION, else AWS itself in us-east-1.
   const config = awsClientConfig(process.env, { ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }), ...(o.region === undefined ? {} : { region: o.region }) });
@@ -94,6 +95,7 @@ export async function openAwsExportSource(o: AwsOptions & { exportKeyFile?: stri
   let exportSigner: Signer;
   if (o.exportKeyArn !== undefined) exportSigner = new KmsSigner(kms, o.exportKeyArn);
   else if (o.exportKeyFile !== undefined) exportSigner = await LocalKeySigner.open(o.exportKeyFile);
+  else if (o.exportKeyOptional === true) exportSigner = notDeployed<Signer>('ERR_SIGNER_UNAVAILABLE', 'an export signing key (--export-key-arn)');
   else throw new UsageError('with --aws or --endpoint, name the export signing key: --export-key-arn ARN (or --export-key FILE)');
   const recordKeys = async (): Promise<Array<{ keyId: string; pem: string }>> => {
     const keys: Array<{ keyId: string; pem: string }> = [];

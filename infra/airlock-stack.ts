@@ -15,6 +15,7 @@ import { Api } from './constructs/api.js';
 import { ApprovalFlow } from './constructs/approval-flow.js';
 import { FixedEgress } from './constructs/fixed-egress.js';
 import { RecordsTables } from './constructs/records-tables.js';
+import { ReconcileAlarm } from './constructs/reconcile-alarm.js';
 import { AuditorRole, onlyTheseMaySign, SigningKeys } from './constructs/signing-keys.js';
 import { FunctionAccess as access } from './function-access.js';
 import type { FunctionName } from './function-catalog.js';
@@ -32,6 +33,9 @@ export interface AirlockStackProps extends StackProps {
 const RECOVERY_INTERVAL = Duration.minutes(5);
 /** How often the checkpoint writer signs changed session heads. */
 export const CHECKPOINT_INTERVAL = Duration.minutes(5);
+/** How often the scheduled reconcile runs, and over how long a window (overlapping: a finding is recorded once). */
+export const RECONCILE_INTERVAL = Duration.minutes(15);
+export const RECONCILE_WINDOW = Duration.hours(1);
 
 /**
  * The whole gateway: HTTP API → one Lambda per handler, the approval state machine, the
@@ -148,8 +152,32 @@ export class AirlockStack extends Stack {
       targets: [new targets.LambdaFunction(fns.RecoverInterrupted, { retryAttempts: 2 })],
     });
 
+    // Reconcile (issue 18): Snowflake's history of the service user against the records, every 15 minutes
+    // over the last hour. Reads records and appends (query.reconciled, system/reconcile findings) with a key
+    // certified for `reconcile` only; settles outcome_unknown request items; reads the Snowflake secret.
+    access.recordsAppend(fns.ReconcileWarehouse, records);
+    access.requestsSettle(fns.ReconcileWarehouse, requests);
+    access.recordsSigning(fns.ReconcileWarehouse, keys.records);
+    access.secret(fns.ReconcileWarehouse, 'snowflakeSecret', snowflakeSecret);
+    fns.ReconcileWarehouse.addEnvironment('AIRLOCK_FUNCTION', 'reconcile');
+    // One run at a time: a finding is appended once (the chain is read, then appended to).
+    (fns.ReconcileWarehouse.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;
+    new events.Rule(this, 'ReconcileSchedule', {
+      description: "Airlock: reconcile Snowflake's query history of the service user with the records",
+      schedule: events.Schedule.rate(RECONCILE_INTERVAL),
+      targets: [
+        new targets.LambdaFunction(fns.ReconcileWarehouse, {
+          retryAttempts: 2,
+          event: events.RuleTargetInput.fromObject({ time: events.EventField.time, windowSeconds: RECONCILE_WINDOW.toSeconds() }),
+        }),
+      ],
+    });
+    const reconcileAlarm = new ReconcileAlarm(this, 'ReconcileAlarm', { period: RECONCILE_INTERVAL });
+    new CfnOutput(this, 'ReconcileFunction', { value: fns.ReconcileWarehouse.functionName, description: 'Invoke with {"from","to"} to reconcile another window' });
+    new CfnOutput(this, 'ReconcileAlarmName', { value: reconcileAlarm.alarm.alarmName });
+
     // The key policy repeats what the grants above say: only the record writers sign records.
-    const recordWriters = [fns.PostQuery, fns.SlackInteractions, fns.ExecuteApprovedQuery, fns.RecordOutcome, fns.WriteCheckpoints];
+    const recordWriters = [fns.PostQuery, fns.SlackInteractions, fns.ExecuteApprovedQuery, fns.RecordOutcome, fns.WriteCheckpoints, fns.ReconcileWarehouse];
     onlyTheseMaySign(keys.records, 'OnlyRecordWritersSign', recordWriters.map((fn) => fn.role!));
 
     const auditor = new AuditorRole(this, 'Auditor', {

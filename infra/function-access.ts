@@ -59,6 +59,11 @@ export const FunctionAccess = {
     fn.addEnvironment(AWS_ENV.requestsTable, table.tableName);
     grantTable(fn, table, 'requests', REQUESTS_RECOVER);
   },
+  /** Read requests and settle an `outcome_unknown` one from its `query.reconciled` record (the scheduled reconcile): the same conditional update, nothing more. */
+  requestsSettle(fn: lambda.Function, table: dynamodb.ITable): void {
+    fn.addEnvironment(AWS_ENV.requestsTable, table.tableName);
+    grantTable(fn, table, 'requests', REQUESTS_RECOVER);
+  },
   requestsWrite(fn: lambda.Function, table: dynamodb.ITable): void {
     fn.addEnvironment(AWS_ENV.requestsTable, table.tableName);
     grantTable(fn, table, 'requests', REQUESTS_WRITE);

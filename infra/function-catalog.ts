@@ -26,6 +26,7 @@ export const FUNCTIONS = [
   { name: 'ExecuteApprovedQuery', entry: 'functions/execute-approved-query.ts', description: 'workflow: run the stored, approved SQL', executesQueries: true, memoryMb: 1024, timeoutSeconds: 120 },
   { name: 'RecordOutcome', entry: 'functions/record-outcome.ts', description: 'workflow: record expiry/rejection and update Slack', executesQueries: false, memoryMb: 512, timeoutSeconds: 30 },
   { name: 'RecoverInterrupted', entry: 'functions/recover-interrupted.ts', description: 'schedule: mark requests running past their statement timeout outcome_unknown', executesQueries: false, memoryMb: 256, timeoutSeconds: 60 },
+  { name: 'ReconcileWarehouse', entry: 'functions/reconcile-warehouse.ts', description: "schedule: reconcile Snowflake's query history with the records", executesQueries: true, memoryMb: 512, timeoutSeconds: 300 },
   { name: 'WriteCheckpoints', entry: 'functions/write-checkpoints.ts', description: 'schedule: sign and append changed session heads', executesQueries: false, memoryMb: 512, timeoutSeconds: 300 },
 ] as const satisfies readonly FunctionSpec[];
 

@@ -10,12 +10,20 @@ import { SnowflakeQueryHistory } from '#shared/adapters/snowflake/snowflake-quer
 import { SnowflakeWarehouse } from '#shared/adapters/snowflake/snowflake-warehouse.js';
 import { AirlockError } from '#shared/errors.js';
 import { systemClock } from '#shared/ports/clock.js';
-import { reconcileQueries } from '#shared/reconcile/reconcile-queries.js';
+import { reconcileQueries, type ReconcileSummary } from '#shared/reconcile/reconcile-queries.js';
+import type { ReconcileFinding } from '#shared/reconcile/reconcile-finding.js';
+import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
+import type { Signer } from '#shared/ports/signer.js';
+import { notDeployed } from '#shared/wiring/not-deployed.js';
+import { openAwsExportSource } from '../export-store.js';
 import { FINDINGS_FILE, REPORT_FILE, findingsJsonl, signReconcileReport } from '#shared/reconcile/reconcile-report.js';
 import { openLocalStore } from '#local/record-store-access.js';
 import { UsageError, type Command } from '../io.js';
 
-const USAGE = 'usage: airlock reconcile --from ISO --to ISO [--out DIR] [--settle-after SECONDS]\n       (Snowflake from SNOWFLAKE_* as for the runtime; records from AIRLOCK_DATA_DIR, default .airlock)';
+const USAGE =
+  'usage: airlock reconcile --from ISO --to ISO [--out DIR] [--settle-after SECONDS]\n' +
+  '       [--aws | --endpoint URL] [--table-prefix P] [--region R] [--export-key-arn ARN | --export-key FILE]\n' +
+  '       (Snowflake from SNOWFLAKE_* as for the runtime; records from AIRLOCK_DATA_DIR, default .airlock, or with --aws the deployed tables)'
 
 /** An ISO instant; a bare date means the start (`from`) or the end (`to`) of that UTC day. */
 function instant(value: string | undefined, end: boolean, flag: string): string {
@@ -36,7 +44,23 @@ function instant(value: string | undefined, end: boolean, flag: string): string 
 export const run: Command = async (argv, io) => {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' }, 'settle-after': { type: 'string' } }, strict: true, allowPositionals: false });
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        out: { type: 'string' },
+        'settle-after': { type: 'string' },
+        aws: { type: 'boolean' },
+        endpoint: { type: 'string' },
+        'table-prefix': { type: 'string' },
+        region: { type: 'string' },
+        'export-key-arn': { type: 'string' },
+        'export-key': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\n${USAGE}`);
   }
@@ -57,6 +81,11 @@ export const run: Command = async (argv, io) => {
     throw e;
   }
   if (config === null) throw new UsageError('reconcile reads Snowflake: set SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER and its key as for the runtime');
+  const aws = v.aws === true || v.endpoint !== undefined;
+  if (!aws && (v['table-prefix'] !== undefined || v.region !== undefined || v['export-key-arn'] !== undefined || v['export-key'] !== undefined)) {
+    throw new UsageError(`--table-prefix, --region, --export-key-arn and --export-key go with --aws\n${USAGE}`);
+  }
+  if (aws) return runAws(io, v, { from, to, out, settle, config });
   const dataDir = resolve(io.cwd, io.env['AIRLOCK_DATA_DIR'] || '.airlock');
   const recordsKey = join(dataDir, 'keys', 'records.pem');
   if (!existsSync(recordsKey)) throw new UsageError(`no record key in ${dataDir}: start the runtime once (npm start) or set AIRLOCK_DATA_DIR`);
@@ -68,28 +97,9 @@ export const run: Command = async (argv, io) => {
   try {
     const records = new DynamoDbRecordStore(store.client, tableNames().records);
     const history = new SnowflakeQueryHistory(warehouse, config.user);
-    const { findings, summary } = await reconcileQueries({ records, signer, clock: systemClock, history, ...(settle === undefined ? {} : { settleAfterMs: settle * 1000 }) }, { from, to });
-    const lines = [
-      `reconciled ${summary.window.from} .. ${summary.window.to}: ${summary.historyQueries} quer${summary.historyQueries === 1 ? 'y' : 'ies'} of ${summary.user} in ${summary.source} ` +
-        `(${summary.matched} matched to records, ${summary.housekeeping} housekeeping), ${summary.records} record(s) in ${summary.sessions} session(s) read through ${store.via}`,
-    ];
-    if (summary.latencyNote !== undefined) lines.push(`note: ${summary.latencyNote}`);
-    for (const f of findings) lines.push(`${f.flagged ? 'flagged' : 'finding'}: ${f.kind} (${f.reason}): ${f.message}`);
-    const c = summary.counts;
-    lines.push(
-      `${summary.flagged === 0 ? 'CLEAN' : 'FLAGGED'}: unrecorded_query ${c.unrecorded_query}, sql_mismatch ${c.sql_mismatch}, missing_in_history ${c.missing_in_history}; ` +
-        `outcome_resolved ${c.outcome_resolved}, outcome_unknown ${c.outcome_unknown}`,
-    );
-    if (out !== undefined && exportSigner !== null) {
-      const text = findingsJsonl(findings);
-      const report = await signReconcileReport(summary, text, exportSigner, systemClock.now());
-      mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, FINDINGS_FILE), text);
-      writeFileSync(join(out, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
-      lines.push(`wrote ${join(out, FINDINGS_FILE)} and ${REPORT_FILE} signed by export key ${report.sig.keyId}`);
-    }
-    io.stdout.write(`${lines.join('\n')}\n`);
-    return summary.flagged === 0 ? 0 : 1;
+    const requests = new DynamoDbRequestStore(store.client, tableNames().requests);
+    const { findings, summary } = await reconcileQueries({ records, requests, signer, clock: systemClock, history, ...(settle === undefined ? {} : { settleAfterMs: settle * 1000 }) }, { from, to });
+    return await report(io, findings, summary, store.via, out, exportSigner);
   } catch (e) {
     if (e instanceof AirlockError) {
       // Nothing was proven either way: not 0 (clean), not 1 (flagged).
@@ -102,3 +112,71 @@ export const run: Command = async (argv, io) => {
     await store.close();
   }
 };
+
+/**
+ * `--aws`: the deployed records table (the caller's credentials, e.g. the auditor role), read-only —
+ * it appends nothing and settles nothing (the scheduled ReconcileWarehouse function does); with
+ * --out, reconcile.json is signed by the export KMS key (or --export-key FILE), as an export's manifest.
+ */
+async function runAws(
+  io: Parameters<Command>[1],
+  v: { endpoint?: string | undefined; 'table-prefix'?: string | undefined; region?: string | undefined; 'export-key-arn'?: string | undefined; 'export-key'?: string | undefined },
+  o: { from: string; to: string; out: string | undefined; settle: number | undefined; config: NonNullable<ReturnType<typeof snowflakeConfigOf>> },
+): Promise<number> {
+  if (o.out !== undefined && v['export-key-arn'] === undefined && v['export-key'] === undefined) {
+    throw new UsageError(`with --aws --out, name the key that signs reconcile.json: --export-key-arn ARN (or --export-key FILE)\n${USAGE}`);
+  }
+  const source = await openAwsExportSource({
+    tablePrefix: v['table-prefix'] ?? 'airlock',
+    hasCredentials: Boolean(io.env['AWS_ACCESS_KEY_ID'] || io.env['AWS_PROFILE']),
+    exportKeyOptional: true,
+    ...(v.endpoint === undefined ? {} : { endpoint: v.endpoint }),
+    ...(v.region === undefined ? {} : { region: v.region }),
+    ...(v['export-key-arn'] === undefined ? {} : { exportKeyArn: v['export-key-arn'] }),
+    ...(v['export-key'] === undefined ? {} : { exportKeyFile: resolve(io.cwd, v['export-key']) }),
+  });
+  const warehouse = new SnowflakeWarehouse(o.config, { loginRetries: 1 });
+  try {
+    const history = new SnowflakeQueryHistory(warehouse, o.config.user);
+    const signer = notDeployed<Signer>('ERR_SIGNER_UNAVAILABLE', 'a record signing key (reconcile --aws is read-only)');
+    const { findings, summary } = await reconcileQueries(
+      { records: source.records, signer, clock: systemClock, history, readOnly: true, ...(o.settle === undefined ? {} : { settleAfterMs: o.settle * 1000 }) },
+      { from: o.from, to: o.to },
+    );
+    return await report(io, findings, summary, `${source.via} (read-only)`, o.out, o.out === undefined ? null : source.exportSigner);
+  } catch (e) {
+    if (e instanceof AirlockError) {
+      io.stderr.write(`airlock reconcile: ${e.code}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    await warehouse.close();
+    await source.close();
+  }
+}
+
+/** Prints the summary and the findings; with `out`, writes findings.jsonl and reconcile.json signed by `exportSigner`. Exit 0 clean, 1 flagged. */
+async function report(io: Parameters<Command>[1], findings: ReconcileFinding[], summary: ReconcileSummary, via: string, out: string | undefined, exportSigner: Signer | null): Promise<number> {
+  const lines = [
+    `reconciled ${summary.window.from} .. ${summary.window.to}: ${summary.historyQueries} quer${summary.historyQueries === 1 ? 'y' : 'ies'} of ${summary.user} in ${summary.source} ` +
+      `(${summary.matched} matched to records, ${summary.housekeeping} housekeeping), ${summary.records} record(s) in ${summary.sessions} session(s) read through ${via}`,
+  ];
+  if (summary.latencyNote !== undefined) lines.push(`note: ${summary.latencyNote}`);
+  for (const f of findings) lines.push(`${f.flagged ? 'flagged' : 'finding'}: ${f.kind} (${f.reason}): ${f.message}`);
+  const c = summary.counts;
+  lines.push(
+    `${summary.flagged === 0 ? 'CLEAN' : 'FLAGGED'}: unrecorded_query ${c.unrecorded_query}, sql_mismatch ${c.sql_mismatch}, missing_in_history ${c.missing_in_history}; ` +
+      `outcome_resolved ${c.outcome_resolved}, outcome_unknown ${c.outcome_unknown}`,
+  );
+  if (out !== undefined && exportSigner !== null) {
+    const text = findingsJsonl(findings);
+    const report = await signReconcileReport(summary, text, exportSigner, systemClock.now());
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, FINDINGS_FILE), text);
+    writeFileSync(join(out, REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
+    lines.push(`wrote ${join(out, FINDINGS_FILE)} and ${REPORT_FILE} signed by export key ${report.sig.keyId}`);
+  }
+  io.stdout.write(`${lines.join('\n')}\n`);
+  return summary.flagged === 0 ? 0 : 1;
+}

@@ -1,11 +1,14 @@
 import { AirlockError } from '../errors.js';
 import type { RecordStore } from '../ports/record-store.js';
+import type { RequestStore } from '../ports/request-store.js';
 import { findOutcomeFindings } from '../records/outcome-findings.js';
 import { sha256Hex } from '../records/hash.js';
 import type { SessionRecord } from '../records/types.js';
 import { appendRecord, type AppendRecordDeps } from '../use-cases/append-record.js';
 import { RECOVERY_MARGIN_SECONDS } from '../use-cases/recover-interrupted.js';
 import { housekeepingOf } from './housekeeping.js';
+import { RECONCILE_SESSION } from './record-findings.js';
+import { settleRequest } from './settle-request.js';
 import type { HistoryQuery, HistorySourceName, QueryHistorySource } from './query-history.js';
 import { FLAGGED_KINDS, type HistoryEvidence, type ReconcileFinding, type RecordEvidence } from './reconcile-finding.js';
 
@@ -32,6 +35,18 @@ export interface ReconcileDeps extends AppendRecordDeps {
   history: QueryHistorySource;
   /** Default SETTLE_AFTER_MS. */
   settleAfterMs?: number;
+  /**
+   * The requests table: a request settled by `query.reconciled` moves from `outcome_unknown` to
+   * `executed`/`failed` there too (settleRequest), so `GET /v1/queries/{id}` answers Snowflake's
+   * outcome. Without it only the chain is settled.
+   */
+  requests?: Pick<RequestStore, 'get' | 'transition'>;
+  /**
+   * Append nothing, change nothing (an auditor's `airlock reconcile --aws`, who may not sign
+   * records): an outcome-unknown request Snowflake shows ran stays an `outcome_unknown` finding
+   * with reason `ran_not_recorded` (the scheduled reconcile records it).
+   */
+  readOnly?: boolean;
 }
 
 export interface ReconcileWindow {
@@ -115,6 +130,16 @@ function queryIdsOf(r: SessionRecord): string[] {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** settleRequest, its store failures as ERR_STORE_UNAVAILABLE (the chain is settled already; a later run retries the item). */
+async function settleItem(requests: Pick<RequestStore, 'get' | 'transition'>, record: SessionRecord): Promise<void> {
+  try {
+    await settleRequest(requests, record);
+  } catch (cause) {
+    if (cause instanceof AirlockError) throw cause;
+    throw new AirlockError('ERR_STORE_UNAVAILABLE', 'the requests table could not be updated', { cause });
+  }
+}
+
 /**
  * Reconciles Snowflake's history of the service user's queries with the records of a window:
  * every query ending in the window must be a recorded request's (matched by query id, else by
@@ -142,6 +167,8 @@ export async function reconcileQueries(deps: ReconcileDeps, window: ReconcileWin
   const all: SessionRecord[] = [];
   try {
     sessionIds = await deps.records.sessionIds({ from: iso(fromMs - RECONCILE_MARGIN_MS), to: iso(toMs + RECONCILE_MARGIN_MS) });
+    // The reconcile chain holds findings, never a query Airlock ran: its evidence must not match anything.
+    sessionIds = sessionIds.filter((id) => id !== RECONCILE_SESSION);
     for (const id of sessionIds) for (const line of await deps.records.list(id)) all.push(JSON.parse(line) as SessionRecord);
   } catch (cause) {
     if (cause instanceof AirlockError) throw cause;
@@ -250,6 +277,11 @@ export async function reconcileQueries(deps: ReconcileDeps, window: ReconcileWin
     }
   }
 
+  // Requests an earlier run settled in the chain whose item did not follow (that run ended between the two writes).
+  if (deps.requests !== undefined && deps.readOnly !== true) {
+    for (const r of all) if (r.type === 'query.reconciled') await settleItem(deps.requests, r);
+  }
+
   // outcome_unknown requests: settled by the query Snowflake ran for them.
   for (const k of unknown) {
     const req = reqs.get(k)!;
@@ -267,6 +299,11 @@ export async function reconcileQueries(deps: ReconcileDeps, window: ReconcileWin
       flag({ kind: 'outcome_unknown', reason, message, record: recordEvidence(req) });
       continue;
     }
+    if (deps.readOnly === true) {
+      flag({ kind: 'outcome_unknown', reason: 'ran_not_recorded', message: `request ${req.requestId}: Snowflake ran query ${first.queryId} (${first.status}); this read-only run records nothing (the scheduled reconcile appends query.reconciled)`, history: historyEvidence(first), record: recordEvidence(req) });
+      for (const q of more) flag({ kind: 'unrecorded_query', reason: 'second_run', message: `query ${q.queryId} runs request ${req.requestId} again, after query ${first.queryId}`, history: historyEvidence(q), record: recordEvidence(req) });
+      continue;
+    }
     const appended = await appendRecord(deps, {
       sessionId: req.sessionId,
       requestId: req.requestId,
@@ -282,6 +319,7 @@ export async function reconcileQueries(deps: ReconcileDeps, window: ReconcileWin
         source: read.source,
       },
     });
+    if (deps.requests !== undefined) await settleItem(deps.requests, appended.record);
     matched += 1;
     flag({ kind: 'outcome_resolved', reason: first.status === 'SUCCESS' ? 'ran' : 'ran_and_failed', message: `request ${req.requestId} was outcome_unknown: Snowflake ran query ${first.queryId} (${first.status}); recorded as query.reconciled seq ${appended.record.seq}`, history: historyEvidence(first), record: recordEvidence(req, { recordType: 'query.reconciled', recordSeq: appended.record.seq, queryId: first.queryId, at: appended.record.at }) });
     for (const q of more) {

@@ -32,6 +32,8 @@ export const FUNCTION_RECORD_TYPES: Readonly<Record<string, readonly RecordType[
   gateway: RECORD_WRITING_TYPES,
   api: ['query.requested', 'query.denied', 'approval.requested', 'query.executed', 'query.failed', 'query.throttled'],
   approvals: ['approval.granted', 'approval.rejected', 'approval.refused', 'approval.expired', 'query.executed', 'query.failed'],
+  /** The scheduled reconcile (functions/reconcile-warehouse.ts): settles outcome-unknown requests, records its findings. */
+  reconcile: ['query.reconciled', 'reconcile.finding'],
 };
 
 /** A verified key certificate: the key, its window (epoch ms, inclusive) and its function. */

@@ -136,6 +136,24 @@ export type QueryReconciledBody = {
   source: 'INFORMATION_SCHEMA.QUERY_HISTORY_BY_USER' | 'SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY';
 };
 
+/**
+ * `reconcile.finding`: one finding of the scheduled reconcile (functions/reconcile-warehouse.ts),
+ * appended once to the `system/reconcile` chain; its `requestId` is the finding's id (`rf_` and 32
+ * hex chars of a SHA-256 over what identifies it), so a later run over an overlapping window finds
+ * it there and appends nothing. Snowflake's side carries the text's hash and length, never the text.
+ * The evidence is nested: no top-level `queryId`, so it never reads as a query a record ran.
+ */
+export type ReconcileFindingBody = {
+  kind: 'unrecorded_query' | 'sql_mismatch' | 'missing_in_history' | 'outcome_resolved' | 'outcome_unknown';
+  flagged: boolean;
+  reason: string;
+  message: string;
+  /** The reconcile window the finding came from (ISO 8601 UTC). */
+  window: { from: string; to: string };
+  history?: Record<string, unknown>;
+  record?: Record<string, unknown>;
+};
+
 /** Record type → its body. (Type aliases, not interfaces, so a body is also a `Record<string, unknown>`.) */
 export type RecordBodies = {
   'query.requested': QueryRequestedBody;
@@ -150,6 +168,7 @@ export type RecordBodies = {
   'query.throttled': QueryThrottledBody;
   'approval.refused': ApprovalRefusedBody;
   'query.reconciled': QueryReconciledBody;
+  'reconcile.finding': ReconcileFindingBody;
 };
 
 /** `{ type, body }` pairs, discriminated by `type`: a body of the wrong shape for its type does not compile. */

@@ -14,7 +14,9 @@ export type RecordType =
   | 'key.certified'
   /** Refused over a per-identity quota before anything was requested or run. */
   | 'query.throttled'
-  | 'query.reconciled';
+  | 'query.reconciled'
+  /** One finding of the scheduled reconcile, in the `system/reconcile` chain (shared/reconcile/record-findings.ts). */
+  | 'reconcile.finding';
 
 /**
  * The dedicated chain of key certificates (`key.certified` records, each signed by a root key:
@@ -73,6 +75,7 @@ export const RECORD_TYPES: readonly RecordType[] = [
   'key.certified',
   'query.throttled',
   'query.reconciled',
+  'reconcile.finding',
 ];
 
 /** Types that end a request: after one of these, nothing more happens to it. */

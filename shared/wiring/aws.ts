@@ -31,6 +31,8 @@ import type { MaskingConfig } from '../masking/types.js';
 import type { ApprovalDeps } from '../use-cases/approval-deps.js';
 import type { RecoverInterruptedDeps } from '../use-cases/recover-interrupted.js';
 import type { WriteCheckpointsDeps } from '../use-cases/write-checkpoints.js';
+import type { QueryHistorySource } from '../reconcile/query-history.js';
+import type { ReconcileDeps } from '../reconcile/reconcile-queries.js';
 import { awsClientConfig, awsClients } from './aws-clients.js';
 import { parseAwsEnv, requireAwsEnv, type AwsEnv } from './aws-env.js';
 import { loadBundledPolicy } from './bundled-policy.js';
@@ -211,6 +213,15 @@ export class AwsWiring {
   /** What the scheduled recovery needs: the requests table, the clock and the policy's statement timeout. */
   recoveryDeps(): RecoverInterruptedDeps {
     return { requests: this.requests(), ...(this.aws.recordsTable === undefined ? {} : { records: this.records() }), clock: systemClock, policy: this.policy(), log: lambdaLog };
+  }
+
+  /**
+   * What the scheduled reconcile needs: the records (read, append `query.reconciled` and the
+   * `system/reconcile` findings, signed by the certified key of `AIRLOCK_FUNCTION=reconcile`), the
+   * requests table (settle outcome-unknown items) and Snowflake's history of the service user.
+   */
+  reconcileDeps(history: QueryHistorySource): ReconcileDeps & { requests: DynamoDbRequestStore } {
+    return { records: this.records(), requests: this.requests(), signer: this.certifiedRecordsSigner(), clock: systemClock, history };
   }
 
   /** What the checkpoint writer needs: records, checkpoints and the records signer. */

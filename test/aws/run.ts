@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
@@ -405,6 +405,158 @@ async function main(): Promise<void> {
     const v = await airlock(['verify', join(dir, 'out'), '--trusted-keys', trusted], {});
     assert.equal(v.status, 0, `${v.stdout}\n${v.stderr}`);
     assert.ok(readdirSync(join(dir, 'out')).length > 0);
+  });
+
+  // ── Reconcile (issue 18): the scheduled ReconcileWarehouse against the fake Snowflake's history ──
+  const reconcileFn = () => fn('ReconcileWarehouse');
+  /** The event the ReconcileSchedule rule sends, from its InputTransformer, at `time`. */
+  const reconcileEvent = (time = new Date()) => {
+    const rule = w.stack.ofType('AWS::Events::Rule').find(([id]) => id.startsWith('ReconcileSchedule'));
+    assert.ok(rule, 'no ReconcileSchedule rule in the template');
+    const target = rule[1].Properties.Targets[0];
+    assert.equal(w.stack.resolve(target.Arn), reconcileFn().arn, 'the reconcile rule does not target ReconcileWarehouse');
+    return JSON.parse(target.InputTransformer.InputTemplate.replace('<time>', JSON.stringify(time.toISOString())));
+  };
+  async function reconcileRun(): Promise<{ result: any; emf: any }> {
+    const out = await w.runner.invoke(reconcileFn(), reconcileEvent());
+    assert.ok(out.ok, JSON.stringify(out));
+    // The EMF line this invocation wrote (the runner appends the container's stdout to its log file).
+    await new Promise((r) => setTimeout(r, 200));
+    const logFile = join(w.logDir, `${reconcileFn().logicalId}.log`);
+    const emfLines = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('{"_aws"'));
+    assert.ok(emfLines.length > 0, `no EMF line in ${logFile}`);
+    return { result: out.result, emf: JSON.parse(emfLines.at(-1)!) };
+  }
+  const reconcileAlarm = () => {
+    const alarms = w.stack.ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.Namespace === 'Airlock/Reconcile');
+    assert.equal(alarms.length, 1, 'one reconcile alarm in the template');
+    return alarms[0]![1].Properties as { Namespace: string; MetricName: string; Threshold: number; ComparisonOperator: string };
+  };
+  const systemChainVerifies = async () => {
+    const pems = new Map<string, string>(keysJson.keys.map((k: any) => [k.keyId, k.pem]));
+    const certificates = (await records('system/keys')).map((x) => JSON.stringify(x));
+    const chain = await records('system/reconcile');
+    const v = verifyChain(chain.map((x) => JSON.stringify(x)), pems, { certificates });
+    assert.ok(v.ok, `the system/reconcile chain does not verify: ${JSON.stringify(v.failure)}`);
+    return chain;
+  };
+
+  await test('reconcile, clean: the scheduled ReconcileWarehouse finds every query of the service user on record; its findings chain verifies; the alarm metric is 0; a second run appends nothing', async () => {
+    const first = await reconcileRun();
+    assert.equal(first.result.flagged, 0, JSON.stringify(first.result));
+    assert.equal(first.result.newFlagged, 0);
+    const alarm = reconcileAlarm();
+    assert.equal(first.emf._aws.CloudWatchMetrics[0].Namespace, alarm.Namespace);
+    assert.equal(first.emf[alarm.MetricName], 0, 'a clean run must not feed the alarm');
+    const chain = await systemChainVerifies();
+    assert.ok(chain.every((r) => r.type === 'reconcile.finding' && r.body.flagged === false), JSON.stringify(chain.map((r) => r.body.kind)));
+    // The crashed request's UPDATE is still held on Snowflake (no end time, so not in the history read): recorded, unflagged.
+    assert.ok(chain.some((r) => r.body.kind === 'outcome_unknown' && r.body.reason === 'not_in_history'), `no outcome_unknown finding in system/reconcile: ${JSON.stringify(chain.map((r) => r.body.reason))}`);
+    const again = await reconcileRun();
+    assert.equal(again.result.newFindings, 0, JSON.stringify(again.result));
+    assert.equal((await records('system/reconcile')).length, chain.length, 'a second run over the same window appended findings');
+  });
+
+  await test('reconcile, crash: the held UPDATE finishes on Snowflake; ReconcileWarehouse appends query.reconciled, the chain still verifies, GET /v1/queries answers executed', async () => {
+    const scan = await admin().dynamodb.send(new ScanCommand({ TableName: 'airlock-requests', FilterExpression: '#s = :u', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':u': { S: 'outcome_unknown' } } }));
+    const unknown = (scan.Items ?? []).filter((i) => String(i['sql']?.S ?? '').includes("'crashed'"));
+    assert.equal(unknown.length, 1, `expected the crashed request outcome_unknown, found ${JSON.stringify(scan.Items?.map((i) => i['pk']))}`);
+    const requestId = JSON.parse(unknown[0]!['requestId']!.S!) as string;
+    const sessionId = JSON.parse(unknown[0]!['sessionId']!.S!) as string;
+    // Before Snowflake says it ended, nothing settles it.
+    const early = await reconcileRun();
+    assert.equal(early.result.resolved, 0, JSON.stringify(early.result));
+    assert.equal((await call('GET', `/v1/queries/${requestId}`, { token: agent })).json.status, 'outcome_unknown');
+    assert.ok(w.releaseSnowflakeHolds() >= 1, 'no held statement to release');
+    const entry = await until('the UPDATE to end in Snowflake\'s history', () => w.snowflake.history.entries.find((e) => e.queryText.includes("'crashed'") && e.endTime !== null));
+    assert.equal(entry.executionStatus, 'SUCCESS');
+    // Time passes: the query ended five minutes ago (past the settle margin, within the hour).
+    entry.startTime = new Date(Date.now() - 301_000);
+    entry.endTime = new Date(Date.now() - 300_000);
+    const run = await reconcileRun();
+    assert.equal(run.result.resolved, 1, JSON.stringify(run.result));
+    assert.equal(run.result.newFlagged, 0, JSON.stringify(run.result));
+    const recs = await records(sessionId);
+    assert.deepEqual(recs.map((x) => x.type), ['query.requested', 'approval.requested', 'approval.granted', 'query.reconciled']);
+    const settled = recs.at(-1)!;
+    assert.equal(settled.body.queryId, entry.queryId);
+    assert.equal(settled.body.status, 'SUCCESS');
+    const pems = new Map<string, string>(keysJson.keys.map((k: any) => [k.keyId, k.pem]));
+    const certificates = (await records('system/keys')).map((x) => JSON.stringify(x));
+    const chain = verifyChain(recs.map((x) => JSON.stringify(x)), pems, { certificates });
+    assert.ok(chain.ok, `the settled chain does not verify: ${JSON.stringify(chain.failure)}`);
+    assert.ok(!chain.findings.some((f) => f.requestId === requestId), `still a finding: ${JSON.stringify(chain.findings)}`);
+    const g = await call('GET', `/v1/queries/${requestId}`, { token: agent });
+    assert.equal(g.status, 200);
+    assert.equal(g.json.status, 'executed', JSON.stringify(g.json));
+    assert.equal(g.json.result.queryId, entry.queryId);
+    assert.equal(g.json.result.reconciled.status, 'SUCCESS');
+    await systemChainVerifies();
+    const again = await reconcileRun();
+    assert.equal(again.result.resolved, 0, 'settled twice');
+    assert.equal(again.result.newFindings, 0, JSON.stringify(again.result));
+    assert.equal((await records(sessionId)).length, 4);
+  });
+
+  /** `airlock reconcile --aws` as the auditor role, Snowflake as the service user. */
+  const reconcileCli = (args: string[]) => {
+    const auditorRole = w.stack.ofType('AWS::IAM::Role').find(([id]) => id.startsWith('AuditorRole'))![0];
+    const creds = w.roleCredentials.get(auditorRole) ?? w.admin;
+    const from = new Date(Date.now() - 3600_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    return airlock(['reconcile', '--aws', '--from', from, '--to', to, ...args], {
+      AWS_ENDPOINT_URL: w.edge.url,
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      SNOWFLAKE_ACCOUNT: 'testaccount',
+      SNOWFLAKE_USER: 'airlock_svc',
+      SNOWFLAKE_PRIVATE_KEY: w.snowflakePrivateKeyPem,
+      SNOWFLAKE_ACCESS_URL: w.snowflake.url,
+    });
+  };
+
+  await test('airlock reconcile --aws (auditor role): clean, exit 0; reconcile.json signed by the export KMS key verifies against GET /v1/keys; nothing appended', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-aws-reconcile-'));
+    const before = (await records('system/reconcile')).length;
+    const r = await reconcileCli(['--out', join(dir, 'out'), '--export-key-arn', exportsKeyArn]);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /CLEAN: unrecorded_query 0, sql_mismatch 0, missing_in_history 0/);
+    const exportKeyId = keysJson.keys.find((k: any) => k.use === 'exports').keyId;
+    assert.match(r.stdout, new RegExp(`signed by export key ${exportKeyId}`));
+    const trusted = join(dir, 'keys.json');
+    writeFileSync(trusted, JSON.stringify(keysJson));
+    const v = await airlock(['verify', join(dir, 'out'), '--trusted-keys', trusted], {});
+    assert.equal(v.status, 0, `${v.stdout}\n${v.stderr}`);
+    assert.equal((await records('system/reconcile')).length, before, 'reconcile --aws appended to the chain');
+  });
+
+  await test('reconcile, bypass: a query sent straight to Snowflake with the service user\'s key is flagged in one run, recorded once in system/reconcile, and feeds the alarm', async () => {
+    const snowflakeSdk = (await import('snowflake-sdk')).default;
+    snowflakeSdk.configure({ logLevel: 'ERROR' });
+    const c = snowflakeSdk.createConnection({ account: 'testaccount', username: 'airlock_svc', authenticator: 'SNOWFLAKE_JWT', privateKey: w.snowflakePrivateKeyPem, accessUrl: w.snowflake.url });
+    await new Promise<void>((res, rej) => c.connect((e) => (e ? rej(e) : res())));
+    const queryId = await new Promise<string>((res, rej) => c.execute({ sqlText: 'SELECT email FROM customers', complete: (e, stmt) => (e ? rej(e) : res(stmt.getQueryId())) }));
+    await new Promise<void>((res) => c.destroy(() => res()));
+    const run = await reconcileRun();
+    assert.equal(run.result.newFlagged, 1, JSON.stringify(run.result));
+    const alarm = reconcileAlarm();
+    assert.equal(alarm.ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+    assert.ok(run.emf[alarm.MetricName] >= alarm.Threshold, `the alarm metric ${alarm.MetricName}=${run.emf[alarm.MetricName]} does not reach ${alarm.Threshold}`);
+    const chain = await systemChainVerifies();
+    const flagged = chain.filter((r) => r.body.flagged === true);
+    assert.equal(flagged.length, 1, JSON.stringify(flagged.map((r) => r.body)));
+    assert.equal(flagged[0]!.body.kind, 'unrecorded_query');
+    assert.equal(flagged[0]!.body.history.queryId, queryId);
+    assert.ok(!JSON.stringify(chain).includes('SELECT email FROM customers'), 'the query text is in the findings chain');
+    // The next scheduled run sees it again (overlapping window) but neither records nor counts it twice.
+    const again = await reconcileRun();
+    assert.equal(again.result.newFlagged, 0, JSON.stringify(again.result));
+    assert.ok(again.result.flagged >= 1);
+    assert.equal(again.emf[alarm.MetricName], 0);
+    assert.equal((await records('system/reconcile')).filter((r) => r.body.flagged === true).length, 1);
+    const cli = await reconcileCli([]);
+    assert.equal(cli.status, 1, `${cli.stdout}\n${cli.stderr}`);
+    assert.match(cli.stdout, /FLAGGED: unrecorded_query 1/);
   });
 
   if (w.iamOn) {

@@ -115,6 +115,17 @@ export class World {
     monitors: [{ name: 'AIRLOCK_MONITOR', creditQuota: 100, notifyAt: [75], suspendAt: 90, suspendImmediateAt: 100 }],
     grants: { AIRLOCK_WH: [{ privilege: 'USAGE', role: 'AIRLOCK_ROLE' }] },
   });
+  /** The held statements' answers: `releaseSnowflakeHolds` lets them run (their history then shows them ended). */
+  readonly #held: Array<() => void> = [];
+  /** The Snowflake service user's private key (PKCS#8 PEM): the key a query run around Airlock would use. */
+  snowflakePrivateKeyPem = '';
+
+  /** Lets every held statement run now, as Snowflake finishes a statement whose client died; returns how many. */
+  releaseSnowflakeHolds(): number {
+    const n = this.#held.length;
+    for (const release of this.#held.splice(0)) release();
+    return n;
+  }
 
   async start(): Promise<void> {
     const reuse = process.env['AIRLOCK_AWS_TIER_CDK_OUT'];
@@ -134,6 +145,7 @@ export class World {
 
     this.slack = await new FakeSlackServer().start();
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.snowflakePrivateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     this.snowflake = await startFakeSnowflake({
       publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       seed: [
@@ -142,7 +154,10 @@ export class World {
         'CREATE TABLE orders (id INTEGER, status VARCHAR)',
         "INSERT INTO orders VALUES (1, 'new'), (2, 'new'), (3, 'new')",
       ],
-      intercept: (sqlText) => ([...this.snowflakeHolds].some((h) => sqlText.includes(h)) ? new Promise(() => undefined) : this.snowflakeAccount.intercept(sqlText)),
+      intercept: (sqlText) =>
+        [...this.snowflakeHolds].some((h) => sqlText.includes(h))
+          ? new Promise<undefined>((resolve) => this.#held.push(() => resolve(undefined)))
+          : this.snowflakeAccount.intercept(sqlText),
     });
 
     this.motoPort = await freePort();

@@ -143,6 +143,11 @@ describe('airlock reconcile against the Snowflake wire test server (local runtim
     expect((await cli(['reconcile', '--to', later()], env)).code).toBe(2);
     expect((await cli(['reconcile', '--from', later(), '--to', now()], env)).code).toBe(2);
     expect((await cli(['reconcile', '--from', now(), '--to', later()], { AIRLOCK_DATA_DIR: t.dir })).code).toBe(2);
+    // --aws: the AWS options need it; --out needs the key that signs reconcile.json.
+    const noKey = await cli(['reconcile', '--aws', '--from', now(), '--to', later(), '--out', join(tmpdir(), `rc-nokey-${Date.now()}`)], env);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toMatch(/--export-key-arn/);
+    expect((await cli(['reconcile', '--table-prefix', 'x', '--from', now(), '--to', later()], env)).code).toBe(2);
   });
 });
 
@@ -191,6 +196,11 @@ describe('airlock reconcile settles a crash after execute (served runtime, SIGKI
       const verified = verifyChain(records.map((x) => JSON.stringify(x)), new Map(keys.map((k) => [k.keyId, k.pem])), { certificates });
       expect(verified.ok).toBe(true);
       expect(verified.findings).toEqual([]);
+      // The request item followed the chain: GET answers Snowflake's outcome, not outcome_unknown.
+      const requestId = /request (\S+) was outcome_unknown/.exec(r.stdout)![1]!;
+      const got = await call(rt.url, `/v1/queries/${requestId}`, token);
+      expect(got.status).toBe(200);
+      expect(got.json).toMatchObject({ requestId, status: 'executed', result: { queryId: ran.queryId, rowCount: 4, rows: [], reconciled: { status: 'SUCCESS', record: { seq: 2 } } } });
     } finally {
       rt.child.kill('SIGTERM');
       await waitExit(rt.child);
