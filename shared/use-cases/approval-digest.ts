@@ -30,8 +30,9 @@ const CAS_ATTEMPTS = 50;
 const RENDER_ROUNDS = 5;
 
 const burstKey = (owner: string): string => `burst#${owner}`;
-const pointerKey = (owner: string): string => `digest#${owner}`;
-const digestKey = (owner: string, seq: number): string => `digest#${owner}#${seq}`;
+// Distinct prefixes, the number before the owner: no owner's key can spell another owner's.
+const pointerKey = (owner: string): string => `digestseq#${owner}`;
+const digestKey = (owner: string, seq: number): string => `digest#${seq}#${owner}`;
 
 /**
  * Whether this request is beyond its requester's Slack burst: each identity gets at most
