@@ -113,7 +113,9 @@ const identityQuotaShape = {
   statementTimeoutSeconds: positiveInt(MAX_STATEMENT_TIMEOUT_SECONDS, 'a positive number of seconds').optional(),
 };
 /** MAX_* for the approval request limits: a typo of 10⁶ would switch the limit off. */
-export const MAX_PENDING_APPROVALS = 10_000;
+// Also what fits the identity's counter item (one DynamoDB item, 400 KB): at most this many request
+// ids (26 bytes) in `pending` and `<ms>#<id>` members (42 bytes) in `opened`, about 136 KB.
+export const MAX_PENDING_APPROVALS = 2_000;
 /** approval.slackBurst: beyond this, one identity could still flood the channel. */
 export const MAX_SLACK_BURST = 100;
 
