@@ -41,13 +41,16 @@ export async function notifyApprovers(deps: NotifyApproversDeps, input: { reques
       const now = await deps.requests.get(item.requestId);
       throw now === null ? new AirlockError('ERR_NOT_FOUND', `request ${input.requestId} not found`) : signalFor(now);
     }
-    const stored = await deps.requests.transition(item.requestId, ['pending_approval'], { taskToken: input.taskToken, message: joined.ref, digest: joined.key });
-    // Listed (or decided meanwhile): the digest shows it as it is now.
+    // The digest shows it before the wait begins; parking the token stays the task's last step (a
+    // runner may accept the token only once the task has returned, as the local one does).
     await renderDigest(deps as ApprovalDigestDeps, joined.key);
-    if (stored) return;
+    if (await deps.requests.transition(item.requestId, ['pending_approval'], { taskToken: input.taskToken, message: joined.ref, digest: joined.key })) return;
+    // Decided meanwhile: the digest shows that too (the vote rendered it, or does so now).
     const now = await deps.requests.get(item.requestId);
     if (now === null) throw new AirlockError('ERR_NOT_FOUND', `request ${input.requestId} not found`);
-    if (now.message === undefined) await deps.requests.transition(item.requestId, [now.status], { message: joined.ref, digest: joined.key });
+    if (now.message === undefined && (await deps.requests.transition(item.requestId, [now.status], { message: joined.ref, digest: joined.key }))) {
+      await renderDigest(deps as ApprovalDigestDeps, joined.key);
+    }
     throw signalFor(now);
   }
   const { requested } = await requestRecords(deps.records, item);
