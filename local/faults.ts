@@ -104,6 +104,15 @@ export class FaultInjector {
       },
       updateApproval: (ref, view) => inner.updateApproval(ref, view),
       tellUser: (ref, user, text) => inner.tellUser(ref, user, text),
+      ...(inner.postDigest === undefined || inner.updateDigest === undefined
+        ? {}
+        : {
+            postDigest: async (views) => {
+              if (this.has('slack-post-fail')) throw new AirlockError('ERR_NOTIFIER_UNAVAILABLE', 'injected fault (slack-post-fail): Slack chat.postMessage failed: service_unavailable');
+              return inner.postDigest!(views);
+            },
+            updateDigest: (ref, views) => inner.updateDigest!(ref, views),
+          }),
     };
   }
 

@@ -43,7 +43,7 @@ export const DEFAULT_DETECTORS: Readonly<Record<DetectorName, MaskRule | 'off'>>
 /** The defaults, for documentation and tests; the schema below applies exactly these. */
 export const POLICY_DEFAULTS = {
   rules: { read: 'allow', write: { approval: 1 }, privileged: { approval: 2 }, blocked: 'deny' },
-  approval: { timeoutSeconds: 3600, subaddressDomains: ['*'] },
+  approval: { timeoutSeconds: 3600, subaddressDomains: ['*'], slackBurst: 3, slackBurstWindowSeconds: 600 },
   limits: { statementTimeoutSeconds: 20, maxRows: 1000, maxBytes: 256 * 1024, pendingApprovalsPerIdentity: 20, approvalRequestsPerHour: 60 },
 } as const;
 
@@ -113,7 +113,11 @@ const identityQuotaShape = {
   statementTimeoutSeconds: positiveInt(MAX_STATEMENT_TIMEOUT_SECONDS, 'a positive number of seconds').optional(),
 };
 /** MAX_* for the approval request limits: a typo of 10⁶ would switch the limit off. */
-export const MAX_PENDING_APPROVALS = 10_000;
+// Also what fits the identity's counter item (one DynamoDB item, 400 KB): at most this many request
+// ids (26 bytes) in `pending` and `<ms>#<id>` members (42 bytes) in `opened`, about 136 KB.
+export const MAX_PENDING_APPROVALS = 2_000;
+/** approval.slackBurst: beyond this, one identity could still flood the channel. */
+export const MAX_SLACK_BURST = 100;
 
 export const policySchema = z
   .strictObject({
@@ -206,6 +210,8 @@ export const policySchema = z
             { error: 'expected a list of domains' },
           )
           .default(() => [...POLICY_DEFAULTS.approval.subaddressDomains]),
+        slackBurst: positiveInt(MAX_SLACK_BURST).default(POLICY_DEFAULTS.approval.slackBurst),
+        slackBurstWindowSeconds: positiveInt(MAX_APPROVAL_TIMEOUT_SECONDS, 'a positive number of seconds').default(POLICY_DEFAULTS.approval.slackBurstWindowSeconds),
       })
       .prefault({}),
     limits: z

@@ -96,6 +96,13 @@ export interface Policy {
      * before emails are compared for self-approval. `['*']` (the default) means every domain.
      */
     subaddressDomains: string[];
+    /**
+     * Slack messages of their own one identity's approval requests get per `slackBurstWindowSeconds`;
+     * beyond, its requests are listed in one digest message (each still with Approve / Deny).
+     */
+    slackBurst: number;
+    /** The rolling window of `slackBurst`, in seconds. */
+    slackBurstWindowSeconds: number;
   };
   limits: {
     statementTimeoutSeconds: number;

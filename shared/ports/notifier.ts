@@ -1,5 +1,10 @@
 import type { RequestStatus, Vote } from './request-store.js';
 
+/** A digest lists at most this many requests (each takes three Block Kit blocks; a message holds 50); then a new digest begins. */
+export const DIGEST_MAX_ENTRIES = 15;
+/** SQL longer than this does not fit a digest entry whole: such a request gets a message of its own (with the SQL as a file). */
+export const DIGEST_MAX_SQL = 1500;
+
 /** Where an approval message lives, so it is posted once and then updated in place. */
 export interface MessageRef {
   channel: string;
@@ -38,11 +43,20 @@ export interface ApprovalView {
  * @example
  * const ref = await notifier.postApproval(view);      // once per request (the notify task stores ref)
  * await notifier.updateApproval(ref, { ...view, status: 'approved', votes });
+ * const digest = await notifier.postDigest([view4]); await notifier.updateDigest(digest, [view4, view5]);
  * await notifier.tellUser(ref, 'UAPPROVER1', 'This request was already decided.');
  */
 export interface Notifier {
   postApproval(view: ApprovalView): Promise<MessageRef>;
   updateApproval(ref: MessageRef, view: ApprovalView): Promise<void>;
+  /**
+   * One message listing several requests of one identity (those beyond its burst), each with its
+   * own Approve / Deny bound to its request id and SQL hash; posted once, then updated in place
+   * with the whole list as requests are added and decided. A notifier without them gets every
+   * request as a message of its own.
+   */
+  postDigest?(views: ApprovalView[]): Promise<MessageRef>;
+  updateDigest?(ref: MessageRef, views: ApprovalView[]): Promise<void>;
   /** A reply only `slackUserId` sees (Slack: an ephemeral message in the message's channel). */
   tellUser(ref: MessageRef | null, slackUserId: string, text: string): Promise<void>;
 }

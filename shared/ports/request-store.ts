@@ -54,6 +54,27 @@ export interface RequestItem {
   decidedAt?: string;
   /** When the request was claimed `running` (its statement sent); recovery reads it to tell a dead execution from a slow one. */
   runningSince?: string;
+  /**
+   * Approval workflow: the request is listed in its requester's Slack digest (beyond the burst),
+   * not in a message of its own; `message` is then the digest's message. The digest's document key.
+   */
+  digest?: string;
+}
+
+/** One member to add to a bounded set of a counter item (approval caps, Slack bursts). */
+export interface SlotClaim {
+  /** The set's name on the counter item. */
+  set: string;
+  /** What is counted (one per request: adding it twice counts once). */
+  member: string;
+  /** The set may hold at most this many members. */
+  max: number;
+}
+
+/** A small JSON document with a version, written compare-and-swap (the Slack digest of one identity). */
+export interface VersionedDoc {
+  version: number;
+  value: unknown;
 }
 
 export interface SessionOwner {
@@ -97,4 +118,19 @@ export interface RequestStore {
   transitionVotes(requestId: string, from: RequestStatus[], expectedVotes: Vote[], patch: Partial<RequestItem>): Promise<boolean>;
   /** Requests in a status (e.g. every `pending_approval` one on restart). */
   listByStatus(status: RequestStatus): Promise<RequestItem[]>;
+  /**
+   * One atomic conditional write across processes: adds every claim's member to its set on the
+   * counter item `key`, but only if each set then holds at most its `max` (a member already in its
+   * set counts once: a retry never counts twice). True when every member is in its set afterwards;
+   * false (nothing written) when a set is full.
+   */
+  claimSlots(key: string, claims: SlotClaim[]): Promise<boolean>;
+  /** The counter item's sets (empty when it does not exist). */
+  listSlots(key: string): Promise<Record<string, string[]>>;
+  /** Removes `members` from the set (absent ones are ignored: idempotent). */
+  releaseSlots(key: string, set: string, members: string[]): Promise<void>;
+  /** The document under `key`, or null. */
+  getDoc(key: string): Promise<VersionedDoc | null>;
+  /** Writes the document (version `expected + 1`, or 1 when `expected` is null and it is absent) only if its version is still `expected`; false otherwise. */
+  putDoc(key: string, value: unknown, expected: number | null): Promise<boolean>;
 }

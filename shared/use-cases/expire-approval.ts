@@ -1,4 +1,5 @@
 import { AirlockError } from '../errors.js';
+import { releaseApprovalSlot } from './approval-request-limits.js';
 import type { ApprovalDeps } from './approval-deps.js';
 import { appendRecord, type AppendRecordDeps } from './append-record.js';
 import { withRequestLock } from './request-lock.js';
@@ -26,6 +27,8 @@ export async function expireApproval(deps: ExpireApprovalDeps, requestId: string
     return true;
   });
   if (!claimed) return false;
+  // Expired: the requester's pending slot is free again (idempotent; a failure here is pruned at the next refusal).
+  await releaseApprovalSlot(deps, item.owner, requestId).catch(() => undefined);
   await updateApprovalMessage(deps, { ...item, status: 'expired', decidedAt });
   return true;
 }

@@ -1,4 +1,5 @@
 import { isAirlockError } from '../errors.js';
+import { releaseApprovalSlot } from './approval-request-limits.js';
 import { normalizeEmail } from '../identity/normalize-email.js';
 import type { RequestItem, RequestStatus, Vote } from '../ports/request-store.js';
 import type { SessionRecord } from '../records/types.js';
@@ -173,7 +174,13 @@ async function claimVote(deps: ApprovalDeps, first: RequestItem, vote: Vote, who
     });
     if (won) {
       const after: RequestItem = (await deps.requests.get(cur.requestId)) ?? { ...cur, ...patch };
-      if (status !== 'pending_approval') await resume(deps, after, status === 'approved' ? 'approved' : 'rejected');
+      if (status !== 'pending_approval') {
+        // Decided: the requester's pending slot is free again (idempotent; a failure here is pruned at the next refusal).
+        await releaseApprovalSlot(deps, after.owner, after.requestId).catch((e: unknown) =>
+          deps.log?.('warn', 'pending slot release failed', { requestId: after.requestId, err: e instanceof Error ? e.message : String(e) }),
+        );
+        await resume(deps, after, status === 'approved' ? 'approved' : 'rejected');
+      }
       await updateApprovalMessage(deps, after);
       const code: VoteCode = status === 'approved' ? 'approved' : status === 'rejected' ? 'rejected' : 'vote_recorded';
       return { recorded: true, code, status, message: `vote recorded: ${approvals}/${cur.approvalsRequired} approvals` };

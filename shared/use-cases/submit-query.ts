@@ -18,7 +18,7 @@ import { classify } from '../sql/classify.js';
 import { admitQuery, rateLimited } from './admit-query.js';
 import { appendRecord } from './append-record.js';
 import { inBackground } from './background-writes.js';
-import { checkApprovalRequestLimits } from './approval-request-limits.js';
+import { checkApprovalRequestLimits, withApprovalSlot } from './approval-request-limits.js';
 import { withRequestLock } from './request-lock.js';
 import { executeQuery } from './execute-query.js';
 import { lexicalAmbiguityReasons } from './lexical-compatibility.js';
@@ -100,13 +100,15 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
   }
 
   // --- Approval requests are scarce: an identical pending SQL is answered with the
-  // existing request; beyond the per-identity caps, 429. Serialised per identity in this process.
+  // existing request; beyond the per-identity caps (one conditional write on the identity's
+  // counter item, so they hold across processes), 429. Serialised per identity in this process.
   if (decision.outcome === 'approval') {
     return withRequestLock(deps.requests, `owner:${owner}`, async () => {
       const existing = await checkApprovalRequestLimits(deps, owner, hashSql(input.sql));
       // The existing request's answer; like an idempotent retry, this makes sure its approval wait exists.
       if (existing !== null) return replayOutcome(deps, existing.requestId);
-      return submitNew(deps, principal, input, sessionId, owner, classification, decision);
+      const requestId = deps.newId();
+      return withApprovalSlot(deps, owner, requestId, () => submitNew(deps, principal, input, sessionId, owner, classification, decision, requestId));
     });
   }
   // --- end of the approval-request limits
@@ -121,8 +123,9 @@ async function submitNew(
   owner: string,
   classification: ReturnType<typeof classify>,
   decision: Decision,
+  presetId?: string,
 ): Promise<QueryOutcome> {
-  const requestId = deps.newId();
+  const requestId = presetId ?? deps.newId();
   if (input.idempotencyKey !== undefined) {
     const key = `${owner}:${input.idempotencyKey}`;
     const bodyHash = createHash('sha256').update(canonicalJson({ prompt: input.prompt, sql: input.sql, sessionId })).digest('hex');

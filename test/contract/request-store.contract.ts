@@ -187,5 +187,46 @@ export function requestStoreContract(name: string, make: () => Promise<RequestSt
         expect(await h.store.get('r1')).toEqual(item('r1'));
       });
     });
+
+    describe('counter items (claimSlots) and documents (putDoc)', () => {
+      it('claims up to max per set, all sets or none; a member already in counts once; release is idempotent', async () => {
+        const claim = (m: string, maxA = 2, maxB = 3) => h.store.claimSlots('k', [{ set: 'a', member: m, max: maxA }, { set: 'b', member: m, max: maxB }]);
+        expect(await h.store.listSlots('k')).toEqual({});
+        expect(await claim('m1')).toBe(true);
+        expect(await claim('m1')).toBe(true); // a retry
+        expect(await claim('m2')).toBe(true);
+        expect(await claim('m3')).toBe(false); // a is full: b is not written either
+        expect(await h.store.listSlots('k')).toEqual({ a: ['m1', 'm2'], b: ['m1', 'm2'] });
+        expect(await claim('m2')).toBe(true); // already in both, even though a is full
+        await h.store.releaseSlots('k', 'a', ['m1', 'nobody']);
+        await h.store.releaseSlots('k', 'a', ['m1']);
+        expect(await claim('m3')).toBe(true);
+        expect(await claim('m4', 5, 3)).toBe(false); // now b is full
+        expect(await h.store.listSlots('k')).toEqual({ a: ['m2', 'm3'], b: ['m1', 'm2', 'm3'] });
+        await h.store.releaseSlots('k', 'a', ['m2', 'm3']);
+        expect((await h.store.listSlots('k'))['a'] ?? []).toEqual([]);
+        expect(await h.store.listSlots('other')).toEqual({});
+      });
+
+      it('30 racing claims from two instances over a cap of 4: exactly 4 win', async () => {
+        const b = h.another();
+        const wins = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? h.store : b).claimSlots('race', [{ set: 'p', member: `m${i}`, max: 4 }])));
+        expect(wins.filter(Boolean)).toHaveLength(4);
+        expect((await b.listSlots('race'))['p']).toHaveLength(4);
+      });
+
+      it('documents are compare-and-swap on their version', async () => {
+        expect(await h.store.getDoc('d')).toBeNull();
+        expect(await h.store.putDoc('d', { ids: ['a'] }, 1)).toBe(false);
+        expect(await h.store.putDoc('d', { ids: ['a'] }, null)).toBe(true);
+        expect(await h.store.putDoc('d', { ids: ['x'] }, null)).toBe(false);
+        expect(await h.store.getDoc('d')).toEqual({ version: 1, value: { ids: ['a'] } });
+        expect(await h.store.putDoc('d', { ids: ['a', 'b'] }, 1)).toBe(true);
+        expect(await h.store.putDoc('d', { ids: ['lost'] }, 1)).toBe(false);
+        expect(await h.another().getDoc('d')).toEqual({ version: 2, value: { ids: ['a', 'b'] } });
+        // Counter items and documents are not requests.
+        expect(await h.store.listByStatus('pending_approval')).toEqual([]);
+      });
+    });
   });
 }

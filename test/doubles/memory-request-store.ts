@@ -1,5 +1,5 @@
 import { AirlockError } from '../../shared/errors.js';
-import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner, Vote } from '../../shared/ports/request-store.js';
+import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner, SlotClaim, VersionedDoc, Vote } from '../../shared/ports/request-store.js';
 import { MAX_ITEM_BYTES } from '../../shared/adapters/aws/tables.js';
 
 /** JSON round trip: what DynamoDB would give back (no shared references, undefined dropped). */
@@ -25,6 +25,8 @@ export class MemoryRequestStore implements RequestStore {
   readonly #sessions = new Map<string, SessionOwner>();
   readonly #idem = new Map<string, IdempotencyEntry>();
   readonly #requests = new Map<string, RequestItem>();
+  readonly #slots = new Map<string, Map<string, Set<string>>>();
+  readonly #docs = new Map<string, VersionedDoc>();
 
   async claimSession(s: SessionOwner): Promise<SessionOwner> {
     const existing = this.#sessions.get(s.sessionId);
@@ -83,6 +85,41 @@ export class MemoryRequestStore implements RequestStore {
       .filter((r) => r.status === status)
       .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
       .map(copy);
+  }
+
+  async claimSlots(key: string, claims: SlotClaim[]): Promise<boolean> {
+    const sets = this.#slots.get(key) ?? new Map<string, Set<string>>();
+    const room = claims.every((c) => {
+      const s = sets.get(c.set);
+      return s === undefined || s.size < c.max || s.has(c.member);
+    });
+    if (!room) return false;
+    for (const c of claims) sets.set(c.set, (sets.get(c.set) ?? new Set()).add(c.member));
+    this.#slots.set(key, sets);
+    return true;
+  }
+
+  async listSlots(key: string): Promise<Record<string, string[]>> {
+    const out: Record<string, string[]> = {};
+    for (const [k, s] of this.#slots.get(key) ?? []) if (s.size > 0) out[k] = [...s].sort();
+    return out;
+  }
+
+  async releaseSlots(key: string, set: string, members: string[]): Promise<void> {
+    const s = this.#slots.get(key)?.get(set);
+    for (const m of members) s?.delete(m);
+  }
+
+  async getDoc(key: string): Promise<VersionedDoc | null> {
+    const d = this.#docs.get(key);
+    return d === undefined ? null : copy(d);
+  }
+
+  async putDoc(key: string, value: unknown, expected: number | null): Promise<boolean> {
+    const d = this.#docs.get(key);
+    if ((d?.version ?? null) !== expected) return false;
+    this.#docs.set(key, copy({ version: (expected ?? 0) + 1, value }));
+    return true;
   }
 }
 

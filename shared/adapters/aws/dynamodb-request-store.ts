@@ -8,7 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { AirlockError } from '../../errors.js';
-import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner, Vote } from '../../ports/request-store.js';
+import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner, SlotClaim, VersionedDoc, Vote } from '../../ports/request-store.js';
 import { REQUESTS_BY_STATUS_INDEX, TABLES, TTL_ATTRIBUTE } from './tables.js';
 import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
 
@@ -22,6 +22,11 @@ const RESERVED = new Set(['pk', 'ttl']);
 const reqKey = (id: string): Item => ({ pk: { S: `req#${id}` } });
 const sessKey = (id: string): Item => ({ pk: { S: `sess#${id}` } });
 const idemKey = (key: string): Item => ({ pk: { S: `idem#${key}` } });
+const slotKey = (key: string): Item => ({ pk: { S: `slot#${key}` } });
+const docKey = (key: string): Item => ({ pk: { S: `doc#${key}` } });
+/** A counter item's set `name` is stored as the string-set attribute `set_<name>`. */
+const SET_PREFIX = 'set_';
+const SET_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
 function encodeField(name: string, value: unknown): AttributeValue {
   return PLAIN.has(name) ? { S: String(value) } : { S: JSON.stringify(value) };
@@ -55,7 +60,8 @@ function str(item: Item, name: string): string {
 
 /**
  * RequestStore on the requests table (schema in `shared/adapters/aws/tables.ts`): request items
- * `req#<id>`, session owners `sess#<id>`, idempotency entries `idem#<key>`. Every write is
+ * `req#<id>`, session owners `sess#<id>`, idempotency entries `idem#<key>`, counter items
+ * `slot#<key>` (string sets, `claimSlots`) and documents `doc#<key>` (`putDoc`). Every write is
  * conditional; `transition` is one UpdateItem conditioned on the status, so two processes
  * racing on the same request cannot both win.
  *
@@ -222,5 +228,89 @@ export class DynamoDbRequestStore implements RequestStore {
       start = out.LastEvaluatedKey;
     } while (start !== undefined);
     return items;
+  }
+
+  async claimSlots(key: string, claims: SlotClaim[]): Promise<boolean> {
+    if (claims.length === 0) return true;
+    const names: Record<string, string> = {};
+    const values: Item = {};
+    const adds: string[] = [];
+    const conds: string[] = [];
+    claims.forEach((c, i) => {
+      if (!SET_NAME.test(c.set)) throw new AirlockError('ERR_VALIDATION', `slot set name ${JSON.stringify(c.set)} is not a plain name`);
+      names[`#s${i}`] = SET_PREFIX + c.set;
+      values[`:a${i}`] = { SS: [c.member] };
+      values[`:m${i}`] = { N: String(c.max) };
+      adds.push(`#s${i} :a${i}`);
+      // Room for one more, or the member is in already (the ADD is then a no-op).
+      conds.push(`(attribute_not_exists(#s${i}) OR size(#s${i}) < :m${i} OR contains(#s${i}, :e${i}))`);
+      values[`:e${i}`] = { S: c.member };
+    });
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: slotKey(key),
+          UpdateExpression: `ADD ${adds.join(', ')}`,
+          ConditionExpression: conds.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (cause) {
+      if (isConditionalCheckFailed(cause)) return false;
+      throw dynamoDbError(cause, 'claim slots');
+    }
+  }
+
+  async listSlots(key: string): Promise<Record<string, string[]>> {
+    const item = await this.#get(slotKey(key), 'list slots');
+    const out: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(item ?? {})) if (k.startsWith(SET_PREFIX) && v.SS !== undefined) out[k.slice(SET_PREFIX.length)] = [...v.SS].sort();
+    return out;
+  }
+
+  async releaseSlots(key: string, set: string, members: string[]): Promise<void> {
+    if (members.length === 0) return;
+    if (!SET_NAME.test(set)) throw new AirlockError('ERR_VALIDATION', `slot set name ${JSON.stringify(set)} is not a plain name`);
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: slotKey(key),
+          UpdateExpression: 'DELETE #s :d',
+          ExpressionAttributeNames: { '#s': SET_PREFIX + set },
+          ExpressionAttributeValues: { ':d': { SS: [...new Set(members)] } },
+        }),
+      );
+    } catch (cause) {
+      throw dynamoDbError(cause, 'release slots');
+    }
+  }
+
+  async getDoc(key: string): Promise<VersionedDoc | null> {
+    const item = await this.#get(docKey(key), 'get document');
+    if (item === null) return null;
+    return { version: Number(item['version']?.N ?? '0'), value: JSON.parse(str(item, 'doc')) as unknown };
+  }
+
+  async putDoc(key: string, value: unknown, expected: number | null): Promise<boolean> {
+    const item: Item = { ...docKey(key), version: { N: String((expected ?? 0) + 1) }, doc: { S: JSON.stringify(value) } };
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: item,
+          ...(expected === null
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': { N: String(expected) } } }),
+        }),
+      );
+      return true;
+    } catch (cause) {
+      if (isConditionalCheckFailed(cause)) return false;
+      throw dynamoDbError(cause, 'put document');
+    }
   }
 }

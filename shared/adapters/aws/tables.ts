@@ -10,7 +10,9 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *              day (S, YYYY-MM-DD of `at`). GSI byDay (day, at), keys only: sessions with
  *              records in a time range, for export. Append-only: no update/delete grants.
  * requests     pk pk (S): `req#<requestId>` request state, `sess#<sessionId>` session owner,
- *              `idem#<identityKey>:<clientKey>` idempotency entry. Request items keep status
+ *              `idem#<identityKey>:<clientKey>` idempotency entry, `slot#<key>` counter item
+ *              (string sets `set_<name>`: approval caps, Slack burst), `doc#<key>` versioned
+ *              document (version N, doc S: Slack digests). Request items keep status
  *              (S) and createdAt (S) top-level for GSI byStatus (status, createdAt), all
  *              attributes projected: pending requests on restart. Sparse: only request items
  *              have `status`. TTL attribute `ttl` (N, epoch seconds) — dynalite has no

@@ -43,6 +43,26 @@ export class ConsoleNotifier implements Notifier {
     this.#print(`── approval ${v.requestId}: ${v.status} (${approvals}/${v.approvalsRequired})${votes === '' ? '' : ` — ${votes}`}`);
   }
 
+  async postDigest(views: ApprovalView[]): Promise<MessageRef> {
+    this.#printDigest(views);
+    return { channel: 'console', ts: `digest-${views[0]?.requestId ?? 'empty'}` };
+  }
+
+  async updateDigest(_ref: MessageRef, views: ApprovalView[]): Promise<void> {
+    this.#printDigest(views);
+  }
+
+  /** One line per request, with its commands while it waits (the terminal is not a shared channel, but stays short). */
+  #printDigest(views: ApprovalView[]): void {
+    const lines = [`── approval digest: ${views.length} request${views.length === 1 ? '' : 's'} from ${views[0]?.requester.email ?? views[0]?.requester.sub ?? 'unknown'}`];
+    for (const v of views) {
+      const approvals = v.votes.filter((x) => x.vote === 'approve').length;
+      lines.push(`   ${v.requestId} ${v.status} (${approvals}/${v.approvalsRequired}, ${v.risk}) sha256 ${v.sqlHash.slice(0, 12)}…: ${oneLine(v.sql, 200)}`);
+      if (v.status === 'pending_approval') lines.push(`      approve: ${this.#cli} approve ${v.requestId} --as ${v.approvers[0] ?? '<SLACK_USER_ID>'}`);
+    }
+    this.#print(lines.join('\n'));
+  }
+
   async tellUser(_ref: MessageRef | null, slackUserId: string, text: string): Promise<void> {
     this.#print(`── to ${slackUserId}: ${text}`);
   }

@@ -14,7 +14,7 @@ export interface ApprovalMessage {
   sqlAsFile: boolean;
 }
 
-const STATUS_LINE: Record<string, string> = {
+export const STATUS_LINE: Record<string, string> = {
   pending_approval: ':hourglass_flowing_sand: *Waiting for approval*',
   approved: ':white_check_mark: *Approved* — running',
   running: ':white_check_mark: *Approved* — running',

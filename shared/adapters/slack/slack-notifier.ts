@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import { AirlockError } from '../../errors.js';
 import type { ApprovalView, MessageRef, Notifier } from '../../ports/notifier.js';
 import { approvalMessage } from './approval-blocks.js';
+import { digestMessage } from './digest-blocks.js';
 
 function failed(e: unknown, what: string): AirlockError {
   const code = (e as { data?: { error?: unknown } } | null)?.data?.error;
@@ -55,6 +56,26 @@ export class SlackNotifier implements Notifier {
 
   async updateApproval(ref: MessageRef, view: ApprovalView): Promise<void> {
     const m = approvalMessage(view);
+    try {
+      await this.#client.chat.update({ channel: ref.channel, ts: ref.ts, text: m.text, blocks: m.blocks as never, link_names: false });
+    } catch (e) {
+      throw failed(e, 'chat.update');
+    }
+  }
+
+  async postDigest(views: ApprovalView[]): Promise<MessageRef> {
+    const m = digestMessage(views);
+    try {
+      const res = await this.#client.chat.postMessage({ channel: this.#channel, text: m.text, blocks: m.blocks as never, link_names: false, unfurl_links: false, unfurl_media: false });
+      if (typeof res.channel !== 'string' || typeof res.ts !== 'string') throw new Error('chat.postMessage answered without channel/ts');
+      return { channel: res.channel, ts: res.ts };
+    } catch (e) {
+      throw failed(e, 'chat.postMessage');
+    }
+  }
+
+  async updateDigest(ref: MessageRef, views: ApprovalView[]): Promise<void> {
+    const m = digestMessage(views);
     try {
       await this.#client.chat.update({ channel: ref.channel, ts: ref.ts, text: m.text, blocks: m.blocks as never, link_names: false });
     } catch (e) {

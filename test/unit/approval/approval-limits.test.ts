@@ -5,6 +5,8 @@ import type { Principal } from '#shared/identity/principal.js';
 import type { SessionRecord } from '#shared/records/types.js';
 import { recordVote } from '#shared/use-cases/record-vote.js';
 import { submitQuery } from '#shared/use-cases/submit-query.js';
+import { approvalLimitsKey, pendingApprovalSlots } from '#shared/use-cases/approval-request-limits.js';
+import { identityKey } from '#shared/identity/principal.js';
 import { agent, approvalFixture, policyWith, type ApprovalFixture } from './approval-fixture.js';
 
 const sql = (n: number) => `DELETE FROM orders WHERE id = ${n}`; // write: one approval
@@ -81,6 +83,38 @@ describe('approval requests are scarce', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
     expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason.code === 'ERR_TOO_MANY_PENDING')).toBe(true);
     expect(await f.deps.requests.listByStatus('pending_approval')).toHaveLength(5);
+    await f.deps.workflow.stop();
+  });
+
+  it('a request that never waits (its workflow could not start) gives its pending slot back at once', async () => {
+    const f = await limited(2, 100);
+    f.deps.workflow.start = async () => Promise.reject(new Error('states unavailable'));
+    for (let i = 0; i < 3; i++) await expect(submitQuery(f.deps, agent, { prompt: 'p', sql: sql(i) })).rejects.toMatchObject({ code: 'ERR_WORKFLOW_UNAVAILABLE' });
+    expect(await pendingApprovalSlots(f.deps, identityKey(agent))).toEqual([]);
+  });
+
+  it('slots of requests that never got created (a crash after the claim) are pruned after the grace, not held for the hour', async () => {
+    const f = await limited(2, 100);
+    const owner = identityKey(agent);
+    const at = String(f.deps.clock.now().getTime()).padStart(15, '0');
+    for (const ghost of ['ghost-1', 'ghost-2']) {
+      expect(await f.deps.requests.claimSlots(approvalLimitsKey(owner), [{ set: 'pending', member: ghost, max: 2 }, { set: 'opened', member: `${at}#${ghost}`, max: 100 }])).toBe(true);
+    }
+    // Within the grace they may still be being created: they count.
+    expect((await refusal(f, 1)).details).toMatchObject({ count: 2, limit: 2 });
+    f.deps.clock.advance(61_000);
+    expect((await submitQuery(f.deps, agent, { prompt: 'p', sql: sql(1) })).kind).toBe('pending');
+    expect((await pendingApprovalSlots(f.deps, owner)).filter((id) => id.startsWith('ghost'))).toEqual([]);
+    await f.deps.workflow.stop();
+  });
+
+  it('an owner whose key holds separators cannot reach another identity\'s counter', async () => {
+    const f = await limited(1, 100);
+    const a: Principal = { ...agent, sub: 'x' };
+    const b: Principal = { ...agent, sub: 'x#pending' };
+    expect((await submitQuery(f.deps, a, { prompt: 'p', sql: sql(1) })).kind).toBe('pending');
+    expect((await submitQuery(f.deps, b, { prompt: 'p', sql: sql(2) })).kind).toBe('pending');
+    expect((await refusal(f, 3, a)).code).toBe('ERR_TOO_MANY_PENDING');
     await f.deps.workflow.stop();
   });
 });
