@@ -94,7 +94,8 @@ const posted = new Map<string, { ts: string; channel: string; text: string; bloc
 function slackBlockActions(user: string, vote: 'approve' | 'deny', requestId: string): string {
   const m = posted.get(requestId) ?? messageOf(requestId);
   assert.ok(m, `no Slack message for ${requestId}`);
-  const actions = m.blocks.find((b) => b['type'] === 'actions') as { block_id?: string; elements: Array<{ action_id: string; value: string; text: unknown; style?: string }> };
+  // A digest message lists several requests, each with its own actions block (`airlock_vote_<id>`).
+  const actions = (m.blocks.find((b) => b['type'] === 'actions' && b['block_id'] === `airlock_vote_${requestId}`) ?? m.blocks.find((b) => b['type'] === 'actions')) as { block_id?: string; elements: Array<{ action_id: string; value: string; text: unknown; style?: string }> };
   const button = actions.elements.find((e) => e.action_id === (vote === 'approve' ? 'airlock_approve' : 'airlock_deny'))!;
   const payload = {
     type: 'block_actions',
