@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { createTableInputs, tableNames, type TableNames } from '#shared/adapters/aws/tables.js';
+import { cacheDynaliteExpressions } from './dynalite-expression-cache.js';
 
 export interface DynaliteServer {
   /** `http://127.0.0.1:<port>` — what runtime.json advertises to CLI commands. */
@@ -125,6 +126,7 @@ export async function startDynalite(options: StartDynaliteOptions): Promise<Dyna
   const path = join(options.dataDir, 'dynamodb');
   await mkdir(path, { recursive: true, mode: 0o700 });
   await assertUnlocked(path);
+  cacheDynaliteExpressions();
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
