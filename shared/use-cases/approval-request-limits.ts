@@ -32,7 +32,7 @@ export async function checkApprovalRequestLimits(deps: ApprovalRequestLimitsDeps
   const { pendingApprovalsPerIdentity: maxPending, approvalRequestsPerHour: perHour } = deps.policy.limits;
   if (pending.length >= maxPending) {
     const soonest = Math.min(...pending.map((r) => Date.parse(r.expiresAt ?? '') || now + HOUR_MS));
-    throw tooMany(`${pending.length} approval requests of yours are waiting (the limit is ${maxPending}); wait for a decision or an expiry`, pending.length, maxPending, soonest - now);
+    throw tooMany(`${pending.length} approval requests of yours are waiting (the limit is ${maxPending}); wait for a decision or an expiry`, 'pendingApprovalsPerIdentity', pending.length, maxPending, soonest - now);
   }
   const since = now - HOUR_MS;
   const lastHour: number[] = [];
@@ -45,12 +45,15 @@ export async function checkApprovalRequestLimits(deps: ApprovalRequestLimitsDeps
   if (lastHour.length >= perHour) {
     lastHour.sort((a, b) => a - b);
     const frees = (lastHour[lastHour.length - perHour] ?? now) + HOUR_MS;
-    throw tooMany(`you opened ${lastHour.length} approval requests in the last hour (the limit is ${perHour})`, lastHour.length, perHour, frees - now);
+    throw tooMany(`you opened ${lastHour.length} approval requests in the last hour (the limit is ${perHour})`, 'approvalRequestsPerHour', lastHour.length, perHour, frees - now);
   }
   return null;
 }
 
-function tooMany(message: string, count: number, limit: number, retryMs: number): AirlockError {
+/** Which cap refused (`limitName`, the policy field): the refusal is recorded as `query.throttled` with it. */
+export type ApprovalLimitName = 'pendingApprovalsPerIdentity' | 'approvalRequestsPerHour';
+
+function tooMany(message: string, limitName: ApprovalLimitName, count: number, limit: number, retryMs: number): AirlockError {
   const retryAfterSeconds = Math.max(1, Math.ceil(retryMs / 1000));
-  return new AirlockError('ERR_TOO_MANY_PENDING', `${message}; retry in ${retryAfterSeconds} s`, { details: { count, limit, retryAfterSeconds } });
+  return new AirlockError('ERR_TOO_MANY_PENDING', `${message}; retry in ${retryAfterSeconds} s`, { details: { count, limit, limitName, retryAfterSeconds } });
 }

@@ -103,7 +103,7 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
   // existing request; beyond the per-identity caps, 429. Serialised per identity in this process.
   if (decision.outcome === 'approval') {
     return withRequestLock(deps.requests, `owner:${owner}`, async () => {
-      const existing = await checkApprovalRequestLimits(deps, owner, hashSql(input.sql));
+      const existing = await checkApprovalRequestLimits(deps, owner, hashSql(input.sql)).catch((e: unknown) => recordRefusal(deps, principal, input, sessionId, classification, e));
       // The existing request's answer; like an idempotent retry, this makes sure its approval wait exists.
       if (existing !== null) return replayOutcome(deps, existing.requestId);
       return submitNew(deps, principal, input, sessionId, owner, classification, decision);
@@ -111,6 +111,20 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
   }
   // --- end of the approval-request limits
   return submitNew(deps, principal, input, sessionId, owner, classification, decision);
+}
+
+/**
+ * A refusal over an approval-request cap (429 ERR_TOO_MANY_PENDING) is evidence like any other
+ * throttle: recorded as `query.throttled` (its limit the policy field that refused) before it is
+ * answered, and the answer carries the record's request id. Any other error passes through.
+ */
+async function recordRefusal(deps: SubmitQueryDeps, principal: Principal, input: QueryInput, sessionId: string, classification: ReturnType<typeof classify>, e: unknown): Promise<never> {
+  if (!isAirlockError(e) || e.code !== 'ERR_TOO_MANY_PENDING') throw e;
+  const requestId = deps.newId();
+  const limit = typeof e.details?.['limitName'] === 'string' ? e.details['limitName'] : 'approvalRequests';
+  const retryAfterSeconds = typeof e.details?.['retryAfterSeconds'] === 'number' ? e.details['retryAfterSeconds'] : 1;
+  await appendRecord(deps, { sessionId, requestId, type: 'query.throttled', actor: actorOf(principal), body: { sqlHash: hashSql(input.sql), risk: classification.risk, limit, retryAfterSeconds } });
+  throw new AirlockError(e.code, e.message, { cause: e, details: { ...e.details, requestId } });
 }
 
 async function submitNew(
