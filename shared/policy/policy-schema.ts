@@ -52,13 +52,14 @@ export const POLICY_DEFAULTS = {
     approvalRequestsPerHour: 60,
     /**
      * Fair use when the policy has no `limits.perIdentity` block (issue 15): generous for one agent,
-     * bounded for a runaway one. 16 statements at once (the local warehouse runs 3, fairly shared;
-     * a Snowflake warehouse queues beyond 8), 1,200 requests a minute (a loop at 20 req/s), and
+     * bounded for a runaway one. 32 statements at once (what the gateway's own tests and load test
+     * send from one identity; the local warehouse runs 3 of them at a time, fairly shared, a Snowflake
+     * warehouse queues beyond its MAX_CONCURRENCY_LEVEL), 1,200 requests a minute (a loop at 20 req/s), and
      * half an hour of warehouse time per hour (90 statements at the 20 s timeout). No daily cap:
      * that is the deployment's cost decision (docs/snowflake-cost.md). A block in the file replaces
      * these whole: there, a field left out means no such limit.
      */
-    perIdentity: { concurrentStatements: 16, requestsPerMinute: 1200, warehouseSecondsPerHour: 1800, groups: [] },
+    perIdentity: { concurrentStatements: 32, requestsPerMinute: 1200, warehouseSecondsPerHour: 1800, groups: [] },
   },
 } as const;
 

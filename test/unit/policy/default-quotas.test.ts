@@ -12,9 +12,9 @@ describe('fair use is on by default', () => {
   let n = 0;
   const deps = (policy = loadPolicy(undefined)) => ({ policy, clock: { now: () => new Date('2026-12-07T12:00:00.000Z') }, newId: () => `id-${n++}`, quotas: new MemoryQuotaStore() });
 
-  it('the 17th statement at once from one identity is refused (concurrentStatements), another identity is not', async () => {
+  it('the 33rd statement at once from one identity is refused (concurrentStatements), another identity is not', async () => {
     const d = deps();
-    for (let i = 0; i < 16; i++) expect((await admitQuery(d, agent, true)).admitted).toBe(true);
+    for (let i = 0; i < 32; i++) expect((await admitQuery(d, agent, true)).admitted).toBe(true);
     expect(await admitQuery(d, agent, true)).toMatchObject({ admitted: false, limit: 'concurrentStatements' });
     expect((await admitQuery(d, other, true)).admitted).toBe(true);
   });

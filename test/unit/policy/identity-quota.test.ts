@@ -38,7 +38,7 @@ describe('identityQuotaFor (limits.perIdentity)', () => {
   });
 
   it('gives the documented defaults without a limits.perIdentity block, and a block replaces them whole', () => {
-    expect(identityQuotaFor(parsePolicy('', 'e.yaml'), ['x'])).toEqual({ concurrentStatements: 16, requestsPerMinute: 1200, warehouseSecondsPerHour: 1800, maxRows: 1000, statementTimeoutSeconds: 20 });
+    expect(identityQuotaFor(parsePolicy('', 'e.yaml'), ['x'])).toEqual({ concurrentStatements: 32, requestsPerMinute: 1200, warehouseSecondsPerHour: 1800, maxRows: 1000, statementTimeoutSeconds: 20 });
     const onlyRate = parsePolicy('limits:\n  perIdentity:\n    requestsPerMinute: 30\n', 'r.yaml');
     expect(identityQuotaFor(onlyRate, [])).toEqual({ requestsPerMinute: 30, maxRows: 1000, statementTimeoutSeconds: 20 });
   });
