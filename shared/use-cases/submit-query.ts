@@ -207,7 +207,9 @@ async function run(
     try {
       return await runAdmitted(deps, principal, input, sessionId, requestId, classification, decidedAs, { maxRows: admission.quota.maxRows, timeoutMs: admission.quota.statementTimeoutSeconds * 1000 });
     } finally {
-      await admission.done(deps.clock.now().getTime() - started);
+      // Off the critical path (issue 17): the lease also lapses on its own at the deadline + 5 s, and the
+      // outcome is already recorded; in AWS this is a DeleteItem and two counter updates the answer need not wait for.
+      inBackground(admission.done(deps.clock.now().getTime() - started));
     }
   }
   return runAdmitted(deps, principal, input, sessionId, requestId, classification, decidedAs);
