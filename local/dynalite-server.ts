@@ -6,11 +6,13 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  type DynamoDBClientConfig,
   ListTablesCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { createTableInputs, tableNames, type TableNames } from '#shared/adapters/aws/tables.js';
+import { cacheDynaliteExpressions } from './dynalite-expression-cache.js';
 
 export interface DynaliteServer {
   /** `http://127.0.0.1:<port>` — what runtime.json advertises to CLI commands. */
@@ -31,9 +33,28 @@ export interface StartDynaliteOptions {
 }
 
 /**
+ * dynalite checks that a request carries a well-formed SigV4 `Authorization` header and a date,
+ * never the signature itself (there is no secret to check it with: the credentials are dummies).
+ * Computing a real SigV4 signature (two HMAC chains and a SHA-256 of the body) on every call was
+ * ~1 ms of CPU per read in the local runtime (issue 17); this stamps the well-formed header instead.
+ */
+const UNSIGNED_LOCAL: NonNullable<DynamoDBClientConfig['httpAuthSchemes']>[number] = {
+  schemeId: 'aws.auth#sigv4',
+  identityProvider: (config) => config.getIdentityProvider('aws.auth#sigv4'),
+  signer: {
+    sign: async (request) => {
+      const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
+      request.headers['x-amz-date'] = date;
+      request.headers['authorization'] = `AWS4-HMAC-SHA256 Credential=local/${date.slice(0, 8)}/local/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`;
+      return request;
+    },
+  },
+};
+
+/**
  * A DynamoDB client for a local endpoint. Dummy static credentials keep the SDK from
- * ever looking for (or sending) real ones; few attempts so an outage surfaces quickly as
- * ERR_STORE_UNAVAILABLE instead of a long retry loop.
+ * ever looking for (or sending) real ones; requests are not signed (UNSIGNED_LOCAL); few
+ * attempts so an outage surfaces quickly as ERR_STORE_UNAVAILABLE instead of a long retry loop.
  *
  * @example
  * const client = localDynamoDbClient(runtime.dynamodbEndpoint);
@@ -43,6 +64,7 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
     region: 'local',
     endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    httpAuthSchemes: [UNSIGNED_LOCAL],
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 },
   });
@@ -125,6 +147,7 @@ export async function startDynalite(options: StartDynaliteOptions): Promise<Dyna
   const path = join(options.dataDir, 'dynamodb');
   await mkdir(path, { recursive: true, mode: 0o700 });
   await assertUnlocked(path);
+  cacheDynaliteExpressions();
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

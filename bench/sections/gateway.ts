@@ -19,10 +19,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function load(n: number, concurrency: number, one: (i: number) => Promise<void>): Promise<{ p50: number; p99: number; rps: number }> {
+async function load(n: number, concurrency: number, one: (i: number) => Promise<void>): Promise<{ p50: number; p99: number; rps: number; cpuMs: number }> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
+  // CPU of the whole process (client, gateway, dynalite, DuckDB threads) per request: on a shared
+  // machine it moves far less with other people's load than wall-clock latency does.
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < n) {
@@ -34,8 +37,9 @@ async function load(n: number, concurrency: number, one: (i: number) => Promise<
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: n / elapsed };
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: n / elapsed, cpuMs: (cpu.user + cpu.system) / 1000 / n };
 }
 
 const ms = (v: number) => `${v.toFixed(2)} ms`;
@@ -91,6 +95,8 @@ export const run: BenchSectionRunner = async (): Promise<BenchSection> => {
       { metric: 'read query, concurrency 16, p50', value: ms(c16.p50), baseline: ms(f16.p50), ratio: `${(c16.p50 / f16.p50).toFixed(2)}x floor` },
       { metric: 'read query, concurrency 16, p99', value: ms(c16.p99), baseline: ms(f16.p99) },
       { metric: 'read query, concurrency 16, req/s', value: c16.rps.toFixed(0), baseline: f16.rps.toFixed(0), note: `${REQUESTS} requests over HTTP, 50 sessions` },
+      { metric: 'read query, concurrency 1, CPU per request', value: ms(c1.cpuMs), baseline: ms(f1.cpuMs), ratio: `${(c1.cpuMs / f1.cpuMs).toFixed(2)}x floor`, note: 'process CPU (all threads) ÷ requests; steadier than latency under load' },
+      { metric: 'read query, concurrency 16, CPU per request', value: ms(c16.cpuMs), baseline: ms(f16.cpuMs), ratio: `${(c16.cpuMs / f16.cpuMs).toFixed(2)}x floor` },
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -30,7 +30,7 @@ export function errorResponse(e: unknown, requestId?: string, log?: (e: unknown)
       error['retryAfterSeconds'] = retryAfter;
       headers['retry-after'] = String(retryAfter);
     }
-    if (requestId === undefined && typeof e.details?.['requestId'] === 'string' && e.code === 'ERR_RATE_LIMITED') error['requestId'] = e.details['requestId'];
+    if (requestId === undefined && typeof e.details?.['requestId'] === 'string' && (e.code === 'ERR_RATE_LIMITED' || e.code === 'ERR_TOO_MANY_PENDING')) error['requestId'] = e.details['requestId'];
     return json(status, { error }, headers);
   }
   log?.(e);

@@ -40,6 +40,14 @@ export const DEFAULT_ALGORITHMS = ['RS256', 'ES256', 'PS256', 'EdDSA'];
 // Real tokens are a few KiB; a cap keeps a hostile header from costing decode time.
 const MAX_TOKEN_LENGTH = 16 * 1024;
 const SEGMENT = /^[A-Za-z0-9_-]*$/;
+/**
+ * A verified token is remembered by its exact text for at most this long (and never past its `exp`):
+ * an agent sends the same token on every request, and re-verifying it is pure CPU on the read path
+ * (issue 17). Shorter than jose's own JWKS cache (10 min), so a key the IdP withdraws stops being
+ * accepted no later than without this cache.
+ */
+export const VERIFIED_TOKEN_TTL_MS = 60_000;
+const MAX_VERIFIED_TOKENS = 10_000;
 
 /**
  * Verifies OIDC bearer JWTs with jose (signature, `iss`, `aud`, `exp` required, `nbf`,
@@ -57,6 +65,8 @@ export class JoseTokenVerifier implements TokenVerifier {
   private readonly groupsClaim: string;
   private readonly remote = new Map<string, JWTVerifyGetKey>();
   private readonly local = new WeakMap<JSONWebKeySet, JWTVerifyGetKey>();
+  /** Token text → the principal it proved, and until when (ms) that answer may be reused. */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(private readonly config: JoseTokenVerifierConfig) {
     this.algorithms = config.algorithms ?? DEFAULT_ALGORITHMS;
@@ -69,6 +79,12 @@ export class JoseTokenVerifier implements TokenVerifier {
 
   async verify(authorizationHeader: string | undefined): Promise<Principal> {
     const token = bearerToken(authorizationHeader);
+    const nowMs = (this.config.clock?.now() ?? new Date()).getTime();
+    const known = this.verified.get(token);
+    if (known !== undefined) {
+      if (nowMs < known.until) return structuredClone(known.principal);
+      this.verified.delete(token);
+    }
     // Checked before jose sees the token, so `none` or a confused HS256 never reaches key lookup.
     const alg = headerAlgorithm(token);
     if (!this.algorithms.includes(alg)) fail('ERR_TOKEN_ALGORITHM');
@@ -90,7 +106,14 @@ export class JoseTokenVerifier implements TokenVerifier {
     const now = (this.config.clock?.now() ?? new Date()).getTime() / 1000;
     if (payload.iat !== undefined && (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat))) fail('ERR_TOKEN_CLAIMS');
     if (typeof payload.iat === 'number' && payload.iat > now + this.clockTolerance) fail('ERR_TOKEN_IAT');
-    return principalFromClaims(payload, this.groupsClaim);
+    const principal = principalFromClaims(payload, this.groupsClaim);
+    // Reused strictly before `exp` (no clock tolerance): past it, the token is verified again by jose.
+    const until = Math.min(nowMs + VERIFIED_TOKEN_TTL_MS, (payload.exp as number) * 1000);
+    if (until > nowMs) {
+      if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, { principal: structuredClone(principal), until });
+    }
+    return principal;
   }
 
   private async keys(): Promise<JWTVerifyGetKey> {

@@ -44,7 +44,23 @@ export const DEFAULT_DETECTORS: Readonly<Record<DetectorName, MaskRule | 'off'>>
 export const POLICY_DEFAULTS = {
   rules: { read: 'allow', write: { approval: 1 }, privileged: { approval: 2 }, blocked: 'deny' },
   approval: { timeoutSeconds: 3600, subaddressDomains: ['*'], slackBurst: 3, slackBurstWindowSeconds: 600 },
-  limits: { statementTimeoutSeconds: 20, maxRows: 1000, maxBytes: 256 * 1024, pendingApprovalsPerIdentity: 20, approvalRequestsPerHour: 60 },
+  limits: {
+    statementTimeoutSeconds: 20,
+    maxRows: 1000,
+    maxBytes: 256 * 1024,
+    pendingApprovalsPerIdentity: 20,
+    approvalRequestsPerHour: 60,
+    /**
+     * Fair use when the policy has no `limits.perIdentity` block (issue 15): generous for one agent,
+     * bounded for a runaway one. 32 statements at once (what the gateway's own tests and load test
+     * send from one identity; the local warehouse runs 3 of them at a time, fairly shared, a Snowflake
+     * warehouse queues beyond its MAX_CONCURRENCY_LEVEL), 1,200 requests a minute (a loop at 20 req/s), and
+     * half an hour of warehouse time per hour (90 statements at the 20 s timeout). No daily cap:
+     * that is the deployment's cost decision (docs/snowflake-cost.md). A block in the file replaces
+     * these whole: there, a field left out means no such limit.
+     */
+    perIdentity: { concurrentStatements: 32, requestsPerMinute: 1200, warehouseSecondsPerHour: 1800, groups: [] },
+  },
 } as const;
 
 /** `masking.inference` when the file says nothing: a human looks at every inference query. */
@@ -223,7 +239,7 @@ export const policySchema = z
         maxBytes: positiveInt(MAX_RESULT_BYTES).default(POLICY_DEFAULTS.limits.maxBytes),
         pendingApprovalsPerIdentity: positiveInt(MAX_PENDING_APPROVALS).default(POLICY_DEFAULTS.limits.pendingApprovalsPerIdentity),
         approvalRequestsPerHour: positiveInt(MAX_PENDING_APPROVALS).default(POLICY_DEFAULTS.limits.approvalRequestsPerHour),
-        // Fair use: per-identity quotas, optional; see `IdentityQuota`.
+        // Fair use: per-identity quotas; see `IdentityQuota`. Without the block, POLICY_DEFAULTS' apply.
         perIdentity: z
           .strictObject({
             ...identityQuotaShape,
@@ -231,7 +247,7 @@ export const policySchema = z
               .array(z.strictObject({ group: name('an identity group name'), ...identityQuotaShape }), { error: 'expected a list of { group, …limits }' })
               .default(() => []),
           })
-          .optional(),
+          .default(() => ({ ...POLICY_DEFAULTS.limits.perIdentity, groups: [] })),
       })
       .prefault({}),
   });

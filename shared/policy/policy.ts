@@ -112,7 +112,8 @@ export interface Policy {
     pendingApprovalsPerIdentity: number;
     /** New approval requests one identity may open per rolling hour (429 ERR_TOO_MANY_PENDING beyond). */
     approvalRequestsPerHour: number;
-    perIdentity?: PerIdentityLimits;
+    /** Fair use per identity; a policy without the block gets `POLICY_DEFAULTS.limits.perIdentity`. */
+    perIdentity: PerIdentityLimits;
   };
 }
 

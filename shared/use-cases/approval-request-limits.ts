@@ -108,13 +108,13 @@ async function claimApprovalSlot(deps: ApprovalRequestLimitsDeps, owner: string,
     if (nothingFreed || attempt + 1 >= CLAIM_ATTEMPTS) {
       if (live.length >= maxPending) {
         const soonest = Math.min(...live.map((l) => l.expiresMs));
-        throw tooMany(`${live.length} approval requests of yours are waiting (the limit is ${maxPending}); wait for a decision or an expiry`, live.length, maxPending, soonest - now);
+        throw tooMany(`${live.length} approval requests of yours are waiting (the limit is ${maxPending}); wait for a decision or an expiry`, 'pendingApprovalsPerIdentity', live.length, maxPending, soonest - now);
       }
       if (lastHour.length >= perHour) {
         const frees = (lastHour[lastHour.length - perHour] ?? now) + HOUR_MS;
-        throw tooMany(`you opened ${lastHour.length} approval requests in the last hour (the limit is ${perHour})`, lastHour.length, perHour, frees - now);
+        throw tooMany(`you opened ${lastHour.length} approval requests in the last hour (the limit is ${perHour})`, 'approvalRequestsPerHour', lastHour.length, perHour, frees - now);
       }
-      if (attempt + 1 >= CLAIM_ATTEMPTS) throw tooMany('too many approval requests of yours are being opened at once', live.length, maxPending, 1000);
+      if (attempt + 1 >= CLAIM_ATTEMPTS) throw tooMany('too many approval requests of yours are being opened at once', 'pendingApprovalsPerIdentity', live.length, maxPending, 1000);
     }
   }
 }
@@ -135,7 +135,10 @@ export async function pendingApprovalSlots(deps: Pick<ApprovalRequestLimitsDeps,
   return (await deps.requests.listSlots(approvalLimitsKey(owner)))[PENDING] ?? [];
 }
 
-function tooMany(message: string, count: number, limit: number, retryMs: number): AirlockError {
+/** Which cap refused (`limitName`, the policy field): the refusal is recorded as `query.throttled` with it. */
+export type ApprovalLimitName = 'pendingApprovalsPerIdentity' | 'approvalRequestsPerHour';
+
+function tooMany(message: string, limitName: ApprovalLimitName, count: number, limit: number, retryMs: number): AirlockError {
   const retryAfterSeconds = Math.max(1, Math.ceil(retryMs / 1000));
-  return new AirlockError('ERR_TOO_MANY_PENDING', `${message}; retry in ${retryAfterSeconds} s`, { details: { count, limit, retryAfterSeconds } });
+  return new AirlockError('ERR_TOO_MANY_PENDING', `${message}; retry in ${retryAfterSeconds} s`, { details: { count, limit, limitName, retryAfterSeconds } });
 }

@@ -108,11 +108,28 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
       // The existing request's answer; like an idempotent retry, this makes sure its approval wait exists.
       if (existing !== null) return replayOutcome(deps, existing.requestId);
       const requestId = deps.newId();
-      return withApprovalSlot(deps, owner, requestId, () => submitNew(deps, principal, input, sessionId, owner, classification, decision, requestId));
+      // Over a cap the slot claim throws 429 ERR_TOO_MANY_PENDING before anything is written: recorded, then answered.
+      return withApprovalSlot(deps, owner, requestId, () => submitNew(deps, principal, input, sessionId, owner, classification, decision, requestId)).catch((e: unknown) =>
+        recordRefusal(deps, principal, input, sessionId, classification, e),
+      );
     });
   }
   // --- end of the approval-request limits
   return submitNew(deps, principal, input, sessionId, owner, classification, decision);
+}
+
+/**
+ * A refusal over an approval-request cap (429 ERR_TOO_MANY_PENDING) is evidence like any other
+ * throttle: recorded as `query.throttled` (its limit the policy field that refused) before it is
+ * answered, and the answer carries the record's request id. Any other error passes through.
+ */
+async function recordRefusal(deps: SubmitQueryDeps, principal: Principal, input: QueryInput, sessionId: string, classification: ReturnType<typeof classify>, e: unknown): Promise<never> {
+  if (!isAirlockError(e) || e.code !== 'ERR_TOO_MANY_PENDING') throw e;
+  const requestId = deps.newId();
+  const limit = typeof e.details?.['limitName'] === 'string' ? e.details['limitName'] : 'approvalRequests';
+  const retryAfterSeconds = typeof e.details?.['retryAfterSeconds'] === 'number' ? e.details['retryAfterSeconds'] : 1;
+  await appendRecord(deps, { sessionId, requestId, type: 'query.throttled', actor: actorOf(principal), body: { sqlHash: hashSql(input.sql), risk: classification.risk, limit, retryAfterSeconds } });
+  throw new AirlockError(e.code, e.message, { cause: e, details: { ...e.details, requestId } });
 }
 
 async function submitNew(
@@ -196,7 +213,9 @@ async function run(
     try {
       return await runAdmitted(deps, principal, input, sessionId, requestId, classification, decidedAs, { maxRows: admission.quota.maxRows, timeoutMs: admission.quota.statementTimeoutSeconds * 1000 });
     } finally {
-      await admission.done(deps.clock.now().getTime() - started);
+      // Off the critical path (issue 17): the lease also lapses on its own at the deadline + 5 s, and the
+      // outcome is already recorded; in AWS this is a DeleteItem and two counter updates the answer need not wait for.
+      inBackground(admission.done(deps.clock.now().getTime() - started));
     }
   }
   return runAdmitted(deps, principal, input, sessionId, requestId, classification, decidedAs);

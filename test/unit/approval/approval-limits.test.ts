@@ -16,8 +16,8 @@ async function limited(pendingApprovalsPerIdentity: number, approvalRequestsPerH
   return approvalFixture({ policy: { ...p, limits: { ...p.limits, pendingApprovalsPerIdentity, approvalRequestsPerHour } } });
 }
 
-async function refusal(f: ApprovalFixture, n: number, who: Principal = agent): Promise<AirlockError> {
-  const e = await submitQuery(f.deps, who, { prompt: 'p', sql: sql(n) }).then(() => null, (x: unknown) => x);
+async function refusal(f: ApprovalFixture, n: number, who: Principal = agent, sessionId?: string): Promise<AirlockError> {
+  const e = await submitQuery(f.deps, who, { prompt: 'p', sql: sql(n), ...(sessionId === undefined ? {} : { sessionId }) }).then(() => null, (x: unknown) => x);
   expect(e).toBeInstanceOf(AirlockError);
   return e as AirlockError;
 }
@@ -50,14 +50,18 @@ describe('approval requests are scarce', () => {
   it('beyond limits.pendingApprovalsPerIdentity: 429 ERR_TOO_MANY_PENDING with the count and Retry-After', async () => {
     const f = await limited(3, 100);
     for (let i = 0; i < 3; i++) expect((await submitQuery(f.deps, agent, { prompt: 'p', sql: sql(i) })).kind).toBe('pending');
-    const e = await refusal(f, 99);
+    const e = await refusal(f, 99, agent, 'refused-pending');
     expect(e.code).toBe('ERR_TOO_MANY_PENDING');
     expect(e.details).toMatchObject({ count: 3, limit: 3 });
     const res = errorResponse(e);
     expect(res.statusCode).toBe(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
-    expect(JSON.parse(res.body).error).toMatchObject({ code: 'ERR_TOO_MANY_PENDING', count: 3, limit: 3 });
-    // Nothing was recorded for the refused one; another identity is not affected.
+    expect(JSON.parse(res.body).error).toMatchObject({ code: 'ERR_TOO_MANY_PENDING', count: 3, limit: 3, requestId: e.details?.['requestId'] });
+    // The refusal is evidence (issue 15): one query.throttled, alone, naming the cap; nothing was requested.
+    const chain = (await f.deps.records.list('refused-pending')).map((l) => JSON.parse(l) as SessionRecord);
+    expect(chain.map((r) => r.type)).toEqual(['query.throttled']);
+    expect(chain[0]).toMatchObject({ requestId: e.details?.['requestId'], actor: { kind: 'agent', sub: agent.sub }, body: { limit: 'pendingApprovalsPerIdentity', retryAfterSeconds: Number(res.headers['retry-after']) } });
+    // Another identity is not affected.
     expect((await submitQuery(f.deps, { ...agent, sub: 'other' }, { prompt: 'p', sql: sql(99) })).kind).toBe('pending');
     await f.deps.workflow.stop();
   });
@@ -69,8 +73,10 @@ describe('approval requests are scarce', () => {
       await recordVote(f.deps, { requestId: out.body['requestId'] as string, slackUserId: 'UAPPROVER1', vote: 'deny' });
       f.deps.clock.advance(60_000);
     }
-    const e = await refusal(f, 50);
+    const e = await refusal(f, 50, agent, 'refused-hourly');
     expect(e.details).toMatchObject({ count: 4, limit: 4 });
+    const chain = (await f.deps.records.list('refused-hourly')).map((l) => JSON.parse(l) as SessionRecord);
+    expect(chain.map((r) => [r.type, r.body['limit']])).toEqual([['query.throttled', 'approvalRequestsPerHour']]);
     expect(e.details?.['retryAfterSeconds']).toBe(3600 - 4 * 60);
     f.deps.clock.advance((3600 - 4 * 60) * 1000 + 1);
     expect((await submitQuery(f.deps, agent, { prompt: 'p', sql: sql(50) })).kind).toBe('pending');

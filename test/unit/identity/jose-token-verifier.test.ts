@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { base64url, exportSPKI } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AirlockError, httpStatusFor, type AirlockErrorCode } from '#shared/errors.js';
-import { JoseTokenVerifier } from '#shared/identity/jose-token-verifier.js';
+import { JoseTokenVerifier, VERIFIED_TOKEN_TTL_MS } from '#shared/identity/jose-token-verifier.js';
 import { AUDIENCE, ISSUER, NOW, makeKeys, token, unsignedToken, type Keys } from './token-fixtures.js';
 import { expectCode } from '#test/helpers/expect-code.js';
 
@@ -133,5 +133,62 @@ describe('JoseTokenVerifier: the principal', () => {
 
   it('the public key used in the confusion case is a real SPKI key (the attack is well-formed)', async () => {
     expect(createPublicKey(await exportSPKI(keys.es.publicKey)).asymmetricKeyType).toBe('ec');
+  });
+});
+
+describe('JoseTokenVerifier: verified tokens are remembered briefly (issue 17)', () => {
+  const movable = () => {
+    let t = NOW * 1000;
+    return { now: () => new Date(t), advance: (ms: number) => (t += ms) };
+  };
+
+  it('answers the same token again without re-verifying, and refuses it once expired', async () => {
+    const c = movable();
+    const v = new JoseTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: keys.jwks, clock: c });
+    const t = bearer(await token(keys, { exp: NOW + 40 }));
+    expect((await v.verify(t)).sub).toBe('agent');
+    c.advance(20_000);
+    expect((await v.verify(t)).sub).toBe('agent');
+    // Past exp and past jose's 30 s tolerance: refused, never answered from memory.
+    c.advance(51_000);
+    await expectTokenCode(t, 'ERR_TOKEN_EXPIRED', v);
+  });
+
+  it('re-verifies after at most VERIFIED_TOKEN_TTL_MS: a withdrawn key stops being accepted', async () => {
+    const c = movable();
+    let current = keys.jwks;
+    const v = new JoseTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: () => current, clock: c });
+    const t = bearer(await token(keys));
+    await expectTokenCode(t, 'OK', v);
+    current = { keys: keys.jwks.keys.filter((k) => k.kid !== keys.es.kid) };
+    c.advance(VERIFIED_TOKEN_TTL_MS - 1000);
+    await expectTokenCode(t, 'OK', v);
+    c.advance(2000);
+    await expectTokenCode(t, 'ERR_TOKEN_SIGNATURE', v);
+  });
+
+  it('matches the exact token text: a one-byte change to a remembered token is verified (and refused)', async () => {
+    const v = new JoseTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: keys.jwks, clock });
+    const good = await token(keys);
+    await expectTokenCode(bearer(good), 'OK', v);
+    const [h, p, s] = good.split('.') as [string, string, string];
+    const sig = base64url.decode(s);
+    sig[7] = (sig[7] ?? 0) ^ 1;
+    await expectTokenCode(bearer(`${h}.${p}.${base64url.encode(sig)}`), 'ERR_TOKEN_SIGNATURE', v);
+    const claims = JSON.parse(new TextDecoder().decode(base64url.decode(p))) as Record<string, unknown>;
+    const forged = base64url.encode(JSON.stringify({ ...claims, sub: 'someone-else' }));
+    await expectTokenCode(bearer(`${h}.${forged}.${s}`), 'ERR_TOKEN_SIGNATURE', v);
+  });
+
+  it('hands out a copy: a caller that changes its principal does not change the next answer', async () => {
+    const v = new JoseTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: keys.jwks, clock });
+    const t = bearer(await token(keys));
+    for (let i = 0; i < 3; i++) {
+      const answer = await v.verify(t);
+      expect(answer.sub).toBe('agent');
+      expect(answer.groups).toEqual(['analysts']);
+      answer.groups.push('admins');
+      answer.sub = 'root';
+    }
   });
 });

@@ -37,8 +37,10 @@ describe('identityQuotaFor (limits.perIdentity)', () => {
     expect(identityQuotaFor(policy, ['contractors']).maxRows).toBe(1000);
   });
 
-  it('has no quota at all without limits.perIdentity', () => {
-    expect(identityQuotaFor(parsePolicy('', 'e.yaml'), ['x'])).toEqual({ maxRows: 1000, statementTimeoutSeconds: 20 });
+  it('gives the documented defaults without a limits.perIdentity block, and a block replaces them whole', () => {
+    expect(identityQuotaFor(parsePolicy('', 'e.yaml'), ['x'])).toEqual({ concurrentStatements: 32, requestsPerMinute: 1200, warehouseSecondsPerHour: 1800, maxRows: 1000, statementTimeoutSeconds: 20 });
+    const onlyRate = parsePolicy('limits:\n  perIdentity:\n    requestsPerMinute: 30\n', 'r.yaml');
+    expect(identityQuotaFor(onlyRate, [])).toEqual({ requestsPerMinute: 30, maxRows: 1000, statementTimeoutSeconds: 20 });
   });
 
   it('rejects a bad quota with the field path', () => {

@@ -8,7 +8,14 @@ describe('policy defaults', () => {
     const policy = parsePolicy('', 'empty.yaml');
     expect(policy.rules).toEqual({ read: 'allow', write: { approval: 1 }, privileged: { approval: 2 }, blocked: 'deny' });
     expect(policy.approval.timeoutSeconds).toBe(3600);
-    expect(policy.limits).toEqual({ statementTimeoutSeconds: 20, maxRows: 1000, maxBytes: 262_144, pendingApprovalsPerIdentity: 20, approvalRequestsPerHour: 60 });
+    expect(policy.limits).toEqual({
+      statementTimeoutSeconds: 20,
+      maxRows: 1000,
+      maxBytes: 262_144,
+      pendingApprovalsPerIdentity: 20,
+      approvalRequestsPerHour: 60,
+      perIdentity: { concurrentStatements: 32, requestsPerMinute: 1200, warehouseSecondsPerHour: 1800, groups: [] },
+    });
     expect(policy.approval.subaddressDomains).toEqual(['*']);
     expect(policy.overrides).toEqual([]);
     expect(policy.sensitive.objects).toEqual([]);
