@@ -126,7 +126,7 @@ export const SPECS: CommandSpec[] = [
       ['--all', 'list every failure and finding, grouped by session (the first failure decides the exit code)'],
     ],
     examples: ['airlock verify audit-2026-03', 'airlock verify audit-2026-03 --all --trusted-keys keys.pem'],
-    notes: ['Exit 0 everything holds (findings printed; an export with no record says EMPTY instead of OK), 1 a check failed, 2 usage.'],
+    notes: ['Exit 0 everything holds (findings printed), 1 a check failed, 2 usage, 3 the export holds no record (EMPTY instead of OK).'],
     load: () => import('./commands/verify.js'),
   },
   {
