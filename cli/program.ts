@@ -87,8 +87,11 @@ export const SPECS: CommandSpec[] = [
     name: 'replay',
     summary: "print a session's transcript and whether its chain verifies",
     args: ['<session-id>'],
-    options: [['--html <file>', 'also write the transcript as a self-contained HTML report']],
-    examples: ['airlock replay demo-session', 'airlock replay demo-session --html replay.html'],
+    options: [
+      ['--html <file>', 'also write the transcript as a self-contained HTML report'],
+      ['--policy <file>', 'the policy naming the approvers (default AIRLOCK_POLICY, else policy/default.yaml)'],
+    ],
+    examples: ['airlock replay demo-session', 'airlock replay demo-session --html replay.html --policy policy/production.yaml'],
     notes: ['Exit 0 the chain verifies, 1 it does not, 2 usage or no such session.', AWS_NOTES],
     load: () => import('./commands/replay.js'),
   },

@@ -107,7 +107,7 @@ describe('airlock export and verify on the local runtime', () => {
     expect((await run(['verify', 'approved'])).code).toBe(0);
     const html = await run(['replay', 'exp-3', '--html', 'exp-3.html']);
     expect(html.code).toBe(0);
-    expect(readFileSync(join(t.dir, 'exp-3.html'), 'utf8')).toMatch(/✔ Verified\.[\s\S]*Approved by approver1@example\.com[\s\S]*Approved by approver2@example\.com/);
+    expect(readFileSync(join(t.dir, 'exp-3.html'), 'utf8')).toMatch(/✔ Verified\.[\s\S]*Approved by Demo Approver One \(approver1@example\.com\)[\s\S]*Approved by Demo Approver Two \(approver2@example\.com\)/);
 
     const lines = readFileSync(join(dir, 'records.jsonl'), 'utf8').trimEnd().split('\n');
     const vote = lines.findIndex((l) => l.includes('"type":"approval.granted"'));
