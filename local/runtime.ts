@@ -10,6 +10,8 @@ import { API_ROUTES, dispatch, type Route } from '#shared/http/router.js';
 import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
 import { DynamoDbCheckpointStore } from '#shared/adapters/aws/dynamodb-checkpoint-store.js';
 import { startCheckpointTimer } from './checkpoint-timer.js';
+import { SOURCE_MASKING_CHECK_INTERVAL_MS, startSourceMaskingTimer, type SourceMaskingTimer } from './source-masking-timer.js';
+import { SOURCE_MASKING_NOT_APPLICABLE, SOURCE_MASKING_UNCHECKED } from '#shared/governance/source-masking-health.js';
 import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
 import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
 import { snowflakeConfigOf } from '#shared/adapters/snowflake/snowflake-config.js';
@@ -56,6 +58,8 @@ export interface LocalRuntime {
   stop(): Promise<void>;
   /** Runs one checkpoint pass now (what the 60 s timer runs), e.g. for tests and before a local export. */
   checkpointNow?(): Promise<void>;
+  /** On Snowflake: runs the source-masking check now (what the 6 h timer runs) and resolves when GET /v1/health reports it. */
+  sourceMaskingCheckNow?(): Promise<void>;
 }
 
 /**
@@ -117,6 +121,7 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     };
     // SNOWFLAKE_ACCOUNT set: the real warehouse (connected on first use), no demo data; otherwise seeded DuckDB.
     const snowflakeConfig = snowflakeConfigOf(env);
+    let sourceMaskingTimer: SourceMaskingTimer | null = null;
     let warehouse: Warehouse;
     if (snowflakeConfig !== null) {
       warehouse = new SnowflakeWarehouse(snowflakeConfig);
@@ -188,6 +193,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       slackSigningSecret: env.SLACK_SIGNING_SECRET ?? loadOrCreateSecret(join(dataDir, 'keys', 'slack-signing-secret')),
       // Fair use (issue 15): one process serves every request, so the quotas live in its memory.
       quotas: new MemoryQuotaStore(),
+      // Masking at the source (issue 21): the last check, from memory; DuckDB has no source to mask.
+      sourceMasking: () => (snowflakeConfig === null ? SOURCE_MASKING_NOT_APPLICABLE : (sourceMaskingTimer?.current() ?? SOURCE_MASKING_UNCHECKED)),
     });
     const deps = composed.api;
 
@@ -221,11 +228,24 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     });
     closers.push(() => checkpointTimer.stop());
 
+    // On Snowflake: check masking at the source once now (in the background) and every 6 h, for GET /v1/health.
+    if (snowflakeConfig !== null) {
+      const timer = startSourceMaskingTimer(
+        { warehouse, rules: policy.masking.columns, clock: systemClock },
+        {
+          intervalMs: SOURCE_MASKING_CHECK_INTERVAL_MS,
+          onResult: (h) => (h.warning === undefined ? log.info({ sourceMasking: h.state }, 'source masking checked') : log.warn({ sourceMasking: h.state, columns: h.columns }, h.warning)),
+        },
+      );
+      sourceMaskingTimer = timer;
+      closers.push(() => timer.stop());
+    }
+
     writeRuntimeInfo(dataDir, { pid: process.pid, url, dynamodbEndpoint: store.endpoint, startedAt: new Date().toISOString() });
     closers.push(async () => removeRuntimeInfo(dataDir, process.pid));
     ready = true;
     faults.arm();
-    return { url, dataDir, dynamodbEndpoint: store.endpoint, devIssuer, deps, stop: stopAll, checkpointNow: () => checkpointTimer.runOnce() };
+    return { url, dataDir, dynamodbEndpoint: store.endpoint, devIssuer, deps, stop: stopAll, checkpointNow: () => checkpointTimer.runOnce(), ...(sourceMaskingTimer === null ? {} : { sourceMaskingCheckNow: async () => void (await sourceMaskingTimer?.runOnce()) }) };
   } catch (e) {
     await stopAll();
     throw e;

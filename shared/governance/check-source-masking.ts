@@ -1,4 +1,5 @@
 import type { Warehouse } from '../ports/warehouse.js';
+import { housekeepingTag } from '../reconcile/housekeeping.js';
 import type { MaskRule } from '../masking/types.js';
 import { ident, REDACTED_TEXT, type MaskedColumn, type PolicyType } from './governance-plan.js';
 
@@ -43,7 +44,8 @@ export function isMaskedValue(rule: MaskRule, value: unknown, type?: PolicyType 
  */
 export async function checkSourceMasking(warehouse: Warehouse, columns: readonly MaskedColumn[]): Promise<SourceMaskingFinding[]> {
   const out: SourceMaskingFinding[] = [];
-  const queryTag = JSON.stringify({ airlock: { governance: 'check' } });
+  // Housekeeping for `airlock reconcile` (shared/reconcile/housekeeping.ts): expected, counted apart, only on this exact text shape.
+  const queryTag = housekeepingTag('source_masking_check');
   for (const c of columns) {
     const column = `${c.database}.${c.schema}.${c.table}.${c.column}`;
     const sql = `SELECT ${ident(c.column)} FROM ${ident(c.database)}.${ident(c.schema)}.${ident(c.table)} LIMIT 1`;

@@ -1,4 +1,5 @@
 import type { Warehouse } from '../ports/warehouse.js';
+import { housekeepingTag } from '../reconcile/housekeeping.js';
 import type { GovernanceColumn } from './governance-plan.js';
 
 /**
@@ -13,7 +14,7 @@ const MAX_ROWS = 500_000;
 
 /** Every column of the session database with its type. A truncated catalog is refused: a plan must not miss columns. */
 export async function readGovernanceCatalog(warehouse: Warehouse): Promise<GovernanceColumn[]> {
-  const r = await warehouse.execute({ sql: GOVERNANCE_CATALOG_SQL, queryTag: JSON.stringify({ airlock: { governance: 'catalog' } }), maxRows: MAX_ROWS, timeoutMs: 60_000 });
+  const r = await warehouse.execute({ sql: GOVERNANCE_CATALOG_SQL, queryTag: housekeepingTag('governance_catalog'), maxRows: MAX_ROWS, timeoutMs: 60_000 });
   if (r.truncated) throw new Error(`information_schema.columns has more than ${MAX_ROWS} rows; narrow the session database`);
   return r.rows.map((row) => {
     const [database, schema, table, column, dataType] = row.slice(0, 5).map((v) => String(v ?? ''));
