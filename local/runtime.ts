@@ -87,7 +87,9 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
   if (faults.active.length > 0) log.warn({ faults: faults.active }, 'AIRLOCK_FAULTS: injecting failures (tests only)');
   const closers: Array<() => Promise<void>> = [];
   // Shutdown (issue 15) stays bounded: the warehouse interrupts its statements, and no closer may hold the exit past CLOSE_BUDGET_MS.
+  let stopping = false;
   const stopAll = async () => {
+    stopping = true;
     for (const close of closers.reverse()) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const budget = new Promise<void>((resolve) => {
@@ -169,7 +171,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     // Records are signed in-process by an hourly key the file key certifies (docs/record-format.md 6a);
     // its first certificate is written now, in the background, so the first request rarely waits for it.
     const recordSigner = new CertifiedSigner({ root: signer, records, clock: systemClock, functionName: 'local' });
-    recordSigner.ready().catch((e: unknown) => log.warn({ err: String(e) }, 'could not certify a signing key yet; the first record will retry'));
+    // A start that failed later (busy port) closes the store under this background write: that is not worth a warning.
+    recordSigner.ready().catch((e: unknown) => stopping || log.warn({ err: String(e) }, 'could not certify a signing key yet; the first record will retry'));
     composed = compose({
       records: faults.records(records),
       requests: faults.requests(new DynamoDbRequestStore(store.client)),
