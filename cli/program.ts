@@ -22,6 +22,20 @@ export interface CommandSpec {
   subcommands?: CommandSpec[];
 }
 
+const POLICY_OPTION: [string, string] = ['--policy <file>', 'the policy file (default: AIRLOCK_POLICY or policy/default.yaml)'];
+const ROLE_OPTION: [string, string] = ['--role <role>', "Airlock's Snowflake role, the one that sees masked values (default SNOWFLAKE_ROLE)"];
+const SCHEMA_OPTION: [string, string] = ['--schema <db.schema>', 'where the tag, policies and function are created (default <SNOWFLAKE_DATABASE>.AIRLOCK_GOVERNANCE)'];
+const PROJECTION_OPTION: [string, string] = ['--projection', 'also add projection policies for redact columns'];
+const GOVERNANCE_ROLE_OPTION: [string, string] = ['--governance-role <role>', 'the role that applies the DDL (never the service role)'];
+
+/** `airlock snowflake SUB …` runs cli/commands/snowflake.ts with the subcommand first, as it parses it. */
+function snowflakeSubcommand(sub: 'plan' | 'apply' | 'check'): () => Promise<{ run: Command }> {
+  return async () => {
+    const m = await import('./commands/snowflake.js');
+    return { run: (argv, io) => m.run([sub, ...argv], io) };
+  };
+}
+
 const AWS_NOTES = 'The data folder is AIRLOCK_DATA_DIR (default ./.airlock); with none set, the CLI finds a running runtime through runtime.json.';
 
 export const SPECS: CommandSpec[] = [
@@ -87,8 +101,11 @@ export const SPECS: CommandSpec[] = [
     name: 'replay',
     summary: "print a session's transcript and whether its chain verifies",
     args: ['<session-id>'],
-    options: [['--html <file>', 'also write the transcript as a self-contained HTML report']],
-    examples: ['airlock replay demo-session', 'airlock replay demo-session --html replay.html'],
+    options: [
+      ['--html <file>', 'also write the transcript as a self-contained HTML report'],
+      ['--policy <file>', 'the policy naming the approvers (default AIRLOCK_POLICY, else policy/default.yaml)'],
+    ],
+    examples: ['airlock replay demo-session', 'airlock replay demo-session --html replay.html --policy policy/production.yaml'],
     notes: ['Exit 0 the chain verifies, 1 it does not, 2 usage or no such session.', AWS_NOTES],
     load: () => import('./commands/replay.js'),
   },
@@ -126,7 +143,7 @@ export const SPECS: CommandSpec[] = [
       ['--all', 'list every failure and finding, grouped by session (the first failure decides the exit code)'],
     ],
     examples: ['airlock verify audit-2026-03', 'airlock verify audit-2026-03 --all --trusted-keys keys.pem'],
-    notes: ['Exit 0 everything holds (findings printed; an export with no record says EMPTY instead of OK), 1 a check failed, 2 usage.'],
+    notes: ['Exit 0 everything holds (findings printed), 1 a check failed, 2 usage, 3 the export holds no record (EMPTY instead of OK).'],
     load: () => import('./commands/verify.js'),
   },
   {
@@ -161,20 +178,43 @@ export const SPECS: CommandSpec[] = [
   {
     name: 'snowflake',
     summary: 'compile masking.columns into Snowflake governance: plan | apply | check (docs/snowflake-governance.md)',
-    args: ['<subcommand>'],
-    options: [
-      ['--policy <file>', 'the policy file (default: AIRLOCK_POLICY or policy/default.yaml)'],
-      ['--role <role>', "Airlock's Snowflake role, the one that sees masked values"],
-      ['--schema <db.schema>', 'where the tag, policies and function are created'],
-      ['--governance-role <role>', 'the role that applies the DDL (never the service role)'],
-      ['--projection', 'also add projection policies for redact columns'],
-      ['--diff', 'print only what differs from what is in place'],
-      ['--dry-run', 'print what apply would run, run nothing (default when CI=true)'],
-      ['--execute', 'run apply even when CI=true'],
-    ],
     examples: ['airlock snowflake plan --role AIRLOCK_ROLE', 'airlock snowflake apply --governance-role GOVERNANCE_ADMIN --execute', 'airlock snowflake check'],
-    notes: ['Subcommands: plan, apply, check. Connections from SNOWFLAKE_*; docs/snowflake-governance.md.'],
-    load: () => import('./commands/snowflake.js'),
+    notes: ['Connections from SNOWFLAKE_*; docs/snowflake-governance.md. Each subcommand answers --help.'],
+    subcommands: [
+      {
+        name: 'plan',
+        summary: 'print the Snowflake DDL that masks the policy\'s columns for Airlock\'s role',
+        options: [POLICY_OPTION, ROLE_OPTION, SCHEMA_OPTION, PROJECTION_OPTION, ['--diff', 'print only what differs from what is in place (needs --governance-role)'], GOVERNANCE_ROLE_OPTION],
+        examples: ['airlock snowflake plan --role AIRLOCK_ROLE', 'airlock snowflake plan --diff --governance-role GOVERNANCE_ADMIN'],
+        notes: ['Exit 0 printed, 2 usage or could not read the catalog.'],
+        load: snowflakeSubcommand('plan'),
+      },
+      {
+        name: 'apply',
+        summary: 'run the plan as the governance role, one statement at a time, each recorded in system/governance',
+        options: [
+          GOVERNANCE_ROLE_OPTION,
+          POLICY_OPTION,
+          ROLE_OPTION,
+          SCHEMA_OPTION,
+          PROJECTION_OPTION,
+          ['--diff', 'apply only what differs from what is in place'],
+          ['--dry-run', 'print what apply would run, run nothing (default when CI=true)'],
+          ['--execute', 'run apply even when CI=true'],
+        ],
+        examples: ['airlock snowflake apply --governance-role GOVERNANCE_ADMIN', 'airlock snowflake apply --governance-role GOVERNANCE_ADMIN --diff --dry-run'],
+        notes: ['Exit 0 applied, 1 a statement failed (the report says what was and was not applied), 2 usage.'],
+        load: snowflakeSubcommand('apply'),
+      },
+      {
+        name: 'check',
+        summary: 'from the service role, read one value of every masked column and say which come back unmasked',
+        options: [POLICY_OPTION],
+        examples: ['airlock snowflake check', 'airlock snowflake check --policy policy/production.yaml'],
+        notes: ['Exit 0 every column masked, 1 a column is unmasked, empty or failed (named), 2 usage.'],
+        load: snowflakeSubcommand('check'),
+      },
+    ],
   },
   {
     name: 'doctor',

@@ -1,5 +1,7 @@
 import type { ChainVerification } from '#shared/records/verify-chain.js';
+import type { Approver } from '#shared/policy/policy.js';
 import { rowKeys } from '#shared/use-cases/result-shape.js';
+import { labelOf, nameOfEmail, peopleOf, personLabel, type People } from './people.js';
 
 interface Rec {
   sessionId: string;
@@ -35,18 +37,20 @@ function when(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 }
 
-/** Slack user id → email, from the people who voted in this session: Slack ids stay in the technical details. */
-type People = Map<string, string>;
+/** Who the Slack ids of the page being rendered are (set per render; see `peopleOf`). */
 let people: People = new Map();
 
 function person(slackUserId: string): string {
-  return people.get(slackUserId) ?? `Slack user ${slackUserId}`;
+  return personLabel(people, slackUserId);
 }
 
-/** A person by email (else subject); an agent acting for a person as "agent X, acting for Y". */
+/** A person by name and email (else subject); an agent acting for a person as "agent X, acting for Y". */
 function who(a: Rec['actor']): string {
   if (a.kind === 'system') return 'Airlock';
-  const name = a.email ?? a.sub ?? (a.slackUserId === undefined ? 'unknown' : person(a.slackUserId));
+  const name =
+    a.slackUserId !== undefined
+      ? personLabel(people, a.slackUserId, a.email)
+      : (labelOf(a.email === undefined ? undefined : nameOfEmail(people, a.email), a.email) ?? a.sub ?? 'unknown');
   return a.act?.sub ? `agent ${a.act.sub}, acting for ${name}` : name;
 }
 
@@ -161,11 +165,19 @@ pre{background:#263238;color:#eceff1;padding:.6em .8em;border-radius:4px;white-s
  * One session as a single self-contained HTML page (no scripts, no external resources, a CSP
  * forbidding both) for readers who are not engineers: the verification status first, then each
  * request as a timeline — who asked what, the SQL, its risk and why, approvals, and the masked
- * result as the agent saw it. Every value from a record is escaped.
+ * result as the agent saw it. Every value from a record is escaped. People appear by name and email:
+ * `approvers` (the policy's list) names the approvers a request waits for, who have not voted yet;
+ * Slack ids appear only in the technical details.
  */
-export function renderTranscriptHtml(lines: string[], verdict: ChainVerification, keyIds: string[]): string {
+export function renderTranscriptHtml(lines: string[], verdict: ChainVerification, keyIds: string[], opts: { approvers?: readonly Approver[] } = {}): string {
   const records = lines.map((l) => JSON.parse(l) as Rec);
-  people = new Map(records.filter((r) => r.actor.slackUserId !== undefined && r.actor.email !== undefined).map((r) => [r.actor.slackUserId!, r.actor.email!]));
+  people = peopleOf(records.map((r) => r.actor), opts.approvers);
+  // The Slack ids this session mentions (voters and the approvers a request waited for), for the technical details.
+  const mentioned = new Set<string>();
+  for (const r of records) {
+    if (r.actor.slackUserId !== undefined) mentioned.add(r.actor.slackUserId);
+    if (r.type === 'approval.requested') for (const id of (r.body.approvers ?? []) as string[]) mentioned.add(String(id));
+  }
   const sessionId = records[0]?.sessionId ?? '';
   const byRequest = new Map<string, Rec[]>();
   for (const r of records) byRequest.set(r.requestId, [...(byRequest.get(r.requestId) ?? []), r]);
@@ -173,7 +185,7 @@ export function renderTranscriptHtml(lines: string[], verdict: ChainVerification
   const requests = [...byRequest.values()]
     .map((rs, i) => `<section class="request"><h2>Request ${i + 1} <small class="note">${esc(rs[0]?.requestId)}</small></h2>${rs.map(step).join('')}</section>`)
     .join('');
-  const slackIds = people.size === 0 ? '' : `<p class="note">Slack users: ${[...people].map(([id, email]) => `${esc(email)} = ${esc(id)}`).join('; ')}</p>`;
+  const slackIds = mentioned.size === 0 ? '' : `<p class="note">Slack users: ${[...mentioned].map((id) => `${esc(person(id))} = ${esc(id)}`).join('; ')}</p>`;
   const technical = records.map((r) => `<tr><td>${esc(r.seq)}</td><td>${esc(r.type)}</td><td>${esc(r.at)}</td><td><code>${esc(r.hash)}</code></td><td><code>${esc(r.sig.keyId.slice(0, 16))}…</code></td></tr>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

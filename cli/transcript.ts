@@ -1,5 +1,7 @@
 import type { ChainVerification } from '#shared/records/verify-chain.js';
+import type { Approver } from '#shared/policy/policy.js';
 import { rowKeys } from '#shared/use-cases/result-shape.js';
+import { knownLabel, labelOf, nameOfEmail, peopleOf, type People } from './people.js';
 
 interface Rec {
   seq: number;
@@ -12,10 +14,18 @@ interface Rec {
 
 const PREVIEW_ROWS = 5;
 
-function who(actor: Rec['actor']): string {
+/** The actor by name and email (the text transcript is for engineers: a voter's Slack id follows in brackets). */
+function who(actor: Rec['actor'], people: People): string {
   if (actor.kind === 'system') return 'airlock';
-  const name = actor.email ?? actor.sub ?? actor.slackUserId ?? '?';
-  return `${actor.kind} ${name}${actor.slackUserId && actor.email ? ` (${actor.slackUserId})` : ''}`;
+  if (actor.slackUserId !== undefined) return `${actor.kind} ${slackPerson(people, actor.slackUserId, actor.email)}`;
+  const name = labelOf(actor.email === undefined ? undefined : nameOfEmail(people, actor.email), actor.email) ?? actor.sub ?? '?';
+  return `${actor.kind} ${name}`;
+}
+
+/** "Name (email) [Slack U…]", or "Slack user U…" when the id is all that is known. */
+function slackPerson(people: People, slackUserId: string, email?: string): string {
+  const label = knownLabel(people, slackUserId, email);
+  return label === undefined ? `Slack user ${slackUserId}` : `${label} [Slack ${slackUserId}]`;
 }
 
 function indent(text: string, prefix = '      '): string {
@@ -37,7 +47,7 @@ function truncate(s: string, n: number): string {
   return flat.length > n ? `${flat.slice(0, n - 1)}…` : flat;
 }
 
-function describe(r: Rec): string[] {
+function describe(r: Rec, people: People): string[] {
   const b = r.body;
   switch (r.type) {
     case 'query.requested': {
@@ -63,7 +73,7 @@ function describe(r: Rec): string[] {
     case 'query.denied':
       return ((b['reasons'] ?? []) as Array<{ code: string; message: string }>).map((x) => `denied:   [${x.code}] ${x.message}`);
     case 'approval.requested':
-      return [`needs ${b['approvalsRequired']} approval(s) from ${(b['approvers'] ?? []).join(', ')} by ${b['expiresAt']}`];
+      return [`needs ${b['approvalsRequired']} approval(s) from ${((b['approvers'] ?? []) as string[]).map((id) => slackPerson(people, id)).join(', ')} by ${b['expiresAt']}`];
     case 'approval.granted':
     case 'approval.rejected':
       return [`${r.type === 'approval.granted' ? 'approved' : 'rejected'} (${b['votesFor']}/${b['approvalsRequired']})${b['reason'] ? `: ${b['reason']}` : ''}`];
@@ -74,15 +84,19 @@ function describe(r: Rec): string[] {
   }
 }
 
-/** A readable transcript of one session's records, with the chain verdict last. */
-export function renderTranscript(lines: string[], verdict: ChainVerification, keyIds: string[]): string {
+/**
+ * A readable transcript of one session's records, with the chain verdict last. `approvers` (the
+ * policy's list) names the approvers a request waits for who have not voted (see `peopleOf`).
+ */
+export function renderTranscript(lines: string[], verdict: ChainVerification, keyIds: string[], opts: { approvers?: readonly Approver[] } = {}): string {
   const out: string[] = [];
   const first = JSON.parse(lines[0] as string) as Rec & { sessionId: string };
+  const people = peopleOf(lines.map((l) => (JSON.parse(l) as Rec).actor), opts.approvers);
   out.push(`Session ${first.sessionId}: ${lines.length} record(s)`, '');
   for (const line of lines) {
     const r = JSON.parse(line) as Rec;
-    out.push(`#${r.seq}  ${r.at}  ${r.type}  by ${who(r.actor)}  [request ${r.requestId}]`);
-    for (const d of describe(r)) out.push(indent(d, '    '));
+    out.push(`#${r.seq}  ${r.at}  ${r.type}  by ${who(r.actor, people)}  [request ${r.requestId}]`);
+    for (const d of describe(r, people)) out.push(indent(d, '    '));
     out.push('');
   }
   for (const f of verdict.findings) out.push(`finding: ${f.message ?? JSON.stringify(f)}`);

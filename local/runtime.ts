@@ -10,6 +10,8 @@ import { API_ROUTES, dispatch, type Route } from '#shared/http/router.js';
 import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
 import { DynamoDbCheckpointStore } from '#shared/adapters/aws/dynamodb-checkpoint-store.js';
 import { startCheckpointTimer } from './checkpoint-timer.js';
+import { SOURCE_MASKING_CHECK_INTERVAL_MS, startSourceMaskingTimer, type SourceMaskingTimer } from './source-masking-timer.js';
+import { SOURCE_MASKING_NOT_APPLICABLE, SOURCE_MASKING_UNCHECKED } from '#shared/governance/source-masking-health.js';
 import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
 import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
 import { snowflakeConfigOf } from '#shared/adapters/snowflake/snowflake-config.js';
@@ -56,6 +58,8 @@ export interface LocalRuntime {
   stop(): Promise<void>;
   /** Runs one checkpoint pass now (what the 60 s timer runs), e.g. for tests and before a local export. */
   checkpointNow?(): Promise<void>;
+  /** On Snowflake: runs the source-masking check now (what the 6 h timer runs) and resolves when GET /v1/health reports it. */
+  sourceMaskingCheckNow?(): Promise<void>;
 }
 
 /**
@@ -83,7 +87,9 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
   if (faults.active.length > 0) log.warn({ faults: faults.active }, 'AIRLOCK_FAULTS: injecting failures (tests only)');
   const closers: Array<() => Promise<void>> = [];
   // Shutdown (issue 15) stays bounded: the warehouse interrupts its statements, and no closer may hold the exit past CLOSE_BUDGET_MS.
+  let stopping = false;
   const stopAll = async () => {
+    stopping = true;
     for (const close of closers.reverse()) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const budget = new Promise<void>((resolve) => {
@@ -117,6 +123,7 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     };
     // SNOWFLAKE_ACCOUNT set: the real warehouse (connected on first use), no demo data; otherwise seeded DuckDB.
     const snowflakeConfig = snowflakeConfigOf(env);
+    let sourceMaskingTimer: SourceMaskingTimer | null = null;
     let warehouse: Warehouse;
     if (snowflakeConfig !== null) {
       warehouse = new SnowflakeWarehouse(snowflakeConfig);
@@ -164,7 +171,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     // Records are signed in-process by an hourly key the file key certifies (docs/record-format.md 6a);
     // its first certificate is written now, in the background, so the first request rarely waits for it.
     const recordSigner = new CertifiedSigner({ root: signer, records, clock: systemClock, functionName: 'local' });
-    recordSigner.ready().catch((e: unknown) => log.warn({ err: String(e) }, 'could not certify a signing key yet; the first record will retry'));
+    // A start that failed later (busy port) closes the store under this background write: that is not worth a warning.
+    recordSigner.ready().catch((e: unknown) => stopping || log.warn({ err: String(e) }, 'could not certify a signing key yet; the first record will retry'));
     composed = compose({
       records: faults.records(records),
       requests: faults.requests(new DynamoDbRequestStore(store.client)),
@@ -188,6 +196,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       slackSigningSecret: env.SLACK_SIGNING_SECRET ?? loadOrCreateSecret(join(dataDir, 'keys', 'slack-signing-secret')),
       // Fair use (issue 15): one process serves every request, so the quotas live in its memory.
       quotas: new MemoryQuotaStore(),
+      // Masking at the source (issue 21): the last check, from memory; DuckDB has no source to mask.
+      sourceMasking: () => (snowflakeConfig === null ? SOURCE_MASKING_NOT_APPLICABLE : (sourceMaskingTimer?.current() ?? SOURCE_MASKING_UNCHECKED)),
     });
     const deps = composed.api;
 
@@ -221,11 +231,24 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     });
     closers.push(() => checkpointTimer.stop());
 
+    // On Snowflake: check masking at the source once now (in the background) and every 6 h, for GET /v1/health.
+    if (snowflakeConfig !== null) {
+      const timer = startSourceMaskingTimer(
+        { warehouse, rules: policy.masking.columns, clock: systemClock },
+        {
+          intervalMs: SOURCE_MASKING_CHECK_INTERVAL_MS,
+          onResult: (h) => (h.warning === undefined ? log.info({ sourceMasking: h.state }, 'source masking checked') : log.warn({ sourceMasking: h.state, columns: h.columns }, h.warning)),
+        },
+      );
+      sourceMaskingTimer = timer;
+      closers.push(() => timer.stop());
+    }
+
     writeRuntimeInfo(dataDir, { pid: process.pid, url, dynamodbEndpoint: store.endpoint, startedAt: new Date().toISOString() });
     closers.push(async () => removeRuntimeInfo(dataDir, process.pid));
     ready = true;
     faults.arm();
-    return { url, dataDir, dynamodbEndpoint: store.endpoint, devIssuer, deps, stop: stopAll, checkpointNow: () => checkpointTimer.runOnce() };
+    return { url, dataDir, dynamodbEndpoint: store.endpoint, devIssuer, deps, stop: stopAll, checkpointNow: () => checkpointTimer.runOnce(), ...(sourceMaskingTimer === null ? {} : { sourceMaskingCheckNow: async () => void (await sourceMaskingTimer?.runOnce()) }) };
   } catch (e) {
     await stopAll();
     throw e;

@@ -15,7 +15,13 @@ function table(): Array<{ path: string; words: string[] }> {
   return rows;
 }
 
+/** Commands with subcommands (`init`, `snowflake`): the word after them is part of the command path. */
+function groups(): string[] {
+  return SPECS.filter((s) => s.subcommands !== undefined).map((s) => s.name);
+}
+
 export function bashCompletion(): string {
+  const g = groups();
   const cases = table()
     .map((r) => `    "${r.path}") words="${r.words.join(' ')}" ;;`)
     .join('\n');
@@ -26,8 +32,8 @@ _airlock() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="\${COMP_WORDS[i]}"
     case "$w" in -*) continue ;; esac
-    case "$path" in "" | init) ;; *) break ;; esac
-    if [ -z "$path" ]; then path="$w"; elif [ "$path" = init ]; then path="init $w"; fi
+    case "$path" in "" | ${g.join(' | ')}) ;; *) break ;; esac
+    if [ -z "$path" ]; then path="$w"; else path="$path $w"; fi
   done
   case "$path" in
 ${cases}
@@ -41,6 +47,7 @@ complete -o default -F _airlock airlock
 }
 
 export function zshCompletion(): string {
+  const g = groups();
   const cases = table()
     .map((r) => `    "${r.path}") words=(${r.words.join(' ')}) ;;`)
     .join('\n');
@@ -51,7 +58,7 @@ _airlock() {
   for ((i = 2; i < CURRENT; i++)); do
     w=\${words[i]}
     [[ $w == -* ]] && continue
-    if [[ -z $p ]]; then p=$w; elif [[ $p == init ]]; then p="init $w"; else break; fi
+    if [[ -z $p ]]; then p=$w; elif [[ " ${g.join(' ')} " == *" $p "* ]]; then p="$p $w"; else break; fi
   done
   local -a cands
   case "$p" in

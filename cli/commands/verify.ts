@@ -14,8 +14,9 @@ const USAGE = 'usage: airlock verify DIR [--trusted-keys FILE] [--threads N] [--
 /**
  * `airlock verify DIR [--all]`: checks an export offline. Exit 0 when everything holds (findings
  * printed), 1 naming the first failing session/seq and why (`--all`: every failure and finding,
- * grouped by session; the first failure still decides), 2 usage. An export with no record says
- * EMPTY instead of OK (exit 0: its signed manifest attests that nothing matched).
+ * grouped by session; the first failure still decides), 2 usage, 3 an export that holds no record
+ * (EMPTY instead of OK: its signed manifest holds, but nothing else was verified; the same 3 as
+ * `export` selecting nothing, so an empty export never passes a script's `verify && …`).
  * A session's findings are not printed once that session has a failure: they follow from it.
  */
 export const run: Command = async (argv, io) => {
@@ -68,7 +69,7 @@ export const run: Command = async (argv, io) => {
   if (parsed.values.all === true) out.push(...groupedBySession(v.failures, findings, findingLine));
   else for (const f of findings) out.push(findingLine(f));
   if (v.ok && v.records === 0) {
-    out.push(`EMPTY: the export holds no record (0 sessions): its signed manifest holds, but there was nothing else to verify; if records were expected, re-export with a selection that matches (airlock export --since 1d)`);
+    out.push(`EMPTY: the export holds no record (0 sessions): its signed manifest holds, but there was nothing else to verify; if records were expected, re-export with a selection that matches (airlock export --since 1d); exit 3`);
   } else if (v.ok) {
     out.push(
       `OK: ${v.records} record(s) in ${v.sessions} session(s), ${v.checkpoints} checkpoint(s)${v.certificates > 0 ? `, ${v.certificates} key certificate(s)` : ''}: every hash, link, seq and signature holds; ` +
@@ -82,8 +83,12 @@ export const run: Command = async (argv, io) => {
     if (hidden > 0) out.push(`(${hidden} finding(s) in failed sessions not listed: they follow from the failure)`);
   }
   io.stdout.write(`${out.join('\n')}\n`);
-  return v.ok ? 0 : 1;
+  if (!v.ok) return 1;
+  return v.records === 0 ? EXIT_EMPTY : 0;
 };
+
+/** `verify` of an export with no record: not a failure (1) and not a pass (0); `export`'s code for an empty selection. */
+export const EXIT_EMPTY = 3;
 
 /** `--all`: every failure and finding under its session, export-level problems first. */
 function groupedBySession<F extends { sessionId: string }>(

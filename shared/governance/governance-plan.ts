@@ -10,6 +10,9 @@ export interface GovernanceColumn {
   table: string;
   column: string;
   dataType: string;
+  /** `numeric_precision` / `numeric_scale` (NUMBER columns): a NUMBER token must fit them. */
+  precision?: number;
+  scale?: number;
 }
 
 /** A Snowflake masking-policy signature type: one tag-based policy per type (Snowflake allows one per type on a tag). */
@@ -159,8 +162,80 @@ export function tableSql(c: GovernanceColumn): string {
   return `${ident(c.database)}.${ident(c.schema)}.${ident(c.table)}`;
 }
 
-/** The masked form for Airlock's role, by tag value, for one signature type. */
-function maskedExpression(type: PolicyType, names: GovernanceNames): string {
+/** At most this many decimal digits in a NUMBER token: 48 bits of the HMAC are < 2^48 ≈ 2.8 × 10^14. */
+export const MAX_NUMBER_TOKEN_DIGITS = 15;
+/** Date and timestamp tokens fall in 2200-01-01 … 2299-12-31: a range no real value of the column is in, so `check` tells them apart. */
+export const TOKEN_EPOCH = '2200-01-01';
+/** Days (and the seconds in them) from 2200-01-01 to 2299-12-31 inclusive: 100 years, 24 of them leap years. */
+export const TOKEN_RANGE_DAYS = 36_524;
+
+/** 48 bits of the keyed pseudonym of `text` (an SQL expression of type VARCHAR) as a NUMBER: equal texts → equal numbers. */
+function tokenNumber(text: string, names: GovernanceNames): string {
+  return `TO_NUMBER(SUBSTR(${names.pseudonymFunction}(${text}), 5, 12), 'XXXXXXXXXXXX')`;
+}
+
+/**
+ * The text each type is hashed from: fixed formats, never the session's output format parameters, so that equal
+ * values give equal tokens in every session (dates as YYYY-MM-DD, timestamps as nanoseconds since the epoch).
+ */
+function tokenInput(type: PolicyType): string {
+  if (type === 'DATE') return "TO_VARCHAR(val, 'YYYY-MM-DD')";
+  if (type === 'TIMESTAMP_NTZ' || type === 'TIMESTAMP_LTZ' || type === 'TIMESTAMP_TZ') return 'TO_VARCHAR(DATE_PART(EPOCH_NANOSECOND, val))';
+  return 'TO_VARCHAR(val)';
+}
+
+/**
+ * The keyed token of the column's own type for `pseudonym`, or null where Snowflake cannot hold one truthfully:
+ * TIME (every value of a day is a real time, so a token could not be told from a value, and there are only
+ * 86,400 of them), BOOLEAN (a one-bit token keeps who shares a value: the value up to one unknown flip), BINARY,
+ * VARIANT, OBJECT, ARRAY (a token would change the value's shape). Those mask to NULL.
+ */
+function typedToken(type: PolicyType, names: GovernanceNames, numberDigits: number): string | null {
+  const n = tokenNumber(tokenInput(type), names);
+  switch (type) {
+    case 'NUMBER':
+      // The narrowest pseudonym NUMBER column decides the width (one policy per type on a tag); none → NULL.
+      if (numberDigits <= 0) return null;
+      return numberDigits >= MAX_NUMBER_TOKEN_DIGITS ? n : `MOD(${n}, ${10 ** numberDigits})`;
+    case 'FLOAT':
+      return `TO_DOUBLE(${n})`;
+    case 'DATE':
+      return `DATEADD(DAY, MOD(${n}, ${TOKEN_RANGE_DAYS}), TO_DATE('${TOKEN_EPOCH}'))`;
+    case 'TIMESTAMP_NTZ':
+      return `DATEADD(SECOND, MOD(${n}, ${TOKEN_RANGE_DAYS * 86_400}), TO_TIMESTAMP_NTZ('${TOKEN_EPOCH} 00:00:00'))`;
+    case 'TIMESTAMP_LTZ':
+      return `DATEADD(SECOND, MOD(${n}, ${TOKEN_RANGE_DAYS * 86_400}), TO_TIMESTAMP_LTZ('${TOKEN_EPOCH} 00:00:00'))`;
+    case 'TIMESTAMP_TZ':
+      return `DATEADD(SECOND, MOD(${n}, ${TOKEN_RANGE_DAYS * 86_400}), TO_TIMESTAMP_TZ('${TOKEN_EPOCH} 00:00:00 +00:00'))`;
+    default:
+      return null;
+  }
+}
+
+/** Whether `pseudonym` keeps a keyed token of this type at the source (else NULL): what docs/snowflake-governance.md lists. */
+export function hasTypedToken(type: PolicyType, numberDigits = MAX_NUMBER_TOKEN_DIGITS): boolean {
+  return type === 'STRING' || typedToken(type, governanceNames('X.Y'), numberDigits) !== null;
+}
+
+/**
+ * Integer digits every `pseudonym` NUMBER column can hold (precision − scale, at most 15): Snowflake fails a query
+ * whose masked value exceeds the column's precision (BCR 2024_04), so the token is cut to the narrowest column.
+ */
+export function numberTokenDigits(masked: readonly MaskedColumn[]): number {
+  let digits = MAX_NUMBER_TOKEN_DIGITS;
+  for (const c of masked) {
+    if (c.rule !== 'pseudonym' || c.policyType !== 'NUMBER' || c.precision === undefined) continue;
+    digits = Math.min(digits, c.precision - (c.scale ?? 0));
+  }
+  return Math.max(0, digits);
+}
+
+/**
+ * The masked form for Airlock's role, by tag value, for one signature type. `withToken`: a `pseudonym` column of this
+ * type exists, so the pseudonym function is created and the body may call it; otherwise the body never names it
+ * (a policy must not reference a function the plan does not create).
+ */
+function maskedExpression(type: PolicyType, names: GovernanceNames, numberDigits: number, withToken: boolean): string {
   const rule = `SYSTEM$GET_TAG_ON_CURRENT_COLUMN(${literal(names.tag)})`;
   if (type === 'STRING') {
     // partial: like the gateway's, at most the last 4 characters, only of number-like values of 8+ letters/digits
@@ -169,27 +244,25 @@ function maskedExpression(type: PolicyType, names: GovernanceNames): string {
     const digits = "LENGTH(REGEXP_REPLACE(val, '[^0-9]', ''))";
     return [
       'CASE',
-      `      WHEN ${rule} = 'pseudonym' THEN ${names.pseudonymFunction}(val)`,
+      ...(withToken ? [`      WHEN ${rule} = 'pseudonym' THEN ${names.pseudonymFunction}(val)`] : []),
       `      WHEN ${rule} = 'partial' AND POSITION('@' IN val) = 0 AND ${digits} * 2 >= ${alnum} AND ${alnum} >= 8 AND REGEXP_LIKE(val, '.*[A-Za-z0-9]{4}')`,
       `        THEN REGEXP_REPLACE(LEFT(val, LENGTH(val) - 4), '[A-Za-z0-9]', '*') || RIGHT(val, 4)`,
       `      ELSE ${literal(REDACTED_TEXT)}`,
       '    END',
     ].join('\n');
   }
-  if (type === 'NUMBER') {
-    // A number stays a number: pseudonym → 48 bits of the same keyed token (equal values → equal numbers); else NULL.
-    return `CASE WHEN ${rule} = 'pseudonym' THEN TO_NUMBER(SUBSTR(${names.pseudonymFunction}(TO_VARCHAR(val)), 5, 12), 'XXXXXXXXXXXX') ELSE NULL END`;
-  }
-  // Other types cannot hold a token or a redaction mark: every rule returns NULL (stricter than the gateway for pseudonym).
-  return 'NULL';
+  // A non-string keeps its type: pseudonym → a keyed token of that type (equal values → equal tokens) where there is
+  // one; redact, partial (no "last 4" of a date or a number) and the types without a token → NULL.
+  const token = withToken ? typedToken(type, names, numberDigits) : null;
+  return token === null ? 'NULL' : `CASE WHEN ${rule} = 'pseudonym' THEN ${token} ELSE NULL END`;
 }
 
-function maskingPolicyBody(type: PolicyType, names: GovernanceNames, airlockRole: string): string {
+function maskingPolicyBody(type: PolicyType, names: GovernanceNames, airlockRole: string, numberDigits: number, withToken: boolean): string {
   return [
     'CASE',
     `    WHEN NOT IS_ROLE_IN_SESSION(${literal(airlockRole)}) THEN val`,
     '    WHEN val IS NULL THEN NULL',
-    `    ELSE ${maskedExpression(type, names)}`,
+    `    ELSE ${maskedExpression(type, names, numberDigits, withToken)}`,
     '  END',
   ].join('\n');
 }
@@ -242,7 +315,10 @@ export function planGovernance(input: PlanInput): GovernancePlan {
     step: 'tag',
     sql: `CREATE TAG IF NOT EXISTS ${names.tag} ALLOWED_VALUES 'redact', 'partial', 'pseudonym' COMMENT = 'Airlock masking rule of the column (policy masking.columns)'`,
   });
-  if (masked.some((c) => c.rule === 'pseudonym')) {
+  const numberDigits = numberTokenDigits(masked);
+  // The types whose policy computes a keyed token: a pseudonym column of that type exists and the type can hold one.
+  const tokenTypes = new Set(masked.filter((c) => c.rule === 'pseudonym' && hasTypedToken(c.policyType as PolicyType, numberDigits)).map((c) => c.policyType as PolicyType));
+  if (tokenTypes.size > 0) {
     const shown = pseudonymFunctionSql(names, KEY_PLACEHOLDER);
     statements.push({
       step: 'pseudonym-function',
@@ -252,7 +328,7 @@ export function planGovernance(input: PlanInput): GovernancePlan {
   }
   for (const type of types) {
     const name = names.policyFor(type);
-    const body = maskingPolicyBody(type, names, airlockRole);
+    const body = maskingPolicyBody(type, names, airlockRole, numberDigits, tokenTypes.has(type));
     // CREATE … IF NOT EXISTS then SET BODY: a policy already bound to the tag cannot be replaced, but its body can be set.
     statements.push({ step: 'masking-policy', policyType: type, sql: `CREATE MASKING POLICY IF NOT EXISTS ${name} AS (val ${type}) RETURNS ${type} ->\n  ${body}` });
     statements.push({ step: 'masking-policy', policyType: type, sql: `ALTER MASKING POLICY ${name} SET BODY ->\n  ${body}` });

@@ -1,3 +1,4 @@
+import type { SourceMaskingHealth } from '../governance/source-masking-health.js';
 import type { Policy } from '../policy/policy.js';
 import type { TokenVerifier } from '../ports/token-verifier.js';
 import type { ApprovalDeps } from '../use-cases/approval-deps.js';
@@ -23,6 +24,8 @@ export interface ApiDeps extends SubmitQueryDeps {
   log(level: 'error' | 'warn' | 'info', msg: string, fields?: Record<string, unknown>): void;
   /** The approval workflow's parts for POST /slack/interactions; absent → that route is 404. */
   approvals?: ApprovalApiDeps;
+  /** The last source-masking check (docs/snowflake-governance.md), from memory; absent → health says nothing about it. */
+  sourceMasking?(): SourceMaskingHealth;
 }
 
 /** What the interactions endpoint needs beyond the query path: the approval use cases' deps (built once, by `compose`) and Slack's secret. */

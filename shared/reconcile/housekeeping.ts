@@ -1,7 +1,13 @@
 import { CATALOG_SQL } from '../adapters/catalog/information-schema-catalog.js';
+import { GOVERNANCE_CATALOG_SQL } from '../governance/read-governance-catalog.js';
 
 /** Airlock's own queries that are not an agent's request: tagged `{"airlock":{"housekeeping":KIND}}`. */
-export type HousekeepingKind = 'catalog' | 'query_history' | 'login_check';
+export type HousekeepingKind = 'catalog' | 'query_history' | 'login_check' | 'governance_catalog' | 'source_masking_check';
+
+/** A stored identifier as `ident()` (governance-plan.ts) writes it: plain upper case, or double-quoted. */
+const IDENT = '(?:[A-Z_][A-Z0-9_$]*|"(?:[^"]|"")+")';
+/** The source-masking check's probe: one column of one table, one row (docs/snowflake-governance.md). */
+const PROBE = new RegExp(`^SELECT ${IDENT} FROM ${IDENT}\\.${IDENT}\\.${IDENT} LIMIT 1$`);
 
 /** The QUERY_TAG of one of Airlock's housekeeping queries. */
 export function housekeepingTag(kind: HousekeepingKind): string {
@@ -12,6 +18,9 @@ export function housekeepingTag(kind: HousekeepingKind): string {
 const TEXTS: Record<HousekeepingKind, (sql: string) => boolean> = {
   catalog: (sql) => sql === CATALOG_SQL,
   login_check: (sql) => /^SELECT 1$/i.test(sql.trim()),
+  // `airlock snowflake plan|check` and the runtime's source-masking check (GET /v1/health).
+  governance_catalog: (sql) => sql === GOVERNANCE_CATALOG_SQL,
+  source_masking_check: (sql) => PROBE.test(sql),
   query_history: (sql) =>
     /^SELECT QUERY_ID, QUERY_TEXT, QUERY_TAG, USER_NAME, EXECUTION_STATUS, ERROR_CODE, [^;]* FROM (TABLE\(INFORMATION_SCHEMA\.QUERY_HISTORY_BY_USER\(USER_NAME => '[A-Za-z0-9_$]+', END_TIME_RANGE_START => TO_TIMESTAMP_LTZ\('[0-9T:.Z-]+'\), END_TIME_RANGE_END => TO_TIMESTAMP_LTZ\('[0-9T:.Z-]+'\), RESULT_LIMIT => \d+\)\)|SNOWFLAKE\.ACCOUNT_USAGE\.QUERY_HISTORY WHERE USER_NAME = '[A-Za-z0-9_$]+' AND END_TIME BETWEEN TO_TIMESTAMP_LTZ\('[0-9T:.Z-]+'\) AND TO_TIMESTAMP_LTZ\('[0-9T:.Z-]+'\)) ORDER BY END_TIME$/.test(
       sql,

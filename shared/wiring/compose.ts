@@ -1,3 +1,4 @@
+import type { SourceMaskingHealth } from '../governance/source-masking-health.js';
 import type { ApiDeps, PublicKeyInfo } from '../http/api-deps.js';
 import type { MaskingConfig } from '../masking/types.js';
 import type { Policy } from '../policy/policy.js';
@@ -50,6 +51,8 @@ export interface Adapters {
   slackSigningSecret?: string;
   /** Per-identity quotas (issue 15): memory locally, DynamoDB in AWS; absent = none enforced. */
   quotas?: QuotaStore;
+  /** The last source-masking check, for GET /v1/health (docs/snowflake-governance.md); absent = not reported. */
+  sourceMasking?: () => SourceMaskingHealth;
 }
 
 /** Each use case's and handler's deps, from one set of adapters. */
@@ -94,6 +97,7 @@ export function compose(a: Adapters): Composition {
     certificates: () => a.records.list(KEY_CHAIN_SESSION),
     log: a.log,
     ...(a.quotas === undefined ? {} : { quotas: a.quotas }),
+    ...(a.sourceMasking === undefined ? {} : { sourceMasking: a.sourceMasking }),
     ...(a.slackSigningSecret === undefined ? {} : { approvals: { deps: approval, slackSigningSecret: a.slackSigningSecret } }),
   };
   return {

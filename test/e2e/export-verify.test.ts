@@ -81,7 +81,7 @@ describe('airlock export and verify on the local runtime', () => {
     expect(none.code).toBe(3);
     expect(none.err).toMatch(/^airlock export: nothing to export: no record matches from 2000-01-01T00:00:00.000Z, to 2000-01-31T23:59:59.999Z/m);
     const verified = await run(['verify', 'none']);
-    expect(verified.code).toBe(0);
+    expect(verified.code).toBe(3);
     expect(verified.out).toMatch(/^EMPTY: the export holds no record/m);
     const recent = await run(['export', '--since', '1h', '--out', 'recent']);
     expect(recent.code).toBe(0);
@@ -107,7 +107,7 @@ describe('airlock export and verify on the local runtime', () => {
     expect((await run(['verify', 'approved'])).code).toBe(0);
     const html = await run(['replay', 'exp-3', '--html', 'exp-3.html']);
     expect(html.code).toBe(0);
-    expect(readFileSync(join(t.dir, 'exp-3.html'), 'utf8')).toMatch(/✔ Verified\.[\s\S]*Approved by approver1@example\.com[\s\S]*Approved by approver2@example\.com/);
+    expect(readFileSync(join(t.dir, 'exp-3.html'), 'utf8')).toMatch(/✔ Verified\.[\s\S]*Approved by Demo Approver One \(approver1@example\.com\)[\s\S]*Approved by Demo Approver Two \(approver2@example\.com\)/);
 
     const lines = readFileSync(join(dir, 'records.jsonl'), 'utf8').trimEnd().split('\n');
     const vote = lines.findIndex((l) => l.includes('"type":"approval.granted"'));

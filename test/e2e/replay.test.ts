@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -45,6 +45,31 @@ describe('airlock replay', () => {
     expect(out).toContain('denied:   [B1]');
     expect(out).toContain('Chain verifies: 4 record(s)');
     expect(readFileSync(join(t.dir, 'replay.html'), 'utf8')).toContain('✔ Verified.');
+  });
+
+  it('names the approvers a pending request waits for by name and email (the policy), Slack ids only in the technical details', async () => {
+    const token = await t.token();
+    const res = await t.post('/v1/queries', { prompt: 'close order 1', sql: "UPDATE orders SET status = 'closed' WHERE id = 1", sessionId: 'replay-2' }, token);
+    expect(res.status).toBe(202);
+    const { code, out, err } = await runReplay(['replay-2', '--html', 'pending.html']);
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    expect(out).toContain('from Demo Approver One (approver1@example.com) [Slack UAPPROVER1], Demo Approver Two (approver2@example.com) [Slack UAPPROVER2]');
+    const html = readFileSync(join(t.dir, 'pending.html'), 'utf8');
+    expect(html).toContain('approval(s) needed from Demo Approver One (approver1@example.com), Demo Approver Two (approver2@example.com)');
+    const visible = html.replace(/<details>[\s\S]*<\/details>/, '').replace(/<[^>]+>/g, ' ');
+    expect(visible).not.toMatch(/UAPPROVER/);
+    expect(html).toMatch(/<details>[\s\S]*Demo Approver Two \(approver2@example\.com\) = UAPPROVER2[\s\S]*<\/details>/);
+
+    // Another policy's approvers (--policy) name them; a policy that does not load is said, and the replay goes on.
+    writeFileSync(join(t.dir, 'other.yaml'), 'approvers:\n  - { slackUserId: UAPPROVER1, email: first@example.org, name: First Person }\n');
+    const other = await runReplay(['replay-2', '--policy', 'other.yaml']);
+    expect(other.out).toContain('from First Person (first@example.org) [Slack UAPPROVER1], Slack user UAPPROVER2 by');
+    writeFileSync(join(t.dir, 'broken.yaml'), 'approvers: 7\n');
+    const broken = await runReplay(['replay-2', '--policy', 'broken.yaml', '--html', 'broken.html']);
+    expect(broken.code).toBe(0);
+    expect(broken.err).toMatch(/^airlock replay: the policy did not load \(.*\); approvers who did not vote are shown by Slack id$/m);
+    expect(readFileSync(join(t.dir, 'broken.html'), 'utf8')).toContain('needed from Slack user UAPPROVER1, Slack user UAPPROVER2');
   });
 
   it('exits 1 and names the failing record when a forged record is appended', async () => {

@@ -5,6 +5,7 @@ import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderTranscriptHtml } from '#cli/transcript.js';
 import { keyRing } from '#shared/records/key-id.js';
+import { loadPolicy } from '#shared/policy/load-policy.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
 import { appendRecord } from '#shared/use-cases/append-record.js';
 import { tempDir } from '#test/fixtures/records/record-fixtures.js';
@@ -76,23 +77,29 @@ beforeAll(async () => {
     sessionId: 'c1', requestId: 'r-act', type: 'query.requested', actor: { ...AGENT, email: 'dana@example.com', sub: 'dana', act: { sub: 'claude-agent' } },
     body: { prompt: 'salaries', sql: 'SELECT * FROM hr.salaries', sqlHash: 'f'.repeat(64), risk: 'read', decision: { outcome: 'deny', approvalsRequired: 0 }, reasons: [{ code: 'SENSITIVE', message: 'reads DEMO.HR.SALARIES, a sensitive object (policy sensitive.objects[0]): denied' }], objects: [] },
   } as never);
+  // A write still waiting for two approvers, neither of whom has voted: named from the policy.
+  await appendRecord({ records: w.records, signer: w.signer, clock: w.clock }, {
+    sessionId: 'c1', requestId: 'r-wait', type: 'approval.requested', actor: { kind: 'system' },
+    body: { sqlHash: 'a'.repeat(64), approvalsRequired: 2, approvers: ['UAPPROVER1', 'UAPPROVER2'], expiresAt: '2026-03-01T14:00:00.000Z' },
+  } as never);
   const lines = await w.records.list('c1');
   const keys = keyRing([w.signer.publicKey()]);
-  html = renderTranscriptHtml(lines, verifyChain(lines, keys), [...keys.keys()]);
+  html = renderTranscriptHtml(lines, verifyChain(lines, keys), [...keys.keys()], { approvers: loadPolicy().approvers });
   const c2 = await w.records.list('c2');
   refusedOnly = renderTranscriptHtml(c2, verifyChain(c2, keys), [...keys.keys()]);
 });
 afterAll(() => t.cleanup());
 
 describe('replay --html reads like a report', () => {
-  it('names people by email, the agent as acting for its person, and keeps rule ids and Slack ids out of the text', () => {
-    expect(html).toContain('Approved by approver1@example.com');
+  it('names people by name and email (voted or not), the agent as acting for its person, and keeps rule ids and Slack ids out of the text', () => {
+    expect(html).toContain('Approved by Demo Approver One (approver1@example.com)');
     expect(html).toContain('agent claude-agent, acting for dana@example.com');
-    expect(html).toContain('approval(s) needed from approver1@example.com');
+    expect(html).toContain('1 approval(s) needed from Demo Approver One (approver1@example.com),');
+    expect(html).toContain('2 approval(s) needed from Demo Approver One (approver1@example.com), Demo Approver Two (approver2@example.com),');
     expect(html).toContain('title="rule SENSITIVE, policy sensitive.objects[0]"');
     const visible = html.replace(/<details>[\s\S]*<\/details>/, '').replace(/<[^>]+>/g, ' ');
     expect(visible).not.toContain('sensitive.objects[0]');
-    expect(visible).not.toContain('UAPPROVER1');
+    expect(visible).not.toMatch(/UAPPROVER/);
   });
 
   it.skipIf(chromium === null)('renders in headless Chromium with the badge coloured by the decision', () => {

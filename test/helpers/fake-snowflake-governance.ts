@@ -51,11 +51,22 @@ export function fakeGovernance(opts: { database: string }) {
   const control: { failOn: string | null } = { failOn: null };
 
   async function columns(): Promise<Array<[string, string, string, string, string]>> {
+    return (await catalog()).map((c) => c.slice(0, 5) as [string, string, string, string, string]);
+  }
+
+  /** Columns with Snowflake's numeric_precision / numeric_scale (NUMBER only; integers are NUMBER(38,0) in Snowflake). */
+  async function catalog(): Promise<Array<[string, string, string, string, string, string | null, string | null]>> {
     if (conn === null) throw new Error('fakeGovernance: attach(duckdb) first');
     const r = await conn.runAndReadAll(
-      "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns WHERE table_schema NOT IN ('information_schema', 'pg_catalog') ORDER BY table_schema, table_name, ordinal_position",
+      "SELECT table_schema, table_name, column_name, data_type, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_schema NOT IN ('information_schema', 'pg_catalog') ORDER BY table_schema, table_name, ordinal_position",
     );
-    return r.getRows().map((row) => [database, String(row[0]).toUpperCase(), String(row[1]).toUpperCase(), String(row[2]).toUpperCase(), snowflakeType(String(row[3]))]);
+    return r.getRows().map((row) => {
+      const duck = String(row[3]);
+      const type = snowflakeType(duck);
+      const decimal = /^DECIMAL\((\d+),(\d+)\)/i.exec(duck);
+      const [p, sc] = type !== 'NUMBER' ? [null, null] : decimal ? [decimal[1]!, decimal[2]!] : ['38', '0'];
+      return [database, String(row[0]).toUpperCase(), String(row[1]).toUpperCase(), String(row[2]).toUpperCase(), type, p, sc];
+    });
   }
 
   async function columnType(table: string, column: string): Promise<string | null> {
@@ -67,8 +78,8 @@ export function fakeGovernance(opts: { database: string }) {
 
   async function intercept(sql: string, session: { role: string }): Promise<Answer> {
     const s = sql.trim();
-    if (/^SELECT table_catalog, table_schema, table_name, column_name, data_type FROM information_schema\.columns/i.test(s)) {
-      return rows(['TABLE_CATALOG', 'TABLE_SCHEMA', 'TABLE_NAME', 'COLUMN_NAME', 'DATA_TYPE'], await columns());
+    if (/^SELECT table_catalog, table_schema, table_name, column_name, data_type, numeric_precision, numeric_scale FROM information_schema\.columns/i.test(s)) {
+      return rows(['TABLE_CATALOG', 'TABLE_SCHEMA', 'TABLE_NAME', 'COLUMN_NAME', 'DATA_TYPE', 'NUMERIC_PRECISION', 'NUMERIC_SCALE'], await catalog());
     }
     const tagRefs = /TAG_REFERENCES_ALL_COLUMNS\('([^']+)', 'table'\)/i.exec(s);
     if (tagRefs) {

@@ -2,12 +2,18 @@ import { AirlockError } from '../../errors.js';
 import { json, type ApiResult } from '../api-event.js';
 import type { ApiDeps } from '../api-deps.js';
 
-/** GET /v1/health: 200 once every part is ready, else 503 naming what is not. */
-export async function getHealth(deps: Pick<ApiDeps, 'notReady'>): Promise<ApiResult> {
+/**
+ * GET /v1/health: 200 once every part is ready, else 503 naming what is not. `details.sourceMasking` is the last
+ * source-masking check the runtime ran (from memory, never a warehouse query per call); a state worth a warning
+ * adds a line to `warnings` but never changes the status: the gateway masks results either way.
+ */
+export async function getHealth(deps: Pick<ApiDeps, 'notReady' | 'sourceMasking'>): Promise<ApiResult> {
   const missing = deps.notReady();
+  const sourceMasking = deps.sourceMasking?.();
+  const details = sourceMasking === undefined ? {} : { details: { sourceMasking }, ...(sourceMasking.warning === undefined ? {} : { warnings: [sourceMasking.warning] }) };
   return missing.length === 0
-    ? json(200, { status: 'ok' })
-    : json(503, { status: 'starting', notReady: missing, error: { code: 'ERR_NOT_READY', message: `not ready: ${missing.join(', ')}` } });
+    ? json(200, { status: 'ok', ...details })
+    : json(503, { status: 'starting', notReady: missing, ...details, error: { code: 'ERR_NOT_READY', message: `not ready: ${missing.join(', ')}` } });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +78,16 @@ describe('the airlock command line', () => {
     expect((await airlock([])).code).toBe(2);
   });
 
+  it('a reader that closes the pipe early (| head, | true) ends the CLI quietly, no EPIPE stack trace', () => {
+    const bin = new URL('../../../cli/bin.js', import.meta.url).pathname;
+    // `true` exits before node has started, so every write meets a closed pipe.
+    const closed = spawnSync('sh', ['-c', `node ${bin} snowflake apply --help | true`], { encoding: 'utf8', timeout: 60_000 });
+    expect(closed.stderr).toBe('');
+    const head = spawnSync('sh', ['-c', `node ${bin} snowflake apply --help | head -1`], { encoding: 'utf8', timeout: 60_000 });
+    expect(head.stdout).toBe('Usage: airlock snowflake apply [options]\n');
+    expect(head.stderr).toBe('');
+  }, 60_000);
+
   it('prints the version from package.json', async () => {
     const { code, out } = await airlock(['--version']);
     expect(code).toBe(0);
@@ -103,6 +113,18 @@ describe('the airlock command line', () => {
     expect(complete(['airlock', 'init', ''])).toContain('policy');
     expect(complete(['airlock', 'export', '--si'])).toEqual(['--since']);
     expect(complete(['airlock', 'completion', ''])).toEqual(expect.arrayContaining(['bash', 'zsh']));
+    expect(complete(['airlock', 'snowflake', ''])).toEqual(expect.arrayContaining(['plan', 'apply', 'check']));
+    expect(complete(['airlock', 'snowflake', 'check', '--p'])).toEqual(['--policy']);
+  });
+
+  it('snowflake plan|apply|check each have their own options: one that belongs to another subcommand is refused', async () => {
+    const check = await airlock(['snowflake', 'check', '--projection']);
+    expect(check.code).toBe(2);
+    expect(check.err).toMatch(/^airlock snowflake check: unknown option '--projection'\n\nUsage: airlock snowflake check /);
+    const plan = await airlock(['snowflake', 'plan', '--help']);
+    expect(plan.out).toContain('--diff');
+    expect(plan.out).not.toContain('--execute');
+    expect((await airlock(['snowflake'])).err).toContain('airlock snowflake: a subcommand is required');
   });
 
   it('zsh completion is a compdef script', async () => {

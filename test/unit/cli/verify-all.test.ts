@@ -76,13 +76,26 @@ describe('airlock verify --all', () => {
     expect(r.out).toMatch(/^OK: /m);
   });
 
-  it('an export with no record says EMPTY, not OK', async () => {
+  it('an export with no record says EMPTY, not OK, and exits 3 (with --all too)', async () => {
     const dir = join(t.dir, 'empty');
     await exportTo(w, dir, { sessionId: 'no-such-session' });
+    for (const args of [['verify', dir], ['verify', dir, '--all']]) {
+      const r = await cli(args);
+      expect(r.code).toBe(3);
+      expect(r.out).toMatch(/^EMPTY: the export holds no record/m);
+      expect(r.out).not.toMatch(/^OK/m);
+    }
+  });
+
+  it('an empty export whose manifest was altered fails (exit 1), not EMPTY', async () => {
+    const dir = join(t.dir, 'empty-tampered');
+    await exportTo(w, dir, { sessionId: 'no-such-session' });
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...m, sessions: [{ sessionId: 'forged', head: 'x', count: 1 }] }));
     const r = await cli(['verify', dir]);
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^EMPTY: the export holds no record/m);
-    expect(r.out).not.toMatch(/^OK/m);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^FAILED: /m);
+    expect(r.out).not.toMatch(/^EMPTY/m);
   });
 });
 

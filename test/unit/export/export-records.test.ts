@@ -85,7 +85,7 @@ describe('exportRecords', () => {
     expect((await exportTo(w, out(), { to: '2026-02-02T00:00:00.000Z' })).sessions.map((s) => s.sessionId)).toEqual(['feb']);
   });
 
-  it('--session and --identity narrow the export; an empty export still verifies', async () => {
+  it('--session and --identity narrow the export; an empty export verifies as EMPTY (exit 3), not OK', async () => {
     const w = await newWorld(join(t.dir, 'who'));
     await conversation(w, 'mine');
     await conversation(w, 'theirs', { actor: { ...AGENT, sub: 'other', email: 'other@example.com' } });
@@ -94,7 +94,9 @@ describe('exportRecords', () => {
     const empty = out();
     const m = await exportTo(w, empty, { sessionId: 'mine', from: '2030-01-01T00:00:00.000Z' });
     expect(m.records).toBe(0);
-    expect((await cli(['verify', empty])).code).toBe(0);
+    const verified = await cli(['verify', empty]);
+    expect(verified.code).toBe(3);
+    expect(verified.out).toMatch(/^EMPTY: /m);
   });
 
   it('lists the record and export keys, and refuses records signed by a key it was not given', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isMaskedValue } from '#shared/governance/check-source-masking.js';
 import { diffGovernance } from '#shared/governance/diff-governance.js';
-import { maskedColumns, planGovernance, type GovernanceColumn } from '#shared/governance/governance-plan.js';
+import { maskedColumns, planGovernance, TOKEN_EPOCH, TOKEN_RANGE_DAYS, type GovernanceColumn } from '#shared/governance/governance-plan.js';
 import { sourceMaskingKeyHex } from '#shared/governance/source-masking-key.js';
 import { partialMask } from '#shared/masking/partial-mask.js';
 import { classify } from '#shared/sql/classify.js';
@@ -50,6 +50,64 @@ describe('governance plan', () => {
     const diff = diffGovernance(plan, state);
     expect(diff.map((s) => s.sql)).toEqual(['ALTER TABLE DEMO.MAIN.C MODIFY COLUMN PHONE UNSET TAG DEMO.GOV.AIRLOCK_MASK']);
     expect(classify(diff[0]!.sql).risk).toBe('privileged');
+  });
+});
+
+describe('pseudonym columns of non-string types keep their type at the source', () => {
+  const plan = (columns: GovernanceColumn[], rule: 'pseudonym' | 'redact' = 'pseudonym') =>
+    planGovernance({ rules: [{ pattern: 'C*', rule }], columns, airlockRole: 'AIRLOCK', governanceSchema: 'DB.GOV', pseudonymKeyHex: 'ab'.repeat(32) });
+  const body = (p: ReturnType<typeof plan>, type: string) => p.statements.find((s) => s.sql.startsWith(`CREATE MASKING POLICY IF NOT EXISTS DB.GOV.AIRLOCK_MASK_${type} `))!.sql;
+  const typed = (dataType: string, extra: Partial<GovernanceColumn> = {}): GovernanceColumn => ({ database: 'DB', schema: 'S', table: 'T', column: 'C1', dataType, ...extra });
+
+  it('NUMBER: a keyed number cut to the narrowest pseudonym column (precision − scale), NULL when no digit is left', () => {
+    expect(body(plan([typed('NUMBER', { precision: 38, scale: 0 })]), 'NUMBER')).toContain(
+      "THEN TO_NUMBER(SUBSTR(DB.GOV.AIRLOCK_PSEUDONYM(TO_VARCHAR(val)), 5, 12), 'XXXXXXXXXXXX') ELSE NULL END",
+    );
+    const narrow = plan([typed('NUMBER', { precision: 38, scale: 0 }), typed('NUMBER', { column: 'C2', precision: 12, scale: 2 })]);
+    expect(body(narrow, 'NUMBER')).toContain(`MOD(TO_NUMBER(SUBSTR(DB.GOV.AIRLOCK_PSEUDONYM(TO_VARCHAR(val)), 5, 12), 'XXXXXXXXXXXX'), ${10 ** 10})`);
+    // A redact NUMBER column of any width does not narrow the pseudonym token.
+    expect(body(plan([typed('NUMBER', { precision: 3, scale: 0 })], 'redact'), 'NUMBER')).toMatch(/ELSE NULL\n {2}END$/);
+    // No pseudonym column: no function, and no policy names one (a body must not call what the plan does not create).
+    const redactOnly = plan([typed('NUMBER', { precision: 9, scale: 0 }), typed('TEXT', { column: 'C2' })], 'redact');
+    expect(redactOnly.statements.some((s) => s.step === 'pseudonym-function')).toBe(false);
+    for (const s of redactOnly.statements) expect(s.sql, s.sql).not.toContain('AIRLOCK_PSEUDONYM');
+    const none = plan([typed('NUMBER', { precision: 4, scale: 4 })]);
+    expect(body(none, 'NUMBER')).toMatch(/ELSE NULL\n {2}END$/);
+    expect(none.statements.some((s) => s.step === 'pseudonym-function')).toBe(false);
+  });
+
+  it('DATE and TIMESTAMP_*: a keyed day or instant in 2200–2299, hashed from a fixed format; FLOAT: the keyed number as a double', () => {
+    // The range is 2200-01-01 … 2299-12-31, counted here from the calendar, not from the product.
+    expect(TOKEN_RANGE_DAYS).toBe((Date.UTC(2300, 0, 1) - Date.UTC(2200, 0, 1)) / 86_400_000);
+    expect(TOKEN_EPOCH).toBe('2200-01-01');
+    const p = plan(['DATE', 'TIMESTAMP_NTZ', 'TIMESTAMP_LTZ', 'TIMESTAMP_TZ', 'FLOAT'].map((t, i) => typed(t, { column: `C${i}` })));
+    expect(body(p, 'DATE')).toContain("THEN DATEADD(DAY, MOD(TO_NUMBER(SUBSTR(DB.GOV.AIRLOCK_PSEUDONYM(TO_VARCHAR(val, 'YYYY-MM-DD')), 5, 12), 'XXXXXXXXXXXX'), 36524), TO_DATE('2200-01-01'))");
+    for (const [type, start] of [['TIMESTAMP_NTZ', "TO_TIMESTAMP_NTZ('2200-01-01 00:00:00')"], ['TIMESTAMP_LTZ', "TO_TIMESTAMP_LTZ('2200-01-01 00:00:00')"], ['TIMESTAMP_TZ', "TO_TIMESTAMP_TZ('2200-01-01 00:00:00 +00:00')"]]) {
+      expect(body(p, type!)).toContain(`THEN DATEADD(SECOND, MOD(TO_NUMBER(SUBSTR(DB.GOV.AIRLOCK_PSEUDONYM(TO_VARCHAR(DATE_PART(EPOCH_NANOSECOND, val))), 5, 12), 'XXXXXXXXXXXX'), ${36_524 * 86_400}), ${start})`);
+    }
+    expect(body(p, 'FLOAT')).toContain("THEN TO_DOUBLE(TO_NUMBER(SUBSTR(DB.GOV.AIRLOCK_PSEUDONYM(TO_VARCHAR(val)), 5, 12), 'XXXXXXXXXXXX'))");
+    for (const s of p.statements) {
+      expect(classify(s.sql).risk, s.sql).toBe('privileged');
+      if (s.secretSql !== undefined) expect(classify(s.secretSql).risk).toBe('privileged');
+    }
+  });
+
+  it('TIME, BOOLEAN, BINARY, VARIANT, OBJECT, ARRAY: NULL for every rule, and no pseudonym function for them alone', () => {
+    const p = plan(['TIME', 'BOOLEAN', 'BINARY', 'VARIANT', 'OBJECT', 'ARRAY'].map((t, i) => typed(t, { column: `C${i}` })));
+    for (const t of ['TIME', 'BOOLEAN', 'BINARY', 'VARIANT', 'OBJECT', 'ARRAY']) expect(body(p, t)).toMatch(/ELSE NULL\n {2}END$/);
+    expect(p.statements.some((s) => s.step === 'pseudonym-function')).toBe(false);
+    for (const s of p.statements) expect(classify(s.sql).risk, s.sql).toBe('privileged');
+  });
+
+  it('the check takes a 2200–2299 day or instant as the token of a pseudonym DATE/TIMESTAMP, and nothing else', () => {
+    expect(isMaskedValue('pseudonym', '2231-04-17', 'DATE')).toBe(true);
+    expect(isMaskedValue('pseudonym', '2299-12-31T23:59:59Z', 'TIMESTAMP_NTZ')).toBe(true);
+    expect(isMaskedValue('pseudonym', '2199-12-31T15:00:00Z', 'TIMESTAMP_LTZ')).toBe(true);
+    for (const raw of ['1980-02-03', '2024-01-01T00:00:00Z', '2199-06-01', '2300-06-01', '']) expect(isMaskedValue('pseudonym', raw, 'DATE'), raw).toBe(false);
+    // A string column with that text is not a token; a redact DATE must be NULL.
+    expect(isMaskedValue('pseudonym', '2231-04-17', 'STRING')).toBe(false);
+    expect(isMaskedValue('redact', '2231-04-17', 'DATE')).toBe(false);
+    expect(isMaskedValue('pseudonym', 123456, 'NUMBER')).toBe(false);
   });
 });
 
