@@ -75,5 +75,8 @@ describe('the Slack burst and digest across two processes on one requests table'
     const item = await b.deps.requests.get(inDigest[4]!);
     expect(await recordVote(b.deps, { requestId: item!.requestId, slackUserId: 'UAPPROVER2', vote: 'deny', sqlHash: item!.sqlHash, reason: 'no' })).toMatchObject({ code: 'rejected' });
     await until(() => JSON.stringify([...slack.messages.values()].find(isDigest)!.blocks).includes('Rejected by <@UAPPROVER2>'), 2_000_000);
+    // The rejected request's execution goes on to its finish task (which re-renders the digest):
+    // it ends before the store closes, so no task reads a closed table.
+    await until(() => ![a, b].some((f) => f.deps.workflow.running().includes(item!.requestId)), 2_000_000);
   }, 60_000);
 });
