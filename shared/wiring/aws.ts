@@ -115,9 +115,21 @@ export class AwsWiring {
   sourceMaskingHealthStore(): DynamoDbSourceMaskingHealthStore {
     return this.#once('sourceMaskingHealth', () => new DynamoDbSourceMaskingHealthStore(this.dynamodb(), requireAwsEnv(this.aws, 'requestsTable')));
   }
-  /** `GET /v1/health`'s `details.sourceMasking` in AWS: the kept item, read at most once a minute per container. */
+  /**
+   * `GET /v1/health`'s `details.sourceMasking` in AWS: the kept item, read at most once a minute per container. The
+   * store is built on first read, so a function deployed without the requests table still serves `/v1/keys` (its
+   * health says `check_failed`, `ERR_CONFIG`).
+   */
   sourceMaskingHealth(): () => Promise<SourceMaskingHealth> {
-    return this.#once('sourceMaskingHealthReader', () => cachedSourceMaskingHealth(this.sourceMaskingHealthStore(), systemClock));
+    return this.#once('sourceMaskingHealthReader', () =>
+      cachedSourceMaskingHealth(
+        {
+          getSourceMaskingHealth: () => this.sourceMaskingHealthStore().getSourceMaskingHealth(),
+          putSourceMaskingHealth: (h) => this.sourceMaskingHealthStore().putSourceMaskingHealth(h),
+        },
+        systemClock,
+      ),
+    );
   }
   checkpoints(): DynamoDbCheckpointStore {
     return this.#once('checkpoints', () => new DynamoDbCheckpointStore(this.dynamodb(), requireAwsEnv(this.aws, 'checkpointsTable')));
