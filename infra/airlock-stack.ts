@@ -103,6 +103,8 @@ export class AirlockStack extends Stack {
     access.recordsRead(fns.GetSession, records);
     access.requestsRead(fns.GetSession, requests);
     access.publicKeys(fns.Public, publicKeys);
+    // Health's details.sourceMasking: the one item the reconcile keeps, nothing else of the requests table.
+    access.sourceMaskingHealthRead(fns.Public, requests);
     // Explain classifies and decides from the token and the bundled policy: no data access at all.
 
     // Votes: appended to the chain, then the quorum claimed on the request, then the wait resumed.
@@ -157,6 +159,8 @@ export class AirlockStack extends Stack {
     // certified for `reconcile` only; settles outcome_unknown request items; reads the Snowflake secret.
     access.recordsAppend(fns.ReconcileWarehouse, records);
     access.requestsSettle(fns.ReconcileWarehouse, requests);
+    // Each run keeps the source-masking check's summary for GET /v1/health: PutItem on that one item only.
+    access.sourceMaskingHealthWrite(fns.ReconcileWarehouse, requests);
     access.recordsSigning(fns.ReconcileWarehouse, keys.records);
     access.secret(fns.ReconcileWarehouse, 'snowflakeSecret', snowflakeSecret);
     fns.ReconcileWarehouse.addEnvironment('AIRLOCK_FUNCTION', 'reconcile');

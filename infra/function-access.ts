@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { SOURCE_MASKING_HEALTH_PK } from '#shared/adapters/aws/dynamodb-source-masking-health-store.js';
 import { TABLE_SCHEMAS, type TableNames } from '#shared/adapters/aws/tables.js';
 import { AWS_ENV } from '#shared/wiring/aws-env.js';
 
@@ -29,6 +30,18 @@ export function indexArns(table: dynamodb.ITable, kind: keyof TableNames): strin
 
 function grantTable(fn: lambda.Function, table: dynamodb.ITable, kind: keyof TableNames, actions: string[]): void {
   fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn, ...indexArns(table, kind)] }));
+}
+
+/** Only the item whose partition key is `health#source-masking`: IAM's `dynamodb:LeadingKeys` on every key the request names. */
+function onlySourceMaskingHealthItem(fn: lambda.Function, table: dynamodb.ITable, action: 'dynamodb:GetItem' | 'dynamodb:PutItem'): void {
+  fn.addEnvironment(AWS_ENV.requestsTable, table.tableName);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [action],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SOURCE_MASKING_HEALTH_PK] } },
+    }),
+  );
 }
 
 export const FunctionAccess = {
@@ -67,6 +80,14 @@ export const FunctionAccess = {
   requestsWrite(fn: lambda.Function, table: dynamodb.ITable): void {
     fn.addEnvironment(AWS_ENV.requestsTable, table.tableName);
     grantTable(fn, table, 'requests', REQUESTS_WRITE);
+  },
+  /** Keep the last source-masking check (the scheduled reconcile): PutItem on the one `health#source-masking` item, nothing else. */
+  sourceMaskingHealthWrite(fn: lambda.Function, table: dynamodb.ITable): void {
+    onlySourceMaskingHealthItem(fn, table, 'dynamodb:PutItem');
+  },
+  /** Read the last source-masking check for `GET /v1/health` (Public): GetItem on the one `health#source-masking` item, nothing else. */
+  sourceMaskingHealthRead(fn: lambda.Function, table: dynamodb.ITable): void {
+    onlySourceMaskingHealthItem(fn, table, 'dynamodb:GetItem');
   },
   checkpointsAppend(fn: lambda.Function, table: dynamodb.ITable): void {
     fn.addEnvironment(AWS_ENV.checkpointsTable, table.tableName);

@@ -24,8 +24,11 @@ export interface ApiDeps extends SubmitQueryDeps {
   log(level: 'error' | 'warn' | 'info', msg: string, fields?: Record<string, unknown>): void;
   /** The approval workflow's parts for POST /slack/interactions; absent → that route is 404. */
   approvals?: ApprovalApiDeps;
-  /** The last source-masking check (docs/snowflake-governance.md), from memory; absent → health says nothing about it. */
-  sourceMasking?(): SourceMaskingHealth;
+  /**
+   * The last source-masking check (docs/snowflake-governance.md): from memory (local), or the item the scheduled
+   * reconcile keeps, cached ≤ 60 s (AWS `Public`); absent → health says nothing about it.
+   */
+  sourceMasking?(): SourceMaskingHealth | Promise<SourceMaskingHealth>;
 }
 
 /** What the interactions endpoint needs beyond the query path: the approval use cases' deps (built once, by `compose`) and Slack's secret. */

@@ -7,6 +7,9 @@ import { ulid } from 'ulid';
 import { DynamoDbCheckpointStore } from '../adapters/aws/dynamodb-checkpoint-store.js';
 import { DynamoDbRecordStore } from '../adapters/aws/dynamodb-record-store.js';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store.js';
+import { DynamoDbSourceMaskingHealthStore } from '../adapters/aws/dynamodb-source-masking-health-store.js';
+import { cachedSourceMaskingHealth } from '../governance/cached-source-masking-health.js';
+import type { SourceMaskingHealth } from '../governance/source-masking-health.js';
 import { DynamoDbQuotaStore } from '../adapters/aws/dynamodb-quota-store.js';
 import { KmsSigner } from '../adapters/aws/kms-signer.js';
 import { CertifiedSigner } from '../adapters/certified-signer.js';
@@ -107,6 +110,26 @@ export class AwsWiring {
   }
   requests(): DynamoDbRequestStore {
     return this.#once('requests', () => new DynamoDbRequestStore(this.dynamodb(), requireAwsEnv(this.aws, 'requestsTable')));
+  }
+  /** The one requests-table item holding the last source-masking check (written by the reconcile, read by `Public`). */
+  sourceMaskingHealthStore(): DynamoDbSourceMaskingHealthStore {
+    return this.#once('sourceMaskingHealth', () => new DynamoDbSourceMaskingHealthStore(this.dynamodb(), requireAwsEnv(this.aws, 'requestsTable')));
+  }
+  /**
+   * `GET /v1/health`'s `details.sourceMasking` in AWS: the kept item, read at most once a minute per container. The
+   * store is built on first read, so a function deployed without the requests table still serves `/v1/keys` (its
+   * health says `check_failed`, `ERR_CONFIG`).
+   */
+  sourceMaskingHealth(): () => Promise<SourceMaskingHealth> {
+    return this.#once('sourceMaskingHealthReader', () =>
+      cachedSourceMaskingHealth(
+        {
+          getSourceMaskingHealth: () => this.sourceMaskingHealthStore().getSourceMaskingHealth(),
+          putSourceMaskingHealth: (h) => this.sourceMaskingHealthStore().putSourceMaskingHealth(h),
+        },
+        systemClock,
+      ),
+    );
   }
   checkpoints(): DynamoDbCheckpointStore {
     return this.#once('checkpoints', () => new DynamoDbCheckpointStore(this.dynamodb(), requireAwsEnv(this.aws, 'checkpointsTable')));

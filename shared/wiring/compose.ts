@@ -52,7 +52,7 @@ export interface Adapters {
   /** Per-identity quotas (issue 15): memory locally, DynamoDB in AWS; absent = none enforced. */
   quotas?: QuotaStore;
   /** The last source-masking check, for GET /v1/health (docs/snowflake-governance.md); absent = not reported. */
-  sourceMasking?: () => SourceMaskingHealth;
+  sourceMasking?: () => SourceMaskingHealth | Promise<SourceMaskingHealth>;
 }
 
 /** Each use case's and handler's deps, from one set of adapters. */

@@ -186,6 +186,15 @@ async function main(): Promise<void> {
     }
   });
 
+  await test('health before any reconcile run: details.sourceMasking is unchecked, with a warning line; the status stays 200', async () => {
+    const health = await call('GET', '/v1/health');
+    assert.equal(health.status, 200, JSON.stringify(health.json));
+    assert.equal(health.json.details?.sourceMasking?.state, 'unchecked', JSON.stringify(health.json));
+    assert.equal(health.json.details.sourceMasking.columns, undefined);
+    assert.deepEqual(health.json.warnings, [health.json.details.sourceMasking.warning]);
+    assert.match(health.json.warnings[0], /^source masking not verified yet/);
+  });
+
   await test('a request no route serves is API Gateway’s 404, and a bad token is 401 from the function', async () => {
     assert.equal((await call('GET', '/v1/nothing')).status, 404);
     const r = await call('POST', '/v1/queries', { token: 'not-a-jwt', body: { prompt: 'p', sql: 'SELECT 1' } });
@@ -515,6 +524,27 @@ async function main(): Promise<void> {
       SNOWFLAKE_ACCESS_URL: w.snowflake.url,
     });
   };
+
+  await test('health after a ReconcileWarehouse run: the fake Snowflake masks nothing at the source, so details.sourceMasking is not_in_place with the count in a warning; status 200', async () => {
+    // Each run keeps the check in the requests item (this run is idempotent for the reconcile: nothing new to append).
+    const run = await reconcileRun();
+    assert.equal(run.result.sourceMasking, 'not_in_place', JSON.stringify(run.result));
+    // Public caches the item ≤ 60 s per container: a cold start reads it now.
+    const item = await admin().dynamodb.send(new GetItemCommand({ TableName: 'airlock-requests', Key: { pk: { S: 'health#source-masking' } } }));
+    assert.ok(item.Item?.['health']?.S, 'ReconcileWarehouse kept no health#source-masking item');
+    w.runner.kill(fn('Public'));
+    const health = await call('GET', '/v1/health');
+    assert.equal(health.status, 200, JSON.stringify(health.json));
+    const sm = health.json.details?.sourceMasking;
+    assert.equal(sm?.state, 'not_in_place', JSON.stringify(health.json));
+    assert.ok(sm.columns.total > 0 && sm.columns.unmasked > 0, JSON.stringify(sm));
+    assert.equal(sm.columns.masked + sm.columns.unmasked + sm.columns.unverified, sm.columns.total);
+    assert.ok(Date.parse(sm.checkedAt) > Date.now() - 10 * 60_000, sm.checkedAt);
+    assert.deepEqual(health.json.warnings, [sm.warning]);
+    assert.match(sm.warning, new RegExp(`^source masking not in place: ${sm.columns.unmasked} of ${sm.columns.total} masked column\\(s\\) came back unmasked`));
+    // Counts and a state only: no column name, no value of the probed rows.
+    assert.doesNotMatch(JSON.stringify(sm), /CUSTOMERS|EMAIL|SSN|PHONE|@/i);
+  });
 
   await test('airlock reconcile --aws (auditor role): clean, exit 0; reconcile.json signed by the export KMS key verifies against GET /v1/keys; nothing appended', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-aws-reconcile-'));

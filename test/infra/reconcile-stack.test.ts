@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AWS_ENV } from '#shared/wiring/aws-env.js';
 import { reconcileEmfLine } from '#shared/reconcile/reconcile-metrics.js';
 import type { ReconcileFinding } from '#shared/reconcile/reconcile-finding.js';
+import { SOURCE_MASKING_HEALTH_PK } from '#shared/adapters/aws/dynamodb-source-masking-health-store.js';
 import { sharedSynth } from './shared-synth.js';
 import { policyStatements, refersTo, type Statement } from './synth-stack.js';
 
@@ -67,9 +68,11 @@ describe('the scheduled reconcile (issue 18) in the synthesized template', () =>
     const role = s.ids.roles.ReconcileWarehouse;
     const mine = statements.filter((st) => st.roles.includes(role));
     const data = mine.filter((st) => st.actions.some((a) => /^(dynamodb|kms|states|secretsmanager|cloudwatch|lambda|s3|sqs|sns):/.test(a)));
-    const on = (id: string) => data.filter((st) => st.resources.some((r) => refersTo(r, id))).flatMap((st) => st.actions).sort();
+    const on = (id: string) => data.filter((st) => st.conditions === undefined && st.resources.some((r) => refersTo(r, id))).flatMap((st) => st.actions).sort();
     expect(on(s.ids.records)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     expect(on(s.ids.requests)).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    // …and, under a condition, PutItem on the one source-masking health item (asserted below).
+    expect(data.filter((st) => st.conditions !== undefined).flatMap((st) => st.actions)).toEqual(['dynamodb:PutItem']);
     expect(on(s.ids.recordsKey)).toEqual(['kms:GetPublicKey', 'kms:Sign']);
     expect(on(s.ids.checkpoints)).toEqual([]);
     expect(on(s.ids.exportsKey)).toEqual([]);
@@ -86,5 +89,36 @@ describe('the scheduled reconcile (issue 18) in the synthesized template', () =>
     expect(Object.keys(env).filter((k) => Object.values(AWS_ENV).includes(k as never)).sort()).toEqual(
       [AWS_ENV.recordsTable, AWS_ENV.requestsTable, AWS_ENV.recordsKeyArn, AWS_ENV.snowflakeSecret].sort(),
     );
+  });
+
+  it.each([
+    ['ReconcileWarehouse', 'dynamodb:PutItem'],
+    ['Public', 'dynamodb:GetItem'],
+  ] as const)('%s may %s only the source-masking health item of the requests table (dynamodb:LeadingKeys)', (fn, action) => {
+    const role = s.ids.roles[fn];
+    const mine = statements.filter((st) => st.roles.includes(role) && st.actions.some((a) => a.startsWith('dynamodb:')));
+    // Every statement granting the action on the requests table: exactly one, conditioned on the one key.
+    const granting = mine.filter((st) => st.actions.includes(action) && st.resources.some((r) => refersTo(r, s.ids.requests)));
+    expect(granting).toHaveLength(1);
+    const st = granting[0]!;
+    expect(st.effect).toBe('Allow');
+    expect(st.actions).toEqual([action]);
+    // The table itself, no index (GetItem/PutItem take no index anyway) and no other table.
+    expect(st.resources).toEqual([{ 'Fn::GetAtt': [s.ids.requests, 'Arn'] }]);
+    // ForAllValues:StringEquals on LeadingKeys: every partition key the request names must be that one value.
+    expect(st.conditions).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SOURCE_MASKING_HEALTH_PK] } });
+    expect(SOURCE_MASKING_HEALTH_PK).toBe('health#source-masking');
+    // No other statement of the role gives the action on the requests table without that condition.
+    expect(mine.filter((x) => x !== st && x.actions.includes(action) && x.resources.some((r) => refersTo(r, s.ids.requests)))).toEqual([]);
+  });
+
+  it('Public touches nothing else of the requests table: GetItem on the health item is its only requests statement', () => {
+    const role = s.ids.roles.Public;
+    const onRequests = statements.filter((st) => st.roles.includes(role) && st.resources.some((r) => refersTo(r, s.ids.requests)));
+    expect(onRequests.flatMap((st) => st.actions)).toEqual(['dynamodb:GetItem']);
+    expect(onRequests.every((st) => st.conditions !== undefined)).toBe(true);
+    const env = s.json.Resources[s.ids.functions.Public]!.Properties!['Environment'].Variables as Record<string, unknown>;
+    expect(AWS_ENV.requestsTable in env).toBe(true);
+    expect(AWS_ENV.recordsTable in env).toBe(false);
   });
 });

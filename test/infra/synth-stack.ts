@@ -101,6 +101,8 @@ export interface Statement {
   effect: string;
   actions: string[];
   resources: unknown[];
+  /** The statement's `Condition` block, as synthesized (absent: unconditional). */
+  conditions?: Record<string, unknown>;
 }
 
 /** Every statement of every AWS::IAM::Policy, flattened, with the roles it applies to. */
@@ -112,7 +114,8 @@ export function policyStatements(json: Synthesized['json']): Statement[] {
     for (const s of r.Properties?.['PolicyDocument'].Statement as Array<Record<string, unknown>>) {
       const actions = ([] as string[]).concat(s['Action'] as string | string[]);
       const resources = ([] as unknown[]).concat(s['Resource']);
-      out.push({ roles, effect: s['Effect'] as string, actions, resources });
+      const conditions = s['Condition'] as Record<string, unknown> | undefined;
+      out.push({ roles, effect: s['Effect'] as string, actions, resources, ...(conditions === undefined ? {} : { conditions }) });
     }
   }
   return out;

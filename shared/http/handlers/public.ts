@@ -4,12 +4,13 @@ import type { ApiDeps } from '../api-deps.js';
 
 /**
  * GET /v1/health: 200 once every part is ready, else 503 naming what is not. `details.sourceMasking` is the last
- * source-masking check the runtime ran (from memory, never a warehouse query per call); a state worth a warning
+ * source-masking check the runtime ran (from memory, or in AWS the item the scheduled reconcile keeps, read at most once a
+ * minute: never a warehouse query per call); a state worth a warning
  * adds a line to `warnings` but never changes the status: the gateway masks results either way.
  */
 export async function getHealth(deps: Pick<ApiDeps, 'notReady' | 'sourceMasking'>): Promise<ApiResult> {
   const missing = deps.notReady();
-  const sourceMasking = deps.sourceMasking?.();
+  const sourceMasking = await deps.sourceMasking?.();
   const details = sourceMasking === undefined ? {} : { details: { sourceMasking }, ...(sourceMasking.warning === undefined ? {} : { warnings: [sourceMasking.warning] }) };
   return missing.length === 0
     ? json(200, { status: 'ok', ...details })
