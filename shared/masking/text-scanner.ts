@@ -162,24 +162,13 @@ export function scanText(text: string, ctx: ScanContext): string {
     hits = mergeLower(hits, spans, active);
   }
   if (first === null) return text;
-  if (hits === null) {
-    // One detector: its spans are sorted and disjoint already.
-    const active = firstActive!;
-    ctx.hits |= active.bit;
-    if (first.length === 1) {
-      const { start, end } = first[0]!;
-      const masked = replacement(active, text.slice(start, end), ctx);
-      return start === 0 && end === text.length ? masked : text.slice(0, start) + masked + text.slice(end);
-    }
-    let out = '';
-    let at = 0;
-    for (let i = 0; i < first.length; i++) {
-      const { start, end } = first[i]!;
-      out += text.slice(at, start) + replacement(active, text.slice(start, end), ctx);
-      at = end;
-    }
-    return out + text.slice(at);
+  if (hits === null && first.length === 1) {
+    // The common hit: one value of one detector, replaced without building hit objects.
+    const { start, end } = first[0]!;
+    ctx.hits |= firstActive!.bit;
+    return text.slice(0, start) + replacement(firstActive!, text.slice(start, end), ctx) + text.slice(end);
   }
+  hits ??= asHits(first, firstActive!);
   let out = '';
   let at = 0;
   for (let i = 0; i < hits.length; i++) {
