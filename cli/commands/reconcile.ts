@@ -93,25 +93,39 @@ export const run: Command = async (argv, io) => {
   const exportSigner = out === undefined ? null : await LocalKeySigner.open(join(dataDir, 'keys', 'exports.pem'));
 
   const store = await openLocalStore(dataDir);
-  const warehouse = new SnowflakeWarehouse(config, { loginRetries: 1 });
-  try {
+  return reconcileWith(io, config, store, async (history) => {
     const records = new DynamoDbRecordStore(store.client, tableNames().records);
-    const history = new SnowflakeQueryHistory(warehouse, config.user);
     const requests = new DynamoDbRequestStore(store.client, tableNames().requests);
     const { findings, summary } = await reconcileQueries({ records, requests, signer, clock: systemClock, history, ...(settle === undefined ? {} : { settleAfterMs: settle * 1000 }) }, { from, to });
-    return await report(io, findings, summary, store.via, out, exportSigner);
+    return report(io, findings, summary, store.via, out, exportSigner);
+  });
+};
+
+/**
+ * Runs one reconciliation against Snowflake (`run` gets the service user's history) and closes the
+ * warehouse and the records source whatever happens. An AirlockError (store, Snowflake, signer) is
+ * exit 2: nothing was proven either way, not 0 (clean), not 1 (flagged).
+ */
+async function reconcileWith(
+  io: Parameters<Command>[1],
+  config: NonNullable<ReturnType<typeof snowflakeConfigOf>>,
+  source: { close(): Promise<void> },
+  run: (history: SnowflakeQueryHistory) => Promise<number>,
+): Promise<number> {
+  const warehouse = new SnowflakeWarehouse(config, { loginRetries: 1 });
+  try {
+    return await run(new SnowflakeQueryHistory(warehouse, config.user));
   } catch (e) {
     if (e instanceof AirlockError) {
-      // Nothing was proven either way: not 0 (clean), not 1 (flagged).
       io.stderr.write(`airlock reconcile: ${e.code}: ${e.message}\n`);
       return 2;
     }
     throw e;
   } finally {
     await warehouse.close();
-    await store.close();
+    await source.close();
   }
-};
+}
 
 /**
  * `--aws`: the deployed records table (the caller's credentials, e.g. the auditor role), read-only —
@@ -135,25 +149,14 @@ async function runAws(
     ...(v['export-key-arn'] === undefined ? {} : { exportKeyArn: v['export-key-arn'] }),
     ...(v['export-key'] === undefined ? {} : { exportKeyFile: resolve(io.cwd, v['export-key']) }),
   });
-  const warehouse = new SnowflakeWarehouse(o.config, { loginRetries: 1 });
-  try {
-    const history = new SnowflakeQueryHistory(warehouse, o.config.user);
+  return reconcileWith(io, o.config, source, async (history) => {
     const signer = notDeployed<Signer>('ERR_SIGNER_UNAVAILABLE', 'a record signing key (reconcile --aws is read-only)');
     const { findings, summary } = await reconcileQueries(
       { records: source.records, signer, clock: systemClock, history, readOnly: true, ...(o.settle === undefined ? {} : { settleAfterMs: o.settle * 1000 }) },
       { from: o.from, to: o.to },
     );
-    return await report(io, findings, summary, `${source.via} (read-only)`, o.out, o.out === undefined ? null : source.exportSigner);
-  } catch (e) {
-    if (e instanceof AirlockError) {
-      io.stderr.write(`airlock reconcile: ${e.code}: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  } finally {
-    await warehouse.close();
-    await source.close();
-  }
+    return report(io, findings, summary, `${source.via} (read-only)`, o.out, o.out === undefined ? null : source.exportSigner);
+  });
 }
 
 /** Prints the summary and the findings; with `out`, writes findings.jsonl and reconcile.json signed by `exportSigner`. Exit 0 clean, 1 flagged. */
