@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -132,6 +133,72 @@ async function assertUnlocked(path: string): Promise<void> {
   await db.close();
 }
 
+/** How long close() waits for dynalite to finish the requests it is working on. */
+const CLOSE_WAIT_MS = 5_000;
+
+interface OperationGate {
+  /**
+   * Stops dynalite from starting new work (later requests are answered 503 without reaching it) and
+   * resolves once it has answered every request it started, or after `budgetMs`, whichever is first.
+   */
+  drain(budgetMs: number): Promise<void>;
+}
+
+/**
+ * Puts a gate in front of dynalite's request handler. It counts the requests dynalite is working on,
+ * from the moment one reaches it until dynalite answers it (`res.end`, which dynalite calls even when the
+ * client has gone) or the socket closes before the body was read (dynalite never starts on those).
+ */
+export function gateOperations(server: Server): OperationGate {
+  const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  let working = 0;
+  let draining = false;
+  let waiters: Array<() => void> = [];
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (draining) {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/x-amz-json-1.0', connection: 'close' });
+      res.end('{"__type":"com.amazonaws.dynamodb.v20120810#ServiceUnavailableException","message":"closing"}');
+      return;
+    }
+    working += 1;
+    let done = false;
+    let bodyRead = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      working -= 1;
+      if (working === 0) for (const wake of waiters.splice(0)) wake();
+    };
+    req.once('end', () => (bodyRead = true));
+    res.once('close', () => bodyRead || finish());
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      finish();
+      return end(...args);
+    }) as typeof res.end;
+    for (const handle of handlers) handle.call(server, req, res);
+  });
+  return {
+    drain: (budgetMs) => {
+      draining = true;
+      if (working === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w !== wake);
+          resolve();
+        }, budgetMs);
+        waiters.push(wake);
+      });
+    },
+  };
+}
+
 /**
  * Serves the DynamoDB API from dynalite on 127.0.0.1 with its LevelDB under
  * `<dataDir>/dynamodb`, with the tables of `shared/adapters/aws/tables.ts` created. LevelDB allows one
@@ -156,17 +223,24 @@ export async function startDynalite(options: StartDynaliteOptions): Promise<Dyna
       resolve();
     });
   });
+  const gate = gateOperations(server);
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localDynamoDbClient(endpoint);
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closed ??= new Promise<void>((resolve, reject) => {
+    closed ??= (async () => {
       client.destroy();
-      server.close((err) => (err ? reject(err) : resolve()));
-      // Other clients' keep-alive sockets would hold close() open until they time out.
-      server.closeIdleConnections();
-    });
+      // A request whose client went away (a destroyed client, a stopped task) is still being worked on
+      // by dynalite: closing LevelDB under its scan makes the iterator throw outside any handler and
+      // crash the process. Wait (bounded) until dynalite has answered every request it read.
+      await gate.drain(CLOSE_WAIT_MS);
+      await new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Other clients' keep-alive sockets would hold close() open until they time out.
+        server.closeIdleConnections();
+      });
+    })();
     return closed;
   };
   const tables = tableNames(options.tablePrefix);

@@ -31,7 +31,7 @@ function startTypecheck(): Promise<Typecheck> {
 }
 
 /**
- * Prints the plain closing line `Tests: N passed, N failed[, N skipped]` that CI reads, after vitest's own summary.
+ * Prints the plain closing line `Tests: N passed, N failed[, N skipped][, N unhandled errors]` that CI reads, after vitest's own summary.
  *
  * With AIRLOCK_TYPECHECK=1 (set by `npm test`) it also runs `tsc --noEmit` alongside the tests rather
  * than before them (the two overlap on a 2-core machine: many test files wait on child processes and
@@ -45,7 +45,7 @@ export default class SummaryReporter implements Reporter {
     if (process.env['AIRLOCK_TYPECHECK'] === '1') this.#typecheck = startTypecheck();
   }
 
-  async onTestRunEnd(testModules: ReadonlyArray<TestModule>): Promise<void> {
+  async onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown> = []): Promise<void> {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
@@ -71,6 +71,9 @@ export default class SummaryReporter implements Reporter {
         process.exitCode = 1;
       }
     }
-    process.stdout.write(`\nTests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+    // vitest fails the run on an error no test caught (a stream erroring after its test ended, say): the
+    // closing line says so, so it never reads as a clean run when the exit code is 1.
+    const errors = unhandledErrors.length;
+    process.stdout.write(`\nTests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${errors ? `, ${errors} unhandled error${errors === 1 ? '' : 's'} (the run fails)` : ''}\n`);
   }
 }
