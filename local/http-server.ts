@@ -22,6 +22,14 @@ export interface ConnectionLimits {
   reserveIdleMs: number;
   /** A request whose headers have not all arrived after this long is dropped (node's headersTimeout). */
   headersTimeoutMs: number;
+  /**
+   * A 429 (an identity over its own limits) is answered after this long, or after its Retry-After if
+   * that is sooner. An agent in a loop waits for each answer, so this bounds how many refusals per
+   * second it can make the gateway work through (each is authenticated, classified and recorded);
+   * without it a loop of 8 refused like this costs the other identities about 8× their latency (issue 15).
+   * Never delays an answer that is not a refusal. 0 turns it off.
+   */
+  refusalHoldMs: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
@@ -32,6 +40,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   healthInFlight: 8,
   reserveIdleMs: 2000,
   headersTimeoutMs: 10_000,
+  refusalHoldMs: 1000,
 };
 
 const HEALTH_PATH = '/v1/health';
@@ -59,7 +68,7 @@ export async function startHttpServer(opts: {
       return;
     }
     res.once('close', () => budget.endRequest(req, gate));
-    serve(req, res, opts.handle).catch((e: unknown) => {
+    serve(req, res, opts.handle, limits.refusalHoldMs).catch((e: unknown) => {
       opts.onError(e);
       if (!res.headersSent) send(res, json(500, { error: { code: 'ERR_INTERNAL', message: 'internal error' } }));
       else res.destroy();
@@ -88,7 +97,7 @@ export async function startHttpServer(opts: {
   };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, handle: EventHandler): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, handle: EventHandler, refusalHoldMs: number): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://local');
   const declared = Number(req.headers['content-length'] ?? '0');
   if (Number.isFinite(declared) && declared > LIMITS.bodyBytes) {
@@ -106,7 +115,30 @@ async function serve(req: IncomingMessage, res: ServerResponse, handle: EventHan
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = v;
   const event: ApiEvent = { method: req.method ?? 'GET', path: url.pathname, headers, query, body: body.toString('utf8') };
-  send(res, await handle(event));
+  const result = await handle(event);
+  if (result.statusCode === 429 && refusalHoldMs > 0) await holdRefusal(res, Math.min(refusalHoldMs, retryAfterMs(result)));
+  if (!res.destroyed) send(res, result);
+}
+
+/** The answer's Retry-After in ms (a refusal without one is held the full time). */
+function retryAfterMs(result: ApiResult): number {
+  const header = Object.entries(result.headers).find(([k]) => k.toLowerCase() === 'retry-after')?.[1];
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : Number.POSITIVE_INFINITY;
+}
+
+/** Waits `ms`, or less when the client goes away; never keeps the process alive (shutdown closes every connection). */
+function holdRefusal(res: ServerResponse, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    res.once('close', done);
+    function done(): void {
+      clearTimeout(timer);
+      res.off('close', done);
+      resolve();
+    }
+  });
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {

@@ -210,6 +210,7 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       port: env.AIRLOCK_PORT,
       handle: (event: ApiEvent): Promise<ApiResult> => tracked(() => dispatch(deps, event, routes)),
       onError: (e) => log.error({ err: String(e) }, 'unhandled server error'),
+      limits: { refusalHoldMs: env.AIRLOCK_REFUSAL_HOLD_MS },
     });
     // Reverse order: after the server stops taking requests, the writes they left in flight land, then the stores close.
     closers.push(() => settleBackgroundWrites());

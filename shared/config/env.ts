@@ -29,6 +29,8 @@ export const EnvSchema = z.object({
     .pipe(z.array(z.enum(FAULT_NAMES, { error: (i) => `unknown fault '${String(i.input)}'; known: ${FAULT_NAMES.join(', ')}` })))
     .default([]),
   AIRLOCK_POLICY: optionalString,
+  /** Local runtime: how long a 429 (an identity over its own limits) is held before it is answered (local/http-server.ts). */
+  AIRLOCK_REFUSAL_HOLD_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   AIRLOCK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AIRLOCK_TOKEN: optionalString,
   AIRLOCK_TOKEN_COMMAND: optionalString,

@@ -17,8 +17,12 @@ export interface RecordStore {
   append(record: SessionRecord, canonical: string): Promise<void>;
   /** The latest record of a session, or null for an unknown session. */
   head(sessionId: string): Promise<{ seq: number; hash: string } | null>;
-  /** Every record of a session in seq order, as the stored canonical strings. */
-  list(sessionId: string): Promise<string[]>;
+  /**
+   * Every record of a session in seq order, as the stored canonical strings; from `fromSeq` on when
+   * given (a request's records start at its `query.requested`, so its readers need not read the
+   * session's history before it). An implementation may return earlier records too: callers filter.
+   */
+  list(sessionId: string, fromSeq?: number): Promise<string[]>;
   /**
    * For export and checkpoints (optional so test doubles need not implement it; both adapters do):
    * the ids, sorted, of sessions with any record whose `at` lies in [from, to] (ISO strings,
@@ -26,7 +30,7 @@ export interface RecordStore {
    */
   sessionIds?(range: { from?: string; to?: string }): Promise<string[]>;
   /** For export (optional, as above): a session's records in seq order, one store page at a time, so an export holds one page, never a session. */
-  pages?(sessionId: string, pageSize?: number): AsyncIterable<string[]>;
+  pages?(sessionId: string, pageSize?: number, fromSeq?: number): AsyncIterable<string[]>;
 }
 
 /** A RecordStore with the export members, as `exportRecords` and `writeCheckpoints` need it. */

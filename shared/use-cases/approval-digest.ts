@@ -4,6 +4,7 @@ import type { RequestItem } from '../ports/request-store.js';
 import type { ApprovalDeps } from './approval-deps.js';
 import { approvalView } from './approval-view.js';
 import { requestRecords } from './request-records.js';
+import type { SessionRecord } from '../records/types.js';
 
 export type ApprovalDigestDeps = Pick<ApprovalDeps, 'requests' | 'records' | 'notifier' | 'clock' | 'policy' | 'log'>;
 export type RenderDigestDeps = Pick<ApprovalDeps, 'requests' | 'records' | 'notifier' | 'log'>;
@@ -126,14 +127,33 @@ export async function renderDigest(deps: RenderDigestDeps, key: string): Promise
   }
 }
 
+/**
+ * The `query.requested` record of requests listed in a digest, by request id. A signed record never
+ * changes, so every render after the first reads only the items (status, votes), not the chains: a
+ * digest is rendered on every join and vote, and re-reading each listed request's session made one
+ * identity's burst of approval requests cost the whole gateway (issue 15). Bounded, oldest out first.
+ */
+const requestedById = new Map<string, SessionRecord>();
+const REQUESTED_CACHE_MAX = 2_000;
+
+async function requestedOf(deps: RenderDigestDeps, item: RequestItem): Promise<SessionRecord> {
+  const cached = requestedById.get(item.requestId);
+  // The same request (its chain, seq and SQL), never merely the same id.
+  if (cached !== undefined && cached.sessionId === item.sessionId && (item.requestedSeq === 0 || cached.seq === item.requestedSeq) && (cached.body as { sqlHash?: unknown }).sqlHash === item.sqlHash) return cached;
+  const { requested } = await requestRecords(deps.records, item);
+  if (requestedById.size >= REQUESTED_CACHE_MAX) requestedById.delete(requestedById.keys().next().value as string);
+  requestedById.set(item.requestId, requested);
+  return requested;
+}
+
 async function viewsOf(deps: RenderDigestDeps, ids: string[]): Promise<ApprovalView[]> {
-  const views: ApprovalView[] = [];
-  for (const id of ids) {
-    const item = await deps.requests.get(id);
-    if (item === null) continue;
-    views.push(approvalView(item, (await requestRecords(deps.records, item)).requested));
-  }
-  return views;
+  const views = await Promise.all(
+    ids.map(async (id) => {
+      const item = await deps.requests.get(id);
+      return item === null ? null : approvalView(item, await requestedOf(deps, item));
+    }),
+  );
+  return views.filter((v): v is ApprovalView => v !== null);
 }
 
 /** The digest's message: posted by its poster; the others wait for it, and take over when the poster is gone. */

@@ -21,7 +21,8 @@ export interface RequestRecords {
  * const { requested, votes } = await requestRecords(deps.records, item);
  */
 export async function requestRecords(records: RecordStore, item: RequestItem): Promise<RequestRecords> {
-  const mine = (await records.list(item.sessionId))
+  // From its write-ahead record on: a request's records never precede it (0: an item from before requestedSeq was kept).
+  const mine = (await records.list(item.sessionId, item.requestedSeq > 0 ? item.requestedSeq : undefined))
     .map((line) => JSON.parse(line) as SessionRecord)
     .filter((r) => r.requestId === item.requestId);
   const requested = mine.find((r) => r.type === 'query.requested' && (item.requestedSeq === 0 || r.seq === item.requestedSeq));

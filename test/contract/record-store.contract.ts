@@ -58,6 +58,16 @@ export function recordStoreContract(name: string, make: () => Promise<RecordStor
       expect(await h.store.head('s1')).toEqual({ seq: 12, hash: all[11]?.record.hash });
     });
 
+    it('lists from a seq on (a request reads its records from its write-ahead record, not the whole session)', async () => {
+      const all = [];
+      for (let seq = 1; seq <= 12; seq += 1) all.push(await sealed('s1', seq));
+      for (const r of all) await h.store.append(r.record, r.canonical);
+      expect(await h.store.list('s1', 10)).toEqual(all.slice(9).map((r) => r.canonical));
+      expect(await h.store.list('s1', 1)).toEqual(all.map((r) => r.canonical));
+      expect(await h.store.list('s1', 13)).toEqual([]);
+      expect(await h.store.list('s1', undefined)).toEqual(all.map((r) => r.canonical));
+    });
+
     it('refuses a taken slot with ERR_CHAIN_CONFLICT and keeps the first record', async () => {
       const first = await sealed('s1', 1, { v: 'first' });
       const second = await sealed('s1', 1, { v: 'second' });

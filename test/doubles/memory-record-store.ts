@@ -39,10 +39,10 @@ export class MemoryRecordStore implements RecordStore {
     return slot === undefined ? null : { seq: top, hash: slot.hash };
   }
 
-  async list(sessionId: string): Promise<string[]> {
+  async list(sessionId: string, fromSeq = 1): Promise<string[]> {
     const slots = this.#sessions.get(sessionId);
     if (slots === undefined) return [];
-    return [...slots].sort(([a], [b]) => a - b).map(([, s]) => s.canonical);
+    return [...slots].filter(([seq]) => seq >= fromSeq).sort(([a], [b]) => a - b).map(([, s]) => s.canonical);
   }
 
   async sessionIds(range: { from?: string; to?: string }): Promise<string[]> {
@@ -52,8 +52,8 @@ export class MemoryRecordStore implements RecordStore {
     return ids.sort();
   }
 
-  async *pages(sessionId: string, pageSize = 1000): AsyncIterable<string[]> {
-    const all = await this.list(sessionId);
+  async *pages(sessionId: string, pageSize = 1000, fromSeq?: number): AsyncIterable<string[]> {
+    const all = await this.list(sessionId, fromSeq);
     for (let i = 0; i < all.length; i += pageSize) yield all.slice(i, i + pageSize);
   }
 }

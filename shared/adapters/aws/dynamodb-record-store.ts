@@ -98,10 +98,10 @@ export class DynamoDbRecordStore implements RecordStore {
     return { seq, hash };
   }
 
-  async list(sessionId: string): Promise<string[]> {
+  async list(sessionId: string, fromSeq?: number): Promise<string[]> {
     // One paginated read path for replay, GET /v1/sessions and export alike.
     const records: string[] = [];
-    for await (const page of this.pages(sessionId)) records.push(...page);
+    for await (const page of this.pages(sessionId, 1000, fromSeq)) records.push(...page);
     return records;
   }
 
@@ -145,17 +145,18 @@ export class DynamoDbRecordStore implements RecordStore {
     } while (start !== undefined);
   }
 
-  async *pages(sessionId: string, pageSize = 1000): AsyncIterable<string[]> {
+  async *pages(sessionId: string, pageSize = 1000, fromSeq?: number): AsyncIterable<string[]> {
     let start: Record<string, AttributeValue> | undefined;
+    const from = fromSeq !== undefined && Number.isSafeInteger(fromSeq) && fromSeq > 1 ? fromSeq : undefined;
     do {
       let out;
       try {
         out = await this.#client.send(
           new QueryCommand({
             TableName: this.#table,
-            KeyConditionExpression: 'sessionId = :s',
-            ExpressionAttributeValues: { ':s': { S: sessionId } },
-            ExpressionAttributeNames: { '#record': 'record' },
+            KeyConditionExpression: from === undefined ? 'sessionId = :s' : 'sessionId = :s AND #seq >= :from',
+            ExpressionAttributeValues: from === undefined ? { ':s': { S: sessionId } } : { ':s': { S: sessionId }, ':from': { N: String(from) } },
+            ExpressionAttributeNames: from === undefined ? { '#record': 'record' } : { '#record': 'record', '#seq': 'seq' },
             ProjectionExpression: '#record',
             ConsistentRead: true,
             Limit: pageSize,

@@ -5,6 +5,7 @@ import type { Principal } from '#shared/identity/principal.js';
 import type { ApprovalView, MessageRef, Notifier } from '#shared/ports/notifier.js';
 import { slackClient } from '#shared/wiring/slack-client.js';
 import { notifyApprovers } from '#shared/use-cases/notify-approvers.js';
+import { renderDigest } from '#shared/use-cases/approval-digest.js';
 import { submitQuery } from '#shared/use-cases/submit-query.js';
 import { FakeSlackServer, type FakeSlackMessage } from '#test/helpers/fake-slack-server.js';
 import { agent, approvalFixture, policyWith, until, type ApprovalFixture } from './approval-fixture.js';
@@ -49,6 +50,25 @@ describe('Slack burst and digest', () => {
     expect(digest).toHaveLength(1);
     expect(ids.filter((id) => listing(digest[0]!, id))).toHaveLength(2);
     expect(messagesIn(f.channel)).toHaveLength(4);
+    await f.deps.workflow.stop();
+  });
+
+  it('a render reads the listed requests\' items, not their chains again (issue 15: a burst must not cost the whole gateway)', async () => {
+    const f = await fixture();
+    const ids = await submitMany(f, 8);
+    await until(() => ids.every((id) => messagesIn(f.channel).some((m) => listing(m, id))));
+    const key = (await f.deps.requests.get(ids[7]!))?.digest;
+    expect(key).toBeDefined();
+    const listed: string[] = [];
+    const list = f.deps.records.list.bind(f.deps.records);
+    f.deps.records.list = (sessionId: string, fromSeq?: number) => {
+      listed.push(sessionId);
+      return list(sessionId, fromSeq);
+    };
+    await renderDigest(f.deps, key!);
+    expect(listed).toEqual([]);
+    const digest = messagesIn(f.channel).filter(isDigest);
+    expect(ids.filter((id) => listing(digest[0]!, id))).toHaveLength(5);
     await f.deps.workflow.stop();
   });
 

@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { json } from '#shared/http/api-event.js';
+import { startHttpServer } from '#local/http-server.js';
+
+// Issue 15: an agent retrying in a loop waits for each answer; holding its 429s bounds how many refusals a
+// second it can make the gateway work through. Timers never fire early, so the lower bounds here are exact.
+type Started = Awaited<ReturnType<typeof startHttpServer>>;
+let server: Started | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const answers: Record<string, () => ReturnType<typeof json>> = {
+  '/limited': () => json(429, { error: { code: 'ERR_RATE_LIMITED', retryAfterSeconds: 30 } }, { 'retry-after': '30' }),
+  '/soon': () => json(429, { error: { code: 'ERR_RATE_LIMITED', retryAfterSeconds: 0 } }, { 'retry-after': '0' }),
+  '/ok': () => json(200, { ok: true }),
+  '/denied': () => json(403, { error: { code: 'ERR_FORBIDDEN' } }),
+  '/busy': () => json(503, { error: { code: 'ERR_WAREHOUSE_BUSY' } }, { 'retry-after': '30' }),
+};
+
+async function start(refusalHoldMs: number): Promise<string> {
+  server = await startHttpServer({ host: '127.0.0.1', port: 0, handle: async (e) => (answers[e.path] ?? answers['/ok']!)(), onError: () => undefined, limits: { refusalHoldMs } });
+  return server.url;
+}
+
+async function timed(url: string): Promise<{ status: number; ms: number; retryAfter: string | null }> {
+  const t0 = performance.now();
+  const res = await fetch(url);
+  await res.text();
+  return { status: res.status, ms: performance.now() - t0, retryAfter: res.headers.get('retry-after') };
+}
+
+describe('a refusal is held before it is answered (AIRLOCK_REFUSAL_HOLD_MS)', () => {
+  it('answers a 429 no sooner than the hold, with its Retry-After intact', async () => {
+    const url = await start(400);
+    const a = await timed(`${url}/limited`);
+    expect(a).toMatchObject({ status: 429, retryAfter: '30' });
+    expect(a.ms).toBeGreaterThanOrEqual(395);
+  });
+
+  it('never holds anything but a 429, nor a 429 past its own Retry-After', async () => {
+    // With an hour-long hold, any answer held would time the test out.
+    const url = await start(3_600_000);
+    for (const path of ['/ok', '/denied', '/busy']) expect((await timed(`${url}${path}`)).status).toBe(path === '/ok' ? 200 : path === '/denied' ? 403 : 503);
+    expect((await timed(`${url}/soon`)).status).toBe(429);
+  });
+
+  it('a client that gives up frees its request at once, and close() does not wait for held answers', async () => {
+    const url = await start(3_600_000);
+    const gaveUp = await fetch(`${url}/limited`, { signal: AbortSignal.timeout(200) }).then(
+      () => 'answered',
+      (e: unknown) => (e as Error).name,
+    );
+    expect(gaveUp).toBe('TimeoutError');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server!.load().requests).toBe(0);
+    const held = fetch(`${url}/limited`).then(
+      (r) => r.status,
+      () => 'closed',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    await server!.close();
+    server = undefined;
+    expect(await held).toBe('closed');
+  });
+
+  it('0 turns the hold off', async () => {
+    const url = await start(0);
+    // (an hour-long Retry-After: only the hold could delay it, and there is none)
+    expect((await timed(`${url}/limited`)).status).toBe(429);
+  });
+});
