@@ -1,4 +1,5 @@
 import type { Risk } from '../sql/types.js';
+import type { StoredOutcome } from './query-outcome.js';
 
 export type RequestStatus =
   | 'pending_approval'
@@ -45,7 +46,7 @@ export interface RequestItem {
   requestedSeq: number;
   /** HTTP status and JSON body that were answered, once final. */
   httpStatus?: number;
-  response?: unknown;
+  response?: StoredOutcome;
   /** Approval workflow: the notify task's token (`$$.Task.Token`), so a vote can resume the wait. */
   taskToken?: string;
   /** Approval workflow: the approval message (Slack channel + ts), so it is posted once and updated in place. */

@@ -1,7 +1,8 @@
 import type { RequestItem, RequestStore } from '../ports/request-store.js';
-import type { QueryReconciledBody } from '../records/record-body.js';
+import type { QueryReconciledBody, StatementError } from '../records/record-body.js';
 import type { SessionRecord } from '../records/types.js';
-import { httpStatusOfOutcome, type QueryOutcome } from '../use-cases/submit-query.js';
+import type { QueryOutcome, ReconciledInfo } from '../ports/query-outcome.js';
+import { httpStatusOfOutcome } from '../use-cases/submit-query.js';
 
 /** Request states a `query.reconciled` record settles: nobody knew how it ended (or its process died before recovery said so). */
 const SETTLEABLE: RequestItem['status'][] = ['outcome_unknown', 'running'];
@@ -15,11 +16,11 @@ const SETTLEABLE: RequestItem['status'][] = ['outcome_unknown', 'running'];
 export function reconciledOutcome(item: Pick<RequestItem, 'requestId' | 'sessionId' | 'risk'>, record: Pick<SessionRecord, 'seq' | 'hash' | 'body'>): QueryOutcome {
   const b = record.body as Partial<QueryReconciledBody>;
   const base = { requestId: item.requestId, sessionId: item.sessionId, risk: item.risk };
-  const reconciled = { status: b.status ?? null, endTime: b.endTime ?? null, source: b.source ?? null, record: { seq: record.seq, hash: record.hash } };
+  const reconciled: ReconciledInfo = { status: b.status ?? null, endTime: b.endTime ?? null, source: b.source ?? null, record: { seq: record.seq, hash: record.hash } };
   if (b.status === 'SUCCESS') {
     return { kind: 'executed', body: { ...base, status: 'executed', columns: [], rows: [], rowCount: b.rowCount ?? null, truncated: false, masked: [], queryId: b.queryId, reconciled } };
   }
-  const error = {
+  const error: StatementError = {
     code: 'ERR_WAREHOUSE',
     message: `Snowflake reports query ${String(b.queryId)} ended ${String(b.status)}${b.errorCode === undefined ? '' : ` with error code ${b.errorCode}`} (settled by reconcile)`,
     ...(typeof b.queryId === 'string' ? { queryId: b.queryId } : {}),

@@ -8,7 +8,8 @@ import { analyzeInference, referencesSensitiveColumn } from './references-sensit
 import { scrubWarehouseMessage } from './scrub-warehouse-message.js';
 import { capRowsByBytes, rowObjects } from './result-shape.js';
 import type { QueryFailedBody, StatementError } from '../records/record-body.js';
-import type { QueryOutcome, SubmitQueryDeps } from './submit-query.js';
+import type { OutcomeBase, QueryOutcome } from '../ports/query-outcome.js';
+import type { SubmitQueryDeps } from './submit-query.js';
 
 /** What running one statement needs: the warehouse, the limits and masking, and the chain to record in. */
 export type ExecuteQueryDeps = AppendRecordDeps & Pick<SubmitQueryDeps, 'warehouse' | 'policy' | 'masking' | 'catalog'>;
@@ -27,7 +28,7 @@ export interface ExecuteQueryArgs {
   sqlHash: string;
   sql: string;
   classification: ReturnType<typeof classify>;
-  base: Record<string, unknown>;
+  base: OutcomeBase;
   /** False on the direct path: a multi-statement text is sent with its statement count only after approval. */
   viaApproval?: boolean;
   /** Who it runs for (the warehouse's fair slots); absent for internal callers. */

@@ -1,6 +1,7 @@
 import { AirlockError } from '../errors.js';
 import { appendRecord, type AppendRecordDeps } from './append-record.js';
-import type { QueryOutcome, SubmitQueryDeps } from './submit-query.js';
+import type { OutcomeBase, QueryOutcome } from '../ports/query-outcome.js';
+import type { SubmitQueryDeps } from './submit-query.js';
 import type { StatementError } from '../records/record-body.js';
 
 export type StartApprovalWorkflowDeps = AppendRecordDeps & Pick<SubmitQueryDeps, 'requests' | 'workflow'>;
@@ -14,7 +15,7 @@ export type StartApprovalWorkflowDeps = AppendRecordDeps & Pick<SubmitQueryDeps,
  */
 export async function startApprovalWorkflow(
   deps: StartApprovalWorkflowDeps,
-  a: { requestId: string; sessionId: string; sqlHash: string; base: Record<string, unknown>; timeoutSeconds: number },
+  a: { requestId: string; sessionId: string; sqlHash: string; base: OutcomeBase; timeoutSeconds: number },
 ): Promise<void> {
   if (deps.workflow === undefined) return;
   try {

@@ -1,29 +1,35 @@
 import { AirlockError } from '../errors.js';
 import type { RecordStore } from '../ports/record-store.js';
 import type { RequestItem, RequestStore } from '../ports/request-store.js';
+import type { QueryExecutedBody, StatementError } from '../records/record-body.js';
 import type { SessionRecord } from '../records/types.js';
-import type { QueryOutcome } from './submit-query.js';
+import type { ExecutedBody, QueryOutcome, StoredExecutedOutcome, StoredOutcome } from '../ports/query-outcome.js';
 
 /**
  * The answer kept on a request item. Rows are left out of it: the `query.executed` record already
  * holds exactly what the agent saw, and SQL (256 KiB) plus rows (256 KiB) would not fit one
  * 400 KB DynamoDB item. `loadOutcome` puts them back from the record.
  */
-export function toStoredOutcome(outcome: QueryOutcome): QueryOutcome {
+export function toStoredOutcome(outcome: QueryOutcome): StoredOutcome {
   if (outcome.kind !== 'executed') return outcome;
   const { rows: _rows, ...rest } = outcome.body;
   return { kind: outcome.kind, body: { ...rest, rowsInRecord: true } };
 }
 
+/** An executed answer kept without its rows (`toStoredOutcome`). */
+function rowsInRecord(o: StoredOutcome): o is StoredExecutedOutcome {
+  return o.kind === 'executed' && 'rowsInRecord' in o.body && o.body.rowsInRecord === true;
+}
+
 export async function loadOutcome(records: RecordStore, item: RequestItem): Promise<QueryOutcome | null> {
-  const stored = item.response as QueryOutcome | undefined;
+  const stored = item.response;
   if (stored === undefined) return null;
-  if (stored.body['rowsInRecord'] !== true) return stored;
-  const seq = (stored.body['record'] as { seq?: number } | undefined)?.seq;
+  if (!rowsInRecord(stored)) return stored;
+  const seq = stored.body.record?.seq;
   const line = (await records.list(item.sessionId)).find((l) => (JSON.parse(l) as { seq: number }).seq === seq);
   if (line === undefined) throw new AirlockError('ERR_RECORD_MISSING', `the result record of request ${item.requestId} is missing`);
   const { rowsInRecord: _flag, ...body } = stored.body;
-  const rows = (JSON.parse(line) as { body: { rows: unknown } }).body.rows;
+  const rows = (JSON.parse(line) as { body: Pick<QueryExecutedBody, 'rows'> }).body.rows;
   return { kind: stored.kind, body: { ...body, rows } };
 }
 
@@ -41,19 +47,22 @@ export function outcomeFromRecords(item: RequestItem, records: readonly SessionR
   const base = { requestId: item.requestId, sessionId: item.sessionId, risk: item.risk };
   const b = end.body;
   if (end.type === 'query.failed') {
-    const error = b['error'] as { code?: string };
+    // A signed record of our own chain: its body is the `query.failed` body Airlock wrote (record-body.ts).
+    const error = b['error'] as StatementError;
     return { outcome: { kind: error.code === 'ERR_WAREHOUSE_TIMEOUT' ? 'timeout' : 'failed', body: { ...base, status: 'failed', error } }, requestedSeq };
   }
-  const body: Record<string, unknown> = {
+  // Likewise the `query.executed` body (record-body.ts), read back as JSON.
+  const e = b as QueryExecutedBody;
+  const body: ExecutedBody = {
     ...base,
     status: 'executed',
-    columns: b['columns'],
-    rows: b['rows'],
-    rowCount: b['rowCount'],
-    truncated: b['truncated'],
-    masked: b['masked'],
-    queryId: b['queryId'],
-    ...(b['queryIds'] === undefined ? {} : { queryIds: b['queryIds'] }),
+    columns: e.columns,
+    rows: e.rows,
+    rowCount: e.rowCount,
+    truncated: e.truncated,
+    masked: e.masked,
+    queryId: e.queryId,
+    ...(e.queryIds === undefined ? {} : { queryIds: e.queryIds }),
     record: { seq: end.seq, hash: end.hash },
   };
   return { outcome: { kind: 'executed', body }, requestedSeq };

@@ -26,8 +26,9 @@ import type { Catalog } from '../ports/catalog.js';
 import { analyzeInference } from './references-sensitive-column.js';
 import type { QueryInput } from './query-input.js';
 import { startApprovalWorkflow as startWorkflow } from './start-approval-workflow.js';
-import type { QueryRequestedBody } from '../records/record-body.js';
+import type { QueryRequestedBody, StatementError } from '../records/record-body.js';
 import { completeFromRecords, loadOutcome, toStoredOutcome } from './stored-outcome.js';
+import { outcomeError, type DeniedError, type OutcomeBase, type QueryOutcome } from '../ports/query-outcome.js';
 
 export interface SubmitQueryDeps {
   records: RecordStore;
@@ -52,11 +53,8 @@ export interface SubmitQueryDeps {
   quotas?: QuotaStore;
 }
 
-/** What the agent is answered; `kind` picks the HTTP status (executed 200, pending 202, denied 403, failed 422, timeout 504). */
-export interface QueryOutcome {
-  kind: 'executed' | 'pending' | 'denied' | 'failed' | 'timeout';
-  body: Record<string, unknown>;
-}
+/** What the agent is answered, one body per `kind` (query-outcome.ts); re-exported so imports from here keep working. */
+export type * from '../ports/query-outcome.js';
 
 export function actorOf(p: Principal): Actor {
   const actor: Actor = { kind: 'agent', iss: p.iss, sub: p.sub, groups: p.groups };
@@ -68,7 +66,7 @@ export function actorOf(p: Principal): Actor {
 const HTTP_BY_KIND: Record<QueryOutcome['kind'], number> = { executed: 200, pending: 202, denied: 403, failed: 422, timeout: 504 };
 export function httpStatusOfOutcome(o: QueryOutcome): number {
   // Nothing ran because the warehouse refused Airlock's login or could not be reached: 503, not the agent's SQL.
-  const code = (o.body['error'] as { code?: unknown } | undefined)?.code;
+  const code = outcomeError(o)?.code;
   if (o.kind === 'failed' && (code === 'ERR_WAREHOUSE_LOGIN' || code === 'ERR_WAREHOUSE_UNAVAILABLE')) return 503;
   // The warehouse would read the text differently from the classifier: the agent's SQL, refused before it ran.
   if (o.kind === 'denied' && code === 'ERR_SQL_AMBIGUOUS') return httpStatusFor(code);
@@ -280,7 +278,7 @@ async function runAdmitted(
   };
 
   if (decision.outcome === 'deny') {
-    const error = ambiguous.length > 0 ? { error: { code: 'ERR_SQL_AMBIGUOUS', message: ambiguous[0]?.message ?? 'the warehouse would read this text differently' } } : {};
+    const error: { error?: DeniedError } = ambiguous.length > 0 ? { error: { code: 'ERR_SQL_AMBIGUOUS', message: ambiguous[0]?.message ?? 'the warehouse would read this text differently' } } : {};
     // The record keeps its format ({ sqlHash, reasons }): an ambiguity refusal is told by its X-LEX reasons.
     await appendRecord(deps, { sessionId, requestId, type: 'query.denied', actor: { kind: 'system' }, body: { sqlHash, reasons } });
     const outcome: QueryOutcome = { kind: 'denied', body: { ...base, status: 'denied', reasons, ...error } };
@@ -318,7 +316,7 @@ interface DirectArgs {
   actor: Actor;
   sqlHash: string;
   requestedBody: QueryRequestedBody;
-  base: { requestId: string; sessionId: string; risk: ReturnType<typeof classify>['risk'] };
+  base: OutcomeBase;
   /** The identity's own limits (limits.perIdentity), when it has any. */
   limits?: { maxRows: number; timeoutMs: number };
 }
@@ -361,7 +359,7 @@ async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: Que
   if (requested.status === 'rejected') {
     // Nothing ran and nothing is on record: the item, if it landed, must not be taken for an interrupted run.
     if (stored.status === 'fulfilled') {
-      const error = { code: 'ERR_STORE_UNAVAILABLE', message: 'the write-ahead record could not be written; nothing ran' };
+      const error: StatementError = { code: 'ERR_STORE_UNAVAILABLE', message: 'the write-ahead record could not be written; nothing ran' };
       await deps.requests.transition(requestId, ['running'], { status: 'failed', httpStatus: 503, response: { kind: 'failed', body: { ...a.base, status: 'failed', error } } }).catch(() => undefined);
     }
     throw requested.reason;

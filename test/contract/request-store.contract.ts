@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StoredOutcome } from '#shared/ports/query-outcome.js';
 import type { RequestItem, RequestStore } from '#shared/ports/request-store.js';
 
 export interface RequestStoreHarness {
@@ -74,7 +75,23 @@ export function requestStoreContract(name: string, make: () => Promise<RequestSt
 
     describe('requests', () => {
       it('round-trips an item, including nested and empty values', async () => {
-        const it1 = item('r1', { prompt: '', response: { rows: [{ ID: 1, EMAIL: null }], nested: { a: [true, 1.5] } }, httpStatus: 200 });
+        const response: StoredOutcome = {
+          kind: 'executed',
+          body: {
+            requestId: 'r1',
+            sessionId: 's1',
+            risk: 'read',
+            status: 'executed',
+            columns: [{ name: 'ID', type: 'NUMBER' }],
+            rows: [{ ID: 1, EMAIL: null, nested: { a: [true, 1.5] } }],
+            rowCount: 1,
+            truncated: false,
+            masked: [],
+            queryId: 'q1',
+            record: { seq: 2, hash: 'b'.repeat(64) },
+          },
+        };
+        const it1 = item('r1', { prompt: '', response, httpStatus: 200 });
         await h.store.put(it1);
         expect(await h.store.get('r1')).toEqual(it1);
         expect(await h.store.get('unknown')).toBeNull();
@@ -181,7 +198,7 @@ export function requestStoreContract(name: string, make: () => Promise<RequestSt
         await expect(h.store.put(item('big', { sql: 'x'.repeat(500_000) }))).rejects.toMatchObject({ code: 'ERR_ITEM_TOO_LARGE' });
         expect(await h.store.get('big')).toBeNull();
         await h.store.put(item('r1'));
-        await expect(h.store.transition('r1', ['pending_approval'], { response: { pad: 'y'.repeat(500_000) } })).rejects.toMatchObject({
+        await expect(h.store.transition('r1', ['pending_approval'], { response: { kind: 'failed', body: { requestId: 'r1', sessionId: 's1', risk: 'write', status: 'failed', error: { code: 'ERR_WAREHOUSE', message: 'y'.repeat(500_000) } } } })).rejects.toMatchObject({
           code: 'ERR_ITEM_TOO_LARGE',
         });
         expect(await h.store.get('r1')).toEqual(item('r1'));

@@ -8,6 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { AirlockError } from '../../errors.js';
+import { parseStoredOutcome } from '../../ports/query-outcome.js';
 import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner, SlotClaim, VersionedDoc, Vote } from '../../ports/request-store.js';
 import { REQUESTS_BY_STATUS_INDEX, TABLES, TTL_ATTRIBUTE } from './tables.js';
 import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
@@ -47,7 +48,14 @@ function decodeRequest(item: Item): RequestItem {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(item)) {
     if (RESERVED.has(k) || v.S === undefined) continue;
-    out[k] = PLAIN.has(k) ? v.S : JSON.parse(v.S);
+    const value: unknown = PLAIN.has(k) ? v.S : JSON.parse(v.S);
+    if (k !== 'response') out[k] = value;
+    else {
+      // The stored answer is the one field whose shape varies (a union on `kind`): checked here, once.
+      // One that is not an answer Airlock gives is no answer at all: never served as one.
+      const response = parseStoredOutcome(value);
+      if (response !== undefined) out[k] = response;
+    }
   }
   return out as unknown as RequestItem;
 }

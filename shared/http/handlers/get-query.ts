@@ -3,7 +3,10 @@ import type { RequestItem, RequestStatus } from '../../ports/request-store.js';
 import { mayRead } from '../../use-cases/may-read.js';
 import { recoverIfInterrupted } from '../../use-cases/recover-interrupted.js';
 import { completeFromRecords, loadOutcome } from '../../use-cases/stored-outcome.js';
-import { httpStatusOfOutcome, type QueryOutcome } from '../../use-cases/submit-query.js';
+import { outcomeError, type OutcomeBody, type QueryOutcome } from '../../ports/query-outcome.js';
+import type { StatementError } from '../../records/record-body.js';
+import type { Reason, Risk } from '../../sql/types.js';
+import { httpStatusOfOutcome } from '../../use-cases/submit-query.js';
 import { json, type ApiEvent, type ApiResult } from '../api-event.js';
 import type { ApiDeps } from '../api-deps.js';
 
@@ -43,8 +46,25 @@ function parseWait(raw: string | undefined): number {
   return Number(raw);
 }
 
-function view(item: RequestItem, outcome: QueryOutcome | null): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+/** The body of GET /v1/queries/{requestId} (docs/interfaces.md). */
+export interface QueryView {
+  requestId: string;
+  sessionId: string;
+  status: RequestStatus;
+  risk: Risk;
+  approvalsRequired: number;
+  sqlHash: string;
+  votes: Array<{ slackUserId: string; email?: string; vote: 'approve' | 'deny'; at: string; reason?: string }>;
+  expiresAt: string | null;
+  decision?: NonNullable<ReturnType<typeof decisionOf>>;
+  /** Once executed: the answer's body (the 200 of POST /v1/queries). */
+  result?: OutcomeBody;
+  error?: StatementError;
+  reasons?: Reason[];
+}
+
+function view(item: RequestItem, outcome: QueryOutcome | null): QueryView {
+  const out: QueryView = {
     requestId: item.requestId,
     sessionId: item.sessionId,
     // `running` is internal (the claim before execution); an approved request that is running is `approved` to clients.
@@ -57,11 +77,13 @@ function view(item: RequestItem, outcome: QueryOutcome | null): Record<string, u
   };
   // The requester sees the outcome in words: who decided, and the denier's reason.
   const decision = decisionOf(item);
-  if (decision !== null) out['decision'] = decision;
+  if (decision !== null) out.decision = decision;
   const response = outcome ?? undefined;
-  if (item.status === 'executed' && response?.body) out['result'] = response.body;
-  if (item.status === 'failed' && response?.body?.['error']) out['error'] = response.body['error'];
-  if (item.status === 'denied' && response?.body?.['reasons']) out['reasons'] = response.body['reasons'];
+  if (item.status === 'executed' && response?.body) out.result = response.body;
+  const error = response === undefined ? undefined : outcomeError(response);
+  if (item.status === 'failed' && error) out.error = error;
+  const reasons = response !== undefined && 'reasons' in response.body ? response.body.reasons : undefined;
+  if (item.status === 'denied' && reasons) out.reasons = reasons;
   return out;
 }
 

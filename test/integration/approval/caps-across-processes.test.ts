@@ -7,7 +7,7 @@ import { identityKey } from '#shared/identity/principal.js';
 import { expireApproval } from '#shared/use-cases/expire-approval.js';
 import { pendingApprovalSlots } from '#shared/use-cases/approval-request-limits.js';
 import { recordVote } from '#shared/use-cases/record-vote.js';
-import { submitQuery } from '#shared/use-cases/submit-query.js';
+import { submitQuery, type QueryOutcome } from '#shared/use-cases/submit-query.js';
 import { ensureTables, localDynamoDbClient, startDynalite, type DynaliteServer } from '#local/dynalite-server.js';
 import { tempDir } from '#test/fixtures/records/record-fixtures.js';
 import { agent, approvalFixture, policyWith, until, type ApprovalFixture } from '#test/unit/approval/approval-fixture.js';
@@ -60,7 +60,7 @@ describe('approval caps across two processes on one requests table', () => {
     );
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     for (const r of refused) expect(r.reason instanceof AirlockError && r.reason.code).toBe('ERR_TOO_MANY_PENDING');
-    const ok = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ body: Record<string, unknown> }>).value.body['requestId'] as string);
+    const ok = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<QueryOutcome>).value.body.requestId);
     expect(refused.length).toBe(40 - MAX);
     return ok.sort();
   }

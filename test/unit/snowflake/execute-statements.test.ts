@@ -48,7 +48,7 @@ const args = (sql: string, more: { viaApproval?: boolean } = {}) => ({
   sqlHash: 'h'.repeat(64),
   sql,
   classification: classify(sql),
-  base: { requestId: 'r1', sessionId: 's1', risk: 'privileged' },
+  base: { requestId: 'r1', sessionId: 's1', risk: 'privileged' as const },
   ...more,
 });
 
@@ -66,7 +66,7 @@ describe('execute: statement counts and query ids', () => {
     const { d, warehouse } = await deps(ok);
     const out = await executeQuery(d, args('UPDATE t SET x = 1; SELECT 1 AS N'));
     expect(warehouse.calls[0]!.statementCount).toBe(2);
-    expect(out.body['queryIds']).toEqual(['q-first', 'q-last']);
+    expect(out.kind === 'executed' && out.body.queryIds).toEqual(['q-first', 'q-last']);
     const [record] = await d.records.list('s1');
     expect(JSON.parse(record!).body).toMatchObject({ queryId: 'q-last', queryIds: ['q-first', 'q-last'] });
   });
@@ -81,7 +81,7 @@ describe('execute: statement counts and query ids', () => {
     const { d, warehouse } = await deps(ok);
     const out = await executeQuery(d, args('SELECT 1 AS N'));
     expect(warehouse.calls[0]!.statementCount).toBeUndefined();
-    expect(out.body['queryIds']).toBeUndefined();
+    expect(out.kind === 'executed' && out.body.queryIds).toBeUndefined();
   });
 
   it.each([

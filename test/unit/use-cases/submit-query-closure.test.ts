@@ -83,7 +83,7 @@ describe('submitQuery refuses text the warehouse would lex otherwise', () => {
     const out = await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1 // 1 AS z, name FROM customers', sessionId: 's4' });
     expect(out.kind).toBe('denied');
     expect(httpStatusOfOutcome(out)).toBe(400);
-    expect((out.body['error'] as { code: string }).code).toBe('ERR_SQL_AMBIGUOUS');
+    expect(out.kind === 'denied' && out.body.error?.code).toBe('ERR_SQL_AMBIGUOUS');
     expect(await types(d, 's4')).toEqual(['query.requested', 'query.denied']);
     const denied = JSON.parse((await d.records.list('s4'))[1]!) as { body: { reasons: Array<{ code: string; message: string }> } };
     expect(denied.body.reasons.find((r) => r.code === 'X-LEX')?.message).toMatch(/^line 1: '\/\/' is a comment/);

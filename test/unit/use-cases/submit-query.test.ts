@@ -63,7 +63,7 @@ describe('submitQuery', () => {
     const d = await deps();
     const out = await submitQuery(d, principal, { prompt: 'emails', sql: 'SELECT email, 1 AS n FROM customers', sessionId: 's1' });
     expect(out.kind).toBe('executed');
-    expect(JSON.stringify(out.body['rows'])).not.toContain('@');
+    expect(JSON.stringify(out.kind === 'executed' && out.body.rows)).not.toContain('@');
     const tag = JSON.parse(d.warehouse.calls[0]!.queryTag);
     expect(tag.airlock).toMatchObject({ sessionId: 's1', seq: 1, requestId: out.body['requestId'] });
     const lines = await d.records.list('s1');
@@ -105,7 +105,7 @@ describe('submitQuery', () => {
     expect(out.kind).toBe('executed');
     const again = await submitQuery(d, principal, input);
     expect(again.body['requestId']).toBe(out.body['requestId']);
-    expect(again.body['rows']).toEqual(out.body['rows']);
+    expect(again.kind === 'executed' && again.body.rows).toEqual(out.kind === 'executed' && out.body.rows);
     expect(d.warehouse.calls).toHaveLength(1);
   });
 
@@ -119,7 +119,7 @@ describe('submitQuery', () => {
     const lines = (await d.records.list('s4')).join('\n');
     expect(lines).not.toContain('Jane Q. Public');
     expect(lines).not.toContain('jane@corp.example');
-    expect(out.body['error']).toMatchObject({ code: 'ERR_WAREHOUSE', sqlState: '22018', queryId: 'duckdb-x' });
+    expect(out.kind === 'failed' && out.body.error).toMatchObject({ code: 'ERR_WAREHOUSE', sqlState: '22018', queryId: 'duckdb-x' });
   });
 
   it('refuses a session owned by another identity as not found', async () => {
