@@ -19,7 +19,8 @@ const RECORDS_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
 /** Append-only: a conditional PutItem; never UpdateItem or DeleteItem (asserted in test/infra). */
 const RECORDS_APPEND = [...RECORDS_READ, 'dynamodb:PutItem'];
 const REQUESTS_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
-const REQUESTS_WRITE = [...REQUESTS_READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+/** BatchGetItem: the functions that keep approval messages (and digests) current read a digest's requests in one call. */
+const REQUESTS_WRITE = [...REQUESTS_READ, 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 /** Read, and the one conditional update of recovery (`running → outcome_unknown`): no PutItem, no DeleteItem. */
 const REQUESTS_RECOVER = [...REQUESTS_READ, 'dynamodb:UpdateItem'];
 

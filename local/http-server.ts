@@ -67,8 +67,16 @@ export async function startHttpServer(opts: {
       send(res, json(503, JSON.parse(OVERLOADED_BODY), { 'retry-after': '1' }), true);
       return;
     }
-    res.once('close', () => budget.endRequest(req, gate));
-    serve(req, res, opts.handle, limits.refusalHoldMs).catch((e: unknown) => {
+    let counted = true;
+    const endRequest = (): void => {
+      if (!counted) return;
+      counted = false;
+      budget.endRequest(req, gate);
+    };
+    res.once('close', endRequest);
+    // A refusal being held is answered work, not work in flight: it leaves the per-address budget, so
+    // held 429s of one looping agent never crowd out other agents on the same address (loopback).
+    serve(req, res, opts.handle, limits.refusalHoldMs, endRequest).catch((e: unknown) => {
       opts.onError(e);
       if (!res.headersSent) send(res, json(500, { error: { code: 'ERR_INTERNAL', message: 'internal error' } }));
       else res.destroy();
@@ -97,7 +105,7 @@ export async function startHttpServer(opts: {
   };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, handle: EventHandler, refusalHoldMs: number): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, handle: EventHandler, refusalHoldMs: number, onHold: () => void): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://local');
   const declared = Number(req.headers['content-length'] ?? '0');
   if (Number.isFinite(declared) && declared > LIMITS.bodyBytes) {
@@ -116,7 +124,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, handle: EventHan
   for (const [k, v] of url.searchParams) query[k] = v;
   const event: ApiEvent = { method: req.method ?? 'GET', path: url.pathname, headers, query, body: body.toString('utf8') };
   const result = await handle(event);
-  if (result.statusCode === 429 && refusalHoldMs > 0) await holdRefusal(res, Math.min(refusalHoldMs, retryAfterMs(result)));
+  if (result.statusCode === 429 && refusalHoldMs > 0) {
+    onHold();
+    await holdRefusal(res, Math.min(refusalHoldMs, retryAfterMs(result)));
+  }
   if (!res.destroyed) send(res, result);
 }
 

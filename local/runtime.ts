@@ -39,6 +39,7 @@ import { systemClock } from '#shared/ports/clock.js';
 import { DevIssuer, DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.js';
 import { startDynalite } from './dynalite-server.js';
 import { startHttpServer } from './http-server.js';
+import { lowerWorkerThreads } from './thread-priority.js';
 import type { Logger } from './logger.js';
 import { cliInvocation, removeRuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from './runtime-file.js';
 import { loadOrCreateSecret } from './secret-file.js';
@@ -244,6 +245,10 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       sourceMaskingTimer = timer;
       closers.push(() => timer.stop());
     }
+
+    // Fair use (issue 15): the event loop outranks the warehouse's and the pools' threads on the CPU.
+    const priority = lowerWorkerThreads(env.AIRLOCK_WORKER_NICE, 30_000);
+    closers.push(async () => priority.stop());
 
     writeRuntimeInfo(dataDir, { pid: process.pid, url, dynamodbEndpoint: store.endpoint, startedAt: new Date().toISOString() });
     closers.push(async () => removeRuntimeInfo(dataDir, process.pid));

@@ -31,6 +31,8 @@ export const EnvSchema = z.object({
   AIRLOCK_POLICY: optionalString,
   /** Local runtime: how long a 429 (an identity over its own limits) is held before it is answered (local/http-server.ts). */
   AIRLOCK_REFUSAL_HOLD_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Local runtime on Linux: the nice value given to every thread but the event loop's (local/thread-priority.ts); 0 leaves them. */
+  AIRLOCK_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   AIRLOCK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AIRLOCK_TOKEN: optionalString,
   AIRLOCK_TOKEN_COMMAND: optionalString,

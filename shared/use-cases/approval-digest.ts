@@ -104,7 +104,36 @@ export async function joinDigest(deps: ApprovalDigestDeps, item: RequestItem): P
  * @example
  * await renderDigest(deps, item.digest);
  */
-export async function renderDigest(deps: RenderDigestDeps, key: string): Promise<void> {
+export function renderDigest(deps: RenderDigestDeps, key: string): Promise<void> {
+  // One render at a time per digest in this process: a caller arriving while one runs asks for one
+  // more after it (which shows its change too) instead of a render of its own. A burst of joins and
+  // votes then costs two renders, not one per request (each reads every listed item).
+  let byKey = rendering.get(deps.requests);
+  if (byKey === undefined) rendering.set(deps.requests, (byKey = new Map()));
+  const running = byKey.get(key);
+  if (running !== undefined) {
+    running.again = true;
+    return running.done;
+  }
+  const state = { again: false, done: Promise.resolve() };
+  const queue = byKey;
+  state.done = (async () => {
+    try {
+      do {
+        state.again = false;
+        await renderOnce(deps, key);
+      } while (state.again);
+    } finally {
+      queue.delete(key);
+    }
+  })();
+  byKey.set(key, state);
+  return state.done;
+}
+
+const rendering = new WeakMap<object, Map<string, { again: boolean; done: Promise<void> }>>();
+
+async function renderOnce(deps: RenderDigestDeps, key: string): Promise<void> {
   const update = deps.notifier.updateDigest?.bind(deps.notifier);
   if (update === undefined) return;
   try {
@@ -147,13 +176,9 @@ async function requestedOf(deps: RenderDigestDeps, item: RequestItem): Promise<S
 }
 
 async function viewsOf(deps: RenderDigestDeps, ids: string[]): Promise<ApprovalView[]> {
-  const views = await Promise.all(
-    ids.map(async (id) => {
-      const item = await deps.requests.get(id);
-      return item === null ? null : approvalView(item, await requestedOf(deps, item));
-    }),
-  );
-  return views.filter((v): v is ApprovalView => v !== null);
+  // The items in one round trip where the store can (a digest lists up to DIGEST_MAX_ENTRIES).
+  const items = deps.requests.getMany !== undefined ? await deps.requests.getMany(ids) : (await Promise.all(ids.map((id) => deps.requests.get(id)))).filter((i): i is RequestItem => i !== null);
+  return Promise.all(items.map(async (item) => approvalView(item, await requestedOf(deps, item))));
 }
 
 /** The digest's message: posted by its poster; the others wait for it, and take over when the poster is gone. */
@@ -161,6 +186,7 @@ async function postedRef(deps: ApprovalDigestDeps, key: string, requestId: strin
   const post = deps.notifier.postDigest?.bind(deps.notifier);
   if (post === undefined) throw new AirlockError('ERR_NOTIFIER_UNAVAILABLE', 'the notifier cannot post digests');
   const waitUntil = Date.now() + WAIT_FOR_POSTER_MS;
+  let waits = 0;
   for (let attempt = 0; attempt < CAS_ATTEMPTS * 10; attempt++) {
     const doc = await deps.requests.getDoc(key);
     const value = doc?.value as DigestDoc | undefined;
@@ -169,7 +195,8 @@ async function postedRef(deps: ApprovalDigestDeps, key: string, requestId: strin
     const now = deps.clock.now().getTime();
     if (value.poster !== requestId) {
       if (now - value.postingSince < POST_TAKEOVER_MS && Date.now() < waitUntil) {
-        await new Promise((r) => setTimeout(r, 20));
+        // 20 ms, doubling to 250 ms: a burst of joiners waiting on one Slack post must not poll the store hot.
+        await new Promise((r) => setTimeout(r, Math.min(250, 20 * 2 ** Math.min(waits++, 4))));
         continue;
       }
       // The poster is gone (or slow): this request posts it.

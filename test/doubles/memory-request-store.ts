@@ -64,6 +64,13 @@ export class MemoryRequestStore implements RequestStore {
     return item === undefined ? null : copy(item);
   }
 
+  async getMany(requestIds: readonly string[]): Promise<RequestItem[]> {
+    return requestIds.flatMap((id) => {
+      const item = this.#requests.get(id);
+      return item === undefined ? [] : [copy(item)];
+    });
+  }
+
   async transition(requestId: string, from: RequestStatus[], patch: Partial<RequestItem>): Promise<boolean> {
     checkPatch(requestId, patch);
     const current = this.#requests.get(requestId);

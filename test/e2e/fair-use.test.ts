@@ -103,6 +103,14 @@ describe('fair use under a flood (issue 15)', () => {
     expect((await post({ prompt: 'count', sql: 'SELECT count(*) AS n FROM orders', sessionId: 'other-2' }, other)).status).toBe(200);
   });
 
+  it.runIf(process.platform === 'linux')('the runtime lowers every thread but the event loop (AIRLOCK_WORKER_NICE, 10): statements cannot outrank the gateway', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { getPriority } = await import('node:os');
+    const tids = readdirSync('/proc/self/task').map(Number).filter((tid) => tid !== process.pid);
+    expect(tids.length).toBeGreaterThan(0);
+    for (const tid of tids) expect(getPriority(tid), `thread ${tid}`).toBeGreaterThanOrEqual(10);
+  });
+
   it('the cost guard: a group with a lower maxRows gets at most that many rows', async () => {
     const a = await post({ prompt: 'rows', sql: 'SELECT id FROM orders ORDER BY id LIMIT 50', sessionId: 'cheap-1' }, cheap);
     expect(a.status).toBe(200);

@@ -1,4 +1,5 @@
 import {
+  BatchGetItemCommand,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
@@ -21,6 +22,8 @@ const PLAIN = new Set(['status', 'createdAt']);
 const RESERVED = new Set(['pk', 'ttl']);
 
 const reqKey = (id: string): Item => ({ pk: { S: `req#${id}` } });
+/** BatchGetItem's most keys per call. */
+const BATCH_GET_MAX = 100;
 const sessKey = (id: string): Item => ({ pk: { S: `sess#${id}` } });
 const idemKey = (key: string): Item => ({ pk: { S: `idem#${key}` } });
 const slotKey = (key: string): Item => ({ pk: { S: `slot#${key}` } });
@@ -159,6 +162,39 @@ export class DynamoDbRequestStore implements RequestStore {
   async get(requestId: string): Promise<RequestItem | null> {
     const item = await this.#get(reqKey(requestId), `get request ${requestId}`);
     return item === null ? null : decodeRequest(item);
+  }
+
+  async getMany(requestIds: readonly string[]): Promise<RequestItem[]> {
+    const unique = [...new Set(requestIds)];
+    const found = new Map<string, RequestItem>();
+    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
+      let keys: Item[] = unique.slice(i, i + BATCH_GET_MAX).map(reqKey);
+      // DynamoDB may leave keys unprocessed (throughput): asked again a few times, then one by one.
+      for (let attempt = 0; keys.length > 0 && attempt < 3; attempt++) {
+        let out;
+        try {
+          out = await this.#client.send(new BatchGetItemCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true } } }));
+        } catch (cause) {
+          throw dynamoDbError(cause, `get ${keys.length} requests`);
+        }
+        for (const item of out.Responses?.[this.#table] ?? []) {
+          const decoded = decodeRequest(item);
+          found.set(decoded.requestId, decoded);
+        }
+        keys = out.UnprocessedKeys?.[this.#table]?.Keys ?? [];
+      }
+      for (const key of keys) {
+        const item = await this.#get(key, 'get request');
+        if (item !== null) {
+          const decoded = decodeRequest(item);
+          found.set(decoded.requestId, decoded);
+        }
+      }
+    }
+    return requestIds.flatMap((id) => {
+      const item = found.get(id);
+      return item === undefined ? [] : [item];
+    });
   }
 
   async transition(requestId: string, from: RequestStatus[], patch: Partial<RequestItem>): Promise<boolean> {

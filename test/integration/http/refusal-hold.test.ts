@@ -19,8 +19,14 @@ const answers: Record<string, () => ReturnType<typeof json>> = {
   '/busy': () => json(503, { error: { code: 'ERR_WAREHOUSE_BUSY' } }, { 'retry-after': '30' }),
 };
 
-async function start(refusalHoldMs: number): Promise<string> {
-  server = await startHttpServer({ host: '127.0.0.1', port: 0, handle: async (e) => (answers[e.path] ?? answers['/ok']!)(), onError: () => undefined, limits: { refusalHoldMs } });
+async function start(refusalHoldMs: number, maxRequestsPerIp?: number): Promise<string> {
+  server = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    handle: async (e) => (answers[e.path] ?? answers['/ok']!)(),
+    onError: () => undefined,
+    limits: { refusalHoldMs, ...(maxRequestsPerIp === undefined ? {} : { maxRequestsPerIp }) },
+  });
   return server.url;
 }
 
@@ -63,6 +69,17 @@ describe('a refusal is held before it is answered (AIRLOCK_REFUSAL_HOLD_MS)', ()
     await server!.close();
     server = undefined;
     expect(await held).toBe('closed');
+  });
+
+  it('held refusals leave the per-address request budget: a looping agent\'s 429s never crowd out other agents on the same address', async () => {
+    const url = await start(3_600_000, 4);
+    const held = Array.from({ length: 10 }, () => fetch(`${url}/limited`, { signal: AbortSignal.timeout(2_000) }).then(() => 'answered', () => 'gave up'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(server!.load().requests).toBe(0);
+    expect(server!.load().connections).toBeGreaterThanOrEqual(10);
+    // With 10 refusals held on this address and a budget of 4 requests in flight per address, a read still goes through.
+    expect((await timed(`${url}/ok`)).status).toBe(200);
+    expect(await Promise.all(held)).toEqual(Array(10).fill('gave up'));
   });
 
   it('0 turns the hold off', async () => {
