@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DevIssuer } from '#local/dev-issuer.js';
 import { findDataDir, readRuntimeInfo } from '#local/runtime-file.js';
 import { loadPolicy } from '#shared/policy/load-policy.js';
 import { approvalClickBody } from '#shared/adapters/slack/slack-interaction.js';
 import { slackSignature } from '#shared/adapters/slack/slack-signature.js';
-import { UsageError, type CliIo, type Command } from '../io.js';
+import { parseCommandArgs, UsageError, type CliIo, type Command } from '../io.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -72,12 +71,7 @@ async function requestSqlHash(io: Parameters<Command>[1], dataDir: string, base:
  */
 export function voteCommand(vote: 'approve' | 'deny'): Command {
   return async (argv, io) => {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, options: { as: { type: 'string' }, reason: { type: 'string' }, 'sql-hash': { type: 'string' } }, allowPositionals: true, strict: true });
-    } catch (e) {
-      throw new UsageError(e instanceof Error ? e.message : String(e));
-    }
+    const parsed = parseCommandArgs({ args: argv, options: { as: { type: 'string' }, reason: { type: 'string' }, 'sql-hash': { type: 'string' } }, allowPositionals: true, strict: true });
     const [requestId, ...extra] = parsed.positionals;
     if (requestId === undefined || extra.length > 0) throw new UsageError(`usage: airlock ${vote} REQUEST_ID --as SLACK_USER_ID [--reason R] [--sql-hash H]`);
     const as = parsed.values.as;

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -10,7 +9,7 @@ import { findDataDir } from '#local/runtime-file.js';
 import { awsChecks } from '../doctor/aws-checks.js';
 import { formatCheck, summarize, type DoctorCheck } from '../doctor/doctor-check.js';
 import { localChecks } from '../doctor/local-checks.js';
-import { UsageError, type Command } from '../io.js';
+import { parseCommandArgs, UsageError, type Command } from '../io.js';
 
 const USAGE =
   'usage: airlock doctor [--policy FILE]\n' +
@@ -31,29 +30,24 @@ const NAME = /^[A-Za-z0-9/_+=.@:-]{1,2048}$/;
  * Exit 0 when nothing failed (warnings included), 1 when a check failed, 2 usage.
  */
 export const run: Command = async (argv, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        policy: { type: 'string' },
-        aws: { type: 'boolean' },
-        endpoint: { type: 'string' },
-        region: { type: 'string' },
-        'table-prefix': { type: 'string' },
-        'records-key-arn': { type: 'string' },
-        'export-key-arn': { type: 'string' },
-        'slack-secret': { type: 'string' },
-        'snowflake-secret': { type: 'string' },
-        'masking-secret': { type: 'string' },
-        'jwks-url': { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      policy: { type: 'string' },
+      aws: { type: 'boolean' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      'table-prefix': { type: 'string' },
+      'records-key-arn': { type: 'string' },
+      'export-key-arn': { type: 'string' },
+      'slack-secret': { type: 'string' },
+      'snowflake-secret': { type: 'string' },
+      'masking-secret': { type: 'string' },
+      'jwks-url': { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  }, USAGE);
   const v = parsed.values;
   const aws = v.aws === true || v.endpoint !== undefined;
   const awsOnly = ['region', 'table-prefix', 'records-key-arn', 'export-key-arn', 'slack-secret', 'snowflake-secret', 'masking-secret', 'jwks-url'] as const;

@@ -1,6 +1,5 @@
 import { findDataDir } from '#local/runtime-file.js';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { AirlockError } from '#shared/errors.js';
 import { systemClock } from '#shared/ports/clock.js';
 import { exportRecords, type ExportFilter } from '#shared/use-cases/export-records.js';
@@ -8,7 +7,7 @@ import { SESSION_ID } from '#shared/use-cases/query-input.js';
 import { assertNewExportDir, fileSink } from '../export-files.js';
 import { openAwsExportSource, openLocalExportSource, type ExportSource } from '../export-store.js';
 import { progressBar } from '../progress-bar.js';
-import { UsageError, type Command } from '../io.js';
+import { parseCommandArgs, UsageError, type Command } from '../io.js';
 
 const USAGE =
   'usage: airlock export [--since 1h | --from ISO] [--to ISO] [--session ID] [--identity SUB] --out DIR\n' +
@@ -39,33 +38,28 @@ export function sinceInstant(value: string, now: number): string {
  * empty signed export, which `verify` reports as empty).
  */
 export const run: Command = async (argv, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        since: { type: 'string' },
-        to: { type: 'string' },
-        session: { type: 'string' },
-        identity: { type: 'string' },
-        out: { type: 'string' },
-        aws: { type: 'boolean' },
-        'checkpoint-function': { type: 'string' },
-        endpoint: { type: 'string' },
-        'table-prefix': { type: 'string' },
-        region: { type: 'string' },
-        'export-key-arn': { type: 'string' },
-        'records-key-arn': { type: 'string' },
-        'export-key': { type: 'string' },
-        'records-key': { type: 'string', multiple: true },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      from: { type: 'string' },
+      since: { type: 'string' },
+      to: { type: 'string' },
+      session: { type: 'string' },
+      identity: { type: 'string' },
+      out: { type: 'string' },
+      aws: { type: 'boolean' },
+      'checkpoint-function': { type: 'string' },
+      endpoint: { type: 'string' },
+      'table-prefix': { type: 'string' },
+      region: { type: 'string' },
+      'export-key-arn': { type: 'string' },
+      'records-key-arn': { type: 'string' },
+      'export-key': { type: 'string' },
+      'records-key': { type: 'string', multiple: true },
+    },
+    strict: true,
+    allowPositionals: false,
+  }, USAGE);
   const v = parsed.values;
   if (v.out === undefined) throw new UsageError(`--out DIR is required\n${USAGE}`);
   if (v.session !== undefined && !SESSION_ID.test(v.session)) throw new UsageError('--session must match ^[A-Za-z0-9_-]{1,64}$');

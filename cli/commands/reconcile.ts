@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
 import { tableNames } from '#shared/adapters/aws/tables.js';
@@ -18,7 +17,7 @@ import { notDeployed } from '#shared/wiring/not-deployed.js';
 import { openAwsExportSource } from '../export-store.js';
 import { FINDINGS_FILE, REPORT_FILE, findingsJsonl, signReconcileReport } from '#shared/reconcile/reconcile-report.js';
 import { openLocalStore } from '#local/record-store-access.js';
-import { UsageError, type Command } from '../io.js';
+import { parseCommandArgs, UsageError, type Command } from '../io.js';
 
 const USAGE =
   'usage: airlock reconcile --from ISO --to ISO [--out DIR] [--settle-after SECONDS]\n' +
@@ -42,28 +41,23 @@ function instant(value: string | undefined, end: boolean, flag: string): string 
  * Exit 0 nothing flagged, 1 something flagged, 2 usage or a failure (store, Snowflake, signer: nothing proven).
  */
 export const run: Command = async (argv, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        out: { type: 'string' },
-        'settle-after': { type: 'string' },
-        aws: { type: 'boolean' },
-        endpoint: { type: 'string' },
-        'table-prefix': { type: 'string' },
-        region: { type: 'string' },
-        'export-key-arn': { type: 'string' },
-        'export-key': { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCommandArgs({
+    args: argv,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      out: { type: 'string' },
+      'settle-after': { type: 'string' },
+      aws: { type: 'boolean' },
+      endpoint: { type: 'string' },
+      'table-prefix': { type: 'string' },
+      region: { type: 'string' },
+      'export-key-arn': { type: 'string' },
+      'export-key': { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  }, USAGE);
   const v = parsed.values;
   const from = instant(v.from, false, '--from');
   const to = instant(v.to, true, '--to');

@@ -1,7 +1,6 @@
 import { findDataDir } from '#local/runtime-file.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { keyRing } from '#shared/records/key-id.js';
 import { loadPolicy } from '#shared/policy/load-policy.js';
 import type { Approver } from '#shared/policy/policy.js';
@@ -10,7 +9,7 @@ import { KEY_CHAIN_SESSION } from '#shared/records/types.js';
 import { SESSION_ID } from '#shared/use-cases/query-input.js';
 import { openLocalRecordStore } from '#local/record-store-access.js';
 import { renderTranscript, renderTranscriptHtml } from '../transcript.js';
-import { UsageError, type Command } from '../io.js';
+import { parseCommandArgs, UsageError, type Command } from '../io.js';
 
 const USAGE = 'usage: airlock replay SESSION_ID [--html FILE] [--policy FILE]';
 
@@ -21,12 +20,7 @@ const USAGE = 'usage: airlock replay SESSION_ID [--html FILE] [--policy FILE]';
  * load is said on stderr and the transcript goes on without those names.
  */
 export const run: Command = async (argv, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { html: { type: 'string' }, policy: { type: 'string' } }, strict: true, allowPositionals: true });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCommandArgs({ args: argv, options: { html: { type: 'string' }, policy: { type: 'string' } }, strict: true, allowPositionals: true }, USAGE);
   const [sessionId, ...extra] = parsed.positionals;
   if (sessionId === undefined || extra.length > 0) throw new UsageError(USAGE);
   if (!SESSION_ID.test(sessionId)) throw new UsageError('SESSION_ID must match ^[A-Za-z0-9_-]{1,64}$');

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { parseEnv } from '#shared/config/env.js';
 import { createLogger } from '#local/logger.js';
 import { cliInvocation } from '#local/runtime-file.js';
 import { startLocalRuntime } from '#local/runtime.js';
-import { UsageError, type Command } from '../io.js';
+import { parseCommandArgs, type Command } from '../io.js';
 
 const SAMPLE_SQL = 'SELECT id, name, email, phone FROM customers ORDER BY id LIMIT 5';
 
@@ -13,11 +12,7 @@ function shellQuote(s: string): string {
 
 /** `airlock serve`: the local runtime in the foreground until SIGINT/SIGTERM. */
 export const run: Command = async (argv, io) => {
-  try {
-    parseArgs({ args: argv, options: {}, strict: true, allowPositionals: false });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  parseCommandArgs({ args: argv, options: {}, strict: true, allowPositionals: false });
   const env = parseEnv(io.env);
   const log = createLogger(env.AIRLOCK_LOG_LEVEL);
   const started = Date.now();

@@ -1,7 +1,6 @@
 import { findDataDir } from '#local/runtime-file.js';
-import { parseArgs } from 'node:util';
 import { DevIssuer } from '#local/dev-issuer.js';
-import { UsageError, type Command } from '../io.js';
+import { parseCommandArgs, UsageError, type Command } from '../io.js';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 // A dev token lives at most 30 days: long enough for a demo, short enough to not be a credential.
@@ -24,22 +23,17 @@ export function parseTtl(text: string): number {
  * npm run -s airlock -- token --email approver1@example.com --ttl 15m
  */
 export const run: Command = async (argv, io) => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        sub: { type: 'string', default: 'agent' },
-        email: { type: 'string', default: 'agent@example.com' },
-        groups: { type: 'string', default: '' },
-        ttl: { type: 'string', default: '1h' },
-      },
-      allowPositionals: false,
-      strict: true,
-    }));
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
+  const { values } = parseCommandArgs({
+    args: argv,
+    options: {
+      sub: { type: 'string', default: 'agent' },
+      email: { type: 'string', default: 'agent@example.com' },
+      groups: { type: 'string', default: '' },
+      ttl: { type: 'string', default: '1h' },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
   if (values.sub.trim() === '') throw new UsageError('--sub must not be empty');
   const ttlSeconds = parseTtl(values.ttl);
   const groups = values.groups.split(',').map((g) => g.trim()).filter((g) => g !== '');

@@ -2,12 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPORT_FILE } from '#shared/reconcile/reconcile-report.js';
 import { verifyReconcileDir } from '../verify-reconcile.js';
-import { parseArgs } from 'node:util';
 import { WorkerSignatureChecker } from '#shared/export/signature-workers.js';
 import { verifyExport } from '#shared/export/verify-export.js';
 import { ExportReader } from '../export-reader.js';
 import { readTrustedKeys } from '../trusted-keys.js';
-import { UsageError, type Command } from '../io.js';
+import { parseCommandArgs, UsageError, type Command } from '../io.js';
 
 const USAGE = 'usage: airlock verify DIR [--trusted-keys FILE] [--threads N] [--all]';
 
@@ -20,12 +19,7 @@ const USAGE = 'usage: airlock verify DIR [--trusted-keys FILE] [--threads N] [--
  * A session's findings are not printed once that session has a failure: they follow from it.
  */
 export const run: Command = async (argv, io) => {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { 'trusted-keys': { type: 'string' }, threads: { type: 'string' }, all: { type: 'boolean' } }, strict: true, allowPositionals: true });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCommandArgs({ args: argv, options: { 'trusted-keys': { type: 'string' }, threads: { type: 'string' }, all: { type: 'boolean' } }, strict: true, allowPositionals: true }, USAGE);
   const [dirArg, ...extra] = parsed.positionals;
   if (dirArg === undefined || extra.length > 0) throw new UsageError(USAGE);
   const dir = resolve(io.cwd, dirArg);
