@@ -42,6 +42,15 @@ export const RECONCILE_WINDOW = Duration.hours(1);
  * tables, the signing keys and the auditor role, Secrets Manager references and alarms.
  * Access is handed out only through `FunctionAccess`, one variable and one grant at a time.
  */
+/** An EventBridge rule that invokes `fn` every `rate` (retried twice), with `event` as its input when given. */
+function onSchedule(scope: Construct, id: string, description: string, rate: Duration, fn: lambda.IFunction, event?: Record<string, unknown>): events.Rule {
+  return new events.Rule(scope, id, {
+    description,
+    schedule: events.Schedule.rate(rate),
+    targets: [new targets.LambdaFunction(fn, { retryAttempts: 2, ...(event === undefined ? {} : { event: events.RuleTargetInput.fromObject(event) }) })],
+  });
+}
+
 export class AirlockStack extends Stack {
   readonly functions: Record<FunctionName, lambda.Function>;
 
@@ -133,26 +142,16 @@ export class AirlockStack extends Stack {
     access.recordsReadAll(fns.WriteCheckpoints, records);
     access.checkpointsAppend(fns.WriteCheckpoints, checkpoints);
     access.recordsSigning(fns.WriteCheckpoints, keys.records);
-    new events.Rule(this, 'CheckpointSchedule', {
-      description: 'Airlock: sign and append changed session heads',
-      schedule: events.Schedule.rate(CHECKPOINT_INTERVAL),
-      // The interval travels with the event, so the function's look-back cannot drift from the schedule.
-      targets: [
-        new targets.LambdaFunction(fns.WriteCheckpoints, {
-          retryAttempts: 2,
-          event: events.RuleTargetInput.fromObject({ time: events.EventField.time, intervalSeconds: CHECKPOINT_INTERVAL.toSeconds() }),
-        }),
-      ],
+    // The interval travels with the event, so the function's look-back cannot drift from the schedule.
+    onSchedule(this, 'CheckpointSchedule', 'Airlock: sign and append changed session heads', CHECKPOINT_INTERVAL, fns.WriteCheckpoints, {
+      time: events.EventField.time,
+      intervalSeconds: CHECKPOINT_INTERVAL.toSeconds(),
     });
 
     // Recovery: a function that died between execute and outcome leaves its request `running`; the
     // schedule marks it `outcome_unknown` once past its statement timeout. Requests table only.
     access.requestsRecover(fns.RecoverInterrupted, requests);
-    new events.Rule(this, 'RecoverySchedule', {
-      description: 'Airlock: mark requests interrupted between execution and outcome as outcome_unknown',
-      schedule: events.Schedule.rate(RECOVERY_INTERVAL),
-      targets: [new targets.LambdaFunction(fns.RecoverInterrupted, { retryAttempts: 2 })],
-    });
+    onSchedule(this, 'RecoverySchedule', 'Airlock: mark requests interrupted between execution and outcome as outcome_unknown', RECOVERY_INTERVAL, fns.RecoverInterrupted);
 
     // Reconcile (issue 18): Snowflake's history of the service user against the records, every 15 minutes
     // over the last hour. Reads records and appends (query.reconciled, system/reconcile findings) with a key
@@ -166,15 +165,9 @@ export class AirlockStack extends Stack {
     fns.ReconcileWarehouse.addEnvironment('AIRLOCK_FUNCTION', 'reconcile');
     // One run at a time: a finding is appended once (the chain is read, then appended to).
     (fns.ReconcileWarehouse.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;
-    new events.Rule(this, 'ReconcileSchedule', {
-      description: "Airlock: reconcile Snowflake's query history of the service user with the records",
-      schedule: events.Schedule.rate(RECONCILE_INTERVAL),
-      targets: [
-        new targets.LambdaFunction(fns.ReconcileWarehouse, {
-          retryAttempts: 2,
-          event: events.RuleTargetInput.fromObject({ time: events.EventField.time, windowSeconds: RECONCILE_WINDOW.toSeconds() }),
-        }),
-      ],
+    onSchedule(this, 'ReconcileSchedule', "Airlock: reconcile Snowflake's query history of the service user with the records", RECONCILE_INTERVAL, fns.ReconcileWarehouse, {
+      time: events.EventField.time,
+      windowSeconds: RECONCILE_WINDOW.toSeconds(),
     });
     const reconcileAlarm = new ReconcileAlarm(this, 'ReconcileAlarm', { period: RECONCILE_INTERVAL });
     new CfnOutput(this, 'ReconcileFunction', { value: fns.ReconcileWarehouse.functionName, description: 'Invoke with {"from","to"} to reconcile another window' });
