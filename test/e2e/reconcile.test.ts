@@ -12,7 +12,7 @@ import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import { startFakeSnowflake, type FakeSnowflake } from '#test/helpers/fake-snowflake-server.js';
 import { removeDir, startTestRuntime, type TestRuntime } from '#test/helpers/local-runtime.js';
 import { call, startServe, tokenFromBanner, waitExit } from '#test/helpers/serve-process.js';
-import { testKeys } from '../integration/snowflake/snowflake-fixture.js';
+import { fakeSnowflakeEnv, testKeys } from '../integration/snowflake/snowflake-fixture.js';
 
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   let out = '';
@@ -21,10 +21,6 @@ async function cli(args: string[], env: Record<string, string>): Promise<{ code:
   const stderr = new Writable({ write: (c, _e, cb) => ((err += String(c)), cb()) });
   const code = await main(args, { stdin: process.stdin, stdout, stderr, env, cwd: process.cwd() });
   return { code, stdout: out, stderr: err };
-}
-
-function snowflakeEnv(sf: FakeSnowflake): Record<string, string> {
-  return { SNOWFLAKE_ACCOUNT: 'testaccount', SNOWFLAKE_USER: 'airlock_svc', SNOWFLAKE_PRIVATE_KEY: testKeys().privateKeyPem, SNOWFLAKE_ACCESS_URL: sf.url };
 }
 
 /** A colleague's script (or a leaked key): snowflake-sdk straight to Snowflake with the service user's key. */
@@ -52,8 +48,8 @@ describe('airlock reconcile against the Snowflake wire test server (local runtim
   const outs: string[] = [];
   beforeAll(async () => {
     sf = await startFakeSnowflake({ publicKeyPem: testKeys().publicKeyPem, seed: [`CREATE TABLE customers AS SELECT range AS ID, 'user' || range || '@example.com' AS EMAIL FROM range(3)`] });
-    t = await startTestRuntime(snowflakeEnv(sf));
-    env = { AIRLOCK_DATA_DIR: t.dir, ...snowflakeEnv(sf) };
+    t = await startTestRuntime(fakeSnowflakeEnv(sf));
+    env = { AIRLOCK_DATA_DIR: t.dir, ...fakeSnowflakeEnv(sf) };
   });
   afterAll(async () => {
     await t?.close();
@@ -164,14 +160,14 @@ describe('airlock reconcile settles a crash after execute (served runtime, SIGKI
 
   it('outcome_unknown is resolved with Snowflake status, rows and end time in a signed query.reconciled; the chain verifies; a second run changes nothing', async () => {
     const from = now();
-    const served = await startServe({ AIRLOCK_DATA_DIR: dir, AIRLOCK_FAULTS: 'crash-after-execute', ...snowflakeEnv(sf) });
+    const served = await startServe({ AIRLOCK_DATA_DIR: dir, AIRLOCK_FAULTS: 'crash-after-execute', ...fakeSnowflakeEnv(sf) });
     const token = tokenFromBanner(served.output());
     await expect(call(served.url, '/v1/queries', token, { prompt: 'doomed', sql: 'SELECT ID FROM customers', sessionId: 'crashed' })).rejects.toThrow();
     await waitExit(served.child);
     expect(served.child.signalCode).toBe('SIGKILL');
     const ran = sf.queries.find((q) => q.sqlText === 'SELECT ID FROM customers')!;
 
-    const env = { AIRLOCK_DATA_DIR: dir, ...snowflakeEnv(sf) };
+    const env = { AIRLOCK_DATA_DIR: dir, ...fakeSnowflakeEnv(sf) };
     // Within 120 s of the query's end the request may still be being recorded: left open, not settled.
     const early = await cli(['reconcile', '--from', from, '--to', later()], env);
     expect(early.code).toBe(0);

@@ -12,7 +12,7 @@ import { formatCheck } from '#cli/doctor/doctor-check.js';
 import { SnowflakeWarehouse } from '#shared/adapters/snowflake/snowflake-warehouse.js';
 import { fakeSnowflakeAccount } from '#test/helpers/fake-snowflake-account.js';
 import { startFakeSnowflake, type FakeSnowflake } from '#test/helpers/fake-snowflake-server.js';
-import { testKeys } from '../snowflake/snowflake-fixture.js';
+import { fakeSnowflakeEnv, testKeys } from '../snowflake/snowflake-fixture.js';
 import { removeDir, startTestRuntime } from '#test/helpers/local-runtime.js';
 
 const dirs: string[] = [];
@@ -206,7 +206,7 @@ describe('airlock doctor (local)', () => {
   });
 
   it('Snowflake settings in the environment: the same login and cost checks; a half-set Snowflake FAILs', async () => {
-    const r = await airlock(['doctor'], { SNOWFLAKE_ACCOUNT: 'testaccount', SNOWFLAKE_USER: 'airlock_svc', SNOWFLAKE_PRIVATE_KEY: testKeys().privateKeyPem, SNOWFLAKE_ACCESS_URL: sf.url });
+    const r = await airlock(['doctor'], fakeSnowflakeEnv(sf));
     expect(r.out).toMatch(/^ok {3}Snowflake login: logged in as airlock_svc/m);
     expect(r.out).toMatch(/^ok {3}Snowflake resource monitor: AIRLOCK_MONITOR/m);
     expect(r.out).not.toContain('PRIVATE KEY');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlHash } from '#shared/records/hash.js';
 import { removeDir, startTestRuntime, type TestRuntime } from '#test/helpers/local-runtime.js';
 import { startFakeSnowflake, type FakeSnowflake } from '#test/helpers/fake-snowflake-server.js';
-import { testKeys } from './snowflake-fixture.js';
+import { fakeSnowflakeEnv, testKeys } from './snowflake-fixture.js';
 
 // The local runtime with SNOWFLAKE_ACCOUNT set: the same API, records and masking, with snowflake-sdk
 // talking to a wire-level Snowflake instead of the seeded DuckDB.
@@ -16,13 +16,7 @@ describe('local runtime against Snowflake', () => {
       publicKeyPem: testKeys().publicKeyPem,
       seed: [`CREATE TABLE customers AS SELECT range AS ID, 'user' || range || '@example.com' AS EMAIL FROM range(3)`],
     });
-    t = await startTestRuntime({
-      SNOWFLAKE_ACCOUNT: 'testaccount',
-      SNOWFLAKE_USER: 'airlock_svc',
-      SNOWFLAKE_PRIVATE_KEY: testKeys().privateKeyPem,
-      SNOWFLAKE_ROLE: 'AIRLOCK_READER',
-      SNOWFLAKE_ACCESS_URL: sf.url,
-    });
+    t = await startTestRuntime(fakeSnowflakeEnv(sf, { SNOWFLAKE_ROLE: 'AIRLOCK_READER' }));
   });
   afterAll(async () => {
     await t?.close();

@@ -17,6 +17,11 @@ export function testKeys() {
   return keys;
 }
 
+/** The runtime's (or a CLI command's) environment for the service user on a fake Snowflake, plus `extra`. */
+export function fakeSnowflakeEnv(sf: Pick<FakeSnowflake, 'url'>, extra: Record<string, string> = {}): Record<string, string> {
+  return { SNOWFLAKE_ACCOUNT: 'testaccount', SNOWFLAKE_USER: 'airlock_svc', SNOWFLAKE_PRIVATE_KEY: testKeys().privateKeyPem, SNOWFLAKE_ACCESS_URL: sf.url, ...extra };
+}
+
 export interface SnowflakeRig {
   server: FakeSnowflake;
   config: SnowflakeConfig;

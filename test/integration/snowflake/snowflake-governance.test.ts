@@ -18,7 +18,7 @@ import { classify } from '#shared/sql/classify.js';
 import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
 import { fakeGovernance, type FakeGovernance } from '#test/helpers/fake-snowflake-governance.js';
 import { startFakeSnowflake, type FakeSnowflake } from '#test/helpers/fake-snowflake-server.js';
-import { testKeys } from './snowflake-fixture.js';
+import { fakeSnowflakeEnv, testKeys } from './snowflake-fixture.js';
 
 const SEED = [
   ...DEMO_DDL,
@@ -68,16 +68,7 @@ beforeAll(async () => {
   gov = fakeGovernance({ database: 'DEMO' });
   sf = await startFakeSnowflake({ publicKeyPem: testKeys().publicKeyPem, seed: SEED, intercept: gov.intercept });
   gov.attach(sf.duckdb);
-  env = {
-    SNOWFLAKE_ACCOUNT: 'testaccount',
-    SNOWFLAKE_USER: 'airlock_svc',
-    SNOWFLAKE_PRIVATE_KEY: testKeys().privateKeyPem,
-    SNOWFLAKE_ROLE: AIRLOCK_ROLE,
-    SNOWFLAKE_DATABASE: 'DEMO',
-    SNOWFLAKE_SCHEMA: 'MAIN',
-    SNOWFLAKE_ACCESS_URL: sf.url,
-    AIRLOCK_MASKING_KEY: 'test-masking-key-0123456789',
-  };
+  env = fakeSnowflakeEnv(sf, { SNOWFLAKE_ROLE: AIRLOCK_ROLE, SNOWFLAKE_DATABASE: 'DEMO', SNOWFLAKE_SCHEMA: 'MAIN', AIRLOCK_MASKING_KEY: 'test-masking-key-0123456789' });
 }, 60_000);
 afterAll(async () => {
   await sf?.close();

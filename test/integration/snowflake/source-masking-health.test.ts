@@ -14,7 +14,7 @@ import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
 import { fakeGovernance, type FakeGovernance } from '#test/helpers/fake-snowflake-governance.js';
 import { startFakeSnowflake, type FakeSnowflake } from '#test/helpers/fake-snowflake-server.js';
 import { removeDir, startTestRuntime, type TestRuntime } from '#test/helpers/local-runtime.js';
-import { testKeys } from './snowflake-fixture.js';
+import { fakeSnowflakeEnv, testKeys } from './snowflake-fixture.js';
 
 const SEED = [
   ...DEMO_DDL,
@@ -44,16 +44,7 @@ beforeAll(async () => {
     },
   });
   gov.attach(sf.duckdb);
-  t = await startTestRuntime({
-    SNOWFLAKE_ACCOUNT: 'testaccount',
-    SNOWFLAKE_USER: 'airlock_svc',
-    SNOWFLAKE_PRIVATE_KEY: testKeys().privateKeyPem,
-    SNOWFLAKE_ROLE: AIRLOCK_ROLE,
-    SNOWFLAKE_DATABASE: 'DEMO',
-    SNOWFLAKE_SCHEMA: 'MAIN',
-    SNOWFLAKE_ACCESS_URL: sf.url,
-    AIRLOCK_MASKING_KEY: 'test-masking-key-0123456789',
-  });
+  t = await startTestRuntime(fakeSnowflakeEnv(sf, { SNOWFLAKE_ROLE: AIRLOCK_ROLE, SNOWFLAKE_DATABASE: 'DEMO', SNOWFLAKE_SCHEMA: 'MAIN', AIRLOCK_MASKING_KEY: 'test-masking-key-0123456789' }));
 }, 60_000);
 afterAll(async () => {
   await t?.close();
