@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import snowflake from 'snowflake-sdk';
-import { main } from '#cli/main.js';
 import { sqlHash } from '#shared/records/hash.js';
 import { keyIdOf } from '#shared/records/key-id.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
@@ -13,13 +11,10 @@ import { startFakeSnowflake, type FakeSnowflake } from '#test/helpers/fake-snowf
 import { removeDir, startTestRuntime, type TestRuntime } from '#test/helpers/local-runtime.js';
 import { call, startServe, tokenFromBanner, waitExit } from '#test/helpers/serve-process.js';
 import { fakeSnowflakeEnv, testKeys } from '../integration/snowflake/snowflake-fixture.js';
+import { runCli } from '#test/helpers/run-cli.js';
 
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  let out = '';
-  let err = '';
-  const stdout = new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) });
-  const stderr = new Writable({ write: (c, _e, cb) => ((err += String(c)), cb()) });
-  const code = await main(args, { stdin: process.stdin, stdout, stderr, env, cwd: process.cwd() });
+  const { code, out, err } = await runCli(args, { env });
   return { code, stdout: out, stderr: err };
 }
 

@@ -2,22 +2,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from '#cli/main.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
 import { removeDir } from '#test/helpers/local-runtime.js';
 import { call, startServe, tokenFromBanner, waitExit } from '#test/helpers/serve-process.js';
+import { runCli } from '#test/helpers/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-crash-'));
 const out = mkdtempSync(join(tmpdir(), 'airlock-crash-export-'));
 afterAll(() => [dir, out].forEach(removeDir));
 
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string }> {
-  let text = '';
-  const stdout = new Writable({ write: (c, _e, cb) => ((text += String(c)), cb()) });
-  const stderr = new Writable({ write: (_c, _e, cb) => cb() });
-  const code = await main(args, { stdin: process.stdin, stdout, stderr, env, cwd: process.cwd() });
-  return { code, stdout: text };
+  const { code, out } = await runCli(args, { env });
+  return { code, stdout: out };
 }
 
 describe('SIGKILL between execution and the outcome record (crash-after-execute)', () => {

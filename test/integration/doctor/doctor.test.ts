@@ -2,10 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '#cli/io.js';
-import { main } from '#cli/main.js';
 import { jwksCheck } from '#cli/doctor/jwks-check.js';
 import { snowflakeChecks } from '#cli/doctor/snowflake-checks.js';
 import { formatCheck } from '#cli/doctor/doctor-check.js';
@@ -14,6 +11,7 @@ import { fakeSnowflakeAccount } from '#test/helpers/fake-snowflake-account.js';
 import { startFakeSnowflake, type FakeSnowflake } from '#test/helpers/fake-snowflake-server.js';
 import { fakeSnowflakeEnv, testKeys } from '../snowflake/snowflake-fixture.js';
 import { removeDir, startTestRuntime } from '#test/helpers/local-runtime.js';
+import { runCli } from '#test/helpers/run-cli.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -23,15 +21,7 @@ afterEach(() => {
 async function airlock(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const cwd = mkdtempSync(join(tmpdir(), 'airlock-doctor-'));
   dirs.push(cwd);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io: CliIo = { stdin: new PassThrough(), stdout, stderr, env: { AIRLOCK_DATA_DIR: join(cwd, 'data'), ...env }, cwd };
-  const code = await main(argv, io);
-  return { code, out, err, cwd };
+  return { ...(await runCli(argv, { env: { AIRLOCK_DATA_DIR: join(cwd, 'data'), ...env }, cwd })), cwd };
 }
 
 const account = fakeSnowflakeAccount({

@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '#cli/commands/snowflake.js';
 import { DEMO_DDL } from '#local/seed/demo-schema.js';
@@ -19,6 +18,7 @@ import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
 import { fakeGovernance, type FakeGovernance } from '#test/helpers/fake-snowflake-governance.js';
 import { startFakeSnowflake, type FakeSnowflake } from '#test/helpers/fake-snowflake-server.js';
 import { fakeSnowflakeEnv, testKeys } from './snowflake-fixture.js';
+import { runCli } from '#test/helpers/run-cli.js';
 
 const SEED = [
   ...DEMO_DDL,
@@ -54,12 +54,8 @@ function warehouse(role: string): SnowflakeWarehouse {
   );
 }
 
-async function cli(argv: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) });
-  const code = await run(argv, { stdin: new PassThrough(), stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env: { ...env, ...extraEnv }, cwd: process.cwd() });
-  return { code, out, err };
+function cli(argv: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+  return runCli(argv, { command: run, env: { ...env, ...extraEnv } });
 }
 
 const statementsOf = (out: string) => out.split(';\n\n').map((s) => s.trim()).filter((s) => s !== '' && !s.startsWith('--'));

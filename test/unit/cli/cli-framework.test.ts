@@ -2,14 +2,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bashCompletion } from '#cli/commands/completion.js';
 import { productionPolicyTemplate } from '#cli/commands/init-policy.js';
-import type { CliIo } from '#cli/io.js';
-import { main } from '#cli/main.js';
 import { SPECS, type CommandSpec } from '#cli/program.js';
 import { parsePolicy } from '#shared/policy/parse-policy.js';
+import { runCli } from '#test/helpers/run-cli.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -19,15 +17,7 @@ afterEach(() => {
 async function airlock(argv: string[]) {
   const cwd = mkdtempSync(join(tmpdir(), 'airlock-cli-'));
   dirs.push(cwd);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io: CliIo = { stdin: new PassThrough(), stdout, stderr, env: {}, cwd };
-  const code = await main(argv, io);
-  return { code, out, err };
+  return runCli(argv, { cwd });
 }
 
 /** Every command path, from the spec table itself: a new command cannot skip --help. */

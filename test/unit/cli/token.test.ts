@@ -1,14 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '#cli/main.js';
 import { parseTtl } from '#cli/commands/token.js';
-import type { CliIo } from '#cli/io.js';
 import { JoseTokenVerifier } from '#shared/identity/jose-token-verifier.js';
 import { DEV_AUDIENCE, DEV_ISSUER, DevIssuer } from '#local/dev-issuer.js';
+import { runCli } from '#test/helpers/run-cli.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -18,15 +16,7 @@ afterEach(() => {
 async function airlock(argv: string[], env: Record<string, string> = {}) {
   const cwd = mkdtempSync(join(tmpdir(), 'airlock-token-'));
   dirs.push(cwd);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const io: CliIo = { stdin: new PassThrough(), stdout, stderr, env, cwd };
-  const code = await main(['token', ...argv], io);
-  return { code, out, err, cwd };
+  return { ...(await runCli(['token', ...argv], { env, cwd })), cwd };
 }
 
 describe('airlock token', () => {

@@ -2,24 +2,20 @@
  * The lexing fixes (PUT/GET paths, stage strings, nextval), the calls that the wider grammar must not let
  * through as `read`, and `classify --explain`.
  */
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { run } from '#cli/commands/classify.js';
-import type { CliIo } from '#cli/io.js';
 import { classify } from '#shared/sql/classify.js';
 import { formatGap, grammarGaps } from '#shared/sql/grammar-gaps.js';
 import { lex } from '#shared/sql/lexer.js';
+import { runCli } from '#test/helpers/run-cli.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 async function cli(argv: string[], input: string): Promise<{ code: number; stdout: string }> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  const io: CliIo = { stdin: Readable.from([Buffer.from(input, 'utf8')]), stdout: out, stderr: new PassThrough(), env: {}, cwd: repoRoot };
-  const code = await run(argv, io);
-  return { code, stdout: Buffer.concat(chunks).toString('utf8') };
+  const { code, out } = await runCli(argv, { command: run, stdin: Readable.from([Buffer.from(input, 'utf8')]), cwd: repoRoot });
+  return { code, stdout: out };
 }
 
 describe('PUT / GET local paths lex as one token', () => {
