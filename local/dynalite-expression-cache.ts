@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { rememberBounded } from '#shared/bounded-cache.js';
 
 /**
  * dynalite 4.0.0 parses every ConditionExpression / UpdateExpression with a generated PEG parser
@@ -48,8 +49,7 @@ function cached(parser: Parser): void {
     const tree = parse(text, options);
     if (typeof tree === 'object' && tree !== null) {
       const left = context.unusedAttrNames ?? {};
-      if (memo.size >= MAX_ENTRIES) memo.delete(memo.keys().next().value as string);
-      memo.set(key, { tree: structuredClone(tree), usedNames: before.filter((n) => !(n in left)) });
+      rememberBounded(memo, key, { tree: structuredClone(tree), usedNames: before.filter((n) => !(n in left)) }, MAX_ENTRIES);
     }
     return tree;
   };

@@ -14,6 +14,7 @@ import type { TokenVerifier } from '../ports/token-verifier.js';
 import type { Principal } from './principal.js';
 import { TOKEN_ERROR_MESSAGES, joseErrorCode } from './jose-error-code.js';
 import { principalFromClaims } from './principal-from-claims.js';
+import { rememberBounded } from '../bounded-cache.js';
 
 type KeySource = URL | JSONWebKeySet;
 
@@ -110,8 +111,7 @@ export class JoseTokenVerifier implements TokenVerifier {
     // Reused strictly before `exp` (no clock tolerance): past it, the token is verified again by jose.
     const until = Math.min(nowMs + VERIFIED_TOKEN_TTL_MS, (payload.exp as number) * 1000);
     if (until > nowMs) {
-      if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value as string);
-      this.verified.set(token, { principal: structuredClone(principal), until });
+      rememberBounded(this.verified, token, { principal: structuredClone(principal), until }, MAX_VERIFIED_TOKENS);
     }
     return principal;
   }

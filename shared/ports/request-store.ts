@@ -108,11 +108,8 @@ export interface RequestStore {
   releaseIdempotency(key: string): Promise<void>;
   put(item: RequestItem): Promise<void>;
   get(requestId: string): Promise<RequestItem | null>;
-  /**
-   * Several requests in one round trip (DynamoDB BatchGetItem, strongly consistent), in the order
-   * asked, unknown ids left out. Optional: callers fall back to `get` for each.
-   */
-  getMany?(requestIds: readonly string[]): Promise<RequestItem[]>;
+  /** Several requests in one round trip (DynamoDB BatchGetItem, strongly consistent), in the order asked, unknown ids left out. */
+  getMany(requestIds: readonly string[]): Promise<RequestItem[]>;
   /** Conditional update: applies `patch` only when the current status is one of `from`. Returns false otherwise. */
   transition(requestId: string, from: RequestStatus[], patch: Partial<RequestItem>): Promise<boolean>;
   /**

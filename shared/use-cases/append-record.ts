@@ -6,6 +6,7 @@ import type { TypedBody } from '../records/record-body.js';
 import { sealRecord } from '../records/seal-record.js';
 import { SessionQueue } from '../records/session-queue.js';
 import { GENESIS_HASH, type Actor, type RecordType, type SessionRecord } from '../records/types.js';
+import { rememberBounded } from '../bounded-cache.js';
 
 export interface AppendRecordDeps {
   records: RecordStore;
@@ -45,9 +46,7 @@ function headCache(records: RecordStore): Map<string, { seq: number; hash: strin
 }
 
 function remember(cache: Map<string, { seq: number; hash: string }>, sessionId: string, head: { seq: number; hash: string }): void {
-  cache.delete(sessionId);
-  cache.set(sessionId, head);
-  if (cache.size > MAX_CACHED_HEADS) cache.delete(cache.keys().next().value as string);
+  rememberBounded(cache, sessionId, head, MAX_CACHED_HEADS);
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,6 +5,7 @@ import type { ApprovalDeps } from './approval-deps.js';
 import { approvalView } from './approval-view.js';
 import { requestRecords } from './request-records.js';
 import type { SessionRecord } from '../records/types.js';
+import { rememberBounded } from '../bounded-cache.js';
 
 export type ApprovalDigestDeps = Pick<ApprovalDeps, 'requests' | 'records' | 'notifier' | 'clock' | 'policy' | 'log'>;
 export type RenderDigestDeps = Pick<ApprovalDeps, 'requests' | 'records' | 'notifier' | 'log'>;
@@ -170,14 +171,13 @@ async function requestedOf(deps: RenderDigestDeps, item: RequestItem): Promise<S
   // The same request (its chain, seq and SQL), never merely the same id.
   if (cached !== undefined && cached.sessionId === item.sessionId && (item.requestedSeq === 0 || cached.seq === item.requestedSeq) && (cached.body as { sqlHash?: unknown }).sqlHash === item.sqlHash) return cached;
   const { requested } = await requestRecords(deps.records, item);
-  if (requestedById.size >= REQUESTED_CACHE_MAX) requestedById.delete(requestedById.keys().next().value as string);
-  requestedById.set(item.requestId, requested);
+  rememberBounded(requestedById, item.requestId, requested, REQUESTED_CACHE_MAX);
   return requested;
 }
 
 async function viewsOf(deps: RenderDigestDeps, ids: string[]): Promise<ApprovalView[]> {
-  // The items in one round trip where the store can (a digest lists up to DIGEST_MAX_ENTRIES).
-  const items = deps.requests.getMany !== undefined ? await deps.requests.getMany(ids) : (await Promise.all(ids.map((id) => deps.requests.get(id)))).filter((i): i is RequestItem => i !== null);
+  // The items in one round trip (a digest lists up to DIGEST_MAX_ENTRIES).
+  const items = await deps.requests.getMany(ids);
   return Promise.all(items.map(async (item) => approvalView(item, await requestedOf(deps, item))));
 }
 

@@ -10,6 +10,7 @@ import { requestRecords } from './request-records.js';
 import { withRequestLock } from './request-lock.js';
 import { updateApprovalMessage } from './update-approval-message.js';
 import type { ApprovalRefusedBody, ApprovalVoteBody } from '../records/record-body.js';
+import { rememberBounded } from '../bounded-cache.js';
 
 export interface VoteInput {
   requestId: string;
@@ -260,8 +261,7 @@ async function recordRefusal(
       actor: { kind: 'approver', slackUserId: input.slackUserId, ...(email === undefined ? {} : { email }) },
       body,
     });
-    seen.set(key, { at: now, suppressed: 0 });
-    if (seen.size > 10_000) seen.delete(seen.keys().next().value as string);
+    rememberBounded(seen, key, { at: now, suppressed: 0 }, 10_000);
   } catch (e) {
     // The click is refused either way; a refusal that cannot be recorded must not turn into a 500 loop.
     deps.log?.('error', 'could not record a refused approval click', { requestId: item.requestId, code, err: e instanceof Error ? e.message : String(e) });

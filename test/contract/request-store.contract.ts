@@ -102,11 +102,11 @@ export function requestStoreContract(name: string, make: () => Promise<RequestSt
         for (const id of ids) await h.store.put(item(id, { sql: `select ${id}` }));
         await h.store.transition('r007', ['pending_approval', 'running'], { status: 'approved' });
         const asked = ['r120', 'unknown', 'r007', ...ids.slice(0, 110), 'r120'];
-        const got = await h.store.getMany!(asked);
+        const got = await h.store.getMany(asked);
         expect(got.map((i) => i.requestId)).toEqual(asked.filter((id) => id !== 'unknown'));
         expect(got[1]).toEqual(await h.store.get('r007'));
         expect(got[1]?.status).toBe('approved');
-        expect(await h.store.getMany!([])).toEqual([]);
+        expect(await h.store.getMany([])).toEqual([]);
       });
 
       it('put is create-only: a second put of the same id is ERR_REQUEST_EXISTS', async () => {

@@ -13,6 +13,7 @@ import { parseStoredOutcome } from '../../ports/query-outcome.js';
 import type { IdempotencyEntry, RequestItem, RequestStatus, RequestStore, SessionOwner, SlotClaim, VersionedDoc, Vote } from '../../ports/request-store.js';
 import { REQUESTS_BY_STATUS_INDEX, TABLES, TTL_ATTRIBUTE } from './tables.js';
 import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
+import { rememberBounded } from '../../bounded-cache.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -118,8 +119,7 @@ export class DynamoDbRequestStore implements RequestStore {
     const known = this.#owners.get(s.sessionId);
     if (known !== undefined) return known;
     const owner = await this.#claimSession(s);
-    this.#owners.set(s.sessionId, owner);
-    if (this.#owners.size > 10_000) this.#owners.delete(this.#owners.keys().next().value as string);
+    rememberBounded(this.#owners, s.sessionId, owner, 10_000);
     return owner;
   }
 
