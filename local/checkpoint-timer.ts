@@ -1,5 +1,6 @@
 import type { Clock } from '#shared/ports/clock.js';
 import { writeCheckpoints, type WriteCheckpointsDeps } from '#shared/use-cases/write-checkpoints.js';
+import { startPeriodic } from './periodic.js';
 
 export interface CheckpointTimer {
   /** One pass now (also what each tick runs); passes never overlap. */
@@ -21,30 +22,14 @@ export function startCheckpointTimer(
   opts: { intervalMs: number; onError(e: unknown): void; onWritten?(n: number): void },
 ): CheckpointTimer {
   let since: string | undefined;
-  let running: Promise<void> | null = null;
-  const runOnce = (): Promise<void> => {
-    running ??= (async () => {
-      const started = deps.clock.now().toISOString();
-      try {
-        const { written } = await writeCheckpoints(deps, since === undefined ? {} : { since });
-        since = started;
-        if (written.length > 0) opts.onWritten?.(written.length);
-      } catch (e) {
-        opts.onError(e);
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  };
-  const timer = setInterval(() => void runOnce(), opts.intervalMs);
-  // The timer alone must not keep a process alive (tests, a CLI that embeds the runtime).
-  timer.unref();
-  return {
-    runOnce,
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic(async () => {
+    const started = deps.clock.now().toISOString();
+    try {
+      const { written } = await writeCheckpoints(deps, since === undefined ? {} : { since });
+      since = started;
+      if (written.length > 0) opts.onWritten?.(written.length);
+    } catch (e) {
+      opts.onError(e);
+    }
+  }, opts.intervalMs);
 }

@@ -1,3 +1,4 @@
+import { startPeriodic } from './periodic.js';
 import { checkSourceMaskingHealth, SOURCE_MASKING_UNCHECKED, type CheckSourceMaskingHealthDeps, type SourceMaskingHealth } from '#shared/governance/source-masking-health.js';
 
 /** How often the runtime re-checks masking at the source (besides once at start): a handful of LIMIT 1 reads. */
@@ -22,28 +23,11 @@ export interface SourceMaskingTimer {
  */
 export function startSourceMaskingTimer(deps: CheckSourceMaskingHealthDeps, opts: { intervalMs: number; onResult?(h: SourceMaskingHealth): void }): SourceMaskingTimer {
   let last: SourceMaskingHealth = SOURCE_MASKING_UNCHECKED;
-  let running: Promise<SourceMaskingHealth> | null = null;
-  const runOnce = (): Promise<SourceMaskingHealth> => {
-    running ??= (async () => {
-      try {
-        last = await checkSourceMaskingHealth(deps);
-        opts.onResult?.(last);
-        return last;
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  };
-  void runOnce();
-  const timer = setInterval(() => void runOnce(), opts.intervalMs);
-  timer.unref();
-  return {
-    current: () => last,
-    runOnce,
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const job = startPeriodic(async () => {
+    last = await checkSourceMaskingHealth(deps);
+    opts.onResult?.(last);
+    return last;
+  }, opts.intervalMs);
+  void job.runOnce();
+  return { current: () => last, ...job };
 }
