@@ -15,7 +15,6 @@ import { SOURCE_MASKING_NOT_APPLICABLE, SOURCE_MASKING_UNCHECKED } from '#shared
 import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
 import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
 import { snowflakeConfigOf } from '#shared/adapters/snowflake/snowflake-config.js';
-import { SnowflakeWarehouse } from '#shared/adapters/snowflake/snowflake-warehouse.js';
 import type { Warehouse } from '#shared/ports/warehouse.js';
 import { warehouseCatalog } from '#shared/adapters/catalog/information-schema-catalog.js';
 import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
@@ -127,6 +126,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     let sourceMaskingTimer: SourceMaskingTimer | null = null;
     let warehouse: Warehouse;
     if (snowflakeConfig !== null) {
+      // Imported only here: snowflake-sdk loads a native module whose buffer finalizers cost the DuckDB runtime CPU on every request.
+      const { SnowflakeWarehouse } = await import('#shared/adapters/snowflake/snowflake-warehouse.js');
       warehouse = new SnowflakeWarehouse(snowflakeConfig);
     } else {
       const warehousePath = join(dataDir, 'demo.duckdb');
@@ -199,6 +200,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       quotas: new MemoryQuotaStore(),
       // Masking at the source (issue 21): the last check, from memory; DuckDB has no source to mask.
       sourceMasking: () => (snowflakeConfig === null ? SOURCE_MASKING_NOT_APPLICABLE : (sourceMaskingTimer?.current() ?? SOURCE_MASKING_UNCHECKED)),
+      // Every execution lives in this process: a direct read whose write-ahead predates it died with an earlier one.
+      executionsSince: systemClock.now().getTime(),
     });
     const deps = composed.api;
 

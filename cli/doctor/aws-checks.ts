@@ -61,8 +61,10 @@ export function tableMismatches(t: TableDescription, schema: TableSchema): strin
   const problems: string[] = [];
   if (keysOf(t) !== expectedKeys(schema)) problems.push(`key schema is ${keysOf(t) || 'none'}, expected ${expectedKeys(schema)}`);
   const types = new Map((t.AttributeDefinitions ?? []).map((a) => [a.AttributeName, a.AttributeType]));
-  for (const k of [schema.partitionKey, schema.sortKey, ...schema.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])]) {
-    if (k !== undefined && types.has(k.name) && types.get(k.name) !== k.type) problems.push(`attribute ${k.name} is ${types.get(k.name)}, expected ${k.type}`);
+  // Each key attribute once (an index may reuse the table's sort key).
+  const keyAttributes = new Map([schema.partitionKey, schema.sortKey, ...schema.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])].filter((k) => k !== undefined).map((k) => [k.name, k]));
+  for (const k of keyAttributes.values()) {
+    if (types.has(k.name) && types.get(k.name) !== k.type) problems.push(`attribute ${k.name} is ${types.get(k.name)}, expected ${k.type}`);
   }
   for (const g of schema.globalSecondaryIndexes) {
     const found = (t.GlobalSecondaryIndexes ?? []).find((x) => x.IndexName === g.indexName);

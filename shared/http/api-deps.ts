@@ -29,6 +29,8 @@ export interface ApiDeps extends SubmitQueryDeps {
    * reconcile keeps, cached ≤ 60 s (AWS `Public`); absent → health says nothing about it.
    */
   sourceMasking?(): SourceMaskingHealth | Promise<SourceMaskingHealth>;
+  /** Where every execution lives in this process (local runtime): when it started (ms). A request `running` since before is interrupted. */
+  executionsSince?: number;
 }
 
 /** What the interactions endpoint needs beyond the query path: the approval use cases' deps (built once, by `compose`) and Slack's secret. */

@@ -24,6 +24,13 @@ export interface RecordStore {
    */
   list(sessionId: string, fromSeq?: number): Promise<string[]>;
   /**
+   * Where a request's write-ahead `query.requested` record is: its session and seq, or null when no
+   * such record exists. A direct read keeps no request item until after its answer, so this is how
+   * `GET /v1/queries/{id}` finds it in between (or after a crash). Eventually consistent in DynamoDB
+   * (a global secondary index): a record written a moment ago may not be found yet.
+   */
+  requested(requestId: string): Promise<{ sessionId: string; seq: number } | null>;
+  /**
    * For export and checkpoints (optional so test doubles need not implement it; both adapters do):
    * the ids, sorted, of sessions with any record whose `at` lies in [from, to] (ISO strings,
    * inclusive, either end open). Uses the `byDay` index when `from` is given.

@@ -22,6 +22,12 @@ export interface RecoverInterruptedDeps {
   clock: Clock;
   policy: Pick<Policy, 'limits'>;
   log?: (level: 'error' | 'warn' | 'info', msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Where every execution lives in this process (the local runtime): when it started, ms since epoch.
+   * A request `running` since before then is interrupted whatever its timeout — its execution died
+   * with the process before. Absent in AWS, where executions live in other containers.
+   */
+  executionsSince?: number;
 }
 
 /**
@@ -49,7 +55,8 @@ export function interruptedAfter(policy: Pick<Policy, 'limits'>, item: RequestIt
  */
 export async function recoverIfInterrupted(deps: RecoverInterruptedDeps, item: RequestItem, scope: RecoverScope = 'stale'): Promise<RequestItem> {
   if (item.status !== 'running') return item;
-  if (scope === 'stale' && deps.clock.now().getTime() <= interruptedAfter(deps.policy, item)) return item;
+  const diedWithItsProcess = deps.executionsSince !== undefined && Date.parse(item.runningSince ?? item.decidedAt ?? item.createdAt) < deps.executionsSince;
+  if (scope === 'stale' && !diedWithItsProcess && deps.clock.now().getTime() <= interruptedAfter(deps.policy, item)) return item;
   if (deps.records !== undefined) {
     const done = await completeFromRecords({ records: deps.records, requests: deps.requests }, item, httpStatusOfOutcome);
     if (done.status !== 'running') return done;

@@ -3,6 +3,7 @@ import type { RecordStore } from '../ports/record-store.js';
 import type { RequestItem, RequestStore } from '../ports/request-store.js';
 import type { QueryExecutedBody, StatementError } from '../records/record-body.js';
 import type { SessionRecord } from '../records/types.js';
+import { reconciledOutcome } from '../reconcile/settle-request.js';
 import type { ExecutedBody, QueryOutcome, StoredExecutedOutcome, StoredOutcome } from '../ports/query-outcome.js';
 
 /**
@@ -42,8 +43,10 @@ export async function loadOutcome(records: RecordStore, item: RequestItem): Prom
 export function outcomeFromRecords(item: RequestItem, records: readonly SessionRecord[]): { outcome: QueryOutcome; requestedSeq: number | null } | null {
   const mine = records.filter((r) => r.requestId === item.requestId);
   const requestedSeq = mine.find((r) => r.type === 'query.requested')?.seq ?? null;
-  const end = mine.find((r) => r.type === 'query.executed' || r.type === 'query.failed');
+  const end = mine.find((r) => r.type === 'query.executed' || r.type === 'query.failed' || r.type === 'query.reconciled');
   if (end === undefined) return null;
+  // Settled by reconcile (its process died first): Snowflake's account of how it ended, without rows.
+  if (end.type === 'query.reconciled') return { outcome: reconciledOutcome(item, end), requestedSeq };
   const base = { requestId: item.requestId, sessionId: item.sessionId, risk: item.risk };
   const b = end.body;
   if (end.type === 'query.failed') {
@@ -69,7 +72,7 @@ export function outcomeFromRecords(item: RequestItem, records: readonly SessionR
 }
 
 /**
- * A `running` direct read whose outcome is already on record: moves the item to that outcome (as
+ * A `running` direct read whose outcome is already on record (its own, or reconcile's `query.reconciled`): moves the item to that outcome (as
  * the read's own, unawaited, transition would have) and returns it as it is now. Any other item
  * is returned as given. Conditional on `running`, so it never overwrites a later state.
  *
@@ -89,7 +92,8 @@ export async function completeFromRecords(
   await deps.requests.transition(item.requestId, ['running'], {
     status: outcome.kind === 'executed' ? 'executed' : 'failed',
     httpStatus: httpStatus(outcome),
-    response: toStoredOutcome(outcome),
+    // A reconciled answer holds no rows, so it is stored whole (as settleRequest stores it).
+    response: 'reconciled' in outcome.body ? outcome : toStoredOutcome(outcome),
     ...(requestedSeq === null ? {} : { requestedSeq }),
   });
   return (await deps.requests.get(item.requestId)) ?? item;

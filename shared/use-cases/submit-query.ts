@@ -18,6 +18,7 @@ import { classify } from '../sql/classify.js';
 import { admitQuery, rateLimited } from './admit-query.js';
 import { appendRecord } from './append-record.js';
 import { inBackground } from './background-writes.js';
+import { settleDirectRead } from './direct-read-item.js';
 import { checkApprovalRequestLimits, withApprovalSlot } from './approval-request-limits.js';
 import { withRequestLock } from './request-lock.js';
 import { executeQuery } from './execute-query.js';
@@ -322,11 +323,12 @@ interface DirectArgs {
 }
 
 /**
- * A read the policy allows: write-ahead `query.requested` and the `running` request item at the same
- * time (both must land before the statement runs, so a crash after it still shows `outcome_unknown`),
- * execute, record the outcome, answer. The item's final transition is started, not awaited: until it
- * lands, readers (`GET /v1/queries/{id}`, an idempotent retry, recovery) take the outcome from the
- * records (`completeFromRecords`).
+ * A read the policy allows. Its critical path holds two writes, in sequence: the write-ahead
+ * `query.requested` (nothing runs unless it landed) and the outcome record. The request item is
+ * written once, after the answer, in its final state (`settleDirectRead`); until then — or, after a
+ * crash, for good — readers find the request from its write-ahead record (`requestFromRecords`),
+ * and a request whose process died shows `outcome_unknown`. With an idempotency key the `running`
+ * item is written beside the write-ahead record instead: a retry must find the first attempt's state.
  */
 async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: QueryInput, sessionId: string, requestId: string, a: DirectArgs): Promise<QueryOutcome> {
   const createdAt = deps.clock.now().toISOString();
@@ -342,10 +344,11 @@ async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: Que
     createdAt,
     approvalsRequired: 0,
     votes: [],
-    // Not known until the write-ahead lands; 0 = "find the query.requested by request id" (set by the final transition).
+    // Not known until the write-ahead lands; 0 = "find the query.requested by request id" (set by the final state).
     requestedSeq: 0,
     runningSince: createdAt,
   };
+  const keyed = input.idempotencyKey !== undefined;
   const [requested, stored] = await Promise.allSettled([
     appendRecord(deps, {
       sessionId,
@@ -354,23 +357,24 @@ async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: Que
       actor: a.actor,
       body: a.requestedBody,
     }),
-    deps.requests.put(item),
+    keyed ? deps.requests.put(item) : Promise.resolve(),
   ]);
   if (requested.status === 'rejected') {
     // Nothing ran and nothing is on record: the item, if it landed, must not be taken for an interrupted run.
-    if (stored.status === 'fulfilled') {
+    if (keyed && stored.status === 'fulfilled') {
       const error: StatementError = { code: 'ERR_STORE_UNAVAILABLE', message: 'the write-ahead record could not be written; nothing ran' };
       await deps.requests.transition(requestId, ['running'], { status: 'failed', httpStatus: 503, response: { kind: 'failed', body: { ...a.base, status: 'failed', error } } }).catch(() => undefined);
     }
     throw requested.reason;
   }
   if (stored.status === 'rejected') throw stored.reason;
+  const requestedSeq = requested.value.record.seq;
   let outcome: QueryOutcome;
   try {
     outcome = await executeQuery(deps, {
       sessionId,
       requestId,
-      seq: requested.value.record.seq,
+      seq: requestedSeq,
       sqlHash: a.sqlHash,
       sql: input.sql,
       classification: a.classification,
@@ -384,16 +388,17 @@ async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: Que
     // record could be written), so the item says so: `outcome_unknown`, as after a crash.
     const code = isAirlockError(e) ? e.code : 'ERR_INTERNAL';
     const unknown: QueryOutcome = { kind: 'failed', body: { ...a.base, status: 'outcome_unknown', error: { code, message: 'the outcome of this request was not recorded' } } };
-    await deps.requests.transition(requestId, ['running'], { status: 'outcome_unknown', httpStatus: httpStatusFor(code), response: unknown }).catch(() => undefined);
+    await settleDirectRead(deps.requests, { ...item, requestedSeq, status: 'outcome_unknown', httpStatus: httpStatusFor(code), response: unknown }).catch(() => undefined);
     throw e;
   }
   // Off the critical path: the records already hold the outcome, and readers fall back to them.
   inBackground(
-    deps.requests.transition(requestId, ['running'], {
+    settleDirectRead(deps.requests, {
+      ...item,
+      requestedSeq,
       status: outcome.kind === 'executed' ? 'executed' : 'failed',
       httpStatus: httpStatusOfOutcome(outcome),
       response: toStoredOutcome(outcome),
-      requestedSeq: requested.value.record.seq,
     }),
   );
   return outcome;

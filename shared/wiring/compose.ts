@@ -53,6 +53,8 @@ export interface Adapters {
   quotas?: QuotaStore;
   /** The last source-masking check, for GET /v1/health (docs/snowflake-governance.md); absent = not reported. */
   sourceMasking?: () => SourceMaskingHealth | Promise<SourceMaskingHealth>;
+  /** When this process started (ms), where every execution lives in it (the local runtime): a request running since before is interrupted. Absent in AWS. */
+  executionsSince?: number;
 }
 
 /** Each use case's and handler's deps, from one set of adapters. */
@@ -98,12 +100,13 @@ export function compose(a: Adapters): Composition {
     log: a.log,
     ...(a.quotas === undefined ? {} : { quotas: a.quotas }),
     ...(a.sourceMasking === undefined ? {} : { sourceMasking: a.sourceMasking }),
+    ...(a.executionsSince === undefined ? {} : { executionsSince: a.executionsSince }),
     ...(a.slackSigningSecret === undefined ? {} : { approvals: { deps: approval, slackSigningSecret: a.slackSigningSecret } }),
   };
   return {
     api,
     approval,
-    recovery: { requests: a.requests, records: a.records, clock: a.clock, policy: a.policy, log: a.log },
+    recovery: { requests: a.requests, records: a.records, clock: a.clock, policy: a.policy, log: a.log, ...(a.executionsSince === undefined ? {} : { executionsSince: a.executionsSince }) },
     checkpoints: a.checkpoints === undefined ? null : { records: a.checkpoints.records, checkpoints: a.checkpoints.store, signer: a.checkpoints.signer, clock: a.clock },
   };
 }

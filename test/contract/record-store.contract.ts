@@ -38,6 +38,18 @@ export function recordStoreContract(name: string, make: () => Promise<RecordStor
       );
     }
 
+    it('finds a request by id from its query.requested record only, from any instance', async () => {
+      const req = await sealRecord({ sessionId: 's7', seq: 4, requestId: 'R-1', type: 'query.requested', at: '2026-03-01T12:00:00.000Z', actor: { kind: 'system' }, body: {}, prevHash: GENESIS_HASH }, signer);
+      const out = await sealRecord({ sessionId: 's7', seq: 5, requestId: 'R-1', type: 'query.executed', at: '2026-03-01T12:00:00.000Z', actor: { kind: 'system' }, body: {}, prevHash: req.record.hash }, signer);
+      const other = await sealRecord({ sessionId: 's8', seq: 1, requestId: 'R-2', type: 'query.failed', at: '2026-03-01T12:00:00.000Z', actor: { kind: 'system' }, body: {}, prevHash: GENESIS_HASH }, signer);
+      for (const r of [req, out, other]) await h.store.append(r.record, r.canonical);
+      expect(await h.store.requested('R-1')).toEqual({ sessionId: 's7', seq: 4 });
+      expect(await h.another().requested('R-1')).toEqual({ sessionId: 's7', seq: 4 });
+      // A request with records but no write-ahead record, and an id nobody used: not found.
+      expect(await h.store.requested('R-2')).toBeNull();
+      expect(await h.store.requested('R-3')).toBeNull();
+    });
+
     it('knows nothing of an unknown session', async () => {
       expect(await h.store.head('nobody')).toBeNull();
       expect(await h.store.list('nobody')).toEqual([]);

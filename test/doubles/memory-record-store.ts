@@ -45,6 +45,16 @@ export class MemoryRecordStore implements RecordStore {
     return [...slots].filter(([seq]) => seq >= fromSeq).sort(([a], [b]) => a - b).map(([, s]) => s.canonical);
   }
 
+  async requested(requestId: string): Promise<{ sessionId: string; seq: number } | null> {
+    for (const [sessionId, slots] of this.#sessions) {
+      for (const [seq, slot] of slots) {
+        const r = JSON.parse(slot.canonical) as { type: string; requestId: string };
+        if (r.type === 'query.requested' && r.requestId === requestId) return { sessionId, seq };
+      }
+    }
+    return null;
+  }
+
   async sessionIds(range: { from?: string; to?: string }): Promise<string[]> {
     const inRange = (at: string): boolean => (range.from === undefined || at >= range.from) && (range.to === undefined || at <= range.to);
     const ids: string[] = [];

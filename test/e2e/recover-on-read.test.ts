@@ -50,13 +50,35 @@ describe('GET /v1/queries/{id} recovers an interrupted request', () => {
     expect((await t.rt.deps.requests.get(id))?.status).toBe('outcome_unknown');
   });
 
-  it('within its time: still running, nothing changed', async () => {
+  it('within its time, and started in this process: still running, nothing changed', async () => {
     const id = '01JFRESH000000000000000001';
-    await t.rt.deps.requests.put(runningItem(id, new Date(Date.now() - 1000)));
+    await t.rt.deps.requests.put(runningItem(id, new Date()));
     const res = await t.get(`/v1/queries/${id}`, await t.token());
     expect(res.status, JSON.stringify(res.json)).toBe(200);
     expect(res.json.status).toBe('running');
     expect((await t.rt.deps.requests.get(id))?.status).toBe('running');
+  });
+
+  it('within its time but running since before this runtime started: its execution died with the previous process — outcome_unknown', async () => {
+    const id = '01JFRESH000000000000000002';
+    expect(t.rt.deps.executionsSince).toBeGreaterThan(0);
+    await t.rt.deps.requests.put(runningItem(id, new Date(t.rt.deps.executionsSince! - 1000)));
+    const res = await t.get(`/v1/queries/${id}`, await t.token());
+    expect(res.status).toBe(200);
+    expect(res.json.status).toBe('outcome_unknown');
+  });
+
+  it('a direct read keeps no item until after its answer: GET at once answers it executed with its rows, the same as POST did; its item then lands once', async () => {
+    const token = await t.token();
+    const posted = await t.post('/v1/queries', { prompt: 'p', sql: 'SELECT 41 + 1 AS answer', sessionId: 'fresh-read' }, token);
+    expect(posted.status).toBe(200);
+    const got = await t.get(`/v1/queries/${posted.json.requestId}`, token);
+    expect(got.status).toBe(200);
+    expect(got.json).toMatchObject({ requestId: posted.json.requestId, sessionId: 'fresh-read', status: 'executed', approvalsRequired: 0 });
+    expect(got.json.result).toEqual(posted.json);
+    // Another identity: as for any request, it does not exist.
+    expect((await t.get(`/v1/queries/${posted.json.requestId}`, await t.token({ sub: 'intruder' }))).status).toBe(404);
+    expect(await t.rt.deps.requests.get(posted.json.requestId)).toMatchObject({ status: 'executed', requestedSeq: 1 });
   });
 
   it('someone else reading a stale request gets 404 and recovers nothing', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AirlockError } from '../../errors.js';
 import type { Admission, QuotaCheck, QuotaStore } from '../../ports/quota-store.js';
 import { windows } from '../../ports/quota-store.js';
 import { TABLES, TTL_ATTRIBUTE } from './tables.js';
@@ -7,16 +8,25 @@ import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
 
 type Item = Record<string, AttributeValue>;
 
+/** How often an admission or finish re-reads and retries when other containers changed the item under it. */
+const MAX_ATTEMPTS = 8;
+/** The usage item outlives its identity's last request by this long (TTL), then disappears by itself. */
+const TTL_SECONDS = 2 * 86_400;
+
 /**
- * QuotaStore on the requests table (no new table, no new service): items keyed `quota#…` with
- * the table's TTL attribute, so old windows and lapsed leases disappear by themselves.
+ * QuotaStore on the requests table (no new table, no new service): one usage item per identity,
+ * `quota#use#<id>` (`<id>` is the SHA-256 of the identity key, so no subject or issuer is spelled in
+ * a key), with the table's TTL attribute:
  *
- *   quota#rpm#<id>#<minute>   n (N): requests this minute; ADD conditioned on n < limit
- *   quota#wh#<id>#<hour>      ms (N): warehouse time this hour; quota#wd#<id>#<day> per day
- *   quota#lease#<id>#<i>      one of `max` concurrency leases: leaseId (S), untilMs (N); taken by a Put
- *                             conditioned on "absent or lapsed", freed by a Delete conditioned on leaseId
+ *   m, n      the current minute and the requests counted in it
+ *   h, hms    the current hour and the warehouse milliseconds charged to it; d, dms the same per day
+ *   lz        the concurrency leases: a map leaseId → untilMs (a lease lapses at untilMs even if never freed)
  *
- * `<id>` is the SHA-256 of the identity key, so no subject or issuer is spelled in a key.
+ * A request is admitted by ONE conditional UpdateItem that counts it, takes its lease and checks
+ * every limit at once (the condition names them); its end is one UpdateItem that frees the lease and
+ * charges its warehouse time. Only when a condition fails — a new minute/hour/day, lapsed leases to
+ * drop, the first request of an identity, or a limit really reached — is the item read and an update
+ * built from what it holds (conditioned on exactly that, so a racing container makes it retry).
  *
  * @example
  * const quotas = new DynamoDbQuotaStore(client, TABLES.requests);
@@ -24,8 +34,6 @@ type Item = Record<string, AttributeValue>;
 export class DynamoDbQuotaStore implements QuotaStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
-  /** leaseId → slot index, for the request's own finish (a lapsed lease needs no finish). */
-  readonly #slots = new Map<string, string>();
 
   constructor(client: DynamoDBClient, tableName: string = TABLES.requests) {
     this.#client = client;
@@ -33,116 +41,237 @@ export class DynamoDbQuotaStore implements QuotaStore {
   }
 
   async admit(c: QuotaCheck): Promise<Admission> {
-    const id = hashId(c.identity);
+    const key = { pk: { S: `quota#use#${hashId(c.identity)}` } };
     const w = windows(c.now);
-    const nowSec = Math.floor(c.now.getTime() / 1000);
+    const nowMs = c.now.getTime();
+    const limited = c.requestsPerMinute !== undefined || c.warehouseSecondsPerHour !== undefined || c.warehouseSecondsPerDay !== undefined || c.lease !== undefined;
+    if (!limited) return { admitted: true };
     try {
-      // Every request counts, refused or not; the condition only keeps the counter from growing past the limit + 1.
+      // The steady state: same minute, leases map present and under its size, budgets left — no read.
+      const blind = new Update(nowMs);
       if (c.requestsPerMinute !== undefined) {
-        try {
-          await this.#client.send(
-            new UpdateItemCommand({
-              TableName: this.#table,
-              Key: { pk: { S: `quota#rpm#${id}#${w.minute}` } },
-              UpdateExpression: 'ADD n :one SET #ttl = :ttl',
-              ConditionExpression: 'attribute_not_exists(n) OR n < :max',
-              ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-              ExpressionAttributeValues: { ':one': { N: '1' }, ':max': { N: String(c.requestsPerMinute) }, ':ttl': { N: String(nowSec + 180) } },
-            }),
-          );
-        } catch (e) {
-          if (isConditionalCheckFailed(e)) return { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: w.secondsToMinute };
-          throw e;
-        }
+        blind.set('#n = #n + :one', { '#n': 'n' }, { ':one': num(1) });
+        blind.cond('#m = :m AND #n < :rpm', { '#m': 'm', '#n': 'n' }, { ':m': num(w.minute), ':rpm': num(c.requestsPerMinute) });
       }
-      if (c.warehouseSecondsPerHour !== undefined && (await this.#number(`quota#wh#${id}#${w.hour}`, 'ms')) >= c.warehouseSecondsPerHour * 1000) {
-        return { admitted: false, limit: 'warehouseSecondsPerHour', retryAfterSeconds: w.secondsToHour };
-      }
-      if (c.warehouseSecondsPerDay !== undefined && (await this.#number(`quota#wd#${id}#${w.day}`, 'ms')) >= c.warehouseSecondsPerDay * 1000) {
-        return { admitted: false, limit: 'warehouseSecondsPerDay', retryAfterSeconds: w.secondsToDay };
-      }
+      this.#budgetConditions(blind, c, w);
       if (c.lease !== undefined) {
-        const nowMs = c.now.getTime();
-        let soonest = Infinity;
-        for (let i = 0; i < c.lease.max; i++) {
-          const pk = `quota#lease#${id}#${i}`;
-          try {
-            await this.#client.send(
-              new PutItemCommand({
-                TableName: this.#table,
-                Item: { pk: { S: pk }, leaseId: { S: c.lease.id }, untilMs: { N: String(c.lease.until.getTime()) }, [TTL_ATTRIBUTE]: { N: String(Math.ceil(c.lease.until.getTime() / 1000) + 60) } },
-                ConditionExpression: 'attribute_not_exists(pk) OR untilMs <= :now',
-                ExpressionAttributeValues: { ':now': { N: String(nowMs) } },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              }),
-            );
-            this.#slots.set(c.lease.id, pk);
-            return { admitted: true };
-          } catch (e) {
-            if (!isConditionalCheckFailed(e)) throw e;
-            const until = Number((e as { Item?: Item }).Item?.['untilMs']?.N);
-            if (Number.isFinite(until)) soonest = Math.min(soonest, until);
-          }
-        }
-        // Not every DynamoDB implementation returns the old item on a failed condition (dynalite does not): read them.
-        if (!Number.isFinite(soonest)) {
-          for (let i = 0; i < c.lease.max; i++) {
-            const until = await this.#number(`quota#lease#${id}#${i}`, 'untilMs');
-            if (until > nowMs) soonest = Math.min(soonest, until);
-          }
-        }
-        const wait = Number.isFinite(soonest) ? Math.ceil((soonest - nowMs) / 1000) : 1;
-        return { admitted: false, limit: 'concurrentStatements', retryAfterSeconds: Math.max(1, wait) };
+        blind.set('#lz.#lid = :until', { '#lz': 'lz', '#lid': c.lease.id }, { ':until': num(c.lease.until.getTime()) });
+        blind.cond('size(#lz) < :max', { '#lz': 'lz' }, { ':max': num(c.lease.max) });
       }
-      return { admitted: true };
+      // (Budgets alone write nothing: they are checked on the item as read, below.)
+      if (!blind.empty && (await this.#try(key, blind))) return { admitted: true };
+
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const cur = await this.#read(key);
+        const u = new Update(nowMs);
+        // Requests per minute: every request counts, refused or not (a flood keeps its window full).
+        const n = cur.m === w.minute ? cur.n : 0;
+        if (c.requestsPerMinute !== undefined) {
+          if (n >= c.requestsPerMinute) return { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: w.secondsToMinute };
+          if (cur.m === w.minute) {
+            u.set('#n = #n + :one', { '#n': 'n' }, { ':one': num(1) });
+            u.cond('#m = :m AND #n < :rpm', { '#m': 'm', '#n': 'n' }, { ':m': num(w.minute), ':rpm': num(c.requestsPerMinute) });
+          } else {
+            u.set('#m = :m, #n = :one', { '#m': 'm', '#n': 'n' }, { ':m': num(w.minute), ':one': num(1) });
+            u.cond(cur.m === undefined ? 'attribute_not_exists(#m)' : '#m = :oldm', { '#m': 'm' }, cur.m === undefined ? {} : { ':oldm': num(cur.m) });
+          }
+        }
+        const refusal = budgetRefusal(c, cur, w);
+        if (refusal === null) this.#budgetConditions(u, c, w);
+        let leaseRefusal: Admission | null = null;
+        if (refusal === null && c.lease !== undefined) {
+          const live = [...cur.lz].filter(([, until]) => until > nowMs);
+          if (live.length >= c.lease.max) {
+            const soonest = Math.min(...live.map(([, until]) => until));
+            leaseRefusal = { admitted: false, limit: 'concurrentStatements', retryAfterSeconds: Math.max(1, Math.ceil((soonest - nowMs) / 1000)) };
+          } else if (!cur.exists || !cur.hasLeases) {
+            u.set('#lz = :lz', { '#lz': 'lz' }, { ':lz': { M: { [c.lease.id]: num(c.lease.until.getTime()) } } });
+            u.cond('attribute_not_exists(#lz)', { '#lz': 'lz' }, {});
+          } else {
+            // Lapsed leases are dropped (each only if still as read); the rest, plus ours, stay under max.
+            const lapsed = [...cur.lz].filter(([, until]) => until <= nowMs);
+            lapsed.forEach(([id, until], i) => {
+              u.remove(`#lz.#x${i}`, { '#lz': 'lz', [`#x${i}`]: id });
+              u.cond(`#lz.#x${i} = :x${i}`, { '#lz': 'lz', [`#x${i}`]: id }, { [`:x${i}`]: num(until) });
+            });
+            u.set('#lz.#lid = :until', { '#lz': 'lz', '#lid': c.lease.id }, { ':until': num(c.lease.until.getTime()) });
+            u.cond('size(#lz) < :maxPlus', { '#lz': 'lz' }, { ':maxPlus': num(c.lease.max + lapsed.length) });
+          }
+        }
+        const refused = refusal ?? leaseRefusal;
+        if (refused !== null) {
+          // Refused by a budget or the leases: still counted against the minute (if that limit exists).
+          if (c.requestsPerMinute === undefined || (await this.#try(key, u.withoutLease()))) return refused;
+          continue;
+        }
+        if (await this.#try(key, u)) return { admitted: true };
+      }
+      throw new AirlockError('ERR_STORE_UNAVAILABLE', `quota check: the usage item kept changing under ${MAX_ATTEMPTS} attempts`);
     } catch (e) {
       throw dynamoDbError(e, 'quota check');
     }
   }
 
   async finish(input: { identity: string; leaseId?: string; warehouseMs: number; now: Date }): Promise<void> {
-    const id = hashId(input.identity);
+    const key = { pk: { S: `quota#use#${hashId(input.identity)}` } };
     const w = windows(input.now);
-    const nowSec = Math.floor(input.now.getTime() / 1000);
+    const ms = Math.max(0, Math.round(input.warehouseMs));
+    if (input.leaseId === undefined && ms === 0) return;
     try {
-      if (input.leaseId !== undefined) {
-        const pk = this.#slots.get(input.leaseId);
-        this.#slots.delete(input.leaseId);
-        if (pk !== undefined) {
-          await this.#client
-            .send(new DeleteItemCommand({ TableName: this.#table, Key: { pk: { S: pk } }, ConditionExpression: 'leaseId = :id', ExpressionAttributeValues: { ':id': { S: input.leaseId } } }))
-            .catch((e: unknown) => {
-              if (!isConditionalCheckFailed(e)) throw e; // lapsed and taken by another request: not ours to free
-            });
+      const build = (cur: Usage | null): Update => {
+        const u = new Update(input.now.getTime());
+        if (input.leaseId !== undefined) u.remove('#lz.#lid', { '#lz': 'lz', '#lid': input.leaseId });
+        if (ms > 0) {
+          for (const [k, kms, at] of [['h', 'hms', w.hour], ['d', 'dms', w.day]] as const) {
+            const names = { [`#${k}`]: k, [`#${kms}`]: kms };
+            if (cur === null || cur[k] === at) {
+              // The steady state (blind), or the window the item already holds: add to it.
+              u.set(`#${kms} = #${kms} + :ms`, names, { ':ms': num(ms) });
+              u.cond(`#${k} = :${k}`, names, { [`:${k}`]: num(at) });
+            } else {
+              u.set(`#${k} = :${k}, #${kms} = :ms`, names, { [`:${k}`]: num(at), ':ms': num(ms) });
+              u.cond(cur[k] === undefined ? `attribute_not_exists(#${k})` : `#${k} = :old${k}`, names, cur[k] === undefined ? {} : { [`:old${k}`]: num(cur[k]) });
+            }
+          }
         }
+        return u;
+      };
+      if (await this.#try(key, build(null))) return;
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        if (await this.#try(key, build(await this.#read(key)))) return;
       }
-      const ms = Math.max(0, Math.round(input.warehouseMs));
-      if (ms > 0) {
-        await this.#add(`quota#wh#${id}#${w.hour}`, ms, nowSec + 2 * 3600);
-        await this.#add(`quota#wd#${id}#${w.day}`, ms, nowSec + 2 * 86_400);
-      }
+      throw new AirlockError('ERR_STORE_UNAVAILABLE', `quota finish: the usage item kept changing under ${MAX_ATTEMPTS} attempts`);
     } catch (e) {
       throw dynamoDbError(e, 'quota finish');
     }
   }
 
-  async #number(pk: string, attr: string): Promise<number> {
-    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { pk: { S: pk } }, ConsistentRead: true }));
-    const n = Number(out.Item?.[attr]?.N ?? '0');
-    return Number.isFinite(n) ? n : 0;
+  /** Warehouse budgets left this hour / day: the condition holds when the item is in another window or under the budget. */
+  #budgetConditions(u: Update, c: QuotaCheck, w: ReturnType<typeof windows>): void {
+    const budgets = [
+      ['h', 'hms', w.hour, c.warehouseSecondsPerHour],
+      ['d', 'dms', w.day, c.warehouseSecondsPerDay],
+    ] as const;
+    for (const [k, kms, at, seconds] of budgets) {
+      if (seconds === undefined) continue;
+      u.cond(`(attribute_not_exists(#${k}) OR #${k} <> :${k} OR #${kms} < :${kms}Max)`, { [`#${k}`]: k, [`#${kms}`]: kms }, { [`:${k}`]: num(at), [`:${kms}Max`]: num(seconds * 1000) });
+    }
   }
 
-  async #add(pk: string, ms: number, ttl: number): Promise<void> {
-    await this.#client.send(
-      new UpdateItemCommand({
-        TableName: this.#table,
-        Key: { pk: { S: pk } },
-        UpdateExpression: 'ADD ms :ms SET #ttl = :ttl',
-        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ':ms': { N: String(ms) }, ':ttl': { N: String(ttl) } },
-      }),
-    );
+  async #try(key: Item, u: Update): Promise<boolean> {
+    if (u.empty) return true;
+    try {
+      await this.#client.send(new UpdateItemCommand({ TableName: this.#table, Key: key, ...u.input() }));
+      return true;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return false;
+      throw e;
+    }
   }
+
+  async #read(key: Item): Promise<Usage> {
+    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: key, ConsistentRead: true }));
+    const item = out.Item;
+    const n = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
+    const lz = new Map<string, number>();
+    for (const [id, v] of Object.entries(item?.['lz']?.M ?? {})) lz.set(id, Number(v.N ?? 0));
+    return { exists: item !== undefined, hasLeases: item?.['lz']?.M !== undefined, m: n(item?.['m']), n: n(item?.['n']) ?? 0, h: n(item?.['h']), hms: n(item?.['hms']) ?? 0, d: n(item?.['d']), dms: n(item?.['dms']) ?? 0, lz };
+  }
+}
+
+interface Usage {
+  exists: boolean;
+  hasLeases: boolean;
+  m: number | undefined;
+  n: number;
+  h: number | undefined;
+  hms: number;
+  d: number | undefined;
+  dms: number;
+  lz: Map<string, number>;
+}
+
+/** The warehouse budget a request is over, from the item as read; null when within both. */
+function budgetRefusal(c: QuotaCheck, cur: Usage, w: ReturnType<typeof windows>): Admission | null {
+  if (c.warehouseSecondsPerHour !== undefined && cur.h === w.hour && cur.hms >= c.warehouseSecondsPerHour * 1000) {
+    return { admitted: false, limit: 'warehouseSecondsPerHour', retryAfterSeconds: w.secondsToHour };
+  }
+  if (c.warehouseSecondsPerDay !== undefined && cur.d === w.day && cur.dms >= c.warehouseSecondsPerDay * 1000) {
+    return { admitted: false, limit: 'warehouseSecondsPerDay', retryAfterSeconds: w.secondsToDay };
+  }
+  return null;
+}
+
+/** One UpdateItem being built: SET and REMOVE clauses, ANDed conditions, their names and values. */
+class Update {
+  readonly #sets: string[] = [];
+  readonly #removes: string[] = [];
+  readonly #conds: string[] = [];
+  readonly #names: Record<string, string> = {};
+  readonly #values: Item = {};
+  readonly #leaseParts = new Set<string>();
+  readonly #nowMs: number;
+
+  constructor(nowMs: number) {
+    this.#nowMs = nowMs;
+  }
+
+  get empty(): boolean {
+    return this.#sets.length === 0 && this.#removes.length === 0;
+  }
+
+  set(clause: string, names: Record<string, string>, values: Item): this {
+    this.#sets.push(clause);
+    if (clause.startsWith('#lz')) this.#leaseParts.add(clause);
+    return this.#add(names, values);
+  }
+
+  remove(path: string, names: Record<string, string>): this {
+    this.#removes.push(path);
+    return this.#add(names, {});
+  }
+
+  cond(expr: string, names: Record<string, string>, values: Item): this {
+    this.#conds.push(expr);
+    if (expr.includes('#lz')) this.#leaseParts.add(expr);
+    return this.#add(names, values);
+  }
+
+  /** The same update without taking a lease (a refused request is still counted against its minute). */
+  withoutLease(): Update {
+    const u = new Update(this.#nowMs);
+    for (const s of this.#sets) if (!this.#leaseParts.has(s)) u.#sets.push(s);
+    for (const c of this.#conds) if (!this.#leaseParts.has(c) && !c.includes('Max')) u.#conds.push(c);
+    Object.assign(u.#names, this.#names);
+    Object.assign(u.#values, this.#values);
+    // Only the names and values the remaining clauses use may be sent (DynamoDB refuses unused ones).
+    const text = [...u.#sets, ...u.#conds].join(' ');
+    for (const k of Object.keys(u.#names)) if (!new RegExp(`${k}\\b`).test(text)) delete u.#names[k];
+    for (const k of Object.keys(u.#values)) if (!new RegExp(`${k}\\b`).test(text) && k !== ':ttl') delete u.#values[k];
+    return u;
+  }
+
+  input(): { UpdateExpression: string; ConditionExpression?: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues?: Item } {
+    const sets = [...this.#sets, '#ttl = :ttl'];
+    const names = { ...this.#names, '#ttl': TTL_ATTRIBUTE };
+    const values = { ...this.#values, ':ttl': num(Math.floor(this.#nowMs / 1000) + TTL_SECONDS) };
+    return {
+      UpdateExpression: `SET ${sets.join(', ')}${this.#removes.length === 0 ? '' : ` REMOVE ${this.#removes.join(', ')}`}`,
+      ...(this.#conds.length === 0 ? {} : { ConditionExpression: this.#conds.join(' AND ') }),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  }
+
+  #add(names: Record<string, string>, values: Item): this {
+    Object.assign(this.#names, names);
+    Object.assign(this.#values, values);
+    return this;
+  }
+}
+
+function num(n: number): AttributeValue {
+  return { N: String(n) };
 }
 
 function hashId(identity: string): string {

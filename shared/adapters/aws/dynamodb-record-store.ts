@@ -3,7 +3,7 @@ import { AirlockError } from '../../errors.js';
 import type { RecordStore } from '../../ports/record-store.js';
 import { checkRecordWrite } from '../../records/check-record-write.js';
 import type { SessionRecord } from '../../records/types.js';
-import { RECORDS_BY_DAY_INDEX, TABLES } from './tables.js';
+import { RECORDS_BY_DAY_INDEX, RECORDS_BY_REQUEST_INDEX, REQUESTED_ATTRIBUTE, TABLES } from './tables.js';
 import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
 
 /**
@@ -38,6 +38,8 @@ export class DynamoDbRecordStore implements RecordStore {
             hash: { S: record.hash },
             at: { S: record.at },
             day: { S: record.at.slice(0, 10) },
+            // Sparse index attribute: a request is found from its id (`requested`).
+            ...(record.type === 'query.requested' ? { [REQUESTED_ATTRIBUTE]: { S: record.requestId } } : {}),
           },
           // The item exists iff the slot is taken; the key already names the slot.
           ConditionExpression: 'attribute_not_exists(sessionId)',
@@ -96,6 +98,30 @@ export class DynamoDbRecordStore implements RecordStore {
       throw new AirlockError('ERR_STORE_UNAVAILABLE', `head ${sessionId}: stored item lacks seq/hash`);
     }
     return { seq, hash };
+  }
+
+  async requested(requestId: string): Promise<{ sessionId: string; seq: number } | null> {
+    let out;
+    try {
+      out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: RECORDS_BY_REQUEST_INDEX,
+          KeyConditionExpression: '#rq = :r',
+          ExpressionAttributeNames: { '#rq': REQUESTED_ATTRIBUTE },
+          ExpressionAttributeValues: { ':r': { S: requestId } },
+          Limit: 1,
+        }),
+      );
+    } catch (cause) {
+      throw dynamoDbError(cause, `find request ${requestId}`);
+    }
+    const item = out.Items?.[0];
+    if (item === undefined) return null;
+    const seq = Number(item.seq?.N);
+    const sessionId = item.sessionId?.S;
+    if (!Number.isSafeInteger(seq) || sessionId === undefined) throw new AirlockError('ERR_STORE_UNAVAILABLE', `find request ${requestId}: index item lacks sessionId/seq`);
+    return { sessionId, seq };
   }
 
   async list(sessionId: string, fromSeq?: number): Promise<string[]> {

@@ -8,7 +8,10 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * records      pk sessionId (S), sk seq (N). Attributes: record (S, the canonical JSON —
  *              the only hashed bytes), hash (S, for head lookups without parsing), at (S),
  *              day (S, YYYY-MM-DD of `at`). GSI byDay (day, at), keys only: sessions with
- *              records in a time range, for export. Append-only: no update/delete grants.
+ *              records in a time range, for export. GSI byRequest (requested, seq), keys
+ *              only, sparse: only `query.requested` records carry `requested` (their request
+ *              id), so a request is found from its id alone — a direct read writes no request
+ *              item on its critical path (docs/record-format.md). Append-only: no update/delete grants.
  * requests     pk pk (S): `req#<requestId>` request state, `sess#<sessionId>` session owner,
  *              `idem#<identityKey>:<clientKey>` idempotency entry, `slot#<key>` counter item
  *              (string sets `set_<name>`: approval caps, Slack burst), `doc#<key>` versioned
@@ -48,6 +51,9 @@ export interface TableSchema {
 }
 
 export const RECORDS_BY_DAY_INDEX = 'byDay';
+export const RECORDS_BY_REQUEST_INDEX = 'byRequest';
+/** The sparse attribute of `query.requested` items that `byRequest` indexes: the request id. */
+export const REQUESTED_ATTRIBUTE = 'requested';
 export const REQUESTS_BY_STATUS_INDEX = 'byStatus';
 export const TTL_ATTRIBUTE = 'ttl';
 
@@ -65,6 +71,12 @@ export const TABLE_SCHEMAS: Readonly<Record<keyof TableNames, TableSchema>> = {
         indexName: RECORDS_BY_DAY_INDEX,
         partitionKey: { name: 'day', type: 'S' },
         sortKey: { name: 'at', type: 'S' },
+        projection: 'KEYS_ONLY',
+      },
+      {
+        indexName: RECORDS_BY_REQUEST_INDEX,
+        partitionKey: { name: REQUESTED_ATTRIBUTE, type: 'S' },
+        sortKey: { name: 'seq', type: 'N' },
         projection: 'KEYS_ONLY',
       },
     ],

@@ -3,6 +3,7 @@ import type { RequestItem, RequestStatus } from '../../ports/request-store.js';
 import { mayRead } from '../../use-cases/may-read.js';
 import { recoverIfInterrupted } from '../../use-cases/recover-interrupted.js';
 import { completeFromRecords, loadOutcome } from '../../use-cases/stored-outcome.js';
+import { requestFromRecords, storeFound } from '../../use-cases/direct-read-item.js';
 import { outcomeError, type OutcomeBody, type QueryOutcome } from '../../ports/query-outcome.js';
 import type { StatementError } from '../../records/record-body.js';
 import type { Reason, Risk } from '../../sql/types.js';
@@ -14,7 +15,7 @@ export const REQUEST_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const WAITING: RequestStatus[] = ['pending_approval', 'approved', 'running'];
 const MAX_WAIT_SECONDS = 25;
 
-export type GetQueryDeps = Pick<ApiDeps, 'verifier' | 'policy' | 'requests' | 'records' | 'clock' | 'log'>;
+export type GetQueryDeps = Pick<ApiDeps, 'verifier' | 'policy' | 'requests' | 'records' | 'clock' | 'log' | 'executionsSince'>;
 
 /**
  * GET /v1/queries/{requestId}[?waitSeconds=N]. A request still `running` past its statement
@@ -27,9 +28,12 @@ export async function getQuery(deps: GetQueryDeps, event: ApiEvent): Promise<Api
   if (!REQUEST_ID.test(requestId)) throw new AirlockError('ERR_BAD_ID', 'requestId must be a ULID (26 characters of Crockford base32)');
   const waitSeconds = parseWait(event.query['waitSeconds']);
   const deadline = Date.now() + waitSeconds * 1000;
-  let item = await deps.requests.get(requestId);
+  // A direct read's item is written after its answer: until then (or after a crash), from its write-ahead record.
+  const stored = await deps.requests.get(requestId);
+  let item = stored ?? (await requestFromRecords(deps.records, requestId));
   // The requester and the policy's auditors may read a request; to anyone else it does not exist.
   if (item === null || !mayRead(deps.policy, principal, item.owner)) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
+  if (stored === null) item = await storeFound(deps.requests, item);
   item = await recoverIfInterrupted(deps, await completeFromRecords(deps, item, httpStatusOfOutcome));
   while (WAITING.includes(item.status) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));

@@ -17,8 +17,9 @@ describe('doctor: a described table against the schema both runtimes use', () =>
   it('a table created by hand with other keys, a missing index, another projection, a wrong key type: each named', () => {
     const t = described('records');
     expect(tableMismatches({ ...t, KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] }, TABLE_SCHEMAS.records)).toEqual(['key schema is id:HASH, expected sessionId:HASH,seq:RANGE']);
-    expect(tableMismatches({ ...t, GlobalSecondaryIndexes: [] }, TABLE_SCHEMAS.records)).toEqual(['index byDay is missing']);
-    expect(tableMismatches({ ...t, GlobalSecondaryIndexes: t.GlobalSecondaryIndexes!.map((g) => ({ ...g, Projection: { ProjectionType: 'ALL' as const } })) }, TABLE_SCHEMAS.records)).toEqual(['index byDay projects ALL, expected KEYS_ONLY']);
+    expect(tableMismatches({ ...t, GlobalSecondaryIndexes: [] }, TABLE_SCHEMAS.records)).toEqual(['index byDay is missing', 'index byRequest is missing']);
+    expect(tableMismatches({ ...t, GlobalSecondaryIndexes: t.GlobalSecondaryIndexes!.filter((g) => g.IndexName !== 'byRequest') }, TABLE_SCHEMAS.records)).toEqual(['index byRequest is missing']);
+    expect(tableMismatches({ ...t, GlobalSecondaryIndexes: t.GlobalSecondaryIndexes!.map((g) => ({ ...g, Projection: { ProjectionType: 'ALL' as const } })) }, TABLE_SCHEMAS.records)).toEqual(['index byDay projects ALL, expected KEYS_ONLY', 'index byRequest projects ALL, expected KEYS_ONLY']);
     expect(tableMismatches({ ...t, AttributeDefinitions: t.AttributeDefinitions!.map((a) => (a.AttributeName === 'seq' ? { ...a, AttributeType: 'S' as const } : a)) }, TABLE_SCHEMAS.records)).toEqual(['attribute seq is S, expected N']);
     // The requests schema on the records table: both the keys and the index differ.
     expect(tableMismatches(described('records'), TABLE_SCHEMAS.requests)).toHaveLength(2);

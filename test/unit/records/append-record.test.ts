@@ -36,6 +36,7 @@ class LosingStore implements RecordStore {
   }
   head = (s: string): ReturnType<RecordStore['head']> => this.inner.head(s);
   list = (s: string): ReturnType<RecordStore['list']> => this.inner.list(s);
+  requested = (id: string): ReturnType<RecordStore['requested']> => this.inner.requested(id);
 }
 
 describe('appendRecord', () => {

@@ -13,7 +13,10 @@ describe('table definitions', () => {
       TableName: 't-records',
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'sessionId', KeyType: 'HASH' }, { AttributeName: 'seq', KeyType: 'RANGE' }],
-      GlobalSecondaryIndexes: [{ IndexName: 'byDay', KeySchema: [{ AttributeName: 'day', KeyType: 'HASH' }, { AttributeName: 'at', KeyType: 'RANGE' }] }],
+      GlobalSecondaryIndexes: [
+        { IndexName: 'byDay', KeySchema: [{ AttributeName: 'day', KeyType: 'HASH' }, { AttributeName: 'at', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+        { IndexName: 'byRequest', KeySchema: [{ AttributeName: 'requested', KeyType: 'HASH' }, { AttributeName: 'seq', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+      ],
     });
     expect(records?.AttributeDefinitions).toEqual(
       expect.arrayContaining([{ AttributeName: 'seq', AttributeType: 'N' }, { AttributeName: 'day', AttributeType: 'S' }]),

@@ -12,13 +12,16 @@ import { maskingConfigOf } from '#shared/policy/masking-config.js';
 import type { RecordStore } from '#shared/ports/record-store.js';
 import type { RequestStore } from '#shared/ports/request-store.js';
 import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
-import { recoverInterrupted } from '#shared/use-cases/recover-interrupted.js';
+import { recoverIfInterrupted, recoverInterrupted } from '#shared/use-cases/recover-interrupted.js';
 import { completeFromRecords, loadOutcome } from '#shared/use-cases/stored-outcome.js';
 import { httpStatusOfOutcome, submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
+import { requestFromRecords, storeFound } from '#shared/use-cases/direct-read-item.js';
+import { settleBackgroundWrites } from '#shared/use-cases/background-writes.js';
 
-// A direct read has two writes in sequence on its critical path: the write-ahead record (with the
-// request item written beside it, not after it) and the outcome record. The item's final transition is
-// off that path; readers take the outcome from the records until it lands, or if it never does.
+// A direct read has two writes in sequence on its critical path: the write-ahead record and the
+// outcome record. Without an idempotency key its request item is written once, after the answer, in its
+// final state; until it lands (or if it never does) readers find the request from its write-ahead record.
+// With a key the `running` item is written beside the write-ahead record, and its final transition after.
 
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', email: 'agent@example.com', groups: [] };
 const clock = { now: () => new Date('2026-11-27T10:00:00.000Z') };
@@ -36,14 +39,28 @@ class OneRowWarehouse implements Warehouse {
 }
 
 /** A store that records the order of writes, and whose transitions can be held back or lost. */
-function tracing(records: RecordStore, requests: RequestStore, opts: { loseTransitions?: boolean } = {}) {
+function tracing(records: RecordStore, requests: RequestStore, opts: { loseTransitions?: boolean; losePuts?: boolean } = {}) {
   const log: string[] = [];
-  const r: RecordStore = { ...records, head: (s) => records.head(s), list: (s) => records.list(s), append: async (rec, c) => { log.push(`append ${rec.type}`); await records.append(rec, c); } };
+  const r: RecordStore = {
+    head: (s) => records.head(s),
+    list: (s, from) => records.list(s, from),
+    requested: (id) => records.requested(id),
+    append: async (rec, c) => {
+      log.push(`append ${rec.type}`);
+      await records.append(rec, c);
+    },
+  };
   const q = new Proxy(requests, {
     get(target, prop, recv) {
       const v = Reflect.get(target, prop, recv) as unknown;
       if (typeof v !== 'function') return v;
-      if (prop === 'put') return async (...a: unknown[]) => { log.push('put item'); return (v as (...x: unknown[]) => unknown).apply(target, a); };
+      if (prop === 'put') {
+        return async (...a: unknown[]) => {
+          log.push(`put item ${(a[0] as { status: string }).status}`);
+          if (opts.losePuts === true) throw new Error('the process froze or died before it landed');
+          return (v as (...x: unknown[]) => unknown).apply(target, a);
+        };
+      }
       if (prop === 'transition') {
         return async (...a: unknown[]) => {
           log.push('transition');
@@ -63,24 +80,46 @@ async function deps(over: Partial<SubmitQueryDeps> = {}): Promise<SubmitQueryDep
   return { records: new MemoryRecordStore(), requests: new MemoryRequestStore(), signer, warehouse: new OneRowWarehouse(), clock, policy, masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))), newId: ulid, ...over };
 }
 
+const readDeps = (base: SubmitQueryDeps) => ({ records: base.records, requests: base.requests, clock, policy: base.policy });
+
 describe('the read critical path', () => {
-  it('the statement runs only after both the write-ahead record and the running item landed; then only the outcome record is awaited', async () => {
+  it('without an idempotency key: the statement runs right after the write-ahead record; the outcome record is the only write awaited after it; the item is put once, final, after the answer', async () => {
     const base = await deps();
     const { r, q, log } = tracing(base.records, base.requests);
     const warehouse = new OneRowWarehouse(() => log.push('execute'));
     const out = await submitQuery({ ...base, records: r, requests: q, warehouse }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' });
     expect(out.kind).toBe('executed');
-    const i = log.indexOf('execute');
-    expect(log.slice(0, i).sort()).toEqual(['append query.requested', 'put item']);
-    expect(log.slice(i + 1)).toEqual(['append query.executed', 'transition']);
+    const answered = [...log];
+    await settleBackgroundWrites();
+    expect(log).toEqual(['append query.requested', 'execute', 'append query.executed', 'put item executed']);
+    // At the answer, the final put may have started (it is not awaited) but nothing else had.
+    expect(answered.slice(0, 3)).toEqual(['append query.requested', 'execute', 'append query.executed']);
+    const item = await base.requests.get(out.body.requestId);
+    expect(item).toMatchObject({ status: 'executed', httpStatus: 200, requestedSeq: 1 });
+    expect(await loadOutcome(base.records, item!)).toEqual(out);
   });
 
-  it('with the final transition lost, GET-style readers, an idempotent retry and recovery all answer the recorded outcome, never outcome_unknown', async () => {
+  it('with an idempotency key: the running item lands beside the write-ahead record before the statement runs; the final transition comes after the outcome record', async () => {
+    const base = await deps();
+    const { r, q, log } = tracing(base.records, base.requests);
+    const warehouse = new OneRowWarehouse(() => log.push('execute'));
+    const out = await submitQuery({ ...base, records: r, requests: q, warehouse }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1', idempotencyKey: 'k1' });
+    expect(out.kind).toBe('executed');
+    await settleBackgroundWrites();
+    const i = log.indexOf('execute');
+    expect(log.slice(0, i).sort()).toEqual(['append query.requested', 'put item running']);
+    // The final state: a put that finds the running item, then its transition.
+    expect(log.slice(i + 1)).toEqual(['append query.executed', 'put item executed', 'transition']);
+    expect(await base.requests.get(out.body.requestId)).toMatchObject({ status: 'executed', requestedSeq: 1 });
+  });
+
+  it('with the final item lost, GET-style readers, an idempotent retry and recovery all answer the recorded outcome, never outcome_unknown', async () => {
     const base = await deps();
     const { r, q } = tracing(base.records, base.requests, { loseTransitions: true });
     const d = { ...base, records: r, requests: q };
     const first = await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1', idempotencyKey: 'k1' });
-    const requestId = first.body['requestId'] as string;
+    await settleBackgroundWrites();
+    const requestId = first.body.requestId;
     expect((await base.requests.get(requestId))?.status).toBe('running');
 
     // An idempotent retry: the first answer, rebuilt from the records.
@@ -88,46 +127,87 @@ describe('the read critical path', () => {
     expect(again).toEqual(first);
     expect((d.warehouse as OneRowWarehouse).calls).toBe(1);
 
-    // GET /v1/queries/{id}'s path: completes the item from its records.
-    const direct = await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' });
-    const id2 = direct.body['requestId'] as string;
-    const item = await completeFromRecords(base, (await base.requests.get(id2))!, httpStatusOfOutcome);
-    expect(item).toMatchObject({ status: 'executed', httpStatus: 200 });
-    expect(item.requestedSeq).toBeGreaterThan(0);
+    // GET /v1/queries/{id}'s path for a read without a key whose final item never landed: found from its
+    // write-ahead record, stored `running`, completed from its records.
+    const lost = tracing(base.records, base.requests, { losePuts: true });
+    const direct = await submitQuery({ ...base, records: lost.r, requests: lost.q }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' });
+    await settleBackgroundWrites();
+    const id2 = direct.body.requestId;
+    expect(await base.requests.get(id2)).toBeNull();
+    const found = await requestFromRecords(base.records, id2);
+    expect(found).toMatchObject({ requestId: id2, sessionId: 's1', status: 'running', owner: 'https://idp.example#agent-1', sql: 'SELECT 1 AS n', requestedSeq: 3 });
+    const item = await completeFromRecords(base, await storeFound(base.requests, found!), httpStatusOfOutcome);
+    expect(item).toMatchObject({ status: 'executed', httpStatus: 200, requestedSeq: 3 });
     expect(await loadOutcome(base.records, item)).toEqual(direct);
 
-    // Recovery (all running items, as at local start): the one not yet completed is completed, not outcome_unknown.
-    const third = await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 2 AS n', sessionId: 's2' });
-    const id3 = third.body['requestId'] as string;
-    const rec = await recoverInterrupted({ requests: base.requests, records: base.records, clock, policy: base.policy }, 'all');
-    expect(rec.recovered).not.toContain(id3);
-    expect((await base.requests.get(id3))?.status).toBe('executed');
+    // Recovery (all running items, as at local start): the keyed one not yet completed is completed, not outcome_unknown.
+    const rec = await recoverInterrupted(readDeps(base), 'all');
+    expect(rec.recovered).toEqual([]);
+    expect((await base.requests.get(requestId))?.status).toBe('executed');
   });
 
-  it('a crash between the write-ahead and the outcome still shows outcome_unknown after recovery', async () => {
+  it('a crash between the write-ahead and the outcome still shows outcome_unknown: with no item, from the records', async () => {
     const base = await deps();
     let crash = true;
     const warehouse = new OneRowWarehouse(() => {
       if (crash) throw new Error('SIGKILL'); // stands for the process dying after the statement ran
     });
-    // A dead process writes nothing more: no transition of the item reaches the store while it is down.
-    const realTransition = base.requests.transition.bind(base.requests);
-    const requests = base.requests;
-    requests.transition = (...args: Parameters<typeof realTransition>) => (crash ? Promise.reject(new Error('process gone')) : realTransition(...args));
-    await expect(submitQuery({ ...base, requests, warehouse }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' })).rejects.toThrow('SIGKILL');
+    // A dead process writes nothing more: no request item reaches the store while it is down.
+    const dead = tracing(base.records, base.requests, { losePuts: true, loseTransitions: true });
+    await expect(submitQuery({ ...base, requests: dead.q, warehouse }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' })).rejects.toThrow('SIGKILL');
     crash = false;
-    const rec = await recoverInterrupted({ requests: base.requests, records: base.records, clock, policy: base.policy }, 'all');
+    const [requested] = (await base.records.list('s1')).map((l) => JSON.parse(l) as { requestId: string; type: string });
+    expect(requested?.type).toBe('query.requested');
+    const id = requested!.requestId;
+    expect(await base.requests.get(id)).toBeNull();
+    const found = (await requestFromRecords(base.records, id))!;
+    // AWS (no process start known): within its statement timeout plus the margin it is still running…
+    expect((await recoverIfInterrupted(readDeps(base), await storeFound(base.requests, found))).status).toBe('running');
+    // …and the local runtime, started after its write-ahead, knows its execution died with the process before.
+    const after = await recoverIfInterrupted({ ...readDeps(base), executionsSince: clock.now().getTime() + 1 }, found);
+    expect(after.status).toBe('outcome_unknown');
+    expect((await base.requests.get(id))?.status).toBe('outcome_unknown');
+  });
+
+  it('a crash with an idempotency key: the running item is recovered into outcome_unknown', async () => {
+    const base = await deps();
+    let crash = true;
+    const requests = base.requests;
+    const realTransition = requests.transition.bind(requests);
+    const realPut = requests.put.bind(requests);
+    let ran = false;
+    requests.put = (item) => (ran ? Promise.reject(new Error('process gone')) : realPut(item));
+    requests.transition = (...args: Parameters<typeof realTransition>) => (crash ? Promise.reject(new Error('process gone')) : realTransition(...args));
+    const w = new OneRowWarehouse(() => {
+      ran = true;
+      if (crash) throw new Error('SIGKILL');
+    });
+    await expect(submitQuery({ ...base, requests, warehouse: w }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1', idempotencyKey: 'k' })).rejects.toThrow('SIGKILL');
+    crash = false;
+    const rec = await recoverInterrupted(readDeps(base), 'all');
     expect(rec.recovered).toHaveLength(1);
     expect((await base.requests.get(rec.recovered[0]!))?.status).toBe('outcome_unknown');
   });
 
-  it('the write-ahead failing: nothing runs, and the item (if it landed) is failed, not left for recovery', async () => {
+  it('requestFromRecords finds only direct reads on record: an unknown id and an approval request are null', async () => {
     const base = await deps();
-    const failing: RecordStore = { ...base.records, head: (s) => base.records.head(s), list: (s) => base.records.list(s), append: async () => Promise.reject(new Error('store down')) };
-    const warehouse = new OneRowWarehouse();
-    await expect(submitQuery({ ...base, records: failing, warehouse }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' })).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
-    expect(warehouse.calls).toBe(0);
-    const rec = await recoverInterrupted({ requests: base.requests, records: base.records, clock, policy: base.policy }, 'all');
-    expect(rec.recovered).toEqual([]);
+    expect(await requestFromRecords(base.records, ulid())).toBeNull();
+    const pending = await submitQuery(base, principal, { prompt: 'p', sql: 'DELETE FROM orders WHERE id = 1', sessionId: 's9' });
+    expect(pending.kind).toBe('pending');
+    expect(await base.records.requested(pending.body.requestId)).not.toBeNull();
+    expect(await requestFromRecords(base.records, pending.body.requestId)).toBeNull();
+  });
+
+  it('the write-ahead failing: nothing runs and no item is left for recovery (with a key: the item that landed is failed)', async () => {
+    for (const idempotencyKey of [undefined, 'k']) {
+      const base = await deps();
+      const failing: RecordStore = { head: (s) => base.records.head(s), list: (s) => base.records.list(s), requested: (id) => base.records.requested(id), append: async () => Promise.reject(new Error('store down')) };
+      const warehouse = new OneRowWarehouse();
+      await expect(submitQuery({ ...base, records: failing, warehouse }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1', ...(idempotencyKey === undefined ? {} : { idempotencyKey }) })).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+      expect(warehouse.calls).toBe(0);
+      const rec = await recoverInterrupted(readDeps(base), 'all');
+      expect(rec.recovered).toEqual([]);
+      expect(await base.requests.listByStatus('running')).toEqual([]);
+    }
   });
 });

@@ -20,19 +20,28 @@ const START = Date.parse('2026-12-01T10:00:00.000Z');
 class DyingWarehouse implements Warehouse {
   readonly name = 'duckdb' as const;
   dies = true;
+  /** What else stops when the process dies (its store writes). */
+  onDeath = (): void => undefined;
   async execute(_input: ExecuteInput): Promise<WarehouseResult> {
-    if (this.dies) throw new Error('the process died here');
+    if (this.dies) {
+      this.onDeath();
+      throw new Error('the process died here');
+    }
     return { queryId: 'q-1', columns: [{ name: 'N', type: 'NUMBER' }], rows: [[1]], truncated: false, durationMs: 1 };
   }
   async close(): Promise<void> {}
 }
 
-/** A dead process writes nothing more: while `dead`, no transition reaches the store. */
+/** A dead process writes nothing more: while `dead`, no put or transition reaches the store. */
 class DeadProcessStore extends MemoryRequestStore {
   dead = false;
   override async transition(...args: Parameters<MemoryRequestStore['transition']>): ReturnType<MemoryRequestStore['transition']> {
     if (this.dead) throw new Error('the process is gone');
     return super.transition(...args);
+  }
+  override async put(...args: Parameters<MemoryRequestStore['put']>): ReturnType<MemoryRequestStore['put']> {
+    if (this.dead) throw new Error('the process is gone');
+    return super.put(...args);
   }
 }
 
@@ -41,6 +50,7 @@ async function setup() {
   const policy = loadPolicy();
   const warehouse = new DyingWarehouse();
   const store = new DeadProcessStore();
+  warehouse.onDeath = () => (store.dead = true);
   const deps: SubmitQueryDeps & { log: (level: 'error' | 'warn' | 'info', msg: string, fields?: Record<string, unknown>) => void } = {
     records: new MemoryRecordStore(),
     requests: store,
@@ -52,11 +62,15 @@ async function setup() {
     newId: ulid,
     log: () => undefined,
   };
-  /** A request whose execution died between running the statement and recording the outcome. */
+  /**
+   * A request whose execution died between running the statement and recording the outcome. Sent with
+   * an idempotency key: such a read stores its `running` item before it runs (a read without one keeps
+   * no item until its answer, and is found from its records: direct-read-item.test.ts).
+   */
   const interrupted = async (): Promise<string> => {
     warehouse.dies = true;
-    store.dead = true;
-    await expect(submitQuery(deps, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' })).rejects.toThrow('died');
+    store.dead = false;
+    await expect(submitQuery(deps, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1', idempotencyKey: ulid() })).rejects.toThrow('died');
     store.dead = false;
     const [item] = await deps.requests.listByStatus('running');
     return item!.requestId;
