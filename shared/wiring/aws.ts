@@ -33,7 +33,7 @@ import { warehouseCatalog } from '../adapters/catalog/information-schema-catalog
 import type { RecoverInterruptedDeps } from '../use-cases/recover-interrupted.js';
 import type { WriteCheckpointsDeps } from '../use-cases/write-checkpoints.js';
 import type { QueryHistorySource } from '../reconcile/query-history.js';
-import type { ReconcileDeps } from '../reconcile/reconcile-queries.js';
+import type { ReconcileAppendDeps } from '../reconcile/reconcile-queries.js';
 import { awsClientConfig, awsClients } from './aws-clients.js';
 import { parseAwsEnv, requireAwsEnv, type AwsEnv } from './aws-env.js';
 import { loadBundledPolicy } from './bundled-policy.js';
@@ -222,7 +222,7 @@ export class AwsWiring {
    * `system/reconcile` findings, signed by the certified key of `AIRLOCK_FUNCTION=reconcile`), the
    * requests table (settle outcome-unknown items) and Snowflake's history of the service user.
    */
-  reconcileDeps(history: QueryHistorySource): ReconcileDeps & { requests: DynamoDbRequestStore } {
+  reconcileDeps(history: QueryHistorySource): ReconcileAppendDeps & { requests: DynamoDbRequestStore } {
     return { records: this.records(), requests: this.requests(), signer: this.certifiedRecordsSigner(), clock: systemClock, history };
   }
 
