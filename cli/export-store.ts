@@ -14,7 +14,6 @@ import type { ExportableRecordStore } from '#shared/ports/record-store.js';
 import type { Signer } from '#shared/ports/signer.js';
 import { keyIdOf, toPublicKey } from '#shared/records/key-id.js';
 import { tableNames } from '#shared/adapters/aws/tables.js';
-import { notDeployed } from '#shared/wiring/not-deployed.js';
 import { localDynamoDbClient } from '#local/dynalite-server.js';
 import { openLocalStore } from '#local/record-store-access.js';
 import { UsageError } from './io.js';
@@ -74,7 +73,13 @@ export async function openLocalExportSource(dataDir: string): Promise<ExportSour
  * key; the record key's public half comes from KMS GetPublicKey. An `--export-key FILE`-less
  * run against a bare endpoint (tests, dynalite) may name PEM key files instead of ARNs.
  */
-export async function openAwsExportSource(o: AwsOptions & { exportKeyFile?: string; recordKeyFiles?: string[]; /** `airlock reconcile --aws` without --out signs nothing. */ exportKeyOptional?: boolean }): Promise<ExportSource> {
+type AwsSourceOptions = AwsOptions & { exportKeyFile?: string; recordKeyFiles?: string[] };
+/** `airlock reconcile --aws` without --out signs nothing: its source may have no export key (`exportSigner: null`). */
+export type SourceWithoutExportKey = Omit<ExportSource, 'exportSigner'> & { exportSigner: Signer | null };
+
+export async function openAwsExportSource(o: AwsSourceOptions & { exportKeyOptional: true }): Promise<SourceWithoutExportKey>;
+export async function openAwsExportSource(o: AwsSourceOptions): Promise<ExportSource>;
+export async function openAwsExportSource(o: AwsSourceOptions & { exportKeyOptional?: boolean }): Promise<SourceWithoutExportKey> {
   // One endpoint and region for every client (DynamoDB, KMS, Lambda): --endpoint/--region, else
   // AWS_ENDPOINT_URL/AWS_REGION, else AWS itself in us-east-1.
   const config = awsClientConfig(process.env, { ...(o.endpoint === undefined ? {} : { endpoint: o.endpoint }), ...(o.region === undefined ? {} : { region: o.region }) });
@@ -92,10 +97,10 @@ export async function openAwsExportSource(o: AwsOptions & { exportKeyFile?: stri
   const names = tableNames(o.tablePrefix);
   const kms = loopback && !o.hasCredentials ? new KMSClient({ ...AWS_RETRY, ...config, ...credentials }) : clients.kms();
   const lambda = o.checkpointFunction === undefined ? null : loopback && !o.hasCredentials ? new LambdaClient({ ...AWS_RETRY, ...config, ...credentials }) : clients.lambda();
-  let exportSigner: Signer;
+  let exportSigner: Signer | null;
   if (o.exportKeyArn !== undefined) exportSigner = new KmsSigner(kms, o.exportKeyArn);
   else if (o.exportKeyFile !== undefined) exportSigner = await LocalKeySigner.open(o.exportKeyFile);
-  else if (o.exportKeyOptional === true) exportSigner = notDeployed<Signer>('ERR_SIGNER_UNAVAILABLE', 'an export signing key (--export-key-arn)');
+  else if (o.exportKeyOptional === true) exportSigner = null;
   else throw new UsageError('with --aws or --endpoint, name the export signing key: --export-key-arn ARN (or --export-key FILE)');
   const recordKeys = async (): Promise<Array<{ keyId: string; pem: string }>> => {
     const keys: Array<{ keyId: string; pem: string }> = [];

@@ -13,7 +13,6 @@ import { reconcileQueries, type ReconcileSummary } from '#shared/reconcile/recon
 import type { ReconcileFinding } from '#shared/reconcile/reconcile-finding.js';
 import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
 import type { Signer } from '#shared/ports/signer.js';
-import { notDeployed } from '#shared/wiring/not-deployed.js';
 import { openAwsExportSource } from '../export-store.js';
 import { FINDINGS_FILE, REPORT_FILE, findingsJsonl, signReconcileReport } from '#shared/reconcile/reconcile-report.js';
 import { openLocalStore } from '#local/record-store-access.js';
@@ -144,9 +143,9 @@ async function runAws(
     ...(v['export-key'] === undefined ? {} : { exportKeyFile: resolve(io.cwd, v['export-key']) }),
   });
   return reconcileWith(io, o.config, source, async (history) => {
-    const signer = notDeployed<Signer>('ERR_SIGNER_UNAVAILABLE', 'a record signing key (reconcile --aws is read-only)');
+    // Read-only: no record signing key at all (reconcile --aws appends nothing).
     const { findings, summary } = await reconcileQueries(
-      { records: source.records, signer, clock: systemClock, history, readOnly: true, ...(o.settle === undefined ? {} : { settleAfterMs: o.settle * 1000 }) },
+      { records: source.records, clock: systemClock, history, readOnly: true, ...(o.settle === undefined ? {} : { settleAfterMs: o.settle * 1000 }) },
       { from: o.from, to: o.to },
     );
     return report(io, findings, summary, `${source.via} (read-only)`, o.out, o.out === undefined ? null : source.exportSigner);

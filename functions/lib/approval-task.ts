@@ -1,6 +1,5 @@
 import { AirlockError } from '#shared/errors.js';
-import type { ApprovalDeps } from '#shared/use-cases/approval-deps.js';
-import { runApprovalTask, type ApprovalTaskName } from '#shared/use-cases/run-approval-task.js';
+import { runApprovalTask, type ApprovalTaskDeps, type ApprovalTaskName } from '#shared/use-cases/run-approval-task.js';
 import { lambdaLog } from '#shared/wiring/aws.js';
 import type { ApprovalTaskPayload } from '#shared/workflow/approval-state-machine.js';
 
@@ -10,11 +9,12 @@ export type ApprovalTaskHandler = (payload: ApprovalTaskPayload) => Promise<{ re
  * A Lambda handler for one task of the approval state machine (`lambda:invoke`, payload
  * `{ requestId, taskToken?, action? }`). An error propagates as the task's error, named by its
  * code (Step Functions matches on the error name), so the machine's Catch and Retry see it.
+ * `deps` holds exactly what that task reads (`ApprovalTaskDeps`), nothing of the other tasks.
  *
  * @example
- * export const handler = approvalTask('notify', () => awsWiring(process.env).approvalDeps());
+ * export const handler = approvalTask('notify', () => awsWiring(process.env).notifyDeps());
  */
-export function approvalTask(task: ApprovalTaskName, deps: () => Promise<ApprovalDeps>): ApprovalTaskHandler {
+export function approvalTask<T extends ApprovalTaskName>(task: T, deps: () => Promise<ApprovalTaskDeps[T]>): ApprovalTaskHandler {
   return async (payload) => {
     try {
       return await runApprovalTask(await deps(), task, payload);

@@ -1,7 +1,7 @@
 import type { SourceMaskingHealth } from '../governance/source-masking-health.js';
 import type { Policy } from '../policy/policy.js';
 import type { TokenVerifier } from '../ports/token-verifier.js';
-import type { ApprovalDeps } from '../use-cases/approval-deps.js';
+import type { RecordVoteDeps } from '../use-cases/record-vote.js';
 import type { SubmitQueryDeps } from '../use-cases/submit-query.js';
 
 export interface PublicKeyInfo {
@@ -12,7 +12,10 @@ export interface PublicKeyInfo {
   kmsKeyArn?: string;
 }
 
-/** Everything the HTTP handlers need, together; built by `compose` (shared/wiring/compose.ts). Each handler's own type picks the fields it reads. */
+/**
+ * Everything the HTTP handlers need, together: the local runtime's deps, built by `compose` (shared/wiring/compose.ts).
+ * Each handler's own type picks the fields it reads; an AWS function is given only its routes' (`RouteDeps`, shared/http/router.ts).
+ */
 export interface ApiDeps extends SubmitQueryDeps {
   verifier: TokenVerifier;
   policy: Policy;
@@ -33,10 +36,10 @@ export interface ApiDeps extends SubmitQueryDeps {
   executionsSince?: number;
 }
 
-/** What the interactions endpoint needs beyond the query path: the approval use cases' deps (built once, by `compose`) and Slack's secret. */
+/** What the interactions endpoint needs: the vote's deps and Slack's secret (`interactionsDeps`, shared/wiring/compose.ts). */
 export interface ApprovalApiDeps {
-  /** The same deps the approval workflow's tasks get: resume, tell, check approvers. */
-  deps: ApprovalDeps;
+  /** What a vote reads and writes (resume, tell, check approvers); where one runtime runs both, the very deps the approval tasks get. */
+  deps: RecordVoteDeps;
   /** Slack's signing secret (SLACK_SIGNING_SECRET; locally generated under the data folder when unset). */
   slackSigningSecret: string;
 }

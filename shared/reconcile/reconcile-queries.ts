@@ -30,9 +30,11 @@ const ENDED = /^(SUCCESS|FAILED_WITH_ERROR|FAILED_WITH_INCIDENT|INCIDENT)$/;
  */
 export const SETTLE_AFTER_MS = RECOVERY_MARGIN_SECONDS * 1000;
 
-export interface ReconcileDeps extends AppendRecordDeps {
+/** What every reconcile reads. */
+interface ReconcileReadDeps {
   records: RecordStore & Required<Pick<RecordStore, 'sessionIds'>>;
   history: QueryHistorySource;
+  clock: AppendRecordDeps['clock'];
   /** Default SETTLE_AFTER_MS. */
   settleAfterMs?: number;
   /**
@@ -41,13 +43,23 @@ export interface ReconcileDeps extends AppendRecordDeps {
    * outcome. Without it only the chain is settled.
    */
   requests?: Pick<RequestStore, 'get' | 'transition'>;
-  /**
-   * Append nothing, change nothing (an auditor's `airlock reconcile --aws`, who may not sign
-   * records): an outcome-unknown request Snowflake shows ran stays an `outcome_unknown` finding
-   * with reason `ran_not_recorded` (the scheduled reconcile records it).
-   */
-  readOnly?: boolean;
 }
+
+/** The scheduled reconcile: appends `query.reconciled`, signed. */
+export interface ReconcileAppendDeps extends ReconcileReadDeps, Omit<AppendRecordDeps, 'records' | 'clock'> {
+  readOnly?: false;
+}
+
+/**
+ * Append nothing, change nothing (an auditor's `airlock reconcile --aws`, who may not sign
+ * records): an outcome-unknown request Snowflake shows ran stays an `outcome_unknown` finding
+ * with reason `ran_not_recorded` (the scheduled reconcile records it). No signer at all.
+ */
+export interface ReconcileReadOnlyDeps extends ReconcileReadDeps {
+  readOnly: true;
+}
+
+export type ReconcileDeps = ReconcileAppendDeps | ReconcileReadOnlyDeps;
 
 export interface ReconcileWindow {
   /** ISO instants, inclusive. */

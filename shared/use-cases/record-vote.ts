@@ -12,6 +12,9 @@ import { updateApprovalMessage } from './update-approval-message.js';
 import type { ApprovalRefusedBody, ApprovalVoteBody } from '../records/record-body.js';
 import { rememberBounded } from '../bounded-cache.js';
 
+/** What a vote reads and writes: no warehouse, no masking key (the interactions function is deployed without them). */
+export type RecordVoteDeps = Pick<ApprovalDeps, 'requests' | 'records' | 'signer' | 'clock' | 'policy' | 'directory' | 'workflow' | 'notifier' | 'log'>;
+
 export interface VoteInput {
   requestId: string;
   slackUserId: string;
@@ -68,7 +71,7 @@ function refused(code: VoteCode, status: RequestStatus | null, message: string):
  * const r = await recordVote(deps, { requestId, slackUserId: 'UAPPROVER1', vote: 'approve' });
  * // { recorded: true, code: 'vote_recorded', status: 'pending_approval', … }
  */
-export async function recordVote(deps: ApprovalDeps, input: VoteInput): Promise<VoteResult> {
+export async function recordVote(deps: RecordVoteDeps, input: VoteInput): Promise<VoteResult> {
   // A double click or a Slack retry racing the first delivery: one at a time per user and request.
   // Per process only; across processes the compare-and-swap still counts one vote per person.
   const key = `${input.requestId}#${input.slackUserId}`;
@@ -85,7 +88,7 @@ export async function recordVote(deps: ApprovalDeps, input: VoteInput): Promise<
 
 const votesInFlight = new WeakMap<object, Set<string>>();
 
-async function castVote(deps: ApprovalDeps, input: VoteInput): Promise<VoteResult> {
+async function castVote(deps: RecordVoteDeps, input: VoteInput): Promise<VoteResult> {
   const item = await deps.requests.get(input.requestId);
   if (item === null) return refused('unknown_request', null, `request ${input.requestId} not found`);
   const recs = await requestRecords(deps.records, item);
@@ -127,7 +130,7 @@ async function castVote(deps: ApprovalDeps, input: VoteInput): Promise<VoteResul
 }
 
 /** The request no longer takes votes: decided, or past its deadline (the timer has not fired yet). */
-function closedCode(deps: ApprovalDeps, item: RequestItem): { code: VoteCode; message: string } | null {
+function closedCode(deps: RecordVoteDeps, item: RequestItem): { code: VoteCode; message: string } | null {
   if (item.status === 'expired') return { code: 'expired', message: `request ${item.requestId} expired without a decision` };
   if (item.status !== 'pending_approval') return { code: 'already_decided', message: `request ${item.requestId} is already ${item.status}` };
   if (item.expiresAt !== undefined && Date.parse(item.expiresAt) <= deps.clock.now().getTime()) {
@@ -137,7 +140,7 @@ function closedCode(deps: ApprovalDeps, item: RequestItem): { code: VoteCode; me
 }
 
 /** Every identity of a voter, normalised, for "each person counts once". */
-function identitiesOf(deps: ApprovalDeps, emails: string[], who?: ApproverIdentity): string[] {
+function identitiesOf(deps: RecordVoteDeps, emails: string[], who?: ApproverIdentity): string[] {
   const domains = deps.policy.approval.subaddressDomains;
   const ids = new Set<string>();
   for (const e of emails) {
@@ -148,7 +151,7 @@ function identitiesOf(deps: ApprovalDeps, emails: string[], who?: ApproverIdenti
   return [...ids];
 }
 
-function sameVoter(deps: ApprovalDeps, v: Vote, slackUserId: string, who: ApproverIdentity): boolean {
+function sameVoter(deps: RecordVoteDeps, v: Vote, slackUserId: string, who: ApproverIdentity): boolean {
   if (v.slackUserId === slackUserId) return true;
   const theirs = new Set([...(v.identities ?? []), ...identitiesOf(deps, v.email === undefined ? [] : [v.email])]);
   return identitiesOf(deps, who.emails, who).some((id) => theirs.has(id));
@@ -156,7 +159,7 @@ function sameVoter(deps: ApprovalDeps, v: Vote, slackUserId: string, who: Approv
 
 type Refuse = (code: VoteCode, status: RequestStatus | null, message: string) => Promise<VoteResult>;
 
-async function claimVote(deps: ApprovalDeps, first: RequestItem, vote: Vote, who: ApproverIdentity, refuse: Refuse): Promise<VoteResult> {
+async function claimVote(deps: RecordVoteDeps, first: RequestItem, vote: Vote, who: ApproverIdentity, refuse: Refuse): Promise<VoteResult> {
   let cur: RequestItem | null = first;
   for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS && cur !== null; attempt++) {
     const closed = closedCode(deps, cur);
@@ -191,7 +194,7 @@ async function claimVote(deps: ApprovalDeps, first: RequestItem, vote: Vote, who
   return refuse('already_decided', cur?.status ?? null, 'the request changed too often while voting; try again');
 }
 
-async function appendVoteRecord(deps: ApprovalDeps, item: RequestItem, vote: Vote, votesFor: number, position: number): Promise<SessionRecord> {
+async function appendVoteRecord(deps: RecordVoteDeps, item: RequestItem, vote: Vote, votesFor: number, position: number): Promise<SessionRecord> {
   const body: ApprovalVoteBody = { sqlHash: item.sqlHash, votesFor, approvalsRequired: item.approvalsRequired, position };
   if (vote.reason !== undefined) body.reason = vote.reason;
   const appended = await appendRecord(deps, {
@@ -212,7 +215,7 @@ async function appendVoteRecord(deps: ApprovalDeps, item: RequestItem, vote: Vot
  * @example
  * await writeMissingVoteRecords(deps, item, (await requestRecords(deps.records, item)).votes);
  */
-export async function writeMissingVoteRecords(deps: ApprovalDeps, item: RequestItem, inChain: SessionRecord[]): Promise<boolean> {
+export async function writeMissingVoteRecords(deps: RecordVoteDeps, item: RequestItem, inChain: SessionRecord[]): Promise<boolean> {
   const have = new Set(inChain.map((r) => r.actor.slackUserId));
   let approvals = 0;
   let wrote = false;
@@ -230,7 +233,7 @@ const lastRefusal = new WeakMap<object, Map<string, { at: number; suppressed: nu
 
 /** `approval.refused`, unless this user's refused click on this request was recorded less than a minute ago. */
 async function recordRefusal(
-  deps: ApprovalDeps,
+  deps: RecordVoteDeps,
   item: RequestItem,
   input: VoteInput,
   code: VoteCode,
@@ -269,7 +272,7 @@ async function recordRefusal(
 }
 
 /** Ends the wait. When the token is not stored yet, the notify task sees the decided status itself. */
-async function resume(deps: ApprovalDeps, item: RequestItem, decision: 'approved' | 'rejected'): Promise<void> {
+async function resume(deps: RecordVoteDeps, item: RequestItem, decision: 'approved' | 'rejected'): Promise<void> {
   if (item.taskToken === undefined) return;
   try {
     await deps.workflow.sendTaskSuccess(item.taskToken, { decision });

@@ -13,7 +13,7 @@ import type { AwsWiring } from './aws.js';
  *
  * @example
  * const aws = awsWiring(process.env);
- * const deps = await aws.apiDeps({ warehouse: await aws.warehouseOnce(() => snowflakeWarehouse(aws)) });
+ * const deps = await aws.queryApiDeps(await aws.warehouseOnce(() => snowflakeWarehouse(aws)));
  */
 export async function snowflakeWarehouse(aws: AwsWiring): Promise<Warehouse> {
   return new SnowflakeWarehouse(await loadSnowflakeConfig(aws.secret('snowflakeSecret')));

@@ -20,27 +20,24 @@ import { SecretsManagerSecret } from '../adapters/aws/secrets-manager-secret.js'
 import { loadSlackSecret, type SlackSecret } from '../adapters/aws/slack-secret.js';
 import { parseEnv, type AirlockEnv } from '../config/env.js';
 import { AirlockError } from '../errors.js';
-import type { ApiDeps, PublicKeyInfo } from '../http/api-deps.js';
+import type { ApprovalApiDeps, PublicKeyInfo } from '../http/api-deps.js';
+import type { RouteDeps } from '../http/router.js';
+import type { RecordVoteDeps } from '../use-cases/record-vote.js';
+import type { ApprovalTaskDeps } from '../use-cases/run-approval-task.js';
 import { JoseTokenVerifier } from '../identity/jose-token-verifier.js';
 import { maskingConfigOf } from '../policy/masking-config.js';
 import type { Policy } from '../policy/policy.js';
 import { systemClock } from '../ports/clock.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import { warehouseCatalog } from '../adapters/catalog/information-schema-catalog.js';
-import type { Workflow } from '../ports/workflow.js';
-import type { Notifier } from '../ports/notifier.js';
-import type { ApproverDirectory } from '../ports/approver-directory.js';
-import type { MaskingConfig } from '../masking/types.js';
-import type { ApprovalDeps } from '../use-cases/approval-deps.js';
 import type { RecoverInterruptedDeps } from '../use-cases/recover-interrupted.js';
 import type { WriteCheckpointsDeps } from '../use-cases/write-checkpoints.js';
 import type { QueryHistorySource } from '../reconcile/query-history.js';
-import type { ReconcileDeps } from '../reconcile/reconcile-queries.js';
+import type { ReconcileAppendDeps } from '../reconcile/reconcile-queries.js';
 import { awsClientConfig, awsClients } from './aws-clients.js';
 import { parseAwsEnv, requireAwsEnv, type AwsEnv } from './aws-env.js';
 import { loadBundledPolicy } from './bundled-policy.js';
-import { compose, type Composition, type LogFn } from './compose.js';
-import { notDeployed } from './not-deployed.js';
+import { interactionsDeps, publicDeps, queryDeps, type LogFn, type QueryParts } from './compose.js';
 import { slackClient } from './slack-client.js';
 
 export type { LogFn };
@@ -58,11 +55,14 @@ export const lambdaLog: LogFn = (level, msg, fields) => {
  * stack sets (validated once with zod). Everything is built lazily and kept for the life of
  * the Lambda container, so a function pays only for the clients it uses.
  *
+ * Each function asks for its own deps (`readApiDeps`, `queryApiDeps`, `notifyDeps`…), which hold only
+ * the parts it is deployed with.
+ *
  * @example
  * const aws = awsWiring(process.env);
- * const deps = await aws.apiDeps();                 // a function that never runs SQL
- * const deps2 = await aws.apiDeps({ warehouse });   // POST /v1/queries, with Snowflake
- * const deps3 = await aws.apiDeps({ approvals: true }); // POST /slack/interactions
+ * const deps = await aws.readApiDeps();               // GET /v1/queries/{id}: the tables, read
+ * const deps2 = await aws.queryApiDeps(warehouse);    // POST /v1/queries, with Snowflake
+ * const deps3 = await aws.interactionsDeps();         // POST /slack/interactions
  */
 export class AwsWiring {
   readonly env: AirlockEnv;
@@ -200,18 +200,6 @@ export class AwsWiring {
   }
 
   /**
-   * The HTTP handlers' dependencies. Each function is deployed with only the variables and
-   * grants it needs; a part it was not given is `notDeployed`, which fails closed if a handler
-   * ever uses it. Only functions that execute queries pass a warehouse, so snowflake-sdk stays
-   * out of the other bundles; only the Slack interactions function asks for `approvals`.
-   * Kept per combination of parts: a call with other parts gets its own deps, never another's.
-   */
-  async apiDeps(parts: { warehouse?: Warehouse; approvals?: boolean } = {}): Promise<ApiDeps> {
-    const approvals = parts.approvals === true;
-    return (await this.#composed(parts.warehouse, approvals, approvals)).api;
-  }
-
-  /**
    * Slack's Web API client, with the bot token from the Slack secret (the shared timeout and
    * retries of `slackClient`): a Lambda task that cannot reach Slack fails and is retried by the state machine.
    */
@@ -224,15 +212,6 @@ export class AwsWiring {
     return this.env.SLACK_CHANNEL;
   }
 
-  /**
-   * The approval workflow tasks' dependencies (notify, execute, record outcome): the query
-   * path's, plus Slack. Only the execute task passes a warehouse; it has no Slack secret
-   * (record-outcome updates the message), so its notifier is `notDeployed`.
-   */
-  async approvalDeps(warehouse?: Warehouse): Promise<ApprovalDeps> {
-    return (await this.#composed(warehouse, this.aws.slackSecret !== undefined, false)).approval;
-  }
-
   /** What the scheduled recovery needs: the requests table, the clock and the policy's statement timeout. */
   recoveryDeps(): RecoverInterruptedDeps {
     return { requests: this.requests(), ...(this.aws.recordsTable === undefined ? {} : { records: this.records() }), clock: systemClock, policy: this.policy(), log: lambdaLog };
@@ -243,7 +222,7 @@ export class AwsWiring {
    * `system/reconcile` findings, signed by the certified key of `AIRLOCK_FUNCTION=reconcile`), the
    * requests table (settle outcome-unknown items) and Snowflake's history of the service user.
    */
-  reconcileDeps(history: QueryHistorySource): ReconcileDeps & { requests: DynamoDbRequestStore } {
+  reconcileDeps(history: QueryHistorySource): ReconcileAppendDeps & { requests: DynamoDbRequestStore } {
     return { records: this.records(), requests: this.requests(), signer: this.certifiedRecordsSigner(), clock: systemClock, history };
   }
 
@@ -252,42 +231,111 @@ export class AwsWiring {
     return { records: this.records(), checkpoints: this.checkpoints(), signer: this.recordsSigner(), clock: systemClock };
   }
 
+  // Each function's deps: exactly the parts its routes' handlers (`RouteDeps`) or its task (`ApprovalTaskDeps`)
+  // read, each part built from the variable and grant the function is deployed with (infra/function-access.ts).
+  // A function given fewer parts than its routes read does not compile; one deployed without a variable its
+  // deps need fails the invocation with ERR_CONFIG naming it (`requireAwsEnv`). Each is kept for the container's life.
+
+  /** POST /v1/queries (PostQuery): the query path with Snowflake and the masking key, per-identity quotas, and the workflow it starts. */
+  queryApiDeps(warehouse: Warehouse): Promise<RouteDeps<'/v1/queries'>> {
+    return this.#onceAsync(`queryApi:${this.#warehouseKey(warehouse)}`, async () => ({
+      ...queryDeps({ ...(await this.#statementParts(warehouse)), newId: ulid, workflow: this.workflow() }),
+      verifier: this.verifier(),
+      log: lambdaLog,
+      // Fair use (issue 15): per-identity quotas as conditional counters and leases in the requests table.
+      quotas: this.#once('quotas', () => new DynamoDbQuotaStore(this.dynamodb(), requireAwsEnv(this.aws, 'requestsTable'))),
+    }));
+  }
+
+  /** GET /v1/queries/{requestId} (GetQuery) and GET /v1/sessions/{sessionId} (GetSession): both tables, read; nothing to sign with. */
+  async readApiDeps(): Promise<RouteDeps<'/v1/queries/{requestId}' | '/v1/sessions/{sessionId}'>> {
+    return this.#once('readApi', () => ({ records: this.records(), requests: this.requests(), verifier: this.verifier(), policy: this.policy(), clock: systemClock, log: lambdaLog }));
+  }
+
+  /** POST /v1/explain (Explain): the token and the bundled policy, no data access at all. */
+  async explainDeps(): Promise<RouteDeps<'/v1/explain'>> {
+    return this.#once('explain', () => ({ verifier: this.verifier(), policy: this.policy(), log: lambdaLog }));
+  }
+
   /**
-   * The container's adapters, constructed here and nowhere else, handed to `compose`. One
-   * composition per (warehouse, Slack, approvals route) combination: the cache key names all three.
+   * GET /v1/keys and GET /v1/health (Public): every key that ever signed (KMS GetPublicKey), the key certificates
+   * only where the records table is deployed (Public has none: /v1/keys lists its keys), and the last source-masking check.
    */
-  #composed(warehouse: Warehouse | undefined, slack: boolean, approvals: boolean): Promise<Composition> {
-    const key = `composed:${warehouse === undefined ? '-' : this.#warehouseKey(warehouse)}:${slack}:${approvals}`;
-    return this.#onceAsync(key, async (): Promise<Composition> => {
-      const { aws } = this;
-      const policy = this.policy();
-      const client = slack ? await this.slackClient() : undefined;
-      const slackSecret = approvals ? await this.slackSecret() : undefined;
-      const workflow = aws.stateMachineArn === undefined ? notDeployed<Workflow>('ERR_CONFIG', 'the approval state machine') : this.workflow();
-      return compose({
-        records: aws.recordsTable === undefined ? notDeployed<DynamoDbRecordStore>('ERR_CONFIG', 'the records table') : this.records(),
-        requests: aws.requestsTable === undefined ? notDeployed<DynamoDbRequestStore>('ERR_CONFIG', 'the requests table') : this.requests(),
-        signer: aws.recordsKeyArn === undefined || aws.recordsTable === undefined ? notDeployed<KmsSigner>('ERR_SIGNER_UNAVAILABLE', 'the record signing key') : this.certifiedRecordsSigner(),
-        warehouse: warehouse ?? notDeployed<Warehouse>('ERR_CONFIG', 'a warehouse'),
-        // Which tables hold sensitive columns: the warehouse's information_schema.columns, cached per container.
-        ...(warehouse === undefined ? {} : { catalog: warehouseCatalog(warehouse, systemClock) }),
-        masking: aws.maskingKeySecret === undefined ? notDeployed<MaskingConfig>('ERR_CONFIG', 'the masking key') : maskingConfigOf(policy, await this.maskingKey()),
-        // Only the query API may start workflows, and only the interactions function resume them (the grants say so).
-        workflow,
-        notifier: client === undefined ? notDeployed<Notifier>('ERR_CONFIG', 'the Slack secret') : this.#once('notifier', () => new SlackNotifier(client, this.slackChannel())),
-        directory: client === undefined ? notDeployed<ApproverDirectory>('ERR_CONFIG', 'the Slack secret') : this.#once('directory', () => new SlackApproverDirectory(client, systemClock)),
-        clock: systemClock,
-        policy,
-        newId: ulid,
-        verifier: this.verifier(),
+  async publicDeps(): Promise<RouteDeps<'/v1/keys' | '/v1/health'>> {
+    return this.#once('public', () =>
+      publicDeps({
         notReady: () => [],
         keys: () => this.keys(),
         log: lambdaLog,
-        // Fair use (issue 15): per-identity quotas as conditional counters and leases in the requests table.
-        ...(aws.requestsTable === undefined ? {} : { quotas: this.#once('quotas', () => new DynamoDbQuotaStore(this.dynamodb(), requireAwsEnv(this.aws, 'requestsTable'))) }),
-        ...(slackSecret === undefined ? {} : { slackSigningSecret: slackSecret.signingSecret }),
-      });
+        ...(this.aws.recordsTable === undefined ? {} : { records: this.records() }),
+        sourceMasking: this.sourceMaskingHealth(),
+      }),
+    );
+  }
+
+  /** POST /slack/interactions (SlackInteractions): the vote's parts (stores, signer, Slack, the workflow it resumes) and Slack's signing secret. */
+  interactionsDeps(): Promise<RouteDeps<'/slack/interactions'> & { approvals: ApprovalApiDeps }> {
+    return this.#onceAsync('interactions', async () => {
+      const client = await this.slackClient();
+      const secret = await this.slackSecret();
+      const vote: RecordVoteDeps = {
+        records: this.records(),
+        requests: this.requests(),
+        signer: this.certifiedRecordsSigner(),
+        clock: systemClock,
+        policy: this.policy(),
+        directory: this.#directory(client),
+        // Only the query API may start workflows, and only the interactions function resume them (the grants say so).
+        workflow: this.workflow(),
+        notifier: this.#notifier(client),
+        log: lambdaLog,
+      };
+      return interactionsDeps(vote, { clock: systemClock, log: lambdaLog, slackSigningSecret: secret.signingSecret });
     });
+  }
+
+  /** The notify task (NotifyApprovers): post to Slack and keep the digest; reads records, signs nothing. */
+  notifyDeps(): Promise<ApprovalTaskDeps['notify']> {
+    return this.#onceAsync('notify', async () => {
+      const client = await this.slackClient();
+      return { records: this.records(), requests: this.requests(), notifier: this.#notifier(client), clock: systemClock, policy: this.policy(), log: lambdaLog };
+    });
+  }
+
+  /** The execute task (ExecuteApprovedQuery): the stored, approved SQL on Snowflake, masked and recorded; no Slack (record-outcome updates the message). */
+  executeDeps(warehouse: Warehouse): Promise<ApprovalTaskDeps['execute']> {
+    return this.#onceAsync(`execute:${this.#warehouseKey(warehouse)}`, async () => ({ ...(await this.#statementParts(warehouse)) }));
+  }
+
+  /** The record-outcome task (RecordOutcome): `approval.expired` appended and signed, the Slack message updated; no warehouse. */
+  recordOutcomeDeps(): Promise<ApprovalTaskDeps['record-outcome']> {
+    return this.#onceAsync('recordOutcome', async () => {
+      const client = await this.slackClient();
+      return { records: this.records(), requests: this.requests(), signer: this.certifiedRecordsSigner(), clock: systemClock, notifier: this.#notifier(client), log: lambdaLog };
+    });
+  }
+
+  /** What running a statement reads (PostQuery, ExecuteApprovedQuery): both tables, the certified signer, the warehouse and its catalog, the masking key. */
+  async #statementParts(warehouse: Warehouse): Promise<Omit<QueryParts, 'newId' | 'workflow'>> {
+    const policy = this.policy();
+    return {
+      records: this.records(),
+      requests: this.requests(),
+      signer: this.certifiedRecordsSigner(),
+      warehouse,
+      // Which tables hold sensitive columns: the warehouse's information_schema.columns, cached per container.
+      catalog: warehouseCatalog(warehouse, systemClock),
+      masking: maskingConfigOf(policy, await this.maskingKey()),
+      clock: systemClock,
+      policy,
+    };
+  }
+
+  #notifier(client: WebClient): SlackNotifier {
+    return this.#once('notifier', () => new SlackNotifier(client, this.slackChannel()));
+  }
+  #directory(client: WebClient): SlackApproverDirectory {
+    return this.#once('directory', () => new SlackApproverDirectory(client, systemClock));
   }
 
   readonly #warehouseIds = new WeakMap<Warehouse, number>();

@@ -1,5 +1,6 @@
 import type { SourceMaskingHealth } from '../governance/source-masking-health.js';
-import type { ApiDeps, PublicKeyInfo } from '../http/api-deps.js';
+import type { ApiDeps, ApprovalApiDeps, PublicKeyInfo } from '../http/api-deps.js';
+import type { RouteDeps } from '../http/router.js';
 import type { MaskingConfig } from '../masking/types.js';
 import type { Policy } from '../policy/policy.js';
 import type { ApproverDirectory } from '../ports/approver-directory.js';
@@ -16,6 +17,7 @@ import type { TokenVerifier } from '../ports/token-verifier.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { Workflow } from '../ports/workflow.js';
 import type { ApprovalDeps } from '../use-cases/approval-deps.js';
+import type { RecordVoteDeps } from '../use-cases/record-vote.js';
 import type { SubmitQueryDeps } from '../use-cases/submit-query.js';
 import type { RecoverInterruptedDeps } from '../use-cases/recover-interrupted.js';
 import type { WriteCheckpointsDeps } from '../use-cases/write-checkpoints.js';
@@ -23,9 +25,10 @@ import type { WriteCheckpointsDeps } from '../use-cases/write-checkpoints.js';
 export type LogFn = ApiDeps['log'];
 
 /**
- * Every adapter a runtime constructed, once. The local runtime (`local/runtime.ts`) and the
- * AWS wiring (`shared/wiring/aws.ts`) build these — each the only place its adapters are
- * constructed — and hand them to `compose`; nothing else assembles a deps object.
+ * Every adapter of a runtime that has them all, constructed once: the local runtime (`local/runtime.ts`),
+ * the only place local adapters are constructed, hands them to `compose`. The AWS wiring
+ * (`shared/wiring/aws.ts`) has no such set: each Lambda is deployed with some parts only, so it
+ * builds each function's deps from the builders below with exactly those parts.
  */
 export interface Adapters {
   records: RecordStore;
@@ -69,16 +72,17 @@ export interface Composition {
   checkpoints: WriteCheckpointsDeps | null;
 }
 
+/** The query path's parts: what submitting and running a statement reads (quotas are the API's, added by it). */
+export type QueryParts = Omit<SubmitQueryDeps, 'quotas'>;
+
 /**
- * The one assembly of deps from constructed adapters, shared by every runtime.
+ * The query path's deps (`submitQuery`, and `executeApproved` under the approval tasks), from exactly its parts.
  *
  * @example
- * const { api, approval } = compose({ records, requests, signer, warehouse, workflow, notifier, directory, clock, policy, masking, newId, verifier, notReady, keys, log });
- * await dispatch(api, event);
+ * const deps: SubmitQueryDeps = queryDeps({ records, requests, signer, warehouse, clock, policy, masking, newId, workflow });
  */
-export function compose(a: Adapters): Composition {
-  // The query path's deps: what submitting and running a statement reads, shared by the API and the approval tasks.
-  const query: SubmitQueryDeps = {
+export function queryDeps(a: QueryParts): SubmitQueryDeps {
+  return {
     records: a.records,
     requests: a.requests,
     signer: a.signer,
@@ -88,20 +92,58 @@ export function compose(a: Adapters): Composition {
     masking: a.masking,
     ...(a.catalog === undefined ? {} : { catalog: a.catalog }),
     newId: a.newId,
-    workflow: a.workflow,
+    ...(a.workflow === undefined ? {} : { workflow: a.workflow }),
   };
+}
+
+/** What GET /v1/keys and GET /v1/health read; `records` only where the function has the records table (the key certificates live there). */
+export interface PublicParts {
+  notReady(): string[];
+  keys(): Promise<PublicKeyInfo[]>;
+  log: LogFn;
+  records?: Pick<RecordStore, 'list'>;
+  sourceMasking?: () => SourceMaskingHealth | Promise<SourceMaskingHealth>;
+}
+
+/**
+ * GET /v1/keys and GET /v1/health's deps: readiness, every key that ever signed, and the key certificates
+ * where there are records (without them /v1/keys lists its keys only).
+ */
+export function publicDeps(a: PublicParts): RouteDeps<'/v1/keys' | '/v1/health'> {
+  const records = a.records;
+  return {
+    notReady: () => a.notReady(),
+    keys: () => a.keys(),
+    ...(records === undefined ? {} : { certificates: () => records.list(KEY_CHAIN_SESSION) }),
+    log: a.log,
+    ...(a.sourceMasking === undefined ? {} : { sourceMasking: a.sourceMasking }),
+  };
+}
+
+/** POST /slack/interactions' deps: the vote's deps (the very ones the approval tasks get, where one runtime runs both) and Slack's signing secret. */
+export function interactionsDeps(vote: RecordVoteDeps, a: { clock: Clock; log: LogFn; slackSigningSecret: string }): RouteDeps<'/slack/interactions'> & { approvals: ApprovalApiDeps } {
+  return { clock: a.clock, log: a.log, approvals: { deps: vote, slackSigningSecret: a.slackSigningSecret } };
+}
+
+/**
+ * The assembly of every use case's deps from a runtime that constructed every adapter (the local runtime).
+ * Each AWS function is instead handed only its own routes' or task's deps (`AwsWiring`), from the builders above.
+ *
+ * @example
+ * const { api, approval } = compose({ records, requests, signer, warehouse, workflow, notifier, directory, clock, policy, masking, newId, verifier, notReady, keys, log });
+ * await dispatch(api, event);
+ */
+export function compose(a: Adapters): Composition {
+  // The query path's deps: what submitting and running a statement reads, shared by the API and the approval tasks.
+  const query = queryDeps(a);
   const approval: ApprovalDeps = { ...query, workflow: a.workflow, notifier: a.notifier, directory: a.directory, log: a.log };
   const api: ApiDeps = {
     ...query,
     verifier: a.verifier,
-    notReady: () => a.notReady(),
-    keys: () => a.keys(),
-    certificates: () => a.records.list(KEY_CHAIN_SESSION),
-    log: a.log,
+    ...publicDeps(a),
     ...(a.quotas === undefined ? {} : { quotas: a.quotas }),
-    ...(a.sourceMasking === undefined ? {} : { sourceMasking: a.sourceMasking }),
     ...(a.executionsSince === undefined ? {} : { executionsSince: a.executionsSince }),
-    ...(a.slackSigningSecret === undefined ? {} : { approvals: { deps: approval, slackSigningSecret: a.slackSigningSecret } }),
+    ...(a.slackSigningSecret === undefined ? {} : interactionsDeps(approval, { clock: a.clock, log: a.log, slackSigningSecret: a.slackSigningSecret })),
   };
   return {
     api,

@@ -55,7 +55,7 @@ beforeAll(() => {
 
 describe('each function\'s deployed environment is enough for its handler', () => {
   it('PostQuery: stores, KMS signer, masking key and the workflow', async () => {
-    const d = await new AwsWiring(envOf('PostQuery')).apiDeps({ warehouse });
+    const d = await new AwsWiring(envOf('PostQuery')).queryApiDeps(warehouse);
     expect(d.records).toBeInstanceOf(DynamoDbRecordStore);
     expect(d.requests).toBeInstanceOf(DynamoDbRequestStore);
     expect(d.signer).toBeInstanceOf(CertifiedSigner);
@@ -65,40 +65,49 @@ describe('each function\'s deployed environment is enough for its handler', () =
   });
 
   it.each(['GetQuery', 'GetSession'] as const)('%s: both stores and the verifier, and nothing to sign with', async (fn) => {
-    const d = await new AwsWiring(envOf(fn)).apiDeps();
+    const d = await new AwsWiring(envOf(fn)).readApiDeps();
     expect(d.records).toBeInstanceOf(DynamoDbRecordStore);
     expect(d.requests).toBeInstanceOf(DynamoDbRequestStore);
-    expect(() => d.signer.sign(new Uint8Array(32))).toThrow(expect.objectContaining({ code: 'ERR_SIGNER_UNAVAILABLE' }));
+    expect(d).not.toHaveProperty('signer');
+    expect(() => new AwsWiring(envOf(fn)).recordsSigner()).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
   });
 
-  it('Public: the public keys of the records and export keys', async () => {
+  it('Explain: the verifier and the policy, no table', async () => {
+    expect(Object.keys(await new AwsWiring(envOf('Explain')).explainDeps()).sort()).toEqual(['log', 'policy', 'verifier']);
+  });
+
+  it('Public: the public keys of the records and export keys; no records table, so no key certificates', async () => {
     const w = new AwsWiring(envOf('Public'));
     expect(w.recordsSigner()).toBeInstanceOf(KmsSigner);
     expect(w.exportsPublicKey()).toBeInstanceOf(KmsSigner);
+    const d = await w.publicDeps();
+    expect(d).not.toHaveProperty('certificates');
+    expect(d.sourceMasking).toBeTypeOf('function');
   });
 
   it('SlackInteractions: stores, signer, and the approvals parts (Slack secret, workflow)', async () => {
-    const d = await new AwsWiring(envOf('SlackInteractions')).apiDeps({ approvals: true });
-    expect(d.signer).toBeInstanceOf(CertifiedSigner);
-    expect((d.signer as CertifiedSigner).rootSigner).toBeInstanceOf(KmsSigner);
+    const d = await new AwsWiring(envOf('SlackInteractions')).interactionsDeps();
+    expect(d.approvals.deps.signer).toBeInstanceOf(CertifiedSigner);
+    expect((d.approvals.deps.signer as CertifiedSigner).rootSigner).toBeInstanceOf(KmsSigner);
     expect(d.approvals?.deps.workflow).toBeInstanceOf(SfnWorkflow);
     expect(d.approvals?.deps.notifier).toBeInstanceOf(SlackNotifier);
     expect(d.approvals?.slackSigningSecret).toBe('x'.repeat(32));
   });
 
-  it.each(['NotifyApprovers', 'RecordOutcome'] as const)('%s: stores and the Slack notifier', async (fn) => {
-    const d = await new AwsWiring(envOf(fn)).approvalDeps();
-    expect(d.requests).toBeInstanceOf(DynamoDbRequestStore);
-    expect(d.notifier).toBeInstanceOf(SlackNotifier);
+  it('NotifyApprovers and RecordOutcome: stores and the Slack notifier', async () => {
+    for (const d of [await new AwsWiring(envOf('NotifyApprovers')).notifyDeps(), await new AwsWiring(envOf('RecordOutcome')).recordOutcomeDeps()]) {
+      expect(d.requests).toBeInstanceOf(DynamoDbRequestStore);
+      expect(d.notifier).toBeInstanceOf(SlackNotifier);
+    }
   });
 
   it('RecordOutcome signs (approval.expired), NotifyApprovers does not', async () => {
-    expect(((await new AwsWiring(envOf('RecordOutcome')).approvalDeps()).signer as CertifiedSigner).rootSigner).toBeInstanceOf(KmsSigner);
+    expect(((await new AwsWiring(envOf('RecordOutcome')).recordOutcomeDeps()).signer as CertifiedSigner).rootSigner).toBeInstanceOf(KmsSigner);
     expect(() => new AwsWiring(envOf('NotifyApprovers')).recordsSigner()).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
   });
 
   it('ExecuteApprovedQuery: stores, signer and masking key, with a warehouse', async () => {
-    const d = await new AwsWiring(envOf('ExecuteApprovedQuery')).approvalDeps(warehouse);
+    const d = await new AwsWiring(envOf('ExecuteApprovedQuery')).executeDeps(warehouse);
     expect(d.records).toBeInstanceOf(DynamoDbRecordStore);
     expect(d.signer).toBeInstanceOf(CertifiedSigner);
     expect((d.signer as CertifiedSigner).rootSigner).toBeInstanceOf(KmsSigner);

@@ -12,7 +12,7 @@ import { KEY_CHAIN_SESSION, type SessionRecord } from '#shared/records/types.js'
 import { verifyChain } from '#shared/records/verify-chain.js';
 import { RECONCILE_SESSION, findingId, recordFindings } from '#shared/reconcile/record-findings.js';
 import { BYPASS_METRIC, reconcileEmfLine } from '#shared/reconcile/reconcile-metrics.js';
-import { reconcileQueries, type ReconcileDeps } from '#shared/reconcile/reconcile-queries.js';
+import { reconcileQueries, type ReconcileAppendDeps } from '#shared/reconcile/reconcile-queries.js';
 import { appendRecord } from '#shared/use-cases/append-record.js';
 import { startDynalite, type DynaliteServer } from '#local/dynalite-server.js';
 import { newSigner, tempDir } from '#test/fixtures/records/record-fixtures.js';
@@ -30,7 +30,7 @@ describe('scheduled reconcile: system/reconcile findings, settled request items,
   let root: LocalKeySigner;
   let records: DynamoDbRecordStore;
   let requests: DynamoDbRequestStore;
-  let deps: ReconcileDeps & { requests: DynamoDbRequestStore };
+  let deps: ReconcileAppendDeps & { requests: DynamoDbRequestStore };
   const agentSigner = () => root;
 
   beforeAll(async () => {

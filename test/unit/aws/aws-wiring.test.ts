@@ -29,47 +29,66 @@ beforeAll(() => {
     [AWS_ENV.recordsKeyArn]: 'arn:aws:kms:eu-west-1:111122223333:key/records',
     [AWS_ENV.stateMachineArn]: 'arn:aws:states:eu-west-1:111122223333:stateMachine:approval',
     [AWS_ENV.slackSecret]: 'airlock/slack',
+    [AWS_ENV.maskingKeySecret]: 'airlock/masking',
   };
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ botToken: 'xoxb-1-2-3', signingSecret: 's'.repeat(32) }) });
 });
 
-describe('AwsWiring.apiDeps: one composition per combination of parts', () => {
-  it('a call with a warehouse after one without gets the warehouse (not the first call\'s notDeployed one)', async () => {
+describe('AwsWiring: each function gets only its own parts, kept per container', () => {
+  it('POST /v1/queries gets the warehouse it was given; the read functions get no warehouse, signer or masking at all', async () => {
     const w = new AwsWiring(env);
-    const plain = await w.apiDeps();
+    const read = await w.readApiDeps();
     const wh = warehouse('one');
-    const withWarehouse = await w.apiDeps({ warehouse: wh });
-    expect(withWarehouse.warehouse).toBe(wh);
-    expect(() => plain.warehouse.name).toThrow(expect.objectContaining({ code: 'ERR_CONFIG' }));
+    const query = await w.queryApiDeps(wh);
+    expect(query.warehouse).toBe(wh);
+    expect(query.records).toBe(read.records);
+    for (const part of ['warehouse', 'signer', 'masking', 'workflow', 'notifier', 'directory']) expect(read).not.toHaveProperty(part);
     // Same parts: the same deps, kept for the container's life.
-    expect(await w.apiDeps({ warehouse: wh })).toBe(withWarehouse);
-    expect(await w.apiDeps()).toBe(plain);
+    expect(await w.queryApiDeps(wh)).toBe(query);
+    expect(await w.readApiDeps()).toBe(read);
   });
 
   it('another warehouse gets its own deps', async () => {
     const w = new AwsWiring(env);
     const a = warehouse('a');
     const b = warehouse('b');
-    expect((await w.apiDeps({ warehouse: a })).warehouse).toBe(a);
-    expect((await w.apiDeps({ warehouse: b })).warehouse).toBe(b);
+    expect((await w.queryApiDeps(a)).warehouse).toBe(a);
+    expect((await w.queryApiDeps(b)).warehouse).toBe(b);
+    expect((await w.executeDeps(b)).warehouse).toBe(b);
   });
 
-  it('approvals are served only where asked for, whatever was asked first', async () => {
+  it('approvals are served only by the interactions deps, whatever was asked first', async () => {
     const w = new AwsWiring(env);
-    expect((await w.apiDeps()).approvals).toBeUndefined();
-    const slack = await w.apiDeps({ approvals: true });
-    expect(slack.approvals?.slackSigningSecret).toBe('s'.repeat(32));
-    expect(slack.approvals?.deps.notifier).toBeInstanceOf(SlackNotifier);
-    // The vote handler and the use cases share one ApprovalDeps: its records are the API's records.
-    expect(slack.approvals?.deps.records).toBe(slack.records);
-    expect((await w.apiDeps()).approvals).toBeUndefined();
+    expect(await w.readApiDeps()).not.toHaveProperty('approvals');
+    const slack = await w.interactionsDeps();
+    expect(slack.approvals.slackSigningSecret).toBe('s'.repeat(32));
+    expect(slack.approvals.deps.notifier).toBeInstanceOf(SlackNotifier);
+    // The vote reads the same records as the other routes of the container; it has no warehouse nor masking key.
+    expect(slack.approvals.deps.records).toBe((await w.readApiDeps()).records);
+    expect(slack.approvals.deps).not.toHaveProperty('warehouse');
+    expect(slack.approvals.deps).not.toHaveProperty('masking');
+    expect(await w.readApiDeps()).not.toHaveProperty('approvals');
   });
 
-  it('approvalDeps after apiDeps: the workflow tasks get Slack, the API deps stay as they were', async () => {
+  it('the approval tasks: Slack for notify and record-outcome, nothing of Slack for execute', async () => {
     const w = new AwsWiring(env);
-    const api = await w.apiDeps();
-    const tasks = await w.approvalDeps();
-    expect(tasks.notifier).toBeInstanceOf(SlackNotifier);
-    expect(tasks.records).toBe(api.records);
+    const read = await w.readApiDeps();
+    const notify = await w.notifyDeps();
+    expect(notify.notifier).toBeInstanceOf(SlackNotifier);
+    expect(notify.records).toBe(read.records);
+    expect(notify).not.toHaveProperty('signer');
+    const outcome = await w.recordOutcomeDeps();
+    expect(outcome.notifier).toBe(notify.notifier);
+    expect(outcome).not.toHaveProperty('warehouse');
+    const execute = await w.executeDeps(warehouse('x'));
+    expect(execute).not.toHaveProperty('notifier');
+    expect(execute).not.toHaveProperty('workflow');
+  });
+
+  it('a part the function was deployed without fails its deps with ERR_CONFIG naming the variable, not a later call', async () => {
+    const { [AWS_ENV.requestsTable]: _requests, ...without } = env;
+    await expect(new AwsWiring(without).readApiDeps()).rejects.toMatchObject({ code: 'ERR_CONFIG', message: expect.stringContaining(AWS_ENV.requestsTable) });
+    // Explain reads no table: it is built all the same.
+    expect(await new AwsWiring(without).explainDeps()).toEqual({ verifier: expect.anything(), policy: expect.anything(), log: expect.any(Function) });
   });
 });

@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadPolicy } from '#shared/policy/load-policy.js';
 import { keyIdOf } from '#shared/records/key-id.js';
 import { AWS_ENV } from '#shared/wiring/aws-env.js';
 import { awsWiring } from '#shared/wiring/aws.js';
-import { notDeployed } from '#shared/wiring/not-deployed.js';
-import type { Signer } from '#shared/ports/signer.js';
+import { INTERNAL_ERROR_MESSAGE } from '#shared/http/error-response.js';
 import type { ApprovalDeps } from '#shared/use-cases/approval-deps.js';
 import { approvalTask } from '../../../functions/lib/approval-task.js';
 import { httpApiEvent } from './http-api-event.js';
@@ -22,7 +21,7 @@ const kms = mockClient(KMSClient);
 
 type Handler = (e: ReturnType<typeof httpApiEvent>) => Promise<{ statusCode?: number; body?: string; headers?: Record<string, unknown> }>;
 let publicHandler: Handler;
-let getQueryHandler: Handler;
+let getSessionHandler: Handler;
 
 beforeAll(async () => {
   // The environment the stack gives the Public and GetQuery functions (infra/function-access.ts).
@@ -45,7 +44,7 @@ beforeAll(async () => {
     SigningAlgorithms: ['ECDSA_SHA_256'],
   }));
   publicHandler = ((await import('../../../functions/public.js')) as { handler: Handler }).handler;
-  getQueryHandler = ((await import('../../../functions/get-query.js')) as { handler: Handler }).handler;
+  getSessionHandler = ((await import('../../../functions/get-session.js')) as { handler: Handler }).handler;
 });
 
 describe('API Lambda handlers through dispatch', () => {
@@ -68,23 +67,26 @@ describe('API Lambda handlers through dispatch', () => {
   });
 
   it('a request without a token gets 401 ERR_TOKEN_MISSING from the verifier, before any table is touched', async () => {
-    const res = await getQueryHandler(httpApiEvent({ rawPath: '/v1/queries/01J000000000000000000000AA' }));
-    expect(res.statusCode).toBe(401);
-    expect(JSON.parse(res.body!).error.code).toBe('ERR_TOKEN_MISSING');
+    // GetQuery's own environment adds both tables (infra/function-access.ts): a fresh module graph is a fresh container.
+    const tables = { [AWS_ENV.recordsTable]: 'airlock-records', [AWS_ENV.requestsTable]: 'airlock-requests' };
+    Object.assign(process.env, tables);
+    vi.resetModules();
+    try {
+      const getQueryHandler = ((await import('../../../functions/get-query.js')) as { handler: Handler }).handler;
+      // The wiring reads the environment when the function is first invoked.
+      const res = await getQueryHandler(httpApiEvent({ rawPath: '/v1/queries/01J000000000000000000000AA' }));
+      expect(res.statusCode).toBe(401);
+      expect(JSON.parse(res.body!).error.code).toBe('ERR_TOKEN_MISSING');
+    } finally {
+      for (const k of Object.keys(tables)) delete process.env[k];
+    }
   });
 
   it('fails closed, without a stack trace, when the function lacks a part: no requests table here', async () => {
-    const deps = await awsWiring(process.env).apiDeps();
-    expect(() => deps.requests.get('x')).toThrow(expect.objectContaining({ code: 'ERR_CONFIG', message: expect.stringContaining('requests table') }));
-  });
-});
-
-describe('notDeployed', () => {
-  it('can be copied with the deps object but throws on any use', async () => {
-    const deps = { signer: notDeployed<Signer>('ERR_SIGNER_UNAVAILABLE', 'the record signing key') };
-    const copy = { ...deps };
-    expect(() => copy.signer.sign(new Uint8Array(32))).toThrow(expect.objectContaining({ code: 'ERR_SIGNER_UNAVAILABLE' }));
-    expect(await Promise.resolve(copy.signer).then(() => 'inert')).toBe('inert');
+    const res = await getSessionHandler(httpApiEvent({ rawPath: '/v1/sessions/s-1', headers: { authorization: 'Bearer x' } }));
+    expect(res.statusCode).toBe(500);
+    expect(JSON.parse(res.body!).error).toEqual({ code: 'ERR_CONFIG', message: INTERNAL_ERROR_MESSAGE, requestId: 'req-1' });
+    expect(res.body).not.toMatch(/\bat |\.ts|\.mjs/);
   });
 });
 
@@ -126,6 +128,7 @@ describe('apiHandler when the dependencies cannot be built', () => {
 
   it('refuses, at load, a route list naming a path API_ROUTES does not have', async () => {
     const { apiHandler } = await import('../../../functions/lib/api-handler.js');
+    // @ts-expect-error: not a path of API_ROUTES (the compiler refuses it first)
     expect(() => apiHandler(['/v1/nope'], async () => ({}) as never)).toThrow('/v1/nope');
   });
 });
