@@ -4,6 +4,9 @@ import type { RequestItem, RequestStore } from '../ports/request-store.js';
 import type { QueryRequestedBody } from '../records/record-body.js';
 import type { SessionRecord } from '../records/types.js';
 import { identityKey } from '../identity/principal.js';
+import { isInterrupted, type RecoverInterruptedDeps } from './recover-interrupted.js';
+import { outcomeFromRecords, storedFormOf } from './stored-outcome.js';
+import { httpStatusOfOutcome } from './submit-query.js';
 
 /**
  * A direct read (a statement the policy allows, sent without an idempotency key) writes two things
@@ -11,8 +14,8 @@ import { identityKey } from '../identity/principal.js';
  * written once, after the answer, in its final state (`settleDirectRead`). Until it lands — or if
  * it never does, because the process died — the request is found from its records:
  * `requestFromRecords` reads the write-ahead record by request id (the records' `byRequest` index)
- * and stores the item it implies, `running`, so the readers that follow (completion from the
- * records, recovery into `outcome_unknown`) work on it as on any other item.
+ * and `stateFromRecords` tells how it stands from the chain, writing nothing (a reader such as
+ * `GET /v1/queries/{id}` needs no write grant on the requests table for it).
  */
 
 /**
@@ -38,7 +41,7 @@ export async function settleDirectRead(requests: Pick<RequestStore, 'put' | 'tra
  * to approval or denied: those requests store their item before they answer).
  *
  * @example
- * const found = await requestFromRecords(records, id); // then, once the reader may see it: storeFound(requests, found)
+ * const found = await requestFromRecords(records, id); // then, once the reader may see it: stateFromRecords(deps, found)
  */
 export async function requestFromRecords(records: RecordStore, requestId: string): Promise<RequestItem | null> {
   const at = await records.requested(requestId);
@@ -69,15 +72,19 @@ export async function requestFromRecords(records: RecordStore, requestId: string
 }
 
 /**
- * Stores an item rebuilt by `requestFromRecords` (put if absent) and returns the request as it is
- * now: the read's own final item, or another reader's, may have landed meanwhile — that one is the truth.
+ * The state of a direct read that has no request item yet (rebuilt by `requestFromRecords`), from its
+ * records alone — nothing is written: its outcome record (or reconcile's `query.reconciled`) if the
+ * chain holds one; `outcome_unknown` if its execution is dead (`isInterrupted`); else still `running`.
+ *
+ * @example
+ * const now = await stateFromRecords({ records, clock, policy }, found); // now.status === 'executed'
  */
-export async function storeFound(requests: Pick<RequestStore, 'get' | 'put'>, item: RequestItem): Promise<RequestItem> {
-  try {
-    await requests.put(item);
-  } catch (e) {
-    if (!isAirlockError(e) || e.code !== 'ERR_REQUEST_EXISTS') throw e;
-    return (await requests.get(item.requestId)) ?? item;
+export async function stateFromRecords(deps: { records: RecordStore } & Pick<RecoverInterruptedDeps, 'clock' | 'policy' | 'executionsSince'>, item: RequestItem): Promise<RequestItem> {
+  const lines = await deps.records.list(item.sessionId, item.requestedSeq);
+  const found = outcomeFromRecords(item, lines.map((l) => JSON.parse(l) as SessionRecord));
+  if (found !== null) {
+    const { outcome } = found;
+    return { ...item, status: outcome.kind === 'executed' ? 'executed' : 'failed', httpStatus: httpStatusOfOutcome(outcome), response: storedFormOf(outcome) };
   }
-  return item;
+  return isInterrupted(deps, item) ? { ...item, status: 'outcome_unknown' } : item;
 }

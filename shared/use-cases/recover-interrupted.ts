@@ -45,6 +45,15 @@ export function interruptedAfter(policy: Pick<Policy, 'limits'>, item: RequestIt
 }
 
 /**
+ * Whether a `running` request's execution is dead: past its statement timeout plus the margin, or
+ * (where every execution lives in this process) running since before the process started.
+ */
+export function isInterrupted(deps: Pick<RecoverInterruptedDeps, 'clock' | 'policy' | 'executionsSince'>, item: RequestItem): boolean {
+  const diedWithItsProcess = deps.executionsSince !== undefined && Date.parse(item.runningSince ?? item.decidedAt ?? item.createdAt) < deps.executionsSince;
+  return diedWithItsProcess || deps.clock.now().getTime() > interruptedAfter(deps.policy, item);
+}
+
+/**
  * One `running` request: if it is interrupted (its execution died between running the statement
  * and recording the outcome), claims it `running → outcome_unknown` — the chain holds
  * `query.requested` and perhaps `query.executed`, the request says nobody knows — and returns the
@@ -55,8 +64,7 @@ export function interruptedAfter(policy: Pick<Policy, 'limits'>, item: RequestIt
  */
 export async function recoverIfInterrupted(deps: RecoverInterruptedDeps, item: RequestItem, scope: RecoverScope = 'stale'): Promise<RequestItem> {
   if (item.status !== 'running') return item;
-  const diedWithItsProcess = deps.executionsSince !== undefined && Date.parse(item.runningSince ?? item.decidedAt ?? item.createdAt) < deps.executionsSince;
-  if (scope === 'stale' && !diedWithItsProcess && deps.clock.now().getTime() <= interruptedAfter(deps.policy, item)) return item;
+  if (scope === 'stale' && !isInterrupted(deps, item)) return item;
   if (deps.records !== undefined) {
     const done = await completeFromRecords({ records: deps.records, requests: deps.requests }, item, httpStatusOfOutcome);
     if (done.status !== 'running') return done;

@@ -17,6 +17,11 @@ export function toStoredOutcome(outcome: QueryOutcome): StoredOutcome {
   return { kind: outcome.kind, body: { ...rest, rowsInRecord: true } };
 }
 
+/** How an answer rebuilt from the records is kept: a reconciled one holds no rows, so whole (as settleRequest stores it); any other without its rows. */
+export function storedFormOf(outcome: QueryOutcome): StoredOutcome {
+  return outcome.kind === 'executed' && outcome.body.reconciled !== undefined ? outcome : toStoredOutcome(outcome);
+}
+
 /** An executed answer kept without its rows (`toStoredOutcome`). */
 function rowsInRecord(o: StoredOutcome): o is StoredExecutedOutcome {
   return o.kind === 'executed' && 'rowsInRecord' in o.body && o.body.rowsInRecord === true;
@@ -92,8 +97,7 @@ export async function completeFromRecords(
   await deps.requests.transition(item.requestId, ['running'], {
     status: outcome.kind === 'executed' ? 'executed' : 'failed',
     httpStatus: httpStatus(outcome),
-    // A reconciled answer holds no rows, so it is stored whole (as settleRequest stores it).
-    response: 'reconciled' in outcome.body ? outcome : toStoredOutcome(outcome),
+    response: storedFormOf(outcome),
     ...(requestedSeq === null ? {} : { requestedSeq }),
   });
   return (await deps.requests.get(item.requestId)) ?? item;

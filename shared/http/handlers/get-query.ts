@@ -3,7 +3,7 @@ import type { RequestItem, RequestStatus } from '../../ports/request-store.js';
 import { mayRead } from '../../use-cases/may-read.js';
 import { recoverIfInterrupted } from '../../use-cases/recover-interrupted.js';
 import { completeFromRecords, loadOutcome } from '../../use-cases/stored-outcome.js';
-import { requestFromRecords, storeFound } from '../../use-cases/direct-read-item.js';
+import { requestFromRecords, stateFromRecords } from '../../use-cases/direct-read-item.js';
 import { outcomeError, type OutcomeBody, type QueryOutcome } from '../../ports/query-outcome.js';
 import type { StatementError } from '../../records/record-body.js';
 import type { Reason, Risk } from '../../sql/types.js';
@@ -29,15 +29,20 @@ export async function getQuery(deps: GetQueryDeps, event: ApiEvent): Promise<Api
   const waitSeconds = parseWait(event.query['waitSeconds']);
   const deadline = Date.now() + waitSeconds * 1000;
   // A direct read's item is written after its answer: until then (or after a crash), from its write-ahead record.
-  const stored = await deps.requests.get(requestId);
-  let item = stored ?? (await requestFromRecords(deps.records, requestId));
+  const found = (await deps.requests.get(requestId)) ?? (await requestFromRecords(deps.records, requestId));
   // The requester and the policy's auditors may read a request; to anyone else it does not exist.
-  if (item === null || !mayRead(deps.policy, principal, item.owner)) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
-  if (stored === null) item = await storeFound(deps.requests, item);
-  item = await recoverIfInterrupted(deps, await completeFromRecords(deps, item, httpStatusOfOutcome));
+  if (found === null || !mayRead(deps.policy, principal, found.owner)) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
+  // A stored item is completed from the records and recovered if interrupted; a direct read with no item yet
+  // (it is written after the answer, or its process died first) is read from its records, writing nothing.
+  const current = async (): Promise<RequestItem> => {
+    const stored = await deps.requests.get(requestId);
+    if (stored === null) return stateFromRecords(deps, found);
+    return recoverIfInterrupted(deps, await completeFromRecords(deps, stored, httpStatusOfOutcome));
+  };
+  let item = await current();
   while (WAITING.includes(item.status) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
-    item = await recoverIfInterrupted(deps, await completeFromRecords(deps, (await deps.requests.get(requestId)) ?? item, httpStatusOfOutcome));
+    item = await current();
   }
   return json(200, view(item, await loadOutcome(deps.records, item)));
 }

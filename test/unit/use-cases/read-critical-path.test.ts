@@ -12,10 +12,10 @@ import { maskingConfigOf } from '#shared/policy/masking-config.js';
 import type { RecordStore } from '#shared/ports/record-store.js';
 import type { RequestStore } from '#shared/ports/request-store.js';
 import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
-import { recoverIfInterrupted, recoverInterrupted } from '#shared/use-cases/recover-interrupted.js';
+import { recoverInterrupted } from '#shared/use-cases/recover-interrupted.js';
 import { completeFromRecords, loadOutcome } from '#shared/use-cases/stored-outcome.js';
 import { httpStatusOfOutcome, submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
-import { requestFromRecords, storeFound } from '#shared/use-cases/direct-read-item.js';
+import { requestFromRecords, stateFromRecords } from '#shared/use-cases/direct-read-item.js';
 import { settleBackgroundWrites } from '#shared/use-cases/background-writes.js';
 
 // A direct read has two writes in sequence on its critical path: the write-ahead record and the
@@ -128,7 +128,7 @@ describe('the read critical path', () => {
     expect((d.warehouse as OneRowWarehouse).calls).toBe(1);
 
     // GET /v1/queries/{id}'s path for a read without a key whose final item never landed: found from its
-    // write-ahead record, stored `running`, completed from its records.
+    // write-ahead record, its state read from its records (nothing written).
     const lost = tracing(base.records, base.requests, { losePuts: true });
     const direct = await submitQuery({ ...base, records: lost.r, requests: lost.q }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' });
     await settleBackgroundWrites();
@@ -136,14 +136,22 @@ describe('the read critical path', () => {
     expect(await base.requests.get(id2)).toBeNull();
     const found = await requestFromRecords(base.records, id2);
     expect(found).toMatchObject({ requestId: id2, sessionId: 's1', status: 'running', owner: 'https://idp.example#agent-1', sql: 'SELECT 1 AS n', requestedSeq: 3 });
-    const item = await completeFromRecords(base, await storeFound(base.requests, found!), httpStatusOfOutcome);
+    const item = await stateFromRecords(readDeps(base), found!);
     expect(item).toMatchObject({ status: 'executed', httpStatus: 200, requestedSeq: 3 });
     expect(await loadOutcome(base.records, item)).toEqual(direct);
+    expect(await base.requests.get(id2)).toBeNull();
+    // A stored `running` item (with a key, its final transition lost) is completed from the records too.
+    const keyed = await completeFromRecords(base, (await base.requests.get(requestId))!, httpStatusOfOutcome);
+    expect(keyed).toMatchObject({ status: 'executed', httpStatus: 200 });
+    expect(await loadOutcome(base.records, keyed)).toEqual(first);
 
-    // Recovery (all running items, as at local start): the keyed one not yet completed is completed, not outcome_unknown.
+    // Recovery (all running items, as at local start): a keyed one not yet completed is completed, not outcome_unknown.
+    const other = await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 2 AS n', sessionId: 's2', idempotencyKey: 'k2' });
+    await settleBackgroundWrites();
+    expect((await base.requests.get(other.body.requestId))?.status).toBe('running');
     const rec = await recoverInterrupted(readDeps(base), 'all');
     expect(rec.recovered).toEqual([]);
-    expect((await base.requests.get(requestId))?.status).toBe('executed');
+    expect((await base.requests.get(other.body.requestId))?.status).toBe('executed');
   });
 
   it('a crash between the write-ahead and the outcome still shows outcome_unknown: with no item, from the records', async () => {
@@ -162,11 +170,14 @@ describe('the read critical path', () => {
     expect(await base.requests.get(id)).toBeNull();
     const found = (await requestFromRecords(base.records, id))!;
     // AWS (no process start known): within its statement timeout plus the margin it is still running…
-    expect((await recoverIfInterrupted(readDeps(base), await storeFound(base.requests, found))).status).toBe('running');
-    // …and the local runtime, started after its write-ahead, knows its execution died with the process before.
-    const after = await recoverIfInterrupted({ ...readDeps(base), executionsSince: clock.now().getTime() + 1 }, found);
-    expect(after.status).toBe('outcome_unknown');
-    expect((await base.requests.get(id))?.status).toBe('outcome_unknown');
+    expect((await stateFromRecords(readDeps(base), found)).status).toBe('running');
+    // …past it, outcome_unknown…
+    const late = { now: () => new Date(clock.now().getTime() + (base.policy.limits.statementTimeoutSeconds + 121) * 1000) };
+    expect((await stateFromRecords({ ...readDeps(base), clock: late }, found)).status).toBe('outcome_unknown');
+    // …and the local runtime, started after its write-ahead, knows at once its execution died with the process before.
+    expect((await stateFromRecords({ ...readDeps(base), executionsSince: clock.now().getTime() + 1 }, found)).status).toBe('outcome_unknown');
+    // Read, not written: the requests table is untouched.
+    expect(await base.requests.get(id)).toBeNull();
   });
 
   it('a crash with an idempotency key: the running item is recovered into outcome_unknown', async () => {
