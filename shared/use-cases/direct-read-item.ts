@@ -2,6 +2,7 @@ import { AirlockError, isAirlockError } from '../errors.js';
 import type { RecordStore } from '../ports/record-store.js';
 import type { RequestItem, RequestStore } from '../ports/request-store.js';
 import type { QueryRequestedBody } from '../records/record-body.js';
+import type { QueryOutcome } from '../ports/query-outcome.js';
 import type { SessionRecord } from '../records/types.js';
 import { identityKey } from '../identity/principal.js';
 import { isInterrupted, type RecoverInterruptedDeps } from './recover-interrupted.js';
@@ -9,21 +10,19 @@ import { outcomeFromRecords, storedFormOf } from './stored-outcome.js';
 import { httpStatusOfOutcome } from './submit-query.js';
 
 /**
- * A direct read (a statement the policy allows, sent without an idempotency key) writes two things
- * before it answers: its write-ahead `query.requested` and its outcome record. Its request item is
- * written once, after the answer, in its final state (`settleDirectRead`). Until it lands — or if
- * it never does, because the process died — the request is found from its records:
- * `requestFromRecords` reads the write-ahead record by request id (the records' `byRequest` index)
- * and `stateFromRecords` tells how it stands from the chain, writing nothing (a reader such as
+ * A direct read (a statement the policy allows, sent without an idempotency key) writes two things:
+ * its write-ahead `query.requested` and its outcome record. It keeps no request item; its records are
+ * its state. `requestFromRecords` finds it from its id (the records' `byRequest` index) and
+ * `stateFromRecords` tells how it stands from the chain, writing nothing (a reader such as
  * `GET /v1/queries/{id}` needs no write grant on the requests table for it).
  */
 
 /**
- * Stores a direct read's final item, off its critical path: put if absent; if a reader already
- * stored it `running` (from the records, in between), moves it from `running` to the final state.
+ * Stores a direct read's item when one is needed after all (its outcome record could not be written:
+ * `outcome_unknown`): put if absent; if it exists `running` (a keyed read), moves it to that state.
  *
  * @example
- * inBackground(settleDirectRead(deps.requests, { ...item, status: 'executed', httpStatus: 200, response }));
+ * await settleDirectRead(deps.requests, { ...item, status: 'outcome_unknown', httpStatus: 503, response });
  */
 export async function settleDirectRead(requests: Pick<RequestStore, 'put' | 'transition'>, item: RequestItem): Promise<void> {
   try {
@@ -77,14 +76,17 @@ export async function requestFromRecords(records: RecordStore, requestId: string
  * chain holds one; `outcome_unknown` if its execution is dead (`isInterrupted`); else still `running`.
  *
  * @example
- * const now = await stateFromRecords({ records, clock, policy }, found); // now.status === 'executed'
+ * const { item, outcome } = await stateFromRecords({ records, clock, policy }, found); // item.status === 'executed'
  */
-export async function stateFromRecords(deps: { records: RecordStore } & Pick<RecoverInterruptedDeps, 'clock' | 'policy' | 'executionsSince'>, item: RequestItem): Promise<RequestItem> {
+export async function stateFromRecords(
+  deps: { records: RecordStore } & Pick<RecoverInterruptedDeps, 'clock' | 'policy' | 'executionsSince'>,
+  item: RequestItem,
+): Promise<{ item: RequestItem; outcome: QueryOutcome | null }> {
   const lines = await deps.records.list(item.sessionId, item.requestedSeq);
   const found = outcomeFromRecords(item, lines.map((l) => JSON.parse(l) as SessionRecord));
   if (found !== null) {
     const { outcome } = found;
-    return { ...item, status: outcome.kind === 'executed' ? 'executed' : 'failed', httpStatus: httpStatusOfOutcome(outcome), response: storedFormOf(outcome) };
+    return { item: { ...item, status: outcome.kind === 'executed' ? 'executed' : 'failed', httpStatus: httpStatusOfOutcome(outcome), response: storedFormOf(outcome) }, outcome };
   }
-  return isInterrupted(deps, item) ? { ...item, status: 'outcome_unknown' } : item;
+  return { item: isInterrupted(deps, item) ? { ...item, status: 'outcome_unknown' } : item, outcome: null };
 }

@@ -32,7 +32,8 @@ export async function loadOutcome(records: RecordStore, item: RequestItem): Prom
   if (stored === undefined) return null;
   if (!rowsInRecord(stored)) return stored;
   const seq = stored.body.record?.seq;
-  const line = (await records.list(item.sessionId)).find((l) => (JSON.parse(l) as { seq: number }).seq === seq);
+  // Its records start at its write-ahead record (when known): the session's history before it is not read.
+  const line = (await records.list(item.sessionId, item.requestedSeq > 0 ? item.requestedSeq : undefined)).find((l) => (JSON.parse(l) as { seq: number }).seq === seq);
   if (line === undefined) throw new AirlockError('ERR_RECORD_MISSING', `the result record of request ${item.requestId} is missing`);
   const { rowsInRecord: _flag, ...body } = stored.body;
   const rows = (JSON.parse(line) as { body: Pick<QueryExecutedBody, 'rows'> }).body.rows;

@@ -323,12 +323,13 @@ interface DirectArgs {
 }
 
 /**
- * A read the policy allows. Its critical path holds two writes, in sequence: the write-ahead
- * `query.requested` (nothing runs unless it landed) and the outcome record. The request item is
- * written once, after the answer, in its final state (`settleDirectRead`); until then — or, after a
- * crash, for good — readers find the request from its write-ahead record (`requestFromRecords`),
- * and a request whose process died shows `outcome_unknown`. With an idempotency key the `running`
- * item is written beside the write-ahead record instead: a retry must find the first attempt's state.
+ * A read the policy allows. It writes two things, in sequence: the write-ahead `query.requested`
+ * (nothing runs unless it landed) and the outcome record. It keeps no request item: its records are
+ * its state, and readers find it from its write-ahead record (`requestFromRecords`, `stateFromRecords`)
+ * — a request whose process died shows `outcome_unknown`. Two cases do write an item: with an
+ * idempotency key the `running` item is written beside the write-ahead record (a retry must find the
+ * first attempt) and moved to its final state after the answer; and a run whose outcome record could
+ * not be written is stored `outcome_unknown` at once.
  */
 async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: QueryInput, sessionId: string, requestId: string, a: DirectArgs): Promise<QueryOutcome> {
   const createdAt = deps.clock.now().toISOString();
@@ -391,15 +392,16 @@ async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: Que
     await settleDirectRead(deps.requests, { ...item, requestedSeq, status: 'outcome_unknown', httpStatus: httpStatusFor(code), response: unknown }).catch(() => undefined);
     throw e;
   }
-  // Off the critical path: the records already hold the outcome, and readers fall back to them.
-  inBackground(
-    settleDirectRead(deps.requests, {
-      ...item,
-      requestedSeq,
-      status: outcome.kind === 'executed' ? 'executed' : 'failed',
-      httpStatus: httpStatusOfOutcome(outcome),
-      response: toStoredOutcome(outcome),
-    }),
-  );
+  // A keyed read's item, off the critical path: the records already hold the outcome, and readers fall back to them.
+  if (keyed) {
+    inBackground(
+      deps.requests.transition(requestId, ['running'], {
+        status: outcome.kind === 'executed' ? 'executed' : 'failed',
+        httpStatus: httpStatusOfOutcome(outcome),
+        response: toStoredOutcome(outcome),
+        requestedSeq,
+      }),
+    );
+  }
   return outcome;
 }

@@ -720,7 +720,7 @@ async function doctorFlow(w: World): Promise<void> {
   assert.match(lines[0]!, /^checking the deployed stack at http:\/\/127\.0\.0\.1:\d+ in us-east-1$/);
   assert.match(lines.at(-1)!, /^doctor: 14 ok, 0 warning\(s\), 0 failed$/, out);
   for (const expected of [
-    /^ok {3}table airlock-records: keys sessionId:HASH,seq:RANGE, index byDay$/m,
+    /^ok {3}table airlock-records: keys sessionId:HASH,seq:RANGE, index byDay, index byRequest$/m,
     /^ok {3}table airlock-requests: keys pk:HASH, index byStatus, TTL on ttl$/m,
     /^ok {3}KMS records key alias\/airlock-records: ECC_NIST_P256, SIGN_VERIFY, enabled/m,
     /^ok {3}KMS exports key alias\/airlock-exports: ECC_NIST_P256, SIGN_VERIFY, enabled/m,

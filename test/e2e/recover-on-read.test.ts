@@ -68,7 +68,7 @@ describe('GET /v1/queries/{id} recovers an interrupted request', () => {
     expect(res.json.status).toBe('outcome_unknown');
   });
 
-  it('a direct read keeps no item until after its answer: GET at once answers it executed with its rows, the same as POST did; its item then lands once', async () => {
+  it('a direct read keeps no request item: GET at once answers it executed with its rows, the same as POST did, from its records', async () => {
     const token = await t.token();
     const posted = await t.post('/v1/queries', { prompt: 'p', sql: 'SELECT 41 + 1 AS answer', sessionId: 'fresh-read' }, token);
     expect(posted.status).toBe(200);
@@ -78,7 +78,10 @@ describe('GET /v1/queries/{id} recovers an interrupted request', () => {
     expect(got.json.result).toEqual(posted.json);
     // Another identity: as for any request, it does not exist.
     expect((await t.get(`/v1/queries/${posted.json.requestId}`, await t.token({ sub: 'intruder' }))).status).toBe(404);
-    expect(await t.rt.deps.requests.get(posted.json.requestId)).toMatchObject({ status: 'executed', requestedSeq: 1 });
+    expect(await t.rt.deps.requests.get(posted.json.requestId)).toBeNull();
+    // A well-formed id nobody minted (its time part out of range, or long past): 404, at once.
+    expect((await t.get('/v1/queries/ZZZZZZZZZZZZZZZZZZZZZZZZZZ', token)).status).toBe(404);
+    expect((await t.get('/v1/queries/01ARZ3NDEKTSV4RRFFQ69G5FAV', token)).status).toBe(404);
   });
 
   it('someone else reading a stale request gets 404 and recovers nothing', async () => {

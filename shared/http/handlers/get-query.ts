@@ -5,6 +5,7 @@ import { recoverIfInterrupted } from '../../use-cases/recover-interrupted.js';
 import { completeFromRecords, loadOutcome } from '../../use-cases/stored-outcome.js';
 import { requestFromRecords, stateFromRecords } from '../../use-cases/direct-read-item.js';
 import { outcomeError, type OutcomeBody, type QueryOutcome } from '../../ports/query-outcome.js';
+import { decodeTime } from 'ulid';
 import type { StatementError } from '../../records/record-body.js';
 import type { Reason, Risk } from '../../sql/types.js';
 import { httpStatusOfOutcome } from '../../use-cases/submit-query.js';
@@ -29,22 +30,46 @@ export async function getQuery(deps: GetQueryDeps, event: ApiEvent): Promise<Api
   const waitSeconds = parseWait(event.query['waitSeconds']);
   const deadline = Date.now() + waitSeconds * 1000;
   // A direct read's item is written after its answer: until then (or after a crash), from its write-ahead record.
-  const found = (await deps.requests.get(requestId)) ?? (await requestFromRecords(deps.records, requestId));
+  const found = (await deps.requests.get(requestId)) ?? (await findDirectRead(deps, requestId));
   // The requester and the policy's auditors may read a request; to anyone else it does not exist.
   if (found === null || !mayRead(deps.policy, principal, found.owner)) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
-  // A stored item is completed from the records and recovered if interrupted; a direct read with no item yet
-  // (it is written after the answer, or its process died first) is read from its records, writing nothing.
-  const current = async (): Promise<RequestItem> => {
+  // A stored item is completed from the records and recovered if interrupted; a direct read, which keeps
+  // no item, is read from its records, writing nothing.
+  const current = async (): Promise<{ item: RequestItem; outcome?: QueryOutcome | null }> => {
     const stored = await deps.requests.get(requestId);
     if (stored === null) return stateFromRecords(deps, found);
-    return recoverIfInterrupted(deps, await completeFromRecords(deps, stored, httpStatusOfOutcome));
+    return { item: await recoverIfInterrupted(deps, await completeFromRecords(deps, stored, httpStatusOfOutcome)) };
   };
-  let item = await current();
-  while (WAITING.includes(item.status) && Date.now() < deadline) {
+  let now = await current();
+  while (WAITING.includes(now.item.status) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
-    item = await current();
+    now = await current();
   }
-  return json(200, view(item, await loadOutcome(deps.records, item)));
+  return json(200, view(now.item, now.outcome !== undefined ? now.outcome : await loadOutcome(deps.records, now.item)));
+}
+
+/** How long after its id was minted a request not yet found is looked up again: DynamoDB's index lags its table (eventually consistent). */
+const FRESH_ID_MS = 10_000;
+const INDEX_LAG_RETRIES = [100, 250, 500, 1000];
+
+/**
+ * A direct read, from its write-ahead record. The records' `byRequest` index is eventually consistent
+ * in DynamoDB, so an id minted in the last few seconds (a ULID carries its time) that is not found yet
+ * is asked again for up to ~2 s before it counts as unknown.
+ */
+async function findDirectRead(deps: GetQueryDeps, requestId: string): Promise<RequestItem | null> {
+  let minted = Number.NaN;
+  try {
+    minted = decodeTime(requestId);
+  } catch {
+    // A well-formed id whose time part is out of range was never minted here: not fresh.
+  }
+  for (let attempt = 0; ; attempt++) {
+    const found = await requestFromRecords(deps.records, requestId);
+    const fresh = Math.abs(deps.clock.now().getTime() - minted) < FRESH_ID_MS;
+    if (found !== null || !fresh || attempt >= INDEX_LAG_RETRIES.length) return found;
+    await new Promise((r) => setTimeout(r, INDEX_LAG_RETRIES[attempt]));
+  }
 }
 
 function parseWait(raw: string | undefined): number {

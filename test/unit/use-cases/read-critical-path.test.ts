@@ -18,10 +18,10 @@ import { httpStatusOfOutcome, submitQuery, type SubmitQueryDeps } from '#shared/
 import { requestFromRecords, stateFromRecords } from '#shared/use-cases/direct-read-item.js';
 import { settleBackgroundWrites } from '#shared/use-cases/background-writes.js';
 
-// A direct read has two writes in sequence on its critical path: the write-ahead record and the
-// outcome record. Without an idempotency key its request item is written once, after the answer, in its
-// final state; until it lands (or if it never does) readers find the request from its write-ahead record.
-// With a key the `running` item is written beside the write-ahead record, and its final transition after.
+// A direct read has two writes, in sequence: the write-ahead record and the outcome record. Without an
+// idempotency key it keeps no request item: readers find it from its write-ahead record and read its
+// state from its records. With a key the `running` item is written beside the write-ahead record, and
+// its final transition after the answer.
 
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', email: 'agent@example.com', groups: [] };
 const clock = { now: () => new Date('2026-11-27T10:00:00.000Z') };
@@ -83,20 +83,20 @@ async function deps(over: Partial<SubmitQueryDeps> = {}): Promise<SubmitQueryDep
 const readDeps = (base: SubmitQueryDeps) => ({ records: base.records, requests: base.requests, clock, policy: base.policy });
 
 describe('the read critical path', () => {
-  it('without an idempotency key: the statement runs right after the write-ahead record; the outcome record is the only write awaited after it; the item is put once, final, after the answer', async () => {
+  it('without an idempotency key: the write-ahead record, the statement, the outcome record — and no other write, before or after the answer', async () => {
     const base = await deps();
     const { r, q, log } = tracing(base.records, base.requests);
     const warehouse = new OneRowWarehouse(() => log.push('execute'));
     const out = await submitQuery({ ...base, records: r, requests: q, warehouse }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' });
     expect(out.kind).toBe('executed');
-    const answered = [...log];
     await settleBackgroundWrites();
-    expect(log).toEqual(['append query.requested', 'execute', 'append query.executed', 'put item executed']);
-    // At the answer, the final put may have started (it is not awaited) but nothing else had.
-    expect(answered.slice(0, 3)).toEqual(['append query.requested', 'execute', 'append query.executed']);
-    const item = await base.requests.get(out.body.requestId);
+    expect(log).toEqual(['append query.requested', 'execute', 'append query.executed']);
+    expect(await base.requests.get(out.body.requestId)).toBeNull();
+    // Its state, from its records: the answer it gave.
+    const { item, outcome } = await stateFromRecords(readDeps(base), (await requestFromRecords(base.records, out.body.requestId))!);
     expect(item).toMatchObject({ status: 'executed', httpStatus: 200, requestedSeq: 1 });
-    expect(await loadOutcome(base.records, item!)).toEqual(out);
+    expect(outcome).toEqual(out);
+    expect(await loadOutcome(base.records, item)).toEqual(out);
   });
 
   it('with an idempotency key: the running item lands beside the write-ahead record before the statement runs; the final transition comes after the outcome record', async () => {
@@ -108,12 +108,12 @@ describe('the read critical path', () => {
     await settleBackgroundWrites();
     const i = log.indexOf('execute');
     expect(log.slice(0, i).sort()).toEqual(['append query.requested', 'put item running']);
-    // The final state: a put that finds the running item, then its transition.
-    expect(log.slice(i + 1)).toEqual(['append query.executed', 'put item executed', 'transition']);
+    // The final state: its transition, after the answer.
+    expect(log.slice(i + 1)).toEqual(['append query.executed', 'transition']);
     expect(await base.requests.get(out.body.requestId)).toMatchObject({ status: 'executed', requestedSeq: 1 });
   });
 
-  it('with the final item lost, GET-style readers, an idempotent retry and recovery all answer the recorded outcome, never outcome_unknown', async () => {
+  it('with the final transition lost, GET-style readers, an idempotent retry and recovery all answer the recorded outcome, never outcome_unknown', async () => {
     const base = await deps();
     const { r, q } = tracing(base.records, base.requests, { loseTransitions: true });
     const d = { ...base, records: r, requests: q };
@@ -127,16 +127,13 @@ describe('the read critical path', () => {
     expect(again).toEqual(first);
     expect((d.warehouse as OneRowWarehouse).calls).toBe(1);
 
-    // GET /v1/queries/{id}'s path for a read without a key whose final item never landed: found from its
-    // write-ahead record, its state read from its records (nothing written).
-    const lost = tracing(base.records, base.requests, { losePuts: true });
-    const direct = await submitQuery({ ...base, records: lost.r, requests: lost.q }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' });
-    await settleBackgroundWrites();
+    // GET /v1/queries/{id}'s path for a read without a key: found from its write-ahead record, its state
+    // read from its records (nothing written).
+    const direct = await submitQuery(base, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' });
     const id2 = direct.body.requestId;
-    expect(await base.requests.get(id2)).toBeNull();
     const found = await requestFromRecords(base.records, id2);
     expect(found).toMatchObject({ requestId: id2, sessionId: 's1', status: 'running', owner: 'https://idp.example#agent-1', sql: 'SELECT 1 AS n', requestedSeq: 3 });
-    const item = await stateFromRecords(readDeps(base), found!);
+    const { item } = await stateFromRecords(readDeps(base), found!);
     expect(item).toMatchObject({ status: 'executed', httpStatus: 200, requestedSeq: 3 });
     expect(await loadOutcome(base.records, item)).toEqual(direct);
     expect(await base.requests.get(id2)).toBeNull();
@@ -170,12 +167,12 @@ describe('the read critical path', () => {
     expect(await base.requests.get(id)).toBeNull();
     const found = (await requestFromRecords(base.records, id))!;
     // AWS (no process start known): within its statement timeout plus the margin it is still running…
-    expect((await stateFromRecords(readDeps(base), found)).status).toBe('running');
+    expect((await stateFromRecords(readDeps(base), found)).item.status).toBe('running');
     // …past it, outcome_unknown…
     const late = { now: () => new Date(clock.now().getTime() + (base.policy.limits.statementTimeoutSeconds + 121) * 1000) };
-    expect((await stateFromRecords({ ...readDeps(base), clock: late }, found)).status).toBe('outcome_unknown');
+    expect((await stateFromRecords({ ...readDeps(base), clock: late }, found)).item.status).toBe('outcome_unknown');
     // …and the local runtime, started after its write-ahead, knows at once its execution died with the process before.
-    expect((await stateFromRecords({ ...readDeps(base), executionsSince: clock.now().getTime() + 1 }, found)).status).toBe('outcome_unknown');
+    expect((await stateFromRecords({ ...readDeps(base), executionsSince: clock.now().getTime() + 1 }, found)).item.status).toBe('outcome_unknown');
     // Read, not written: the requests table is untouched.
     expect(await base.requests.get(id)).toBeNull();
   });

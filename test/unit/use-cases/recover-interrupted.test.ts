@@ -12,6 +12,7 @@ import { maskingConfigOf } from '#shared/policy/masking-config.js';
 import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
 import { RECOVERY_MARGIN_SECONDS, recoverIfInterrupted, recoverInterrupted } from '#shared/use-cases/recover-interrupted.js';
 import { submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
+import { settleBackgroundWrites } from '#shared/use-cases/background-writes.js';
 
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', groups: [] };
 const START = Date.parse('2026-12-01T10:00:00.000Z');
@@ -103,8 +104,9 @@ describe('recoverInterrupted: running → outcome_unknown', () => {
   it('never touches a request that finished, whatever its age', async () => {
     const t = await setup();
     t.warehouse.dies = false;
-    const done = await submitQuery(t.deps, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's2' });
+    const done = await submitQuery(t.deps, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's2', idempotencyKey: 'finished' });
     expect(done.kind).toBe('executed');
+    await settleBackgroundWrites();
     t.at(10 * t.staleAfterMs);
     expect(await recoverInterrupted(t.deps, 'all')).toEqual({ checked: 0, recovered: [] });
     expect((await t.deps.requests.get(String(done.body['requestId'])))?.status).toBe('executed');
