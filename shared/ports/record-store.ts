@@ -25,8 +25,8 @@ export interface RecordStore {
   list(sessionId: string, fromSeq?: number): Promise<string[]>;
   /**
    * Where a request's write-ahead `query.requested` record is: its session and seq, or null when no
-   * such record exists. A direct read keeps no request item until after its answer, so this is how
-   * `GET /v1/queries/{id}` finds it in between (or after a crash). Eventually consistent in DynamoDB
+   * such record exists. A direct read keeps no request item, so this is how
+   * `GET /v1/queries/{id}` finds it (also after a crash). Eventually consistent in DynamoDB
    * (a global secondary index): a record written a moment ago may not be found yet.
    */
   requested(requestId: string): Promise<{ sessionId: string; seq: number } | null>;

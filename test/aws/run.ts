@@ -625,7 +625,7 @@ async function main(): Promise<void> {
       await assert.rejects(pub.kms.send(new SignCommand({ KeyId: recordsKeyArn, Message: Buffer.alloc(32), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })), /AccessDenied|not authorized/);
     });
   }
-  await test('per-read AWS calls (issue 17), counted at the edge: on the critical path the two record writes and the quota admission, no read, no KMS; after the answer the request item and the quota finish; nothing unexplained', () => perReadCalls(w, agent));
+  await test('per-read AWS calls (issue 17), counted at the edge: on the critical path the two record writes and the quota admission, no read, no KMS; after the answer the quota finish only (no request item); nothing unexplained', () => perReadCalls(w, agent));
 
   await test('airlock doctor --aws: all ok on the deployed stack; a wrong table prefix, a wrong key and a key scheduled for deletion FAIL by name; no monitor WARNs', () => doctorFlow(w));
 }
@@ -645,10 +645,8 @@ const DDB_READS = /^dynamodb:(GetItem|Query|Scan|BatchGetItem|TransactGetItems)$
 /** Every write a steady-state read makes besides its two records, named by table and item kind, where it is made and why. */
 export const READ_WRITES_BESIDES_RECORDS = {
   critical: new Map([['dynamodb:UpdateItem airlock-requests quota#use#', 'DynamoDbQuotaStore.admit: counts the request and takes its concurrency lease in one conditional update that checks every per-identity limit']]),
-  background: new Map([
-    ['dynamodb:PutItem airlock-requests req#', 'settleDirectRead: the request item, written once in its final state after the answer'],
-    ['dynamodb:UpdateItem airlock-requests quota#use#', 'DynamoDbQuotaStore.finish: frees the lease and charges the warehouse time, after the answer'],
-  ]),
+  // A direct read keeps no request item (its records are its state): after the answer only the quota finish.
+  background: new Map([['dynamodb:UpdateItem airlock-requests quota#use#', 'DynamoDbQuotaStore.finish: frees the lease and charges the warehouse time, after the answer']]),
 } as const;
 
 async function perReadCalls(w: World, agent: string): Promise<void> {

@@ -10,8 +10,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *              day (S, YYYY-MM-DD of `at`). GSI byDay (day, at), keys only: sessions with
  *              records in a time range, for export. GSI byRequest (requested, seq), keys
  *              only, sparse: only `query.requested` records carry `requested` (their request
- *              id), so a request is found from its id alone — a direct read writes no request
- *              item on its critical path (docs/record-format.md). Append-only: no update/delete grants.
+ *              id), so a request is found from its id alone — a direct read keeps no request
+ *              item (docs/record-format.md). Append-only: no update/delete grants.
  * requests     pk pk (S): `req#<requestId>` request state, `sess#<sessionId>` session owner,
  *              `idem#<identityKey>:<clientKey>` idempotency entry, `slot#<key>` counter item
  *              (string sets `set_<name>`: approval caps, Slack burst), `doc#<key>` versioned
