@@ -13,16 +13,28 @@ const workers = Number(process.env['VITEST_MAX_WORKERS']) || availableParallelis
 
 const FAST = ['test/unit/**/*.test.ts', 'test/contract/**/*.test.ts'];
 
+/**
+ * Test files share their worker process (`isolate: false`): in a new process per file, each file paid
+ * about a second importing the AWS SDK, DuckDB, the CDK and the parser again, more than most files take
+ * to run. What a file may change in the process is put back after it (test/helpers/shared-process.ts).
+ * These files get a process of their own (project `fast-own-process`): they load a Lambda entry point,
+ * whose wiring is built from `process.env` on first use and kept for the life of the process.
+ */
+const OWN_PROCESS = ['test/unit/aws/lambda-handlers.test.ts', 'test/unit/aws/recover-interrupted-function.test.ts'];
+
 export default defineConfig({
   test: {
     maxWorkers: workers,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    isolate: false,
+    setupFiles: ['test/helpers/shared-process.ts'],
     // The AWS SDK warns once per process that Node 20 support ends in 2027; it is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
-      { extends: true, test: { name: 'fast', include: FAST } },
+      { extends: true, test: { name: 'fast', include: FAST, exclude: [...configDefaults.exclude, ...OWN_PROCESS] } },
+      { extends: true, test: { name: 'fast-own-process', include: OWN_PROCESS, isolate: true } },
       {
         extends: true,
         test: {

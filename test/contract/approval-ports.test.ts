@@ -37,6 +37,8 @@ workflowContract('LocalWorkflow', () => {
 });
 
 const sfn = mockClient(SFNClient);
+// The stub is on the client's prototype, for the whole worker process: put the real send back after this file.
+afterAll(() => sfn.restore());
 workflowContract('SfnWorkflow', () => {
   sfn.reset();
   let executions = 0;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
 import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
 import { KmsSigner } from '#shared/adapters/aws/kms-signer.js';
@@ -23,6 +23,8 @@ import { sharedSynth } from './shared-synth.js';
  * needs can never be missing from the stack, or named differently.
  */
 const secrets = mockClient(SecretsManagerClient);
+// The stub is on the client's prototype, for the whole worker process: put the real send back after this file.
+afterAll(() => secrets.restore());
 let s: ReturnType<typeof sharedSynth>;
 let policyFile: string;
 

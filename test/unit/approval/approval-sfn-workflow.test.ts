@@ -8,11 +8,13 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SfnWorkflow } from '#shared/adapters/aws/sfn-workflow.js';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:airlock-approval';
 const sfn = mockClient(SFNClient);
+// The stub is on the client's prototype, for the whole worker process: put the real send back after this file.
+afterAll(() => sfn.restore());
 
 beforeEach(() => sfn.reset());
 

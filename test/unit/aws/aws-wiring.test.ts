@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackNotifier } from '#shared/adapters/slack/slack-notifier.js';
 import { loadPolicy } from '#shared/policy/load-policy.js';
 import type { Warehouse } from '#shared/ports/warehouse.js';
@@ -11,6 +11,8 @@ import { AWS_ENV } from '#shared/wiring/aws-env.js';
 import { AwsWiring } from '#shared/wiring/aws.js';
 
 const secrets = mockClient(SecretsManagerClient);
+// The stub is on the client's prototype, for the whole worker process: put the real send back after this file.
+afterAll(() => secrets.restore());
 let env: Record<string, string>;
 const warehouse = (name: string): Warehouse => ({ name: 'snowflake', execute: async () => { throw new Error(name); }, close: async () => undefined });
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { GetPublicKeyCommand, KMSClient, SignCommand, type GetPublicKeyCommandOutput } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { KmsSigner } from '#shared/adapters/aws/kms-signer.js';
 import { AirlockError } from '#shared/errors.js';
 import { keyIdOf } from '#shared/records/key-id.js';
@@ -13,6 +13,8 @@ import { verifyHashSignature } from '#shared/records/verify-record.js';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const kms = mockClient(KMSClient);
+// The stub is on the client's prototype, for the whole worker process: put the real send back after this file.
+afterAll(() => kms.restore());
 // A local P-256 key plays KMS: Sign answers exactly what KMS would (DER ECDSA over SHA-256 of the RAW message).
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const spkiDer = publicKey.export({ type: 'spki', format: 'der' });

@@ -1,11 +1,13 @@
 import { BatchGetItemCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
 
 // UnprocessedKeys only happens under throughput limits, which no emulator here produces: the one case
 // aws-sdk-client-mock is for. The happy path runs against dynalite in the request-store contract.
 const ddb = mockClient(DynamoDBClient);
+// The stub is on the client's prototype, for the whole worker process: put the real send back after this file.
+afterAll(() => ddb.restore());
 afterEach(() => ddb.reset());
 
 const stored = (id: string) => ({ pk: { S: `req#${id}` }, requestId: { S: JSON.stringify(id) }, sessionId: { S: '"s"' }, status: { S: 'pending_approval' } });

@@ -1,10 +1,12 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsManagerSecret } from '#shared/adapters/aws/secrets-manager-secret.js';
 import { loadSlackSecret } from '#shared/adapters/aws/slack-secret.js';
 
 const sm = mockClient(SecretsManagerClient);
+// The stub is on the client's prototype, for the whole worker process: put the real send back after this file.
+afterAll(() => sm.restore());
 const SLACK = { botToken: 'xoxb-1-2-abc', signingSecret: '8f742231b10e8888abcd99yyyzzz85a5' };
 const newSecret = () => new SecretsManagerSecret(new SecretsManagerClient({ region: 'eu-west-1' }), 'airlock/slack');
 

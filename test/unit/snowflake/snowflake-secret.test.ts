@@ -1,10 +1,12 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SecretsManagerSecret } from '#shared/adapters/aws/secrets-manager-secret.js';
 import { loadSnowflakeConfig } from '#shared/adapters/aws/snowflake-secret.js';
 
 const sm = mockClient(SecretsManagerClient);
+// The stub is on the client's prototype, for the whole worker process: put the real send back after this file.
+afterAll(() => sm.restore());
 const PEM = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:airlock/snowflake';
 
