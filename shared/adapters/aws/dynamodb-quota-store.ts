@@ -46,13 +46,22 @@ export class DynamoDbQuotaStore implements QuotaStore {
     const nowMs = c.now.getTime();
     const limited = c.requestsPerMinute !== undefined || c.warehouseSecondsPerHour !== undefined || c.warehouseSecondsPerDay !== undefined || c.lease !== undefined;
     if (!limited) return { admitted: true };
+    // Counts the request against its minute: added to the minute the item holds (`cur` undefined: assumed
+    // to be this one), or starting this minute over the one read.
+    const count = (u: Update, cur?: Usage): void => {
+      if (c.requestsPerMinute === undefined) return;
+      if (cur === undefined || cur.m === w.minute) {
+        u.set('#n = #n + :one', { '#n': 'n' }, { ':one': num(1) });
+        u.cond('#m = :m AND #n < :rpm', { '#m': 'm', '#n': 'n' }, { ':m': num(w.minute), ':rpm': num(c.requestsPerMinute) });
+      } else {
+        u.set('#m = :m, #n = :one', { '#m': 'm', '#n': 'n' }, { ':m': num(w.minute), ':one': num(1) });
+        u.cond(cur.m === undefined ? 'attribute_not_exists(#m)' : '#m = :oldm', { '#m': 'm' }, cur.m === undefined ? {} : { ':oldm': num(cur.m) });
+      }
+    };
     try {
       // The steady state: same minute, leases map present and under its size, budgets left — no read.
       const blind = new Update(nowMs);
-      if (c.requestsPerMinute !== undefined) {
-        blind.set('#n = #n + :one', { '#n': 'n' }, { ':one': num(1) });
-        blind.cond('#m = :m AND #n < :rpm', { '#m': 'm', '#n': 'n' }, { ':m': num(w.minute), ':rpm': num(c.requestsPerMinute) });
-      }
+      count(blind);
       this.#budgetConditions(blind, c, w);
       if (c.lease !== undefined) {
         blind.set('#lz.#lid = :until', { '#lz': 'lz', '#lid': c.lease.id }, { ':until': num(c.lease.until.getTime()) });
@@ -63,28 +72,28 @@ export class DynamoDbQuotaStore implements QuotaStore {
 
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const cur = await this.#read(key);
-        const u = new Update(nowMs);
         // Requests per minute: every request counts, refused or not (a flood keeps its window full).
-        const n = cur.m === w.minute ? cur.n : 0;
-        if (c.requestsPerMinute !== undefined) {
-          if (n >= c.requestsPerMinute) return { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: w.secondsToMinute };
-          if (cur.m === w.minute) {
-            u.set('#n = #n + :one', { '#n': 'n' }, { ':one': num(1) });
-            u.cond('#m = :m AND #n < :rpm', { '#m': 'm', '#n': 'n' }, { ':m': num(w.minute), ':rpm': num(c.requestsPerMinute) });
-          } else {
-            u.set('#m = :m, #n = :one', { '#m': 'm', '#n': 'n' }, { ':m': num(w.minute), ':one': num(1) });
-            u.cond(cur.m === undefined ? 'attribute_not_exists(#m)' : '#m = :oldm', { '#m': 'm' }, cur.m === undefined ? {} : { ':oldm': num(cur.m) });
-          }
+        if (c.requestsPerMinute !== undefined && (cur.m === w.minute ? cur.n : 0) >= c.requestsPerMinute) {
+          return { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: w.secondsToMinute };
         }
-        const refusal = budgetRefusal(c, cur, w);
-        if (refusal === null) this.#budgetConditions(u, c, w);
-        let leaseRefusal: Admission | null = null;
-        if (refusal === null && c.lease !== undefined) {
-          const live = [...cur.lz].filter(([, until]) => until > nowMs);
-          if (live.length >= c.lease.max) {
-            const soonest = Math.min(...live.map(([, until]) => until));
-            leaseRefusal = { admitted: false, limit: 'concurrentStatements', retryAfterSeconds: Math.max(1, Math.ceil((soonest - nowMs) / 1000)) };
-          } else if (!cur.exists || !cur.hasLeases) {
+        const live = [...cur.lz].filter(([, until]) => until > nowMs);
+        const refused: Admission | null =
+          budgetRefusal(c, cur, w) ??
+          (c.lease !== undefined && live.length >= c.lease.max
+            ? { admitted: false, limit: 'concurrentStatements', retryAfterSeconds: Math.max(1, Math.ceil((Math.min(...live.map(([, until]) => until)) - nowMs) / 1000)) }
+            : null);
+        if (refused !== null) {
+          // Refused by a budget or the leases: still counted against the minute (if that limit exists).
+          const counted = new Update(nowMs);
+          count(counted, cur);
+          if (await this.#try(key, counted)) return refused;
+          continue;
+        }
+        const u = new Update(nowMs);
+        count(u, cur);
+        this.#budgetConditions(u, c, w);
+        if (c.lease !== undefined) {
+          if (!cur.hasLeases) {
             u.set('#lz = :lz', { '#lz': 'lz' }, { ':lz': { M: { [c.lease.id]: num(c.lease.until.getTime()) } } });
             u.cond('attribute_not_exists(#lz)', { '#lz': 'lz' }, {});
           } else {
@@ -97,12 +106,6 @@ export class DynamoDbQuotaStore implements QuotaStore {
             u.set('#lz.#lid = :until', { '#lz': 'lz', '#lid': c.lease.id }, { ':until': num(c.lease.until.getTime()) });
             u.cond('size(#lz) < :maxPlus', { '#lz': 'lz' }, { ':maxPlus': num(c.lease.max + lapsed.length) });
           }
-        }
-        const refused = refusal ?? leaseRefusal;
-        if (refused !== null) {
-          // Refused by a budget or the leases: still counted against the minute (if that limit exists).
-          if (c.requestsPerMinute === undefined || (await this.#try(key, u.withoutLease()))) return refused;
-          continue;
         }
         if (await this.#try(key, u)) return { admitted: true };
       }
@@ -175,12 +178,11 @@ export class DynamoDbQuotaStore implements QuotaStore {
     const n = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
     const lz = new Map<string, number>();
     for (const [id, v] of Object.entries(item?.['lz']?.M ?? {})) lz.set(id, Number(v.N ?? 0));
-    return { exists: item !== undefined, hasLeases: item?.['lz']?.M !== undefined, m: n(item?.['m']), n: n(item?.['n']) ?? 0, h: n(item?.['h']), hms: n(item?.['hms']) ?? 0, d: n(item?.['d']), dms: n(item?.['dms']) ?? 0, lz };
+    return { hasLeases: item?.['lz']?.M !== undefined, m: n(item?.['m']), n: n(item?.['n']) ?? 0, h: n(item?.['h']), hms: n(item?.['hms']) ?? 0, d: n(item?.['d']), dms: n(item?.['dms']) ?? 0, lz };
   }
 }
 
 interface Usage {
-  exists: boolean;
   hasLeases: boolean;
   m: number | undefined;
   n: number;
@@ -209,7 +211,6 @@ class Update {
   readonly #conds: string[] = [];
   readonly #names: Record<string, string> = {};
   readonly #values: Item = {};
-  readonly #leaseParts = new Set<string>();
   readonly #nowMs: number;
 
   constructor(nowMs: number) {
@@ -222,7 +223,6 @@ class Update {
 
   set(clause: string, names: Record<string, string>, values: Item): this {
     this.#sets.push(clause);
-    if (clause.startsWith('#lz')) this.#leaseParts.add(clause);
     return this.#add(names, values);
   }
 
@@ -233,22 +233,7 @@ class Update {
 
   cond(expr: string, names: Record<string, string>, values: Item): this {
     this.#conds.push(expr);
-    if (expr.includes('#lz')) this.#leaseParts.add(expr);
     return this.#add(names, values);
-  }
-
-  /** The same update without taking a lease (a refused request is still counted against its minute). */
-  withoutLease(): Update {
-    const u = new Update(this.#nowMs);
-    for (const s of this.#sets) if (!this.#leaseParts.has(s)) u.#sets.push(s);
-    for (const c of this.#conds) if (!this.#leaseParts.has(c) && !c.includes('Max')) u.#conds.push(c);
-    Object.assign(u.#names, this.#names);
-    Object.assign(u.#values, this.#values);
-    // Only the names and values the remaining clauses use may be sent (DynamoDB refuses unused ones).
-    const text = [...u.#sets, ...u.#conds].join(' ');
-    for (const k of Object.keys(u.#names)) if (!new RegExp(`${k}\\b`).test(text)) delete u.#names[k];
-    for (const k of Object.keys(u.#values)) if (!new RegExp(`${k}\\b`).test(text) && k !== ':ttl') delete u.#values[k];
-    return u;
   }
 
   input(): { UpdateExpression: string; ConditionExpression?: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues?: Item } {
