@@ -3,6 +3,7 @@ import type { QueryReconciledBody, StatementError } from '../records/record-body
 import type { SessionRecord } from '../records/types.js';
 import type { QueryOutcome, ReconciledInfo } from '../ports/query-outcome.js';
 import { httpStatusOfOutcome } from '../use-cases/submit-query.js';
+import { finalState } from '../use-cases/stored-outcome.js';
 
 /** Request states a `query.reconciled` record settles: nobody knew how it ended (or its process died before recovery said so). */
 const SETTLEABLE: RequestItem['status'][] = ['outcome_unknown', 'running'];
@@ -42,10 +43,6 @@ export async function settleRequest(requests: Pick<RequestStore, 'get' | 'transi
   const item = await requests.get(record.requestId);
   if (item === null || item.sessionId !== record.sessionId || !SETTLEABLE.includes(item.status)) return false;
   const outcome = reconciledOutcome(item, record);
-  return requests.transition(item.requestId, SETTLEABLE, {
-    status: outcome.kind === 'executed' ? 'executed' : 'failed',
-    httpStatus: httpStatusOfOutcome(outcome),
-    // Stored whole: it holds no rows (the agent never saw any), so nothing is left for the record to supply.
-    response: outcome,
-  });
+  // Stored whole (finalState keeps a reconciled answer so): it holds no rows, the agent never saw any.
+  return requests.transition(item.requestId, SETTLEABLE, finalState(outcome, httpStatusOfOutcome(outcome)));
 }

@@ -6,7 +6,7 @@ import type { QueryOutcome } from '../ports/query-outcome.js';
 import type { SessionRecord } from '../records/types.js';
 import { identityKey } from '../identity/principal.js';
 import { isInterrupted, type RecoverInterruptedDeps } from './recover-interrupted.js';
-import { outcomeFromRecords, storedFormOf } from './stored-outcome.js';
+import { finalState, outcomeFromRecords } from './stored-outcome.js';
 import { httpStatusOfOutcome } from './submit-query.js';
 
 /**
@@ -86,7 +86,7 @@ export async function stateFromRecords(
   const found = outcomeFromRecords(item, lines.map((l) => JSON.parse(l) as SessionRecord));
   if (found !== null) {
     const { outcome } = found;
-    return { item: { ...item, status: outcome.kind === 'executed' ? 'executed' : 'failed', httpStatus: httpStatusOfOutcome(outcome), response: storedFormOf(outcome) }, outcome };
+    return { item: { ...item, ...finalState(outcome, httpStatusOfOutcome(outcome)) }, outcome };
   }
   return { item: isInterrupted(deps, item) ? { ...item, status: 'outcome_unknown' } : item, outcome: null };
 }

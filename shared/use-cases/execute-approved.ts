@@ -6,7 +6,7 @@ import type { ApprovalDeps } from './approval-deps.js';
 import { appendRecord } from './append-record.js';
 import { requestRecords } from './request-records.js';
 import { withRequestLock } from './request-lock.js';
-import { toStoredOutcome } from './stored-outcome.js';
+import { finalState } from './stored-outcome.js';
 import type { StatementError } from '../records/record-body.js';
 import { executeQuery, type ExecuteQueryDeps } from './execute-query.js';
 import { httpStatusOfOutcome, type QueryOutcome } from './submit-query.js';
@@ -53,11 +53,7 @@ export async function executeApproved(deps: ExecuteApprovedDeps, requestId: stri
     classification: classify(item.sql),
     base,
   });
-  await deps.requests.transition(requestId, ['running'], {
-    status: outcome.kind === 'executed' ? 'executed' : 'failed',
-    httpStatus: httpStatusOfOutcome(outcome),
-    response: toStoredOutcome(outcome),
-  });
+  await deps.requests.transition(requestId, ['running'], finalState(outcome, httpStatusOfOutcome(outcome)));
   return outcome;
 }
 

@@ -9,17 +9,24 @@ import type { ExecutedBody, QueryOutcome, StoredExecutedOutcome, StoredOutcome }
 /**
  * The answer kept on a request item. Rows are left out of it: the `query.executed` record already
  * holds exactly what the agent saw, and SQL (256 KiB) plus rows (256 KiB) would not fit one
- * 400 KB DynamoDB item. `loadOutcome` puts them back from the record.
+ * 400 KB DynamoDB item. `loadOutcome` puts them back from the record. A reconciled answer holds no
+ * rows (the agent never saw any), so it is kept whole.
  */
-export function toStoredOutcome(outcome: QueryOutcome): StoredOutcome {
-  if (outcome.kind !== 'executed') return outcome;
+function toStoredOutcome(outcome: QueryOutcome): StoredOutcome {
+  if (outcome.kind !== 'executed' || outcome.body.reconciled !== undefined) return outcome;
   const { rows: _rows, ...rest } = outcome.body;
   return { kind: outcome.kind, body: { ...rest, rowsInRecord: true } };
 }
 
-/** How an answer rebuilt from the records is kept: a reconciled one holds no rows, so whole (as settleRequest stores it); any other without its rows. */
-export function storedFormOf(outcome: QueryOutcome): StoredOutcome {
-  return outcome.kind === 'executed' && outcome.body.reconciled !== undefined ? outcome : toStoredOutcome(outcome);
+/**
+ * A request item's final state for the answer it gave: `executed` or `failed`, the HTTP status it was
+ * answered with, and the answer as kept (`toStoredOutcome`). Every writer of a final state uses it.
+ *
+ * @example
+ * await requests.transition(id, ['running'], { ...finalState(outcome, httpStatusOfOutcome(outcome)), requestedSeq });
+ */
+export function finalState(outcome: QueryOutcome, httpStatus: number): Pick<RequestItem, 'status' | 'httpStatus' | 'response'> {
+  return { status: outcome.kind === 'executed' ? 'executed' : 'failed', httpStatus, response: toStoredOutcome(outcome) };
 }
 
 /** An executed answer kept without its rows (`toStoredOutcome`). */
@@ -91,15 +98,10 @@ export async function completeFromRecords(
   httpStatus: (o: QueryOutcome) => number,
 ): Promise<RequestItem> {
   if (item.status !== 'running' || item.approvalsRequired > 0) return item;
-  const lines = await deps.records.list(item.sessionId);
+  const lines = await deps.records.list(item.sessionId, item.requestedSeq > 0 ? item.requestedSeq : undefined);
   const found = outcomeFromRecords(item, lines.map((l) => JSON.parse(l) as SessionRecord));
   if (found === null) return item;
   const { outcome, requestedSeq } = found;
-  await deps.requests.transition(item.requestId, ['running'], {
-    status: outcome.kind === 'executed' ? 'executed' : 'failed',
-    httpStatus: httpStatus(outcome),
-    response: storedFormOf(outcome),
-    ...(requestedSeq === null ? {} : { requestedSeq }),
-  });
+  await deps.requests.transition(item.requestId, ['running'], { ...finalState(outcome, httpStatus(outcome)), ...(requestedSeq === null ? {} : { requestedSeq }) });
   return (await deps.requests.get(item.requestId)) ?? item;
 }

@@ -28,7 +28,7 @@ import { analyzeInference } from './references-sensitive-column.js';
 import type { QueryInput } from './query-input.js';
 import { startApprovalWorkflow as startWorkflow } from './start-approval-workflow.js';
 import type { QueryRequestedBody, StatementError } from '../records/record-body.js';
-import { completeFromRecords, loadOutcome, toStoredOutcome } from './stored-outcome.js';
+import { completeFromRecords, finalState, loadOutcome } from './stored-outcome.js';
 import { outcomeError, type DeniedError, type OutcomeBase, type QueryOutcome } from '../ports/query-outcome.js';
 
 export interface SubmitQueryDeps {
@@ -395,12 +395,7 @@ async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: Que
   // A keyed read's item, off the critical path: the records already hold the outcome, and readers fall back to them.
   if (keyed) {
     inBackground(
-      deps.requests.transition(requestId, ['running'], {
-        status: outcome.kind === 'executed' ? 'executed' : 'failed',
-        httpStatus: httpStatusOfOutcome(outcome),
-        response: toStoredOutcome(outcome),
-        requestedSeq,
-      }),
+      deps.requests.transition(requestId, ['running'], { ...finalState(outcome, httpStatusOfOutcome(outcome)), requestedSeq }),
     );
   }
   return outcome;

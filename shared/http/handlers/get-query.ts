@@ -30,20 +30,18 @@ export async function getQuery(deps: GetQueryDeps, event: ApiEvent): Promise<Api
   const waitSeconds = parseWait(event.query['waitSeconds']);
   const deadline = Date.now() + waitSeconds * 1000;
   // A direct read's item is written after its answer: until then (or after a crash), from its write-ahead record.
-  const found = (await deps.requests.get(requestId)) ?? (await findDirectRead(deps, requestId));
+  const stored = await deps.requests.get(requestId);
+  const found = stored ?? (await findDirectRead(deps, requestId));
   // The requester and the policy's auditors may read a request; to anyone else it does not exist.
   if (found === null || !mayRead(deps.policy, principal, found.owner)) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
   // A stored item is completed from the records and recovered if interrupted; a direct read, which keeps
   // no item, is read from its records, writing nothing.
-  const current = async (): Promise<{ item: RequestItem; outcome?: QueryOutcome | null }> => {
-    const stored = await deps.requests.get(requestId);
-    if (stored === null) return stateFromRecords(deps, found);
-    return { item: await recoverIfInterrupted(deps, await completeFromRecords(deps, stored, httpStatusOfOutcome)) };
-  };
-  let now = await current();
+  const settle = async (item: RequestItem | null): Promise<{ item: RequestItem; outcome?: QueryOutcome | null }> =>
+    item === null ? stateFromRecords(deps, found) : { item: await recoverIfInterrupted(deps, await completeFromRecords(deps, item, httpStatusOfOutcome)) };
+  let now = await settle(stored);
   while (WAITING.includes(now.item.status) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
-    now = await current();
+    now = await settle(await deps.requests.get(requestId));
   }
   return json(200, view(now.item, now.outcome !== undefined ? now.outcome : await loadOutcome(deps.records, now.item)));
 }
