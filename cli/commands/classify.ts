@@ -14,7 +14,6 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { isAirlockError } from '#shared/errors.js';
 import type { Principal } from '#shared/identity/principal.js';
 import { decide } from '#shared/policy/decide.js';
@@ -22,7 +21,7 @@ import { loadPolicy } from '#shared/policy/load-policy.js';
 import type { Policy } from '#shared/policy/policy.js';
 import { classify } from '#shared/sql/classify.js';
 import { formatGap, grammarGaps } from '#shared/sql/grammar-gaps.js';
-import { UsageError, type CliIo, type Command } from '../io.js';
+import { parseCommandArgs, type CliIo, type Command } from '../io.js';
 
 const USAGE = 'usage: airlock classify [--policy FILE] [--groups a,b] [--jsonl] [--explain] < input';
 
@@ -45,18 +44,12 @@ export const run: Command = async (argv, io) => {
 };
 
 function parseOptions(argv: string[]): { policy?: string; groups: string[]; jsonl: boolean; explain: boolean } {
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: { policy: { type: 'string' }, groups: { type: 'string' }, jsonl: { type: 'boolean' }, explain: { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    });
-    const groups = (values.groups ?? '').split(',').map((g) => g.trim()).filter((g) => g !== '');
-    return { ...(values.policy === undefined ? {} : { policy: values.policy }), groups, jsonl: values.jsonl === true, explain: values.explain === true };
-  } catch (e) {
-    throw new UsageError(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
-  }
+  const { values } = parseCommandArgs(
+    { args: argv, options: { policy: { type: 'string' }, groups: { type: 'string' }, jsonl: { type: 'boolean' }, explain: { type: 'boolean' } }, strict: true, allowPositionals: false },
+    USAGE,
+  );
+  const groups = (values.groups ?? '').split(',').map((g) => g.trim()).filter((g) => g !== '');
+  return { ...(values.policy === undefined ? {} : { policy: values.policy }), groups, jsonl: values.jsonl === true, explain: values.explain === true };
 }
 
 /** One SQL text (all of stdin, byte for byte) → one JSON object. */

@@ -1,7 +1,7 @@
 /**
  * `airlock snowflake plan|apply|check`: Airlock's `masking.columns` compiled into Snowflake's own governance
  * (a tag, tag-based masking policies for Airlock's role, column tags, optional projection policies);
- * docs/snowflake-governance.md. Self-contained: its own small option parsing (node:util parseArgs).
+ * docs/snowflake-governance.md. Options parsed strictly by parseCommandArgs (cli/io.ts).
  *
  *   plan  [--policy FILE] [--role AIRLOCK_ROLE] [--schema DB.SCHEMA] [--projection] [--diff --governance-role ROLE]
  *   apply --governance-role ROLE [--policy FILE] [--role …] [--schema …] [--projection] [--diff] [--dry-run | --execute]
@@ -11,7 +11,6 @@
  * governance role; `check` uses the service user's own role. `--dry-run` is the default when CI=true (`--execute` overrides).
  */
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { snowflakeConfigOf, type SnowflakeConfig } from '#shared/adapters/snowflake/snowflake-config.js';
 import { SnowflakeWarehouse } from '#shared/adapters/snowflake/snowflake-warehouse.js';
 import { isAirlockError } from '#shared/errors.js';
@@ -25,7 +24,7 @@ import { loadPolicy } from '#shared/policy/load-policy.js';
 import type { Policy } from '#shared/policy/policy.js';
 import { systemClock } from '#shared/ports/clock.js';
 import type { Warehouse } from '#shared/ports/warehouse.js';
-import { UsageError, type CliIo, type Command } from '../io.js';
+import { parseCommandArgs, UsageError, type CliIo, type Command } from '../io.js';
 
 const USAGE = `usage: airlock snowflake plan  [--policy FILE] [--role AIRLOCK_ROLE] [--schema DB.SCHEMA] [--projection] [--diff --governance-role ROLE]
        airlock snowflake apply --governance-role ROLE [--policy FILE] [--role AIRLOCK_ROLE] [--schema DB.SCHEMA] [--projection] [--diff] [--dry-run | --execute]
@@ -43,8 +42,8 @@ interface Options {
 }
 
 function parse(argv: string[]): { sub: string; o: Options } {
-  try {
-    const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs(
+    {
       args: argv,
       options: {
         policy: { type: 'string' },
@@ -58,19 +57,18 @@ function parse(argv: string[]): { sub: string; o: Options } {
       },
       strict: true,
       allowPositionals: true,
-    });
-    const [sub, ...extra] = positionals;
-    if (sub === undefined || !['plan', 'apply', 'check'].includes(sub) || extra.length > 0) throw new Error(sub === undefined ? 'missing subcommand' : `unknown subcommand '${[sub, ...extra].join(' ')}'`);
-    if (values['dry-run'] === true && values.execute === true) throw new Error('--dry-run and --execute exclude each other');
-    const o: Options = { projection: values.projection === true, diff: values.diff === true, dryRun: values['dry-run'] === true, execute: values.execute === true };
-    if (values.policy !== undefined) o.policy = values.policy;
-    if (values.role !== undefined) o.role = values.role;
-    if (values.schema !== undefined) o.schema = values.schema;
-    if (values['governance-role'] !== undefined) o.governanceRole = values['governance-role'];
-    return { sub, o };
-  } catch (e) {
-    throw new UsageError(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
+  const [sub, ...extra] = positionals;
+  if (sub === undefined || !['plan', 'apply', 'check'].includes(sub) || extra.length > 0) throw new UsageError(`${sub === undefined ? 'missing subcommand' : `unknown subcommand '${[sub, ...extra].join(' ')}'`}\n${USAGE}`);
+  if (values['dry-run'] === true && values.execute === true) throw new UsageError(`--dry-run and --execute exclude each other\n${USAGE}`);
+  const o: Options = { projection: values.projection === true, diff: values.diff === true, dryRun: values['dry-run'] === true, execute: values.execute === true };
+  if (values.policy !== undefined) o.policy = values.policy;
+  if (values.role !== undefined) o.role = values.role;
+  if (values.schema !== undefined) o.schema = values.schema;
+  if (values['governance-role'] !== undefined) o.governanceRole = values['governance-role'];
+  return { sub, o };
 }
 
 function settingsOf(env: NodeJS.ProcessEnv): SnowflakeConfig {
