@@ -4,13 +4,14 @@ import type { IdentityQuota, Policy } from './policy.js';
 export interface EffectiveQuota {
   concurrentStatements?: number;
   requestsPerMinute?: number;
+  burst?: number;
   warehouseSecondsPerHour?: number;
   warehouseSecondsPerDay?: number;
   maxRows: number;
   statementTimeoutSeconds: number;
 }
 
-const QUOTA_FIELDS = ['concurrentStatements', 'requestsPerMinute', 'warehouseSecondsPerHour', 'warehouseSecondsPerDay', 'maxRows', 'statementTimeoutSeconds'] as const;
+const QUOTA_FIELDS = ['concurrentStatements', 'requestsPerMinute', 'burst', 'warehouseSecondsPerHour', 'warehouseSecondsPerDay', 'maxRows', 'statementTimeoutSeconds'] as const;
 
 /**
  * `limits.perIdentity` resolved for one identity's groups: a matching group's value replaces the
@@ -35,6 +36,7 @@ export function identityQuotaFor(policy: Policy, groups: readonly string[]): Eff
   };
   if (picked.concurrentStatements !== undefined) out.concurrentStatements = picked.concurrentStatements;
   if (picked.requestsPerMinute !== undefined) out.requestsPerMinute = picked.requestsPerMinute;
+  if (picked.burst !== undefined) out.burst = picked.burst;
   if (picked.warehouseSecondsPerHour !== undefined) out.warehouseSecondsPerHour = picked.warehouseSecondsPerHour;
   if (picked.warehouseSecondsPerDay !== undefined) out.warehouseSecondsPerDay = picked.warehouseSecondsPerDay;
   return out;

@@ -54,12 +54,13 @@ export const POLICY_DEFAULTS = {
      * Fair use when the policy has no `limits.perIdentity` block (issue 15): generous for one agent,
      * bounded for a runaway one. 32 statements at once (what the gateway's own tests and load test
      * send from one identity; the local warehouse runs 3 of them at a time, fairly shared, a Snowflake
-     * warehouse queues beyond its MAX_CONCURRENCY_LEVEL), 1,200 requests a minute (a loop at 20 req/s), and
+     * warehouse queues beyond its MAX_CONCURRENCY_LEVEL), 1,200 requests a minute as a pace (20 req/s, 40 at
+     * once: a flood cannot spend a minute's worth in its first seconds and crowd out the others), and
      * half an hour of warehouse time per hour (90 statements at the 20 s timeout). No daily cap:
      * that is the deployment's cost decision (docs/snowflake-cost.md). A block in the file replaces
      * these whole: there, a field left out means no such limit.
      */
-    perIdentity: { concurrentStatements: 32, requestsPerMinute: 1200, warehouseSecondsPerHour: 1800, groups: [] },
+    perIdentity: { concurrentStatements: 32, requestsPerMinute: 1200, burst: 40, warehouseSecondsPerHour: 1800, groups: [] },
   },
 } as const;
 
@@ -123,6 +124,7 @@ const approver = z.strictObject({
 const identityQuotaShape = {
   concurrentStatements: positiveInt(1000).optional(),
   requestsPerMinute: positiveInt(1_000_000).optional(),
+  burst: positiveInt(1_000_000).optional(),
   warehouseSecondsPerHour: positiveInt(3600 * 1000, 'a positive number of seconds').optional(),
   warehouseSecondsPerDay: positiveInt(86_400 * 1000, 'a positive number of seconds').optional(),
   maxRows: positiveInt(Number.MAX_SAFE_INTEGER).optional(),

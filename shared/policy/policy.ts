@@ -126,8 +126,13 @@ export interface Policy {
 export interface IdentityQuota {
   /** Statements running at once for this identity (leases, across Lambda containers). */
   concurrentStatements?: number;
-  /** Requests (POST /v1/queries, including approval requests) per rolling clock minute. */
+  /**
+   * Requests (POST /v1/queries, including approval requests) per minute, as a pace: one every
+   * 60/requestsPerMinute seconds on average, with `burst` at once.
+   */
   requestsPerMinute?: number;
+  /** Requests an identity may send at once above that pace; absent: a whole minute's worth. */
+  burst?: number;
   /** Warehouse time used per clock hour (UTC), in seconds. */
   warehouseSecondsPerHour?: number;
   /** Warehouse time used per UTC day, in seconds (the cost guard). */

@@ -1,5 +1,5 @@
 /**
- * Per-identity fair-use counters (issue 15): requests per minute, warehouse time per hour and
+ * Per-identity fair-use counters (issue 15): the request pace, warehouse time per hour and
  * per day, and concurrency leases. Locally in memory; in AWS on DynamoDB (conditional counters
  * and leases with TTL in the requests table), so limits hold across Lambda containers.
  *
@@ -14,8 +14,14 @@ export interface QuotaCheck {
   /** The identity key (`identityKey(principal)`); adapters may hash it. */
   identity: string;
   now: Date;
-  /** Absent: no such limit. */
+  /**
+   * Absent: no such limit. A pace, not a count per clock minute: one request every 60/rpm s on
+   * average, with at most `burst` at once from a rested identity (GCRA, `pace` below). A refused
+   * request takes nothing, so its Retry-After is exact.
+   */
   requestsPerMinute?: number;
+  /** Requests at once above the pace of `requestsPerMinute`; absent: a whole minute's worth (= requestsPerMinute). */
+  burst?: number;
   warehouseSecondsPerHour?: number;
   warehouseSecondsPerDay?: number;
   /** A statement that runs now: take one of `max` concurrency leases until `until` (it lapses then even if never freed). */
@@ -26,8 +32,8 @@ export type Admission = { admitted: true } | { admitted: false; limit: QuotaLimi
 
 export interface QuotaStore {
   /**
-   * Counts the request (even when refused: a flood keeps its window full) and checks every limit
-   * given. Throws ERR_STORE_UNAVAILABLE when it cannot tell (fail closed).
+   * Checks every limit given and, only when all admit the request, moves its pace on and takes its
+   * lease (a refusal takes nothing). Throws ERR_STORE_UNAVAILABLE when it cannot tell (fail closed).
    */
   admit(check: QuotaCheck): Promise<Admission>;
   /** Frees the lease (if any) and charges `warehouseMs` to the hour and day. */
@@ -35,11 +41,31 @@ export interface QuotaStore {
 }
 
 /** Window starts and the seconds left in each, shared by the adapters. */
-export function windows(now: Date): { minute: number; hour: number; day: number; secondsToMinute: number; secondsToHour: number; secondsToDay: number } {
+export function windows(now: Date): { hour: number; day: number; secondsToHour: number; secondsToDay: number } {
   const t = now.getTime();
-  const minute = Math.floor(t / 60_000);
   const hour = Math.floor(t / 3_600_000);
   const day = Math.floor(t / 86_400_000);
   const left = (end: number) => Math.max(1, Math.ceil((end - t) / 1000));
-  return { minute, hour, day, secondsToMinute: left((minute + 1) * 60_000), secondsToHour: left((hour + 1) * 3_600_000), secondsToDay: left((day + 1) * 86_400_000) };
+  return { hour, day, secondsToHour: left((hour + 1) * 3_600_000), secondsToDay: left((day + 1) * 86_400_000) };
+}
+
+/** One request's place at the pace of `requestsPerMinute`, in integer microseconds (exact in DynamoDB's numbers too). */
+export function paceIntervalUs(requestsPerMinute: number): number {
+  return Math.max(1, Math.round(60_000_000 / requestsPerMinute));
+}
+
+/**
+ * The generic cell rate algorithm: `tatUs` is the identity's theoretical arrival time (absent: rested).
+ * Admitted: the new one (`max(tat, now) + interval`), which may run at most `burst` intervals ahead
+ * of now. Refused: the whole seconds until one more would be admitted (at least 1).
+ *
+ * @example
+ * pace(undefined, nowUs, 60, 2); // { admitted: true, tatUs: nowUs + 1_000_000 }
+ */
+export function pace(tatUs: number | undefined, nowUs: number, requestsPerMinute: number, burst: number | undefined): { admitted: true; tatUs: number } | { admitted: false; retryAfterSeconds: number } {
+  const interval = paceIntervalUs(requestsPerMinute);
+  const next = Math.max(tatUs ?? 0, nowUs) + interval;
+  const ahead = (burst ?? requestsPerMinute) * interval;
+  if (next - nowUs <= ahead) return { admitted: true, tatUs: next };
+  return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((next - ahead - nowUs) / 1_000_000)) };
 }

@@ -38,6 +38,7 @@ export async function admitQuery(deps: AdmitQueryDeps, principal: Principal, run
     identity,
     now,
     ...(quota.requestsPerMinute === undefined ? {} : { requestsPerMinute: quota.requestsPerMinute }),
+    ...(quota.burst === undefined ? {} : { burst: quota.burst }),
     ...(quota.warehouseSecondsPerHour === undefined ? {} : { warehouseSecondsPerHour: quota.warehouseSecondsPerHour }),
     ...(quota.warehouseSecondsPerDay === undefined ? {} : { warehouseSecondsPerDay: quota.warehouseSecondsPerDay }),
     ...(leaseId === undefined

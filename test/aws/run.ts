@@ -644,7 +644,7 @@ const DDB_WRITES = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|Tran
 const DDB_READS = /^dynamodb:(GetItem|Query|Scan|BatchGetItem|TransactGetItems)$/;
 /** Every write a steady-state read makes besides its two records, named by table and item kind, where it is made and why. */
 export const READ_WRITES_BESIDES_RECORDS = {
-  critical: new Map([['dynamodb:UpdateItem airlock-requests quota#use#', 'DynamoDbQuotaStore.admit: counts the request and takes its concurrency lease in one conditional update that checks every per-identity limit']]),
+  critical: new Map([['dynamodb:UpdateItem airlock-requests quota#use#', 'DynamoDbQuotaStore.admit: moves the request pace on and takes its concurrency lease in one conditional update that checks every per-identity limit']]),
   // A direct read keeps no request item (its records are its state): after the answer only the quota finish.
   background: new Map([['dynamodb:UpdateItem airlock-requests quota#use#', 'DynamoDbQuotaStore.finish: frees the lease and charges the warehouse time, after the answer']]),
 } as const;
@@ -657,7 +657,7 @@ async function perReadCalls(w: World, agent: string): Promise<void> {
     assert.equal(r.status, 200, JSON.stringify(r.json));
     return r.json.sessionId as string;
   };
-  // Warm-up: the container starts, reads its secrets, certifies its record key, claims the session, starts its usage item's minute.
+  // Warm-up: the container starts, reads its secrets, certifies its record key, claims the session, creates its usage item.
   const sessionId = await read();
   await read(sessionId);
   // Background writes of the previous read land before the window opens…

@@ -13,15 +13,65 @@ const at = (iso: string) => new Date(iso);
 /** What every QuotaStore does; run against the memory adapter and the DynamoDB adapter on dynalite. */
 export function quotaStoreContract(name: string, open: () => Promise<QuotaFixture>): void {
   describe(`QuotaStore contract: ${name}`, () => {
-    it('admits requestsPerMinute requests in a minute, refuses the next with the seconds to the next minute, and starts over', async () => {
+    it('paces requestsPerMinute: a rested identity gets `burst` at once, the next is refused with the exact seconds to its turn, then one per interval', async () => {
       const f = await open();
       try {
+        // 6 a minute: one every 10 s, 3 at once.
+        const pace = { requestsPerMinute: 6, burst: 3 };
         const now = at('2026-12-07T10:00:50.000Z');
-        for (let i = 0; i < 3; i++) expect(await f.store.admit({ identity: 'alice', now, requestsPerMinute: 3 })).toEqual({ admitted: true });
-        expect(await f.another().admit({ identity: 'alice', now, requestsPerMinute: 3 })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 10 });
-        // Another identity has its own window.
-        expect(await f.store.admit({ identity: 'bob', now, requestsPerMinute: 3 })).toEqual({ admitted: true });
-        expect(await f.store.admit({ identity: 'alice', now: at('2026-12-07T10:01:00.000Z'), requestsPerMinute: 3 })).toEqual({ admitted: true });
+        for (let i = 0; i < 3; i++) expect(await f.store.admit({ identity: 'alice', now, ...pace })).toEqual({ admitted: true });
+        expect(await f.another().admit({ identity: 'alice', now, ...pace })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 10 });
+        // A refusal takes nothing: a second one says the same, and a new clock minute changes nothing.
+        expect(await f.store.admit({ identity: 'alice', now: at('2026-12-07T10:00:59.000Z'), ...pace })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 1 });
+        expect(await f.store.admit({ identity: 'alice', now: at('2026-12-07T10:00:59.999Z'), ...pace })).toMatchObject({ admitted: false });
+        // Another identity has its own pace.
+        expect(await f.store.admit({ identity: 'bob', now, ...pace })).toEqual({ admitted: true });
+        // Its Retry-After was exact: one more at 10:01:00, then one per 10 s — from either instance.
+        expect(await f.another().admit({ identity: 'alice', now: at('2026-12-07T10:01:00.000Z'), ...pace })).toEqual({ admitted: true });
+        expect(await f.store.admit({ identity: 'alice', now: at('2026-12-07T10:01:05.000Z'), ...pace })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 5 });
+        expect(await f.store.admit({ identity: 'alice', now: at('2026-12-07T10:01:10.000Z'), ...pace })).toEqual({ admitted: true });
+        // Rested again after burst × interval: 3 at once.
+        const rested = at('2026-12-07T10:01:40.000Z');
+        for (let i = 0; i < 3; i++) expect(await f.store.admit({ identity: 'alice', now: rested, ...pace })).toEqual({ admitted: true });
+        expect(await f.store.admit({ identity: 'alice', now: rested, ...pace })).toMatchObject({ admitted: false, limit: 'requestsPerMinute' });
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('without a burst, a whole minute of requests at once, then the pace', async () => {
+      const f = await open();
+      try {
+        const now = at('2026-12-07T10:00:00.000Z');
+        for (let i = 0; i < 4; i++) expect(await f.store.admit({ identity: 'dan', now, requestsPerMinute: 4 })).toEqual({ admitted: true });
+        expect(await f.store.admit({ identity: 'dan', now, requestsPerMinute: 4 })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 15 });
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('a request refused by its lease or a budget does not move its pace on', async () => {
+      const f = await open();
+      try {
+        const now = at('2026-12-07T10:00:00.000Z');
+        const until = at('2026-12-07T10:00:30.000Z');
+        const check = { identity: 'erin', now, requestsPerMinute: 60, burst: 2 };
+        expect(await f.store.admit({ ...check, lease: { id: 'a', max: 1, until } })).toEqual({ admitted: true });
+        for (let i = 0; i < 5; i++) expect(await f.store.admit({ ...check, lease: { id: `r${i}`, max: 1, until } })).toMatchObject({ admitted: false, limit: 'concurrentStatements' });
+        expect(await f.store.admit(check)).toEqual({ admitted: true });
+        expect(await f.store.admit(check)).toMatchObject({ admitted: false, limit: 'requestsPerMinute' });
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('concurrent admits from two instances never pass the pace', async () => {
+      const f = await open();
+      try {
+        const now = at('2026-12-07T10:00:00.000Z');
+        const stores = [f.store, f.another()];
+        const results = await Promise.all(Array.from({ length: 12 }, (_, i) => stores[i % 2]!.admit({ identity: 'fay', now, requestsPerMinute: 600, burst: 5 })));
+        expect(results.filter((r) => r.admitted)).toHaveLength(5);
       } finally {
         await f.close();
       }

@@ -38,7 +38,7 @@ quotaStoreContract('DynamoDbQuotaStore on dynalite', async () => {
 });
 
 describe('DynamoDbQuotaStore on dynalite: calls per request (issue 17)', () => {
-  it('in the steady state an admission is one conditional UpdateItem and its finish another — no read; a new minute or lapsed leases cost one read more', async () => {
+  it('in the steady state an admission is one conditional UpdateItem and its finish another — no read; lapsed leases or a pace guessed wrong cost one read more', async () => {
     const names = tableNames(`quota${(n += 1)}`);
     await ensureTables(db.client, createTableInputs(names));
     const client = localDynamoDbClient(db.endpoint);
@@ -61,10 +61,17 @@ describe('DynamoDbQuotaStore on dynalite: calls per request (issue 17)', () => {
         await store.finish({ identity: 'dora', leaseId: id, warehouseMs: 40, now });
       }
       expect(calls).toEqual(Array.from({ length: 6 }, () => 'UpdateItemCommand'));
-      // The next minute: one read to start it over, then the blind path again.
+      // A new minute is nothing to the pace: still one UpdateItem (the identity is rested now).
       calls.length = 0;
       const later = new Date('2026-12-07T10:01:01.000Z');
       expect(await store.admit({ identity: 'dora', now: later, ...limits, lease: { id: 'e', max: 2, until: new Date('2026-12-07T10:01:30.000Z') } })).toEqual({ admitted: true });
+      expect(calls).toEqual(['UpdateItemCommand']);
+      // Another container moved the pace on: this one's guess fails its condition and costs one read.
+      await new DynamoDbQuotaStore(db.client, names.requests).admit({ identity: 'dora', now: later, requestsPerMinute: 100 });
+      calls.length = 0;
+      // At 10:01:01.7 its last sight (tat 10:01:01.6) says rested; the item's tat is 10:01:02.2.
+      const soon = new Date('2026-12-07T10:01:01.700Z');
+      expect(await store.admit({ identity: 'dora', now: soon, ...limits })).toEqual({ admitted: true });
       expect(calls).toEqual(['UpdateItemCommand', 'GetItemCommand', 'UpdateItemCommand']);
       // The charged time is all there: 4 × 40 ms this hour — refused whether the budget comes alone or with the other limits.
       expect(await store.admit({ identity: 'dora', now: later, warehouseSecondsPerHour: 0.16 })).toEqual({ admitted: false, limit: 'warehouseSecondsPerHour', retryAfterSeconds: 3539 });

@@ -22,12 +22,17 @@ limits:
       - group: cheap
         maxRows: 2
         statementTimeoutSeconds: 1
+      - group: paced
+        concurrentStatements: 30
+        requestsPerMinute: 60
+        burst: 10
 `;
 
 let t: TestRuntime;
 let flood: string;
 let other: string;
 let cheap: string;
+let paced: string;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-fair-'));
@@ -37,6 +42,7 @@ beforeAll(async () => {
   flood = await t.token({ sub: 'flood', groups: ['batch'] });
   other = await t.token({ sub: 'other' });
   cheap = await t.token({ sub: 'cheap', groups: ['cheap'] });
+  paced = await t.token({ sub: 'paced', groups: ['paced'] });
 });
 afterAll(async () => {
   await t?.close();
@@ -101,6 +107,28 @@ describe('fair use under a flood (issue 15)', () => {
     const recorded = await types('flood-approvals', flood);
     expect(recorded.filter((r) => r === 'query.throttled')).toHaveLength(statuses.filter((s) => s === 429).length);
     expect((await post({ prompt: 'count', sql: 'SELECT count(*) AS n FROM orders', sessionId: 'other-2' }, other)).status).toBe(200);
+  });
+
+  it('fast reads are paced (60 a minute, 10 at once): a burst of 30 gets 10 and the pace, the rest 429 with an exact Retry-After and a record', async () => {
+    const t0 = performance.now();
+    const answers = await Promise.all(Array.from({ length: 30 }, () => post({ prompt: 'read', sql: 'SELECT count(*) AS n FROM orders', sessionId: 'paced-1' }, paced)));
+    const seconds = (performance.now() - t0) / 1000;
+    const ok = answers.filter((a) => a.status === 200).length;
+    const refused = answers.filter((a) => a.status === 429);
+    expect(ok + refused.length).toBe(30);
+    // 10 at once, then one a second for as long as the burst took to answer (the refusals are held 1 s).
+    expect(ok).toBeGreaterThanOrEqual(10);
+    expect(ok).toBeLessThanOrEqual(10 + Math.ceil(seconds) + 1);
+    for (const a of refused) {
+      expect(a.json.error).toMatchObject({ code: 'ERR_RATE_LIMITED', limit: 'requestsPerMinute', retryAfterSeconds: 1 });
+      expect(a.retryAfter).toBe('1');
+    }
+    expect((await types('paced-1', paced)).filter((r) => r === 'query.throttled')).toHaveLength(refused.length);
+    // A refusal took nothing: once its Retry-After has passed, the next read is admitted.
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await post({ prompt: 'read', sql: 'SELECT 1 AS one', sessionId: 'paced-1' }, paced)).status).toBe(200);
+    // Another identity was never paced by this one.
+    expect((await post({ prompt: 'count', sql: 'SELECT count(*) AS n FROM orders', sessionId: 'other-3' }, other)).status).toBe(200);
   });
 
   it.runIf(process.platform === 'linux')('the runtime lowers every thread but the event loop (AIRLOCK_WORKER_NICE, 10): statements cannot outrank the gateway', async () => {

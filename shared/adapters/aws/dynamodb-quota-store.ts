@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AirlockError } from '../../errors.js';
 import type { Admission, QuotaCheck, QuotaStore } from '../../ports/quota-store.js';
-import { windows } from '../../ports/quota-store.js';
+import { pace, paceIntervalUs, windows } from '../../ports/quota-store.js';
+import { rememberBounded } from '../../bounded-cache.js';
 import { TABLES, TTL_ATTRIBUTE } from './tables.js';
 import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
 
@@ -12,21 +13,24 @@ type Item = Record<string, AttributeValue>;
 const MAX_ATTEMPTS = 8;
 /** The usage item outlives its identity's last request by this long (TTL), then disappears by itself. */
 const TTL_SECONDS = 2 * 86_400;
+/** Identities whose tat a container remembers (hints only). */
+const MAX_HINTS = 10_000;
 
 /**
  * QuotaStore on the requests table (no new table, no new service): one usage item per identity,
  * `quota#use#<id>` (`<id>` is the SHA-256 of the identity key, so no subject or issuer is spelled in
  * a key), with the table's TTL attribute:
  *
- *   m, n      the current minute and the requests counted in it
+ *   tat       the request pace's theoretical arrival time, µs (`pace` in ports/quota-store.ts)
  *   h, hms    the current hour and the warehouse milliseconds charged to it; d, dms the same per day
  *   lz        the concurrency leases: a map leaseId → untilMs (a lease lapses at untilMs even if never freed)
  *
- * A request is admitted by ONE conditional UpdateItem that counts it, takes its lease and checks
- * every limit at once (the condition names them); its end is one UpdateItem that frees the lease and
- * charges its warehouse time. Only when a condition fails — a new minute/hour/day, lapsed leases to
- * drop, the first request of an identity, or a limit really reached — is the item read and an update
- * built from what it holds (conditioned on exactly that, so a racing container makes it retry).
+ * A request is admitted by ONE conditional UpdateItem that moves its pace on, takes its lease and
+ * checks every limit at once (the condition names them); its end is one UpdateItem that frees the
+ * lease and charges its warehouse time. Only when a condition fails — a new hour/day, lapsed leases
+ * to drop, the first request of an identity, a pace guessed wrong, or a limit really reached — is the
+ * item read and an update built from what it holds (conditioned on exactly that, so a racing
+ * container makes it retry). A refused request writes nothing.
  *
  * @example
  * const quotas = new DynamoDbQuotaStore(client, TABLES.requests);
@@ -34,6 +38,7 @@ const TTL_SECONDS = 2 * 86_400;
 export class DynamoDbQuotaStore implements QuotaStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
+  readonly #tats = new Map<string, number>();
 
   constructor(client: DynamoDBClient, tableName: string = TABLES.requests) {
     this.#client = client;
@@ -44,53 +49,58 @@ export class DynamoDbQuotaStore implements QuotaStore {
     const key = { pk: { S: `quota#use#${hashId(c.identity)}` } };
     const w = windows(c.now);
     const nowMs = c.now.getTime();
+    const nowUs = nowMs * 1000;
     const limited = c.requestsPerMinute !== undefined || c.warehouseSecondsPerHour !== undefined || c.warehouseSecondsPerDay !== undefined || c.lease !== undefined;
     if (!limited) return { admitted: true };
-    // Counts the request against its minute: added to the minute the item holds (`cur` undefined: assumed
-    // to be this one), or starting this minute over the one read.
-    const count = (u: Update, cur?: Usage): void => {
-      if (c.requestsPerMinute === undefined) return;
-      if (cur === undefined || cur.m === w.minute) {
-        u.set('#n = #n + :one', { '#n': 'n' }, { ':one': num(1) });
-        u.cond('#m = :m AND #n < :rpm', { '#m': 'm', '#n': 'n' }, { ':m': num(w.minute), ':rpm': num(c.requestsPerMinute) });
-      } else {
-        u.set('#m = :m, #n = :one', { '#m': 'm', '#n': 'n' }, { ':m': num(w.minute), ':one': num(1) });
-        u.cond(cur.m === undefined ? 'attribute_not_exists(#m)' : '#m = :oldm', { '#m': 'm' }, cur.m === undefined ? {} : { ':oldm': num(cur.m) });
-      }
-    };
+    const rpm = c.requestsPerMinute;
+    const interval = rpm === undefined ? 0 : paceIntervalUs(rpm);
+    const ahead = rpm === undefined ? 0 : (c.burst ?? rpm) * interval;
     try {
-      // The steady state: same minute, leases map present and under its size, budgets left — no read.
+      // The steady state: leases map present and under its size, budgets left, the pace kept — no read.
+      // The pace's clause depends on whether the identity is rested (tat <= now): this container's last
+      // sight of its tat says which to try; a wrong guess only fails the condition and falls to the read.
       const blind = new Update(nowMs);
-      count(blind);
+      if (rpm !== undefined) {
+        const hint = this.#tats.get(c.identity);
+        if (hint === undefined || hint <= nowUs) {
+          blind.set('#tat = :tat', { '#tat': 'tat' }, { ':tat': num(nowUs + interval) });
+          blind.cond('(attribute_not_exists(#tat) OR #tat <= :now)', { '#tat': 'tat' }, { ':now': num(nowUs) });
+        } else {
+          blind.set('#tat = #tat + :iv', { '#tat': 'tat' }, { ':iv': num(interval) });
+          blind.cond('#tat > :now AND #tat <= :latest', { '#tat': 'tat' }, { ':now': num(nowUs), ':latest': num(nowUs + ahead - interval) });
+        }
+      }
       this.#budgetConditions(blind, c, w);
       if (c.lease !== undefined) {
         blind.set('#lz.#lid = :until', { '#lz': 'lz', '#lid': c.lease.id }, { ':until': num(c.lease.until.getTime()) });
         blind.cond('size(#lz) < :max', { '#lz': 'lz' }, { ':max': num(c.lease.max) });
       }
       // (Budgets alone write nothing: they are checked on the item as read, below.)
-      if (!blind.empty && (await this.#try(key, blind))) return { admitted: true };
+      if (!blind.empty) {
+        const tat = await this.#try(key, blind);
+        if (tat !== false) {
+          this.#remember(c.identity, tat);
+          return { admitted: true };
+        }
+      }
 
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const cur = await this.#read(key);
-        // Requests per minute: every request counts, refused or not (a flood keeps its window full).
-        if (c.requestsPerMinute !== undefined && (cur.m === w.minute ? cur.n : 0) >= c.requestsPerMinute) {
-          return { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: w.secondsToMinute };
-        }
+        if (cur.tat !== undefined) this.#remember(c.identity, cur.tat);
+        // Nothing is taken until every limit admits the request, so a refusal writes nothing.
+        const paced = rpm === undefined ? null : pace(cur.tat, nowUs, rpm, c.burst);
+        if (paced !== null && !paced.admitted) return { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: paced.retryAfterSeconds };
         const live = [...cur.lz].filter(([, until]) => until > nowMs);
-        const refused: Admission | null =
-          budgetRefusal(c, cur, w) ??
-          (c.lease !== undefined && live.length >= c.lease.max
-            ? { admitted: false, limit: 'concurrentStatements', retryAfterSeconds: Math.max(1, Math.ceil((Math.min(...live.map(([, until]) => until)) - nowMs) / 1000)) }
-            : null);
-        if (refused !== null) {
-          // Refused by a budget or the leases: still counted against the minute (if that limit exists).
-          const counted = new Update(nowMs);
-          count(counted, cur);
-          if (await this.#try(key, counted)) return refused;
-          continue;
+        const refused = budgetRefusal(c, cur, w);
+        if (refused !== null) return refused;
+        if (c.lease !== undefined && live.length >= c.lease.max) {
+          return { admitted: false, limit: 'concurrentStatements', retryAfterSeconds: Math.max(1, Math.ceil((Math.min(...live.map(([, until]) => until)) - nowMs) / 1000)) };
         }
         const u = new Update(nowMs);
-        count(u, cur);
+        if (paced !== null && paced.admitted) {
+          u.set('#tat = :tat', { '#tat': 'tat' }, { ':tat': num(paced.tatUs) });
+          u.cond(cur.tat === undefined ? 'attribute_not_exists(#tat)' : '#tat = :oldtat', { '#tat': 'tat' }, cur.tat === undefined ? {} : { ':oldtat': num(cur.tat) });
+        }
         this.#budgetConditions(u, c, w);
         if (c.lease !== undefined) {
           if (!cur.hasLeases) {
@@ -107,12 +117,21 @@ export class DynamoDbQuotaStore implements QuotaStore {
             u.cond('size(#lz) < :maxPlus', { '#lz': 'lz' }, { ':maxPlus': num(c.lease.max + lapsed.length) });
           }
         }
-        if (await this.#try(key, u)) return { admitted: true };
+        const tat = await this.#try(key, u);
+        if (tat !== false) {
+          this.#remember(c.identity, tat);
+          return { admitted: true };
+        }
       }
       throw new AirlockError('ERR_STORE_UNAVAILABLE', `quota check: the usage item kept changing under ${MAX_ATTEMPTS} attempts`);
     } catch (e) {
       throw dynamoDbError(e, 'quota check');
     }
+  }
+
+  /** This container's last sight of an identity's tat: only a hint for which blind update to try. */
+  #remember(identity: string, tat: number | undefined): void {
+    if (tat !== undefined) rememberBounded(this.#tats, identity, tat, MAX_HINTS);
   }
 
   async finish(input: { identity: string; leaseId?: string; warehouseMs: number; now: Date }): Promise<void> {
@@ -139,9 +158,9 @@ export class DynamoDbQuotaStore implements QuotaStore {
         }
         return u;
       };
-      if (await this.#try(key, build(null))) return;
+      if ((await this.#try(key, build(null))) !== false) return;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        if (await this.#try(key, build(await this.#read(key)))) return;
+        if ((await this.#try(key, build(await this.#read(key)))) !== false) return;
       }
       throw new AirlockError('ERR_STORE_UNAVAILABLE', `quota finish: the usage item kept changing under ${MAX_ATTEMPTS} attempts`);
     } catch (e) {
@@ -161,11 +180,13 @@ export class DynamoDbQuotaStore implements QuotaStore {
     }
   }
 
-  async #try(key: Item, u: Update): Promise<boolean> {
-    if (u.empty) return true;
+  /** false: a condition failed; otherwise the item's tat after the update (undefined: it has none). */
+  async #try(key: Item, u: Update): Promise<number | undefined | false> {
+    if (u.empty) return undefined;
     try {
-      await this.#client.send(new UpdateItemCommand({ TableName: this.#table, Key: key, ...u.input() }));
-      return true;
+      const out = await this.#client.send(new UpdateItemCommand({ TableName: this.#table, Key: key, ...u.input(), ReturnValues: 'UPDATED_NEW' }));
+      const tat = out.Attributes?.['tat']?.N;
+      return tat === undefined ? undefined : Number(tat);
     } catch (e) {
       if (isConditionalCheckFailed(e)) return false;
       throw e;
@@ -178,14 +199,13 @@ export class DynamoDbQuotaStore implements QuotaStore {
     const n = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
     const lz = new Map<string, number>();
     for (const [id, v] of Object.entries(item?.['lz']?.M ?? {})) lz.set(id, Number(v.N ?? 0));
-    return { hasLeases: item?.['lz']?.M !== undefined, m: n(item?.['m']), n: n(item?.['n']) ?? 0, h: n(item?.['h']), hms: n(item?.['hms']) ?? 0, d: n(item?.['d']), dms: n(item?.['dms']) ?? 0, lz };
+    return { hasLeases: item?.['lz']?.M !== undefined, tat: n(item?.['tat']), h: n(item?.['h']), hms: n(item?.['hms']) ?? 0, d: n(item?.['d']), dms: n(item?.['dms']) ?? 0, lz };
   }
 }
 
 interface Usage {
   hasLeases: boolean;
-  m: number | undefined;
-  n: number;
+  tat: number | undefined;
   h: number | undefined;
   hms: number;
   d: number | undefined;

@@ -1,9 +1,9 @@
 import type { Admission, QuotaCheck, QuotaStore } from '../../ports/quota-store.js';
-import { windows } from '../../ports/quota-store.js';
+import { pace, windows } from '../../ports/quota-store.js';
 
 interface Usage {
-  minute: number;
-  requests: number;
+  /** The request pace's theoretical arrival time, µs (`pace`); absent: rested. */
+  tatUs?: number;
   hour: number;
   hourMs: number;
   day: number;
@@ -24,10 +24,9 @@ export class MemoryQuotaStore implements QuotaStore {
     const w = windows(now);
     let u = this.#usage.get(identity);
     if (u === undefined) {
-      u = { minute: w.minute, requests: 0, hour: w.hour, hourMs: 0, day: w.day, dayMs: 0, leases: new Map() };
+      u = { hour: w.hour, hourMs: 0, day: w.day, dayMs: 0, leases: new Map() };
       this.#usage.set(identity, u);
     }
-    if (u.minute !== w.minute) Object.assign(u, { minute: w.minute, requests: 0 });
     if (u.hour !== w.hour) Object.assign(u, { hour: w.hour, hourMs: 0 });
     if (u.day !== w.day) Object.assign(u, { day: w.day, dayMs: 0 });
     for (const [id, until] of u.leases) if (until <= now.getTime()) u.leases.delete(id);
@@ -37,8 +36,9 @@ export class MemoryQuotaStore implements QuotaStore {
   async admit(c: QuotaCheck): Promise<Admission> {
     const u = this.#of(c.identity, c.now);
     const w = windows(c.now);
-    u.requests++;
-    if (c.requestsPerMinute !== undefined && u.requests > c.requestsPerMinute) return { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: w.secondsToMinute };
+    // Nothing is taken until every limit admits the request.
+    const paced = c.requestsPerMinute === undefined ? null : pace(u.tatUs, c.now.getTime() * 1000, c.requestsPerMinute, c.burst);
+    if (paced !== null && !paced.admitted) return { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: paced.retryAfterSeconds };
     if (c.warehouseSecondsPerHour !== undefined && u.hourMs >= c.warehouseSecondsPerHour * 1000) return { admitted: false, limit: 'warehouseSecondsPerHour', retryAfterSeconds: w.secondsToHour };
     if (c.warehouseSecondsPerDay !== undefined && u.dayMs >= c.warehouseSecondsPerDay * 1000) return { admitted: false, limit: 'warehouseSecondsPerDay', retryAfterSeconds: w.secondsToDay };
     if (c.lease !== undefined) {
@@ -48,6 +48,7 @@ export class MemoryQuotaStore implements QuotaStore {
       }
       u.leases.set(c.lease.id, c.lease.until.getTime());
     }
+    if (paced !== null) u.tatUs = paced.tatUs;
     return { admitted: true };
   }
 

@@ -19,13 +19,21 @@ describe('fair use is on by default', () => {
     expect((await admitQuery(d, other, true)).admitted).toBe(true);
   });
 
-  it('the 1,201st request in a minute is refused (requestsPerMinute)', async () => {
+  it('requests are paced at 1,200 a minute with 40 at once (requestsPerMinute, burst)', async () => {
     const d = deps();
-    for (let i = 0; i < 1200; i++) {
+    for (let i = 0; i < 40; i++) {
       const a = await admitQuery(d, agent, false);
       if (!a.admitted) throw new Error(`refused at ${i}`);
     }
-    expect(await admitQuery(d, agent, false)).toMatchObject({ admitted: false, limit: 'requestsPerMinute' });
+    expect(await admitQuery(d, agent, false)).toMatchObject({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 1 });
+    expect((await admitQuery(d, other, false)).admitted).toBe(true);
+    // At the pace (one every 50 ms) a whole minute's 1,200 pass, and no more.
+    let t = Date.parse('2026-12-07T12:00:00.000Z');
+    const paced = { ...d, clock: { now: () => new Date(t) }, quotas: new MemoryQuotaStore() };
+    let admitted = 0;
+    for (let i = 0; i < 1300; i++, t += 45) if ((await admitQuery(paced, agent, false)).admitted) admitted++;
+    // 1,300 requests over 58.5 s, each 45 ms apart: 40 at once, then one per 50 ms.
+    expect(admitted).toBe(40 + Math.floor((1299 * 45) / 50));
   });
 
   it('after 1,800 s of warehouse time in the hour, the next statement is refused (warehouseSecondsPerHour)', async () => {

@@ -38,7 +38,7 @@ describe('identityQuotaFor (limits.perIdentity)', () => {
   });
 
   it('gives the documented defaults without a limits.perIdentity block, and a block replaces them whole', () => {
-    expect(identityQuotaFor(parsePolicy('', 'e.yaml'), ['x'])).toEqual({ concurrentStatements: 32, requestsPerMinute: 1200, warehouseSecondsPerHour: 1800, maxRows: 1000, statementTimeoutSeconds: 20 });
+    expect(identityQuotaFor(parsePolicy('', 'e.yaml'), ['x'])).toEqual({ concurrentStatements: 32, requestsPerMinute: 1200, burst: 40, warehouseSecondsPerHour: 1800, maxRows: 1000, statementTimeoutSeconds: 20 });
     const onlyRate = parsePolicy('limits:\n  perIdentity:\n    requestsPerMinute: 30\n', 'r.yaml');
     expect(identityQuotaFor(onlyRate, [])).toEqual({ requestsPerMinute: 30, maxRows: 1000, statementTimeoutSeconds: 20 });
   });
@@ -46,6 +46,7 @@ describe('identityQuotaFor (limits.perIdentity)', () => {
   it('rejects a bad quota with the field path', () => {
     expect(() => parsePolicy('limits:\n  perIdentity:\n    requestsPerMinute: 0\n', 'bad.yaml')).toThrow(/limits\.perIdentity\.requestsPerMinute/);
     expect(() => parsePolicy('limits:\n  perIdentity:\n    groups:\n      - group: a\n        statementTimeoutSeconds: 90\n', 'bad.yaml')).toThrow(/statementTimeoutSeconds/);
-    expect(() => parsePolicy('limits:\n  perIdentity:\n    burst: 3\n', 'bad.yaml')).toThrow(/burst/);
+    expect(() => parsePolicy('limits:\n  perIdentity:\n    burst: 0\n', 'bad.yaml')).toThrow(/limits\.perIdentity\.burst/);
+    expect(() => parsePolicy('limits:\n  perIdentity:\n    requestsPerSecond: 3\n', 'bad.yaml')).toThrow(/requestsPerSecond/);
   });
 });

@@ -14,7 +14,7 @@ describe('policy defaults', () => {
       maxBytes: 262_144,
       pendingApprovalsPerIdentity: 20,
       approvalRequestsPerHour: 60,
-      perIdentity: { concurrentStatements: 32, requestsPerMinute: 1200, warehouseSecondsPerHour: 1800, groups: [] },
+      perIdentity: { concurrentStatements: 32, requestsPerMinute: 1200, burst: 40, warehouseSecondsPerHour: 1800, groups: [] },
     });
     expect(policy.approval.subaddressDomains).toEqual(['*']);
     expect(policy.overrides).toEqual([]);
