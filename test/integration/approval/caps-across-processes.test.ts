@@ -10,7 +10,7 @@ import { recordVote } from '#shared/use-cases/record-vote.js';
 import { submitQuery, type QueryOutcome } from '#shared/use-cases/submit-query.js';
 import { ensureTables, localDynamoDbClient, startDynalite, type DynaliteServer } from '#local/dynalite-server.js';
 import { tempDir } from '#test/fixtures/records/record-fixtures.js';
-import { agent, approvalFixture, policyWith, until, type ApprovalFixture } from '#test/unit/approval/approval-fixture.js';
+import { agent, approvalFixture, policyWith, shareTaskTokens, until, type ApprovalFixture } from '#test/unit/approval/approval-fixture.js';
 
 /**
  * The per-identity caps hold across processes: two wirings, each with its own DynamoDB client,
@@ -42,6 +42,8 @@ describe('approval caps across two processes on one requests table', () => {
     a = await wiring(names);
     b = await wiring(names);
     b.deps.clock = a.deps.clock; // one time for both
+    // One Step Functions service behind both: a vote in either process resumes the wait wherever it is parked.
+    shareTaskTokens(a, b);
   });
   afterAll(async () => {
     await a.deps.workflow.stop();

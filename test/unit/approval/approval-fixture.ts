@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
+import { isAirlockError } from '#shared/errors.js';
 import { ConsoleNotifier } from '#shared/adapters/console/console-notifier.js';
 import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import { LocalWorkflow } from '#shared/adapters/local-stepfunctions/local-workflow.js';
@@ -72,6 +73,40 @@ export async function approvalFixture(over: { policy?: Policy; notifier?: Notifi
     recordOutcome: (p) => runApprovalTask(deps, 'record-outcome', p),
   });
   return { deps, printed };
+}
+
+/**
+ * Step Functions is one service for every Lambda container: a task token sent from any of them
+ * reaches the wait it belongs to. Each wiring of a cross-process test runs its own LocalWorkflow,
+ * which knows only the waits it parked; on its own, a vote recorded in process B on a request whose
+ * notify task ran in process A would end nowhere (B's runner answers ERR_APPROVAL_CLOSED, which
+ * recordVote logs and leaves to the timeout), and A's execution would wait out its hour. This routes
+ * each runner's sendTaskSuccess / sendTaskFailure to the runner holding the token, as the service does.
+ *
+ * @example
+ * shareTaskTokens(a, b); // then recordVote(b.deps, …) resumes a wait parked in a
+ */
+export function shareTaskTokens(...fixtures: ApprovalFixture[]): void {
+  const runners = fixtures.map((f) => f.deps.workflow);
+  const own = runners.map((w) => ({ success: w.sendTaskSuccess.bind(w), failure: w.sendTaskFailure.bind(w) }));
+  runners.forEach((w, i) => {
+    // Its own runner first, then the others: a token is parked in at most one of them.
+    const order = [i, ...runners.keys()].filter((j, k, all) => all.indexOf(j) === k);
+    const route = async (send: (runner: (typeof own)[number]) => Promise<void>): Promise<void> => {
+      let closed: unknown;
+      for (const j of order) {
+        try {
+          return await send(own[j]!);
+        } catch (e) {
+          if (!isAirlockError(e) || e.code !== 'ERR_APPROVAL_CLOSED') throw e;
+          closed ??= e;
+        }
+      }
+      throw closed;
+    };
+    w.sendTaskSuccess = (token, output) => route((r) => r.success(token, output));
+    w.sendTaskFailure = (token, error, cause) => route((r) => r.failure(token, error, cause));
+  });
 }
 
 /** Lets queued promise work run (no timers involved, so fake timers do not stop it). */
