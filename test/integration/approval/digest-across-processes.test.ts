@@ -63,7 +63,7 @@ describe('the Slack burst and digest across two processes on one requests table'
     );
     const ids = out.map((o) => o.body['requestId'] as string);
     await until(async () => (await Promise.all(ids.map((id) => a.deps.requests.get(id)))).every((r) => r?.taskToken !== undefined));
-    await until(() => ids.every((id) => [...slack.messages.values()].some((m) => listing(m, id))), 2_000_000);
+    await until(() => ids.every((id) => [...slack.messages.values()].some((m) => listing(m, id))));
     const messages = [...slack.messages.values()];
     expect(messages.filter((m) => !isDigest(m))).toHaveLength(policyWith(2).approval.slackBurst);
     expect(messages.filter(isDigest)).toHaveLength(1);
@@ -79,9 +79,9 @@ describe('the Slack burst and digest across two processes on one requests table'
     const listedByA = inDigest.filter((id) => ids.indexOf(id) % 2 === 0);
     const item = await b.deps.requests.get(listedByA[listedByA.length - 1]!);
     expect(await recordVote(b.deps, { requestId: item!.requestId, slackUserId: 'UAPPROVER2', vote: 'deny', sqlHash: item!.sqlHash, reason: 'no' })).toMatchObject({ code: 'rejected' });
-    await until(() => JSON.stringify([...slack.messages.values()].find(isDigest)!.blocks).includes('Rejected by <@UAPPROVER2>'), 2_000_000);
+    await until(() => JSON.stringify([...slack.messages.values()].find(isDigest)!.blocks).includes('Rejected by <@UAPPROVER2>'));
     // The rejected request's execution goes on to its finish task (which re-renders the digest):
     // it ends before the store closes, so no task reads a closed table.
-    await until(() => ![a, b].some((f) => f.deps.workflow.running().includes(item!.requestId)), 2_000_000);
+    await until(() => ![a, b].some((f) => f.deps.workflow.running().includes(item!.requestId)));
   }, 60_000);
 });

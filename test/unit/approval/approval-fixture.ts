@@ -109,13 +109,29 @@ export function shareTaskTokens(...fixtures: ApprovalFixture[]): void {
   });
 }
 
-/** Lets queued promise work run (no timers involved, so fake timers do not stop it). */
-export async function until(cond: () => Promise<boolean> | boolean, turns = 50_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
+// Captured at load, before any test fakes timers: a wait is bounded by real time even while a test
+// holds its own (fake) clock still, and pauses on a real timer that fake timers do not hold up.
+const realSetTimeout = globalThis.setTimeout;
+const realHrtime = process.hrtime.bigint.bind(process.hrtime);
+const realMs = (): number => Number(realHrtime() / 1_000_000n);
+
+/**
+ * Waits until `cond` holds, or fails after `timeoutMs` of real time (default 30 s). The first turns
+ * are event-loop turns (setImmediate), so queued promise work runs with no timer involved and fake
+ * timers do not stop it; after that it checks every 5 ms on a real timer instead of spinning, which
+ * would take the CPU from the very work it waits for (dynalite and the fake Slack server share the
+ * process). Bounded by time, not by a count of turns: a turn costs microseconds for an in-memory
+ * condition and tens of milliseconds for one that reads dynalite, more again under load, so no count
+ * of turns means a stable amount of time.
+ */
+export async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const started = realMs();
+  for (let turn = 0; ; turn++) {
     if (await cond()) return;
-    await new Promise<void>((r) => setImmediate(r));
+    const waited = realMs() - started;
+    if (waited >= timeoutMs) throw new Error(`condition not reached in ${waited} ms (${turn + 1} checks)`);
+    await new Promise<void>((r) => (turn < 1_000 ? setImmediate(r) : realSetTimeout(r, 5)));
   }
-  throw new Error('condition not reached');
 }
 
 /** Waits until the notify task parked its token on the request. */
