@@ -22,6 +22,8 @@ export interface QuotaCheck {
   requestsPerMinute?: number;
   /** Requests at once above the pace of `requestsPerMinute`; absent: a whole minute's worth (= requestsPerMinute). */
   burst?: number;
+  /** What this request costs of the pace, in requests (default 1): a long statement costs more (`paceUnits`). */
+  units?: number;
   warehouseSecondsPerHour?: number;
   warehouseSecondsPerDay?: number;
   /** A statement that runs now: take one of `max` concurrency leases until `until` (it lapses then even if never freed). */
@@ -36,6 +38,13 @@ export interface QuotaStore {
    * lease (a refusal takes nothing). Throws ERR_STORE_UNAVAILABLE when it cannot tell (fail closed).
    */
   admit(check: QuotaCheck): Promise<Admission>;
+  /**
+   * The pace's refusal when it is known without asking anyone — before a statement is classified, so
+   * a flood beyond its pace costs no classification — else null (then `admit` decides). Never refuses
+   * what `admit` would admit: the memory store knows the pace exactly, and a container's last sight
+   * of it in DynamoDB is a lower bound (the pace only moves on).
+   */
+  pacedOut(check: { identity: string; now: Date; requestsPerMinute: number; burst?: number; units?: number }): Admission | null;
   /** Frees the lease (if any) and charges `warehouseMs` to the hour and day. */
   finish(input: { identity: string; leaseId?: string; warehouseMs: number; now: Date }): Promise<void>;
 }
@@ -57,14 +66,15 @@ export function paceIntervalUs(requestsPerMinute: number): number {
 /**
  * The generic cell rate algorithm: `tatUs` is the identity's theoretical arrival time (absent: rested).
  * Admitted: the new one (`max(tat, now) + interval`), which may run at most `burst` intervals ahead
- * of now. Refused: the whole seconds until one more would be admitted (at least 1).
+ * of now; a request of `units` counts as that many. Refused: the whole seconds until it would be
+ * admitted (at least 1).
  *
  * @example
  * pace(undefined, nowUs, 60, 2); // { admitted: true, tatUs: nowUs + 1_000_000 }
  */
-export function pace(tatUs: number | undefined, nowUs: number, requestsPerMinute: number, burst: number | undefined): { admitted: true; tatUs: number } | { admitted: false; retryAfterSeconds: number } {
+export function pace(tatUs: number | undefined, nowUs: number, requestsPerMinute: number, burst: number | undefined, units = 1): { admitted: true; tatUs: number } | { admitted: false; retryAfterSeconds: number } {
   const interval = paceIntervalUs(requestsPerMinute);
-  const next = Math.max(tatUs ?? 0, nowUs) + interval;
+  const next = Math.max(tatUs ?? 0, nowUs) + interval * units;
   const ahead = (burst ?? requestsPerMinute) * interval;
   if (next - nowUs <= ahead) return { admitted: true, tatUs: next };
   return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((next - ahead - nowUs) / 1_000_000)) };

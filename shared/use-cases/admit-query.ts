@@ -27,7 +27,7 @@ export type Admission =
  * const a = await admitQuery(deps, principal, decision.outcome === 'allow');
  * if (!a.admitted) … // 429 ERR_RATE_LIMITED, query.throttled
  */
-export async function admitQuery(deps: AdmitQueryDeps, principal: Principal, runsNow: boolean): Promise<Admission> {
+export async function admitQuery(deps: AdmitQueryDeps, principal: Principal, runsNow: boolean, sql = ''): Promise<Admission> {
   const quota = identityQuotaFor(deps.policy, principal.groups);
   const identity = identityKey(principal);
   if (deps.quotas === undefined) return { admitted: true, quota, done: async () => undefined };
@@ -39,6 +39,7 @@ export async function admitQuery(deps: AdmitQueryDeps, principal: Principal, run
     now,
     ...(quota.requestsPerMinute === undefined ? {} : { requestsPerMinute: quota.requestsPerMinute }),
     ...(quota.burst === undefined ? {} : { burst: quota.burst }),
+    units: paceUnits(sql, quota),
     ...(quota.warehouseSecondsPerHour === undefined ? {} : { warehouseSecondsPerHour: quota.warehouseSecondsPerHour }),
     ...(quota.warehouseSecondsPerDay === undefined ? {} : { warehouseSecondsPerDay: quota.warehouseSecondsPerDay }),
     ...(leaseId === undefined
@@ -52,6 +53,39 @@ export async function admitQuery(deps: AdmitQueryDeps, principal: Principal, run
     quota,
     done: (warehouseMs) => quotas.finish({ identity, ...(leaseId === undefined ? {} : { leaseId }), warehouseMs, now: deps.clock.now() }),
   };
+}
+
+/** Bytes of SQL that cost one request of the pace: classifying, hashing and recording a statement cost the gateway in proportion to its length. */
+export const PACE_UNIT_BYTES = 4096;
+
+/**
+ * What one request costs of its identity's pace: one per started 4 KiB of SQL, so a flood of long
+ * statements gets as much of the gateway as a flood of short ones; never more than the burst (a
+ * statement within the size limit is always admitted eventually).
+ *
+ * @example
+ * paceUnits('SELECT 1', quota); // 1
+ */
+export function paceUnits(sql: string, quota: EffectiveQuota): number {
+  const units = Math.max(1, Math.ceil(Buffer.byteLength(sql, 'utf8') / PACE_UNIT_BYTES));
+  return quota.requestsPerMinute === undefined ? units : Math.min(units, quota.burst ?? quota.requestsPerMinute);
+}
+
+/**
+ * Before a statement is classified: its identity's pace refusal when already known (`QuotaStore.pacedOut`),
+ * else null. A flood past its pace is refused without the gateway classifying what it sent.
+ */
+export function pacedOut(deps: AdmitQueryDeps, principal: Principal, sql: string): { limit: QuotaLimitName; retryAfterSeconds: number } | null {
+  const quota = identityQuotaFor(deps.policy, principal.groups);
+  if (deps.quotas === undefined || quota.requestsPerMinute === undefined) return null;
+  const a = deps.quotas.pacedOut({
+    identity: identityKey(principal),
+    now: deps.clock.now(),
+    requestsPerMinute: quota.requestsPerMinute,
+    ...(quota.burst === undefined ? {} : { burst: quota.burst }),
+    units: paceUnits(sql, quota),
+  });
+  return a === null || a.admitted ? null : a;
 }
 
 /** The 429 for a refused admission: which limit, and when to retry. */

@@ -10,12 +10,12 @@ import type { RequestItem, RequestStore } from '../ports/request-store.js';
 import type { Signer } from '../ports/signer.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { Workflow } from '../ports/workflow.js';
-import type { QuotaStore } from '../ports/quota-store.js';
+import type { QuotaLimitName, QuotaStore } from '../ports/quota-store.js';
 import { canonicalJson } from '../records/canonical.js';
 import { sqlHash as hashSql } from '../records/hash.js';
 import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
-import { admitQuery, rateLimited } from './admit-query.js';
+import { admitQuery, pacedOut, rateLimited } from './admit-query.js';
 import { appendRecord } from './append-record.js';
 import { inBackground } from './background-writes.js';
 import { settleDirectRead } from './direct-read-item.js';
@@ -89,10 +89,18 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
   // A session that belongs to someone else is reported as absent, so ids cannot be probed.
   if (claimed.owner !== owner) throw new AirlockError('ERR_NOT_FOUND', `session ${sessionId} not found`);
 
+  // Fair use: an identity already past its pace is refused before its statement is classified (what a
+  // flood of long statements would cost everyone), and the refusal is recorded like any other.
+  const early = pacedOut(deps, principal, input.sql);
+  if (early !== null) return throttle(deps, principal, input, sessionId, 'unclassified', early);
+
   const classification = classify(input.sql);
   const inference = await analyzeInference(input.sql, classification, deps.masking.columns, deps.catalog);
   const decision = decide(deps.policy, classification, principal, input.sql, inference);
   if (classification.risk === 'invalid' || decision.outcome === 'invalid') {
+    // Unparseable text costs its pace too (it was classified): else a flood of it would never be paced.
+    const admission = await admitQuery(deps, principal, false, input.sql);
+    if (!admission.admitted) return throttle(deps, principal, input, sessionId, classification.risk, admission);
     throw new AirlockError('ERR_SQL_INVALID', classification.reasons[0]?.message ?? 'the text holds no SQL statement', {
       details: { reasons: classification.reasons },
     });
@@ -115,6 +123,26 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
   }
   // --- end of the approval-request limits
   return submitNew(deps, principal, input, sessionId, owner, classification, decision);
+}
+
+/** A request over its identity's quota: recorded as `query.throttled` (nothing requested, nothing run), then 429 ERR_RATE_LIMITED. */
+async function throttle(
+  deps: SubmitQueryDeps,
+  principal: Principal,
+  input: QueryInput,
+  sessionId: string,
+  risk: string,
+  refused: { limit: QuotaLimitName; retryAfterSeconds: number },
+  requestId = deps.newId(),
+): Promise<never> {
+  await appendRecord(deps, {
+    sessionId,
+    requestId,
+    type: 'query.throttled',
+    actor: actorOf(principal),
+    body: { sqlHash: hashSql(input.sql), risk, limit: refused.limit, retryAfterSeconds: refused.retryAfterSeconds },
+  });
+  throw rateLimited(refused, requestId);
 }
 
 /**
@@ -194,17 +222,8 @@ async function run(
   decidedAs: Decision,
 ): Promise<QueryOutcome> {
   // Fair use: over a per-identity quota, nothing is requested or run; the refusal is recorded.
-  const admission = await admitQuery(deps, principal, decidedAs.outcome === 'allow');
-  if (!admission.admitted) {
-    await appendRecord(deps, {
-      sessionId,
-      requestId,
-      type: 'query.throttled',
-      actor: actorOf(principal),
-      body: { sqlHash: hashSql(input.sql), risk: classification.risk, limit: admission.limit, retryAfterSeconds: admission.retryAfterSeconds },
-    });
-    throw rateLimited(admission, requestId);
-  }
+  const admission = await admitQuery(deps, principal, decidedAs.outcome === 'allow', input.sql);
+  if (!admission.admitted) return throttle(deps, principal, input, sessionId, classification.risk, admission, requestId);
   if (decidedAs.outcome !== 'allow') {
     await admission.done(0);
   } else {

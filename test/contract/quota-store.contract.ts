@@ -65,6 +65,44 @@ export function quotaStoreContract(name: string, open: () => Promise<QuotaFixtur
       }
     });
 
+    it('a request of n units costs n requests of the pace (a long statement), and pacedOut knows a spent pace without asking the store', async () => {
+      const f = await open();
+      try {
+        const now = at('2026-12-07T10:00:00.000Z');
+        const pace = { requestsPerMinute: 60, burst: 10 };
+        expect(f.store.pacedOut({ identity: 'gus', now, ...pace, units: 10 })).toBeNull();
+        expect(await f.store.admit({ identity: 'gus', now, ...pace, units: 8 })).toEqual({ admitted: true });
+        expect(await f.store.admit({ identity: 'gus', now, ...pace, units: 3 })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 1 });
+        expect(f.store.pacedOut({ identity: 'gus', now, ...pace, units: 3 })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 1 });
+        expect(f.store.pacedOut({ identity: 'gus', now, ...pace, units: 2 })).toBeNull();
+        expect(await f.store.admit({ identity: 'gus', now, ...pace, units: 2 })).toEqual({ admitted: true });
+        expect(await f.store.admit({ identity: 'gus', now, ...pace })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 1 });
+        expect(f.store.pacedOut({ identity: 'gus', now: at('2026-12-07T10:00:05.000Z'), ...pace, units: 6 })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 1 });
+        expect(f.store.pacedOut({ identity: 'gus', now: at('2026-12-07T10:00:05.000Z'), ...pace, units: 5 })).toBeNull();
+        // Another identity's pace is its own.
+        expect(f.store.pacedOut({ identity: 'hal', now, ...pace, units: 10 })).toBeNull();
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('pacedOut never refuses what admit would admit, whichever instance moved the pace on', async () => {
+      const f = await open();
+      try {
+        const pace = { requestsPerMinute: 600, burst: 4 };
+        const other = f.another();
+        let t = Date.parse('2026-12-07T10:00:00.000Z');
+        for (let i = 0; i < 40; i++, t += 37) {
+          const now = new Date(t);
+          const early = (i % 2 === 0 ? f.store : other).pacedOut({ identity: 'ivy', now, ...pace });
+          const a = await (i % 3 === 0 ? other : f.store).admit({ identity: 'ivy', now, ...pace });
+          if (early !== null) expect(a, `request ${i}`).toMatchObject({ admitted: false });
+        }
+      } finally {
+        await f.close();
+      }
+    });
+
     it('concurrent admits from two instances never pass the pace', async () => {
       const f = await open();
       try {

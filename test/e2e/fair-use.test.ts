@@ -26,6 +26,15 @@ limits:
         concurrentStatements: 30
         requestsPerMinute: 60
         burst: 10
+      - group: long
+        requestsPerMinute: 60
+        burst: 10
+      - group: garbage
+        requestsPerMinute: 60
+        burst: 10
+      - group: explainer
+        requestsPerMinute: 60
+        burst: 10
 `;
 
 let t: TestRuntime;
@@ -33,6 +42,9 @@ let flood: string;
 let other: string;
 let cheap: string;
 let paced: string;
+let long: string;
+let garbage: string;
+let explainer: string;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-fair-'));
@@ -43,6 +55,9 @@ beforeAll(async () => {
   other = await t.token({ sub: 'other' });
   cheap = await t.token({ sub: 'cheap', groups: ['cheap'] });
   paced = await t.token({ sub: 'paced', groups: ['paced'] });
+  long = await t.token({ sub: 'long', groups: ['long'] });
+  garbage = await t.token({ sub: 'garbage', groups: ['garbage'] });
+  explainer = await t.token({ sub: 'explainer', groups: ['explainer'] });
 });
 afterAll(async () => {
   await t?.close();
@@ -129,6 +144,46 @@ describe('fair use under a flood (issue 15)', () => {
     expect((await post({ prompt: 'read', sql: 'SELECT 1 AS one', sessionId: 'paced-1' }, paced)).status).toBe(200);
     // Another identity was never paced by this one.
     expect((await post({ prompt: 'count', sql: 'SELECT count(*) AS n FROM orders', sessionId: 'other-3' }, other)).status).toBe(200);
+  });
+
+  it('a long statement costs its length of the pace (one request per 4 KiB): past it, the next is refused before it is classified, on record as unclassified', async () => {
+    // 36 KiB of SQL: 9 of the 10 the burst allows (the columns do not exist: it is never run, only classified).
+    const wide = `SELECT ${Array.from({ length: 4000 }, (_, i) => `c${i}`).join(', ')} FROM orders`.padEnd(36 * 1024, ' ');
+    expect((await post({ prompt: 'wide', sql: wide, sessionId: 'long-1' }, long)).status).not.toBe(429);
+    const second = await post({ prompt: 'wide', sql: wide, sessionId: 'long-1' }, long);
+    expect(second).toMatchObject({ status: 429, retryAfter: '8' });
+    expect(second.json.error).toMatchObject({ code: 'ERR_RATE_LIMITED', limit: 'requestsPerMinute', retryAfterSeconds: 8 });
+    const body = async () => {
+      const res = await t.get(`/v1/sessions/long-1`, long);
+      return (res.json.records as Array<{ type: string; body: Record<string, unknown> }>).filter((r) => r.type === 'query.throttled').map((r) => r.body);
+    };
+    expect(await body()).toEqual([expect.objectContaining({ risk: 'unclassified', limit: 'requestsPerMinute', retryAfterSeconds: 8 })]);
+    // A short one still fits what is left of the burst.
+    expect((await post({ prompt: 'short', sql: 'SELECT 1 AS one', sessionId: 'long-1' }, long)).status).toBe(200);
+  });
+
+  it('text that is not SQL costs the pace too: a flood of it is refused with 429 and records once the pace is spent, not classified for ever', async () => {
+    const statuses: number[] = [];
+    // Only a comment: no statement at all (400 ERR_SQL_INVALID), 3 KB of it each time.
+    for (let i = 0; i < 14; i++) statuses.push((await post({ prompt: 'junk', sql: `-- ${'x'.repeat(3000)} ${i}`, sessionId: 'garbage-1' }, garbage)).status);
+    // 10 at once, plus one a second for as long as the 14 took.
+    expect(statuses.filter((s) => s === 400).length, JSON.stringify(statuses)).toBeGreaterThanOrEqual(10);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((s) => s === 400 || s === 429)).toBe(true);
+    const records = await types('garbage-1', garbage);
+    expect(records.filter((r) => r === 'query.throttled')).toHaveLength(statuses.filter((s) => s === 429).length);
+  });
+
+  it('explain costs the pace like a query in the local runtime: past it, 429 ERR_RATE_LIMITED before anything is classified', async () => {
+    const explain = (sql: string) =>
+      fetch(`${t.rt.url}/v1/explain`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${explainer}` }, body: JSON.stringify({ sql }) }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 14; i++) statuses.push((await explain(`SELECT ${i} AS n`)).status);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(10);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThan(14);
+    const refused = await explain('SELECT 1');
+    expect(refused.status).toBe(429);
+    expect(refused.json.error).toMatchObject({ code: 'ERR_RATE_LIMITED', limit: 'requestsPerMinute' });
   });
 
   it.runIf(process.platform === 'linux')('the runtime lowers every thread but the event loop (AIRLOCK_WORKER_NICE, 10): statements cannot outrank the gateway', async () => {

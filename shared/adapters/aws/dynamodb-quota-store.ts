@@ -55,6 +55,7 @@ export class DynamoDbQuotaStore implements QuotaStore {
     const rpm = c.requestsPerMinute;
     const interval = rpm === undefined ? 0 : paceIntervalUs(rpm);
     const ahead = rpm === undefined ? 0 : (c.burst ?? rpm) * interval;
+    const cost = interval * (c.units ?? 1);
     try {
       // The steady state: leases map present and under its size, budgets left, the pace kept — no read.
       // The pace's clause depends on whether the identity is rested (tat <= now): this container's last
@@ -63,11 +64,11 @@ export class DynamoDbQuotaStore implements QuotaStore {
       if (rpm !== undefined) {
         const hint = this.#tats.get(c.identity);
         if (hint === undefined || hint <= nowUs) {
-          blind.set('#tat = :tat', { '#tat': 'tat' }, { ':tat': num(nowUs + interval) });
+          blind.set('#tat = :tat', { '#tat': 'tat' }, { ':tat': num(nowUs + cost) });
           blind.cond('(attribute_not_exists(#tat) OR #tat <= :now)', { '#tat': 'tat' }, { ':now': num(nowUs) });
         } else {
-          blind.set('#tat = #tat + :iv', { '#tat': 'tat' }, { ':iv': num(interval) });
-          blind.cond('#tat > :now AND #tat <= :latest', { '#tat': 'tat' }, { ':now': num(nowUs), ':latest': num(nowUs + ahead - interval) });
+          blind.set('#tat = #tat + :iv', { '#tat': 'tat' }, { ':iv': num(cost) });
+          blind.cond('#tat > :now AND #tat <= :latest', { '#tat': 'tat' }, { ':now': num(nowUs), ':latest': num(nowUs + ahead - cost) });
         }
       }
       this.#budgetConditions(blind, c, w);
@@ -88,7 +89,7 @@ export class DynamoDbQuotaStore implements QuotaStore {
         const cur = await this.#read(key);
         if (cur.tat !== undefined) this.#remember(c.identity, cur.tat);
         // Nothing is taken until every limit admits the request, so a refusal writes nothing.
-        const paced = rpm === undefined ? null : pace(cur.tat, nowUs, rpm, c.burst);
+        const paced = rpm === undefined ? null : pace(cur.tat, nowUs, rpm, c.burst, c.units);
         if (paced !== null && !paced.admitted) return { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: paced.retryAfterSeconds };
         const live = [...cur.lz].filter(([, until]) => until > nowMs);
         const refused = budgetRefusal(c, cur, w);
@@ -129,7 +130,14 @@ export class DynamoDbQuotaStore implements QuotaStore {
     }
   }
 
-  /** This container's last sight of an identity's tat: only a hint for which blind update to try. */
+  pacedOut(c: { identity: string; now: Date; requestsPerMinute: number; burst?: number; units?: number }): Admission | null {
+    const seen = this.#tats.get(c.identity);
+    if (seen === undefined) return null;
+    const paced = pace(seen, c.now.getTime() * 1000, c.requestsPerMinute, c.burst, c.units);
+    return paced.admitted ? null : { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: paced.retryAfterSeconds };
+  }
+
+  /** This container's last sight of an identity's tat: a hint for which blind update to try, and a lower bound of the pace. */
   #remember(identity: string, tat: number | undefined): void {
     if (tat !== undefined) rememberBounded(this.#tats, identity, tat, MAX_HINTS);
   }

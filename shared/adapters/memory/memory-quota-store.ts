@@ -37,7 +37,7 @@ export class MemoryQuotaStore implements QuotaStore {
     const u = this.#of(c.identity, c.now);
     const w = windows(c.now);
     // Nothing is taken until every limit admits the request.
-    const paced = c.requestsPerMinute === undefined ? null : pace(u.tatUs, c.now.getTime() * 1000, c.requestsPerMinute, c.burst);
+    const paced = c.requestsPerMinute === undefined ? null : pace(u.tatUs, c.now.getTime() * 1000, c.requestsPerMinute, c.burst, c.units);
     if (paced !== null && !paced.admitted) return { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: paced.retryAfterSeconds };
     if (c.warehouseSecondsPerHour !== undefined && u.hourMs >= c.warehouseSecondsPerHour * 1000) return { admitted: false, limit: 'warehouseSecondsPerHour', retryAfterSeconds: w.secondsToHour };
     if (c.warehouseSecondsPerDay !== undefined && u.dayMs >= c.warehouseSecondsPerDay * 1000) return { admitted: false, limit: 'warehouseSecondsPerDay', retryAfterSeconds: w.secondsToDay };
@@ -50,6 +50,11 @@ export class MemoryQuotaStore implements QuotaStore {
     }
     if (paced !== null) u.tatUs = paced.tatUs;
     return { admitted: true };
+  }
+
+  pacedOut(c: { identity: string; now: Date; requestsPerMinute: number; burst?: number; units?: number }): Admission | null {
+    const paced = pace(this.#usage.get(c.identity)?.tatUs, c.now.getTime() * 1000, c.requestsPerMinute, c.burst, c.units);
+    return paced.admitted ? null : { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: paced.retryAfterSeconds };
   }
 
   async finish(input: { identity: string; leaseId?: string; warehouseMs: number; now: Date }): Promise<void> {
