@@ -27,9 +27,13 @@ export interface ConnectionLimits {
    * that is sooner. An agent in a loop waits for each answer, so this bounds how many refusals per
    * second it can make the gateway work through (each is authenticated, classified and recorded);
    * without it a loop of 8 refused like this costs the other identities about 8× their latency (issue 15).
+   * Also a 401 once an address has had more than `unauthenticatedPerSecond` of them in a second: a
+   * client looping on a token that does not verify is slowed the same way (no identity to pace it by).
    * Never delays an answer that is not a refusal. 0 turns it off.
    */
   refusalHoldMs: number;
+  /** 401s an address may get in a second before its next ones are held (refusalHoldMs). */
+  unauthenticatedPerSecond: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
@@ -41,6 +45,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   reserveIdleMs: 2000,
   headersTimeoutMs: 10_000,
   refusalHoldMs: 1000,
+  unauthenticatedPerSecond: 10,
 };
 
 const HEALTH_PATH = '/v1/health';
@@ -60,6 +65,7 @@ export async function startHttpServer(opts: {
 }): Promise<{ server: Server; url: string; close(): Promise<void>; load(): { connections: number; requests: number } }> {
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
   const budget = new ConnectionBudget(limits);
+  const unauthenticated = new FailureWindow(limits.unauthenticatedPerSecond);
   const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (req, res) => {
     const gate = budget.admitRequest(req);
     if (gate === 'refuse') {
@@ -76,7 +82,7 @@ export async function startHttpServer(opts: {
     res.once('close', endRequest);
     // A refusal being held is answered work, not work in flight: it leaves the per-address budget, so
     // held 429s of one looping agent never crowd out other agents on the same address (loopback).
-    serve(req, res, opts.handle, limits.refusalHoldMs, endRequest).catch((e: unknown) => {
+    serve(req, res, opts.handle, limits.refusalHoldMs, endRequest, unauthenticated).catch((e: unknown) => {
       opts.onError(e);
       if (!res.headersSent) send(res, json(500, { error: { code: 'ERR_INTERNAL', message: 'internal error' } }));
       else res.destroy();
@@ -105,7 +111,7 @@ export async function startHttpServer(opts: {
   };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, handle: EventHandler, refusalHoldMs: number, onHold: () => void): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, handle: EventHandler, refusalHoldMs: number, onHold: () => void, unauthenticated: FailureWindow): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://local');
   const declared = Number(req.headers['content-length'] ?? '0');
   if (Number.isFinite(declared) && declared > LIMITS.bodyBytes) {
@@ -124,11 +130,36 @@ async function serve(req: IncomingMessage, res: ServerResponse, handle: EventHan
   for (const [k, v] of url.searchParams) query[k] = v;
   const event: ApiEvent = { method: req.method ?? 'GET', path: url.pathname, headers, query, body: body.toString('utf8') };
   const result = await handle(event);
-  if (result.statusCode === 429 && refusalHoldMs > 0) {
+  // A refusal (over a quota, or one token too many that does not verify) is held: a client retrying it in
+  // a loop waits for each answer, so it cannot make the gateway work through refusals as fast as it can send.
+  const held = result.statusCode === 429 || (result.statusCode === 401 && unauthenticated.over(req.socket.remoteAddress ?? ''));
+  if (held && refusalHoldMs > 0) {
     onHold();
     await holdRefusal(res, Math.min(refusalHoldMs, retryAfterMs(result)));
   }
   if (!res.destroyed) send(res, result);
+}
+
+/** Per address, the failures of the current second; `over` counts one and says whether it is past the allowance. */
+class FailureWindow {
+  readonly #allowed: number;
+  #second = 0;
+  #counts = new Map<string, number>();
+
+  constructor(allowed: number) {
+    this.#allowed = allowed;
+  }
+
+  over(address: string): boolean {
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#counts = new Map();
+    }
+    const n = (this.#counts.get(address) ?? 0) + 1;
+    this.#counts.set(address, n);
+    return n > this.#allowed;
+  }
 }
 
 /** The answer's Retry-After in ms (a refusal without one is held the full time). */

@@ -99,8 +99,7 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
   const decision = decide(deps.policy, classification, principal, input.sql, inference);
   if (classification.risk === 'invalid' || decision.outcome === 'invalid') {
     // Unparseable text costs its pace too (it was classified): else a flood of it would never be paced.
-    const admission = await admitQuery(deps, principal, false, input.sql);
-    if (!admission.admitted) return throttle(deps, principal, input, sessionId, classification.risk, admission);
+    await chargePace(deps, principal, input, sessionId, classification.risk);
     throw new AirlockError('ERR_SQL_INVALID', classification.reasons[0]?.message ?? 'the text holds no SQL statement', {
       details: { reasons: classification.reasons },
     });
@@ -113,7 +112,10 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
     return withRequestLock(deps.requests, `owner:${owner}`, async () => {
       const existing = await checkApprovalRequestLimits(deps, owner, hashSql(input.sql));
       // The existing request's answer; like an idempotent retry, this makes sure its approval wait exists.
-      if (existing !== null) return replayOutcome(deps, existing.requestId);
+      if (existing !== null) {
+        await chargePace(deps, principal, input, sessionId, classification.risk);
+        return replayOutcome(deps, existing.requestId);
+      }
       const requestId = deps.newId();
       // Over a cap the slot claim throws 429 ERR_TOO_MANY_PENDING before anything is written: recorded, then answered.
       return withApprovalSlot(deps, owner, requestId, () => submitNew(deps, principal, input, sessionId, owner, classification, decision, requestId)).catch((e: unknown) =>
@@ -123,6 +125,16 @@ export async function submitQuery(deps: SubmitQueryDeps, principal: Principal, i
   }
   // --- end of the approval-request limits
   return submitNew(deps, principal, input, sessionId, owner, classification, decision);
+}
+
+/**
+ * A request answered without a new run of its own (text that is not SQL, an identical pending approval
+ * request, an idempotent retry) still costs its identity's pace: each was classified, and a flood of
+ * them would otherwise never be paced. Past the pace: recorded and 429, like any other.
+ */
+async function chargePace(deps: SubmitQueryDeps, principal: Principal, input: QueryInput, sessionId: string, risk: string): Promise<void> {
+  const admission = await admitQuery(deps, principal, false, input.sql);
+  if (!admission.admitted) await throttle(deps, principal, input, sessionId, risk, admission);
 }
 
 /** A request over its identity's quota: recorded as `query.throttled` (nothing requested, nothing run), then 429 ERR_RATE_LIMITED. */
@@ -177,7 +189,10 @@ async function submitNew(
     if (entry.bodyHash !== bodyHash) {
       throw new AirlockError('ERR_IDEMPOTENCY_CONFLICT', 'idempotencyKey was already used with a different body');
     }
-    if (entry.requestId !== requestId) return replayOutcome(deps, entry.requestId);
+    if (entry.requestId !== requestId) {
+      await chargePace(deps, principal, input, sessionId, classification.risk);
+      return replayOutcome(deps, entry.requestId);
+    }
     try {
       return await run(deps, principal, input, sessionId, requestId, classification, decision);
     } catch (e) {

@@ -35,6 +35,9 @@ limits:
       - group: explainer
         requestsPerMinute: 60
         burst: 10
+      - group: repeater
+        requestsPerMinute: 60
+        burst: 4
 `;
 
 let t: TestRuntime;
@@ -45,6 +48,8 @@ let paced: string;
 let long: string;
 let garbage: string;
 let explainer: string;
+let repeater: string;
+let retrier: string;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-fair-'));
@@ -58,6 +63,8 @@ beforeAll(async () => {
   long = await t.token({ sub: 'long', groups: ['long'] });
   garbage = await t.token({ sub: 'garbage', groups: ['garbage'] });
   explainer = await t.token({ sub: 'explainer', groups: ['explainer'] });
+  repeater = await t.token({ sub: 'repeater', groups: ['repeater'] });
+  retrier = await t.token({ sub: 'retrier', groups: ['repeater'] });
 });
 afterAll(async () => {
   await t?.close();
@@ -172,6 +179,23 @@ describe('fair use under a flood (issue 15)', () => {
     expect(statuses.every((s) => s === 400 || s === 429)).toBe(true);
     const records = await types('garbage-1', garbage);
     expect(records.filter((r) => r === 'query.throttled')).toHaveLength(statuses.filter((s) => s === 429).length);
+  });
+
+  it('answers that replay an earlier request (an identical pending approval request, an idempotent retry) cost the pace too', async () => {
+    const same = { prompt: 'delete', sql: 'DELETE FROM orders WHERE id = 424242', sessionId: 'repeat-1' };
+    const pending = [];
+    for (let i = 0; i < 6; i++) pending.push(await post(same, repeater));
+    // 4 at once: the first is the request, the next 3 its replays; then 429 with a record (held 1 s, so the
+    // pace has one more by the 6th).
+    expect(pending.map((a) => a.status).slice(0, 5)).toEqual([202, 202, 202, 202, 429]);
+    expect(new Set(pending.slice(0, 4).map((a) => a.json.requestId)).size).toBe(1);
+    expect((await types('repeat-1', repeater)).filter((r) => r === 'query.throttled')).toHaveLength(pending.filter((a) => a.status === 429).length);
+    const keyed = { prompt: 'read', sql: 'SELECT 1 AS one', sessionId: 'repeat-2', idempotencyKey: 'k-1' };
+    const retries = [];
+    for (let i = 0; i < 5; i++) retries.push(await post(keyed, retrier));
+    // The read and 3 replays of its answer, then 429.
+    expect(retries.map((a) => a.status)).toEqual([200, 200, 200, 200, 429]);
+    expect(new Set(retries.slice(0, 4).map((a) => a.json.requestId)).size).toBe(1);
   });
 
   it('explain costs the pace like a query in the local runtime: past it, 429 ERR_RATE_LIMITED before anything is classified', async () => {

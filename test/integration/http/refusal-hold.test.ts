@@ -16,16 +16,17 @@ const answers: Record<string, () => ReturnType<typeof json>> = {
   '/soon': () => json(429, { error: { code: 'ERR_RATE_LIMITED', retryAfterSeconds: 0 } }, { 'retry-after': '0' }),
   '/ok': () => json(200, { ok: true }),
   '/denied': () => json(403, { error: { code: 'ERR_FORBIDDEN' } }),
+  '/unauth': () => json(401, { error: { code: 'ERR_TOKEN_SIGNATURE' } }),
   '/busy': () => json(503, { error: { code: 'ERR_WAREHOUSE_BUSY' } }, { 'retry-after': '30' }),
 };
 
-async function start(refusalHoldMs: number, maxRequestsPerIp?: number): Promise<string> {
+async function start(refusalHoldMs: number, maxRequestsPerIp?: number, unauthenticatedPerSecond = 0): Promise<string> {
   server = await startHttpServer({
     host: '127.0.0.1',
     port: 0,
     handle: async (e) => (answers[e.path] ?? answers['/ok']!)(),
     onError: () => undefined,
-    limits: { refusalHoldMs, ...(maxRequestsPerIp === undefined ? {} : { maxRequestsPerIp }) },
+    limits: { refusalHoldMs, unauthenticatedPerSecond, ...(maxRequestsPerIp === undefined ? {} : { maxRequestsPerIp }) },
   });
   return server.url;
 }
@@ -45,10 +46,19 @@ describe('a refusal is held before it is answered (AIRLOCK_REFUSAL_HOLD_MS)', ()
     expect(a.ms).toBeGreaterThanOrEqual(395);
   });
 
-  it('never holds anything but a 429, nor a 429 past its own Retry-After', async () => {
+  it('holds a 401 too once its address is past its allowance of them in a second (a token retried in a loop), the full hold: it has no Retry-After', async () => {
+    const url = await start(400, undefined, 0);
+    const a = await timed(`${url}/unauth`);
+    expect(a.status).toBe(401);
+    expect(a.ms).toBeGreaterThanOrEqual(395);
+  });
+
+  it('never holds anything but a 429 or a 401, nor a 429 past its own Retry-After', async () => {
     // With an hour-long hold, any answer held would time the test out.
-    const url = await start(3_600_000);
+    const url = await start(3_600_000, undefined, 5);
     for (const path of ['/ok', '/denied', '/busy']) expect((await timed(`${url}${path}`)).status).toBe(path === '/ok' ? 200 : path === '/denied' ? 403 : 503);
+    // Within the allowance (5 a second here), a 401 is answered at once: a client whose token expired is not held.
+    for (let i = 0; i < 5; i++) expect((await timed(`${url}/unauth`)).status).toBe(401);
     expect((await timed(`${url}/soon`)).status).toBe(429);
   });
 
