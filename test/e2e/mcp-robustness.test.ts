@@ -1,10 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BIN, REPO_ROOT } from '../helpers/mcp-client.js';
+import { cliBin } from '../helpers/cli-bin.js';
+import { REPO_ROOT } from '../helpers/mcp-client.js';
 
 // Issue 15: the MCP server answers bad input with JSON-RPC errors and stays up; nothing exits silently.
 function startRaw(): { child: ChildProcessWithoutNullStreams; answers: () => any[]; waitFor: (pred: (all: any[]) => boolean) => Promise<any[]>; stderr: () => string } {
-  const child = spawn(process.execPath, [BIN, 'mcp'], {
+  const child = spawn(process.execPath, [cliBin(), 'mcp'], {
     cwd: REPO_ROOT,
     // The gateway is never called here: only the protocol layer is exercised.
     env: { ...process.env, AIRLOCK_URL: 'http://127.0.0.1:9', AIRLOCK_TOKEN: 'not-used' },

@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { removeDir, startTestRuntime, type TestRuntime } from '../helpers/local-runtime.js';
-import { BIN, REPO_ROOT, startMcp, textOf, type McpUnderTest } from '../helpers/mcp-client.js';
+import { cliBin } from '../helpers/cli-bin.js';
+import { REPO_ROOT, startMcp, textOf, type McpUnderTest } from '../helpers/mcp-client.js';
 
 const run = promisify(execFile);
 
@@ -100,7 +101,7 @@ describe('airlock mcp: run_query', () => {
     const text = textOf(await call('run_query', { sql: "UPDATE orders SET status = 'cancelled' WHERE id = 2", reason: 'cancel order 2' }));
     const requestId = requestIdIn(text);
     expect(requestId).not.toBe('');
-    await run(process.execPath, [BIN, 'approve', requestId, '--as', 'UAPPROVER1'], {
+    await run(process.execPath, [cliBin(), 'approve', requestId, '--as', 'UAPPROVER1'], {
       cwd: REPO_ROOT,
       env: { ...process.env, AIRLOCK_URL: t.rt.url, AIRLOCK_DATA_DIR: t.dir },
     });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { DevIssuer } from '#local/dev-issuer.js';
 import { removeDir, startTestRuntime, type TestRuntime } from '../helpers/local-runtime.js';
+import { cliBin } from '../helpers/cli-bin.js';
 import { BIN, REPO_ROOT, startMcp, textOf } from '../helpers/mcp-client.js';
 
 let t: TestRuntime;
@@ -39,6 +40,7 @@ async function oneQuery(env: Record<string, string>, sql = 'SELECT 1 AS one'): P
 
 describe('airlock mcp over raw stdio', () => {
   it('writes only JSON-RPC lines to stdout, logs to stderr, and exits 0 when stdin ends', async () => {
+    // The shipped bin itself, `node cli/bin.js` (tsx loading the TypeScript), not the run's bundle of it.
     const child = spawn(process.execPath, [BIN, 'mcp'], {
       cwd: REPO_ROOT,
       env: { ...process.env, AIRLOCK_URL: t.rt.url, AIRLOCK_TOKEN: await t.token({ ttlSeconds: 3600 }) },
@@ -148,7 +150,7 @@ describe('airlock mcp: tokens and gateway failures', () => {
   });
 
   it('refuses to start without a token for a remote gateway: exit 2, a message on stderr, nothing on stdout', async () => {
-    const child = spawn(process.execPath, [BIN, 'mcp'], {
+    const child = spawn(process.execPath, [cliBin(), 'mcp'], {
       cwd: REPO_ROOT,
       env: { ...process.env, AIRLOCK_URL: 'https://airlock.example.com', AIRLOCK_TOKEN: '', AIRLOCK_TOKEN_COMMAND: '', AIRLOCK_DATA_DIR: t.dir },
       stdio: ['pipe', 'pipe', 'pipe'],

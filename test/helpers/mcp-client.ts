@@ -1,8 +1,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { fileURLToPath } from 'node:url';
+import { cliBin } from './cli-bin.js';
 
-export const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
+export { BIN } from './cli-bin.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface McpUnderTest {
@@ -14,11 +15,11 @@ export interface McpUnderTest {
   close(): Promise<void>;
 }
 
-/** Spawns the real `node cli/bin.js mcp` and connects the SDK's own stdio client to it. */
+/** Spawns `airlock mcp` as a real child process (the run's bundle of cli/bin.js, `cliBin()`) and connects the SDK's own stdio client to it. */
 export async function startMcp(env: Record<string, string>): Promise<McpUnderTest> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [BIN, 'mcp'],
+    args: [cliBin(), 'mcp'],
     env: { ...getDefaultEnvironment(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     cwd: REPO_ROOT,
     stderr: 'pipe',

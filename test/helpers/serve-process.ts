@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
+import { cliBin } from './cli-bin.js';
 
 export interface ServeProcess {
   child: ChildProcess;
@@ -9,9 +7,9 @@ export interface ServeProcess {
   output: () => string;
 }
 
-/** Starts `airlock serve` as a real child process and waits for the URL it prints. */
+/** Starts `airlock serve` as a real child process (the run's bundle of cli/bin.js, `cliBin()`) and waits for the URL it prints. */
 export function startServe(env: Record<string, string>, timeoutMs = 60_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+  const child = spawn(process.execPath, [cliBin(), 'serve'], {
     env: { ...process.env, AIRLOCK_PORT: '0', AIRLOCK_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
