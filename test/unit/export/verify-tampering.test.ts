@@ -62,11 +62,31 @@ describe('every kind of tampering is detected and named', () => {
     const ls = lines(base).filter((l) => l.includes('"sessionId":"s1"'));
     const i = indexOf(ls, 's1', 3);
     const line = ls[i] as string;
+    // The untouched export's other inputs are read from disk once, not once per byte: the same manifest,
+    // key files, checkpoints and file digests that verifyInProcess(base, …) reads (base never changes).
+    const reader = new ExportReader(base);
+    const manifest = reader.manifest() ?? '';
+    const keyFiles = reader.keyFiles();
+    const checkpoints: string[] = [];
+    for await (const l of reader.lines('checkpoints.jsonl')) checkpoints.push(l);
+    const digests = await reader.digests();
+    async function* each(ls: string[]) {
+      yield* ls;
+    }
+    // Untouched, session s1 verifies with these inputs: only the sessions left out are missing.
+    const untouched = await verifyExport({ manifest, keyFiles: new Map(keyFiles), records: each(ls), checkpoints: each(checkpoints), fileDigests: async () => structuredClone(digests) });
+    expect(untouched.failures.map((f) => [f.sessionId, f.reason])).toEqual([
+      ['s2', 'session_missing'],
+      ['s3', 'session_missing'],
+      [null, 'record_count'],
+      ['s2', 'checkpoint_ahead'],
+      ['s3', 'checkpoint_ahead'],
+    ]);
     for (let pos = 0; pos < line.length; pos += 1) {
       const ch = line[pos] === 'x' ? 'y' : 'x';
       const tampered = [...ls];
       tampered[i] = line.slice(0, pos) + ch + line.slice(pos + 1);
-      const v = await verifyInProcess(base, tampered);
+      const v = await verifyExport({ manifest, keyFiles: new Map(keyFiles), records: each(tampered), checkpoints: each(checkpoints), fileDigests: async () => structuredClone(digests) });
       expect(v.ok, `byte ${pos} (${line.slice(Math.max(0, pos - 10), pos + 10)})`).toBe(false);
       expect(v.failure?.reason, `byte ${pos}`).not.toBe('file_digest');
       expect(v.failures[0]?.seq === 3 || v.failures[0]?.seq === null || v.failures[0]?.seq === 4, `byte ${pos}: ${JSON.stringify(v.failure)}`).toBe(true);
