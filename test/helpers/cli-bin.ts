@@ -5,6 +5,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The bundle of `cli/bin.js` that `cli-bundle.ts` built for this run (see vitest.config.ts, project `system`). */
     airlockCliBin: string;
+    /** The bundle of test/load/loadtest.ts (`npm run loadtest`), built alongside. */
+    airlockLoadtestScript: string;
   }
 }
 
@@ -18,4 +20,10 @@ export const BIN = fileURLToPath(new URL('../../cli/bin.js', import.meta.url));
  */
 export function cliBin(): string {
   return inject('airlockCliBin') ?? BIN;
+}
+
+/** `npm run loadtest`'s script: the run's bundle of test/load/loadtest.ts, or the script itself (run it with tsx). */
+export function loadtestScript(): { bundled: boolean; path: string } {
+  const bundle = inject('airlockLoadtestScript');
+  return bundle === undefined ? { bundled: false, path: fileURLToPath(new URL('../load/loadtest.ts', import.meta.url)) } : { bundled: true, path: bundle };
 }

@@ -18,7 +18,8 @@ const BIN = join(REPO, 'cli/bin.js');
  * import.meta.url)` finds the same files. The only difference: `tsx/esm/api`'s `register()` is a no-op,
  * there being no TypeScript left to load. Tests read the path with `cliBin()` (serve-process.ts,
  * mcp-client.ts); some tests still spawn `cli/bin.js` itself (mcp-stdio.test.ts, classify.test.ts),
- * so the shipped bin stays covered.
+ * so the shipped bin stays covered. `npm run loadtest`'s script, test/load/loadtest.ts, is bundled the
+ * same way for loadtest.test.ts (`loadtestScript()`).
  *
  * The bundle goes in node_modules/.cache (ignored by git), so the packages it imports resolve from the
  * repository's node_modules; each run gets a folder of its own and removes it at the end.
@@ -28,7 +29,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(join(cache, 'airlock-cli-bundle-'));
   await build({
-    entryPoints: { bin: BIN },
+    entryPoints: { bin: BIN, loadtest: join(REPO, 'test/load/loadtest.ts') },
     outdir: dir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -41,6 +42,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     plugins: [sameSource],
   });
   project.provide('airlockCliBin', join(dir, 'bin.mjs'));
+  project.provide('airlockLoadtestScript', join(dir, 'loadtest.mjs'));
   return () => rmSync(dir, { recursive: true, force: true });
 }
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { EXPECTED_RECORDS, MIX, plan } from './load-mix.js';
 import { passed, percentile, type LoadSummary } from './load-report.js';
 import { withRatio } from '../../bench/report-file.js';
+import { loadtestScript } from '../helpers/cli-bin.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -37,7 +38,10 @@ describe('npm run loadtest (small run, real runtime, real export and verify)', (
     const dir = mkdtempSync(join(tmpdir(), 'airlock-loadtest-'));
     try {
       const out = join(dir, 'summary.json');
-      const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['test/load/loadtest.ts', '--requests', '150', '--concurrency', '8', '--sessions', '10', '--json', out], {
+      // test/load/loadtest.ts as the run bundled it (test/helpers/cli-bundle.ts), or through tsx as `npm run loadtest` does.
+      const script = loadtestScript();
+      const command = script.bundled ? process.execPath : join(ROOT, 'node_modules', '.bin', 'tsx');
+      const run = spawnSync(command, [script.path, '--requests', '150', '--concurrency', '8', '--sessions', '10', '--json', out], {
         cwd: ROOT,
         encoding: 'utf8',
         env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
