@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
+import HeavyFirstSequencer from './test/heavy-first-sequencer.js';
 
 /**
  * Two projects, one pool. `fast` (unit and contract tests: in-process, no servers or child
@@ -30,6 +31,8 @@ export default defineConfig({
     pool: 'forks',
     isolate: false,
     setupFiles: ['test/helpers/shared-process.ts'],
+    // The longest files start first, with or without timings from an earlier run (test/heavy-first-sequencer.ts).
+    sequence: { sequencer: HeavyFirstSequencer },
     // The AWS SDK warns once per process that Node 20 support ends in 2027; it is noise in test output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
