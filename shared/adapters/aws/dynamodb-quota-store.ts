@@ -74,7 +74,8 @@ export class DynamoDbQuotaStore implements QuotaStore {
       this.#budgetConditions(blind, c, w);
       if (c.lease !== undefined) {
         blind.set('#lz.#lid = :until', { '#lz': 'lz', '#lid': c.lease.id }, { ':until': num(c.lease.until.getTime()) });
-        blind.cond('size(#lz) < :max', { '#lz': 'lz' }, { ':max': num(c.lease.max) });
+        // (attribute_exists first: moto evaluates size() of a missing attribute as an error, DynamoDB as false.)
+        blind.cond('attribute_exists(#lz) AND size(#lz) < :max', { '#lz': 'lz' }, { ':max': num(c.lease.max) });
       }
       // (Budgets alone write nothing: they are checked on the item as read, below.)
       if (!blind.empty) {
