@@ -19,6 +19,8 @@ const SLOW = 'SELECT sum(range % 7) AS s FROM range(100000000000000)';
 const READ = 'SELECT count(*) AS n FROM orders';
 const READS = 40;
 /** 150 KB, 20,000 columns: a statement the gateway takes tens of milliseconds to classify. */
+/** An answer of 1,000 rows × 12 columns (the row limit), all masked and recorded. */
+const WIDE = 'SELECT c.*, o.* FROM customers c JOIN orders o ON o.customer_id = c.id LIMIT 1000';
 const LONG = `SELECT ${Array.from({ length: 20_000 }, (_, i) => `c${i}`).join(', ')} FROM orders`;
 const POLICY = `
 limits:
@@ -41,7 +43,7 @@ const statuses = [];
 const codes = [];
 async function loop(w) {
   for (let i = 0; !stop; i++) {
-    const sql = d.mode === 'slow' ? (i % 2 === 0 ? d.slow : 'DELETE FROM orders WHERE id = ' + (w * 1000 + i)) : d.mode === 'long' ? d.long : d.read;
+    const sql = d.mode === 'slow' ? (i % 2 === 0 ? d.slow : 'DELETE FROM orders WHERE id = ' + (w * 1000 + i)) : d.mode === 'long' ? d.long : d.mode === 'wide' ? d.wide : d.read;
     const token = d.mode === 'badtoken' ? d.token.slice(0, -4) + 'AAAA' : d.token;
     const res = await fetch(d.url + '/v1/queries', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token }, body: JSON.stringify({ prompt: 'bench', sql, sessionId: 'flood-' + w }) });
     const text = await res.text();
@@ -65,9 +67,10 @@ interface Scenario {
   /**
    * The flooder's statements: `slow` alternates a statement that runs until its timeout with an approval
    * request; `fast` repeats the reader's read; `long` repeats one 150 KB statement (classifying it is the
+   * cost); `wide` repeats a read whose answer is 1,000 rows × 12 columns (masking and recording it is the
    * cost); `badtoken` sends the read with a token whose signature does not verify.
    */
-  flood: 'slow' | 'fast' | 'long' | 'badtoken';
+  flood: 'slow' | 'fast' | 'long' | 'wide' | 'badtoken';
   /** Milliseconds the reader waits between its reads (0: back to back); under the default pace, 20 a second. */
   readerGapMs: number;
 }
@@ -119,7 +122,7 @@ async function scenario(s: Scenario): Promise<Outcome> {
     const unloaded = p50(await reads());
 
     // The flooder is another agent: its client runs on its own thread (a worker), not on the gateway's event loop.
-    const worker = new Worker(FLOOD_WORKER, { eval: true, workerData: { url: rt.url, token: flooder, mode: s.flood, slow: SLOW, read: READ, long: LONG, workers: 8 } });
+    const worker = new Worker(FLOOD_WORKER, { eval: true, workerData: { url: rt.url, token: flooder, mode: s.flood, slow: SLOW, read: READ, long: LONG, wide: WIDE, workers: 8 } });
     const flooded = new Promise<{ statuses: number[]; codes: string[] }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
@@ -168,8 +171,9 @@ export const run: BenchSectionRunner = async (): Promise<BenchSection> => {
   // (a pace of 1,200 a minute, 40 at once). The reader reads as an agent would, 10 a second, within the same limits.
   const fast = await scenario({ policy: null, flood: 'fast', readerGapMs: 100 });
   // Floods the issue does not list either, under the default limits: 150 KB statements (each costs its
-  // length of the pace), and a token that does not verify (no identity: held past 10 refusals a second).
+  // length of the pace), 1,000-row answers (each costs its cells of the pace), and a token that does not verify (no identity: held past 10 refusals a second).
   const long = await scenario({ policy: null, flood: 'long', readerGapMs: 100 });
+  const wide = await scenario({ policy: null, flood: 'wide', readerGapMs: 100 });
   const badtoken = await scenario({ policy: null, flood: 'badtoken', readerGapMs: 100 });
   return {
     title: 'Fair use: one identity floods, another reads (issue 15)',
@@ -177,6 +181,7 @@ export const run: BenchSectionRunner = async (): Promise<BenchSection> => {
       ...rowsOf('slow statements + approval requests', slow),
       ...rowsOf('fast reads (default limits)', fast),
       ...rowsOf('150 KB statements (default limits)', long),
+      ...rowsOf('1,000-row answers (default limits)', wide),
       ...rowsOf('a token that does not verify', badtoken),
     ],
   };

@@ -30,6 +30,15 @@ export interface QuotaCheck {
   lease?: { id: string; max: number; until: Date };
 }
 
+export interface FinishInput {
+  identity: string;
+  leaseId?: string;
+  warehouseMs: number;
+  now: Date;
+  /** Charged after the answer: `units` more of the pace of `requestsPerMinute`. */
+  pace?: { requestsPerMinute: number; units: number };
+}
+
 export type Admission = { admitted: true } | { admitted: false; limit: QuotaLimitName; retryAfterSeconds: number };
 
 export interface QuotaStore {
@@ -45,8 +54,11 @@ export interface QuotaStore {
    * of it in DynamoDB is a lower bound (the pace only moves on).
    */
   pacedOut(check: { identity: string; now: Date; requestsPerMinute: number; burst?: number; units?: number }): Admission | null;
-  /** Frees the lease (if any) and charges `warehouseMs` to the hour and day. */
-  finish(input: { identity: string; leaseId?: string; warehouseMs: number; now: Date }): Promise<void>;
+  /**
+   * Frees the lease (if any) and charges `warehouseMs` to the hour and day, and `pace.units` more to the
+   * request pace (what the answer cost: `resultPaceUnits`), from now if the identity is rested.
+   */
+  finish(input: FinishInput): Promise<void>;
 }
 
 /** Window starts and the seconds left in each, shared by the adapters. */

@@ -14,7 +14,7 @@ export interface AdmitQueryDeps {
 }
 
 export type Admission =
-  | { admitted: true; quota: EffectiveQuota; done(warehouseMs: number): Promise<void> }
+  | { admitted: true; quota: EffectiveQuota; done(warehouseMs: number, extraPaceUnits?: number): Promise<void> }
   | { admitted: false; limit: QuotaLimitName; retryAfterSeconds: number; quota: EffectiveQuota };
 
 /**
@@ -51,7 +51,14 @@ export async function admitQuery(deps: AdmitQueryDeps, principal: Principal, run
   return {
     admitted: true,
     quota,
-    done: (warehouseMs) => quotas.finish({ identity, ...(leaseId === undefined ? {} : { leaseId }), warehouseMs, now: deps.clock.now() }),
+    done: (warehouseMs, extraPaceUnits = 0) =>
+      quotas.finish({
+        identity,
+        ...(leaseId === undefined ? {} : { leaseId }),
+        warehouseMs,
+        now: deps.clock.now(),
+        ...(quota.requestsPerMinute === undefined || extraPaceUnits <= 0 ? {} : { pace: { requestsPerMinute: quota.requestsPerMinute, units: extraPaceUnits } }),
+      }),
   };
 }
 
@@ -69,6 +76,21 @@ export const PACE_UNIT_BYTES = 4096;
 export function paceUnits(sql: string, quota: EffectiveQuota): number {
   const units = Math.max(1, Math.ceil(Buffer.byteLength(sql, 'utf8') / PACE_UNIT_BYTES));
   return quota.requestsPerMinute === undefined ? units : Math.min(units, quota.burst ?? quota.requestsPerMinute);
+}
+
+/** Result cells (rows × columns) that cost one request of the pace: masking, serialising, hashing and recording an answer cost the gateway in proportion to its cells. */
+export const PACE_UNIT_CELLS = 1000;
+
+/**
+ * What an answer costs of its identity's pace beyond the request itself (charged after the answer, in
+ * `done`): one request per started 1,000 cells, less the one the request already paid. A loop of wide
+ * answers is paced like a loop of long statements, by what each costs the gateway.
+ *
+ * @example
+ * extraResultUnits(1000, 12); // 11
+ */
+export function extraResultUnits(rows: number, columns: number): number {
+  return Math.max(0, Math.ceil((rows * columns) / PACE_UNIT_CELLS) - 1);
 }
 
 /**

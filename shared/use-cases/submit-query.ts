@@ -15,7 +15,7 @@ import { canonicalJson } from '../records/canonical.js';
 import { sqlHash as hashSql } from '../records/hash.js';
 import type { Actor } from '../records/types.js';
 import { classify } from '../sql/classify.js';
-import { admitQuery, pacedOut, rateLimited } from './admit-query.js';
+import { admitQuery, extraResultUnits, pacedOut, rateLimited } from './admit-query.js';
 import { appendRecord } from './append-record.js';
 import { inBackground } from './background-writes.js';
 import { settleDirectRead } from './direct-read-item.js';
@@ -243,12 +243,17 @@ async function run(
     await admission.done(0);
   } else {
     const started = deps.clock.now().getTime();
+    let answer: QueryOutcome | undefined;
     try {
-      return await runAdmitted(deps, principal, input, sessionId, requestId, classification, decidedAs, { maxRows: admission.quota.maxRows, timeoutMs: admission.quota.statementTimeoutSeconds * 1000 });
+      answer = await runAdmitted(deps, principal, input, sessionId, requestId, classification, decidedAs, { maxRows: admission.quota.maxRows, timeoutMs: admission.quota.statementTimeoutSeconds * 1000 });
+      return answer;
     } finally {
       // Off the critical path (issue 17): the lease also lapses on its own at the deadline + 5 s, and the
-      // outcome is already recorded; in AWS this is a DeleteItem and two counter updates the answer need not wait for.
-      inBackground(admission.done(deps.clock.now().getTime() - started));
+      // outcome is already recorded; in AWS this is one update the answer need not wait for. A wide answer
+      // costs its identity's pace by its cells (extraResultUnits).
+      const shown = answer?.kind === 'executed' ? answer.body : undefined;
+      const extra = shown === undefined ? 0 : extraResultUnits(shown.rows.length, shown.columns.length);
+      inBackground(admission.done(deps.clock.now().getTime() - started, extra));
     }
   }
   return runAdmitted(deps, principal, input, sessionId, requestId, classification, decidedAs);

@@ -86,6 +86,26 @@ export function quotaStoreContract(name: string, open: () => Promise<QuotaFixtur
       }
     });
 
+    it('finish charges what the answer cost onto the pace: from now when rested, on top of the pace otherwise, seen by every instance', async () => {
+      const f = await open();
+      try {
+        const pace = { requestsPerMinute: 60, burst: 10 };
+        const t0 = at('2026-12-07T10:00:00.000Z');
+        expect(await f.store.admit({ identity: 'jo', now: t0, ...pace })).toEqual({ admitted: true });
+        // 8 more: with the one admitted, 9 of the 10 — one request left.
+        await f.store.finish({ identity: 'jo', warehouseMs: 0, now: t0, pace: { requestsPerMinute: 60, units: 8 } });
+        expect(await f.another().admit({ identity: 'jo', now: t0, ...pace })).toEqual({ admitted: true });
+        expect(await f.another().admit({ identity: 'jo', now: t0, ...pace })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 1 });
+        // Rested (20 s later): a charge of 12 starts from now and goes past the burst; the next waits it out.
+        const t1 = at('2026-12-07T10:00:20.000Z');
+        await f.store.finish({ identity: 'jo', warehouseMs: 0, now: t1, pace: { requestsPerMinute: 60, units: 12 } });
+        expect(await f.another().admit({ identity: 'jo', now: t1, ...pace })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 3 });
+        expect(await f.store.admit({ identity: 'jo', now: at('2026-12-07T10:00:23.000Z'), ...pace })).toEqual({ admitted: true });
+      } finally {
+        await f.close();
+      }
+    });
+
     it('pacedOut never refuses what admit would admit, whichever instance moved the pace on', async () => {
       const f = await open();
       try {

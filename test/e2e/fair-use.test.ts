@@ -38,6 +38,9 @@ limits:
       - group: repeater
         requestsPerMinute: 60
         burst: 4
+      - group: wide
+        requestsPerMinute: 60
+        burst: 10
 `;
 
 let t: TestRuntime;
@@ -50,6 +53,7 @@ let garbage: string;
 let explainer: string;
 let repeater: string;
 let retrier: string;
+let wide: string;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-fair-'));
@@ -65,6 +69,7 @@ beforeAll(async () => {
   explainer = await t.token({ sub: 'explainer', groups: ['explainer'] });
   repeater = await t.token({ sub: 'repeater', groups: ['repeater'] });
   retrier = await t.token({ sub: 'retrier', groups: ['repeater'] });
+  wide = await t.token({ sub: 'wide', groups: ['wide'] });
 });
 afterAll(async () => {
   await t?.close();
@@ -196,6 +201,17 @@ describe('fair use under a flood (issue 15)', () => {
     // The read and 3 replays of its answer, then 429.
     expect(retries.map((a) => a.status)).toEqual([200, 200, 200, 200, 429]);
     expect(new Set(retries.slice(0, 4).map((a) => a.json.requestId)).size).toBe(1);
+  });
+
+  it('a wide answer costs its cells of the pace (one request per 1,000): after 10,000 cells the burst is spent', async () => {
+    const cols = Array.from({ length: 10 }, (_, i) => `range + ${i} AS c${i}`).join(', ');
+    const first = await post({ prompt: 'wide', sql: `SELECT ${cols} FROM range(1000)`, sessionId: 'wide-1' }, wide);
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ rowCount: 1000 });
+    // 1 for the request + 9 for the answer's 10,000 cells: the next waits a second.
+    const next = await post({ prompt: 'one', sql: 'SELECT 1 AS one', sessionId: 'wide-1' }, wide);
+    expect(next.status).toBe(429);
+    expect(next.json.error).toMatchObject({ code: 'ERR_RATE_LIMITED', limit: 'requestsPerMinute', retryAfterSeconds: 1 });
   });
 
   it('explain costs the pace like a query in the local runtime: past it, 429 ERR_RATE_LIMITED before anything is classified', async () => {

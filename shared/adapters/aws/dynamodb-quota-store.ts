@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AirlockError } from '../../errors.js';
-import type { Admission, QuotaCheck, QuotaStore } from '../../ports/quota-store.js';
+import type { Admission, FinishInput, QuotaCheck, QuotaStore } from '../../ports/quota-store.js';
 import { pace, paceIntervalUs, windows } from '../../ports/quota-store.js';
 import { rememberBounded } from '../../bounded-cache.js';
 import { TABLES, TTL_ATTRIBUTE } from './tables.js';
@@ -143,15 +143,29 @@ export class DynamoDbQuotaStore implements QuotaStore {
     if (tat !== undefined) rememberBounded(this.#tats, identity, tat, MAX_HINTS);
   }
 
-  async finish(input: { identity: string; leaseId?: string; warehouseMs: number; now: Date }): Promise<void> {
+  async finish(input: FinishInput): Promise<void> {
     const key = { pk: { S: `quota#use#${hashId(input.identity)}` } };
     const w = windows(input.now);
     const ms = Math.max(0, Math.round(input.warehouseMs));
-    if (input.leaseId === undefined && ms === 0) return;
+    const nowUs = input.now.getTime() * 1000;
+    const charge = input.pace === undefined || input.pace.units <= 0 ? 0 : input.pace.units * paceIntervalUs(input.pace.requestsPerMinute);
+    if (input.leaseId === undefined && ms === 0 && charge === 0) return;
     try {
       const build = (cur: Usage | null): Update => {
         const u = new Update(input.now.getTime());
         if (input.leaseId !== undefined) u.remove('#lz.#lid', { '#lz': 'lz', '#lid': input.leaseId });
+        if (charge > 0) {
+          // What the answer cost, onto the pace: from its tat, or from now when rested (the hint guesses which, blind).
+          const tat = cur === null ? this.#tats.get(input.identity) : cur.tat;
+          if (tat === undefined || tat <= nowUs) {
+            u.set('#tat = :charged', { '#tat': 'tat' }, { ':charged': num(nowUs + charge) });
+            if (cur === null) u.cond('(attribute_not_exists(#tat) OR #tat <= :now)', { '#tat': 'tat' }, { ':now': num(nowUs) });
+            else u.cond(cur.tat === undefined ? 'attribute_not_exists(#tat)' : '#tat = :oldtat', { '#tat': 'tat' }, cur.tat === undefined ? {} : { ':oldtat': num(cur.tat) });
+          } else {
+            u.set('#tat = #tat + :charge', { '#tat': 'tat' }, { ':charge': num(charge) });
+            u.cond('#tat > :now', { '#tat': 'tat' }, { ':now': num(nowUs) });
+          }
+        }
         if (ms > 0) {
           for (const [k, kms, at] of [['h', 'hms', w.hour], ['d', 'dms', w.day]] as const) {
             const names = { [`#${k}`]: k, [`#${kms}`]: kms };
@@ -167,9 +181,11 @@ export class DynamoDbQuotaStore implements QuotaStore {
         }
         return u;
       };
-      if ((await this.#try(key, build(null))) !== false) return;
+      const blind = await this.#try(key, build(null));
+      if (blind !== false) return this.#remember(input.identity, blind);
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        if ((await this.#try(key, build(await this.#read(key)))) !== false) return;
+        const done = await this.#try(key, build(await this.#read(key)));
+        if (done !== false) return this.#remember(input.identity, done);
       }
       throw new AirlockError('ERR_STORE_UNAVAILABLE', `quota finish: the usage item kept changing under ${MAX_ATTEMPTS} attempts`);
     } catch (e) {

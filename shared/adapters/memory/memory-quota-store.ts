@@ -1,5 +1,5 @@
-import type { Admission, QuotaCheck, QuotaStore } from '../../ports/quota-store.js';
-import { pace, windows } from '../../ports/quota-store.js';
+import type { Admission, FinishInput, QuotaCheck, QuotaStore } from '../../ports/quota-store.js';
+import { pace, paceIntervalUs, windows } from '../../ports/quota-store.js';
 
 interface Usage {
   /** The request pace's theoretical arrival time, µs (`pace`); absent: rested. */
@@ -57,8 +57,11 @@ export class MemoryQuotaStore implements QuotaStore {
     return paced.admitted ? null : { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: paced.retryAfterSeconds };
   }
 
-  async finish(input: { identity: string; leaseId?: string; warehouseMs: number; now: Date }): Promise<void> {
+  async finish(input: FinishInput): Promise<void> {
     const u = this.#of(input.identity, input.now);
+    if (input.pace !== undefined && input.pace.units > 0) {
+      u.tatUs = Math.max(u.tatUs ?? 0, input.now.getTime() * 1000) + input.pace.units * paceIntervalUs(input.pace.requestsPerMinute);
+    }
     if (input.leaseId !== undefined) u.leases.delete(input.leaseId);
     const ms = Math.max(0, Math.round(input.warehouseMs));
     u.hourMs += ms;
