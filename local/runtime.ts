@@ -7,6 +7,7 @@ import type { ApiEvent, ApiResult } from '#shared/http/api-event.js';
 import { json } from '#shared/http/api-event.js';
 import type { ApiDeps, PublicKeyInfo } from '#shared/http/api-deps.js';
 import { API_ROUTES, dispatch, type Route } from '#shared/http/router.js';
+import { pacedReads } from '#shared/http/paced-reads.js';
 import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
 import { DynamoDbCheckpointStore } from '#shared/adapters/aws/dynamodb-checkpoint-store.js';
 import { startCheckpointTimer } from './checkpoint-timer.js';
@@ -205,7 +206,8 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
     });
     const deps = composed.api;
 
-    const routes: Route[] = [...API_ROUTES];
+    // Every identity shares this one process: its reads cost the caller's request pace like its queries.
+    const routes: Route[] = pacedReads(API_ROUTES);
     if (devIssuer !== null) {
       routes.push({ method: 'GET', path: '/.well-known/jwks.json', handler: async () => json(200, devIssuer.jwks(), { 'cache-control': 'max-age=60' }) });
     }

@@ -27,9 +27,9 @@ export type Admission =
  * const a = await admitQuery(deps, principal, decision.outcome === 'allow');
  * if (!a.admitted) … // 429 ERR_RATE_LIMITED, query.throttled
  */
-export async function admitQuery(deps: AdmitQueryDeps, principal: Principal, runsNow: boolean, sql = ''): Promise<Admission> {
+export async function admitQuery(deps: AdmitQueryDeps, principal: Principal, runsNow: boolean, sql = '', pace: PaceKind = 'queries'): Promise<Admission> {
   const quota = identityQuotaFor(deps.policy, principal.groups);
-  const identity = identityKey(principal);
+  const identity = paceKey(principal, pace);
   if (deps.quotas === undefined) return { admitted: true, quota, done: async () => undefined };
   const quotas = deps.quotas;
   const now = deps.clock.now();
@@ -97,17 +97,28 @@ export function extraResultUnits(rows: number, columns: number): number {
  * Before a statement is classified: its identity's pace refusal when already known (`QuotaStore.pacedOut`),
  * else null. A flood past its pace is refused without the gateway classifying what it sent.
  */
-export function pacedOut(deps: AdmitQueryDeps, principal: Principal, sql: string): { limit: QuotaLimitName; retryAfterSeconds: number } | null {
+export function pacedOut(deps: AdmitQueryDeps, principal: Principal, sql: string, pace: PaceKind = 'queries'): { limit: QuotaLimitName; retryAfterSeconds: number } | null {
   const quota = identityQuotaFor(deps.policy, principal.groups);
   if (deps.quotas === undefined || quota.requestsPerMinute === undefined) return null;
   const a = deps.quotas.pacedOut({
-    identity: identityKey(principal),
+    identity: paceKey(principal, pace),
     now: deps.clock.now(),
     requestsPerMinute: quota.requestsPerMinute,
     ...(quota.burst === undefined ? {} : { burst: quota.burst }),
     units: paceUnits(sql, quota),
   });
   return a === null || a.admitted ? null : a;
+}
+
+/**
+ * Which of an identity's two paces a request costs: its queries (and explain), or its reads of requests
+ * and sessions (`pacedReads`, local runtime) — so an agent that spent its queries' pace can still read
+ * what happened to them, and a loop of reads does not stop its queries. Same limits for both.
+ */
+export type PaceKind = 'queries' | 'reads';
+
+function paceKey(principal: Principal, pace: PaceKind): string {
+  return pace === 'queries' ? identityKey(principal) : `${identityKey(principal)}#reads`;
 }
 
 /** The 429 for a refused admission: which limit, and when to retry. */

@@ -41,6 +41,9 @@ limits:
       - group: wide
         requestsPerMinute: 60
         burst: 10
+      - group: poller
+        requestsPerMinute: 60
+        burst: 5
 `;
 
 let t: TestRuntime;
@@ -54,6 +57,7 @@ let explainer: string;
 let repeater: string;
 let retrier: string;
 let wide: string;
+let poller: string;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-fair-'));
@@ -70,6 +74,7 @@ beforeAll(async () => {
   repeater = await t.token({ sub: 'repeater', groups: ['repeater'] });
   retrier = await t.token({ sub: 'retrier', groups: ['repeater'] });
   wide = await t.token({ sub: 'wide', groups: ['wide'] });
+  poller = await t.token({ sub: 'poller', groups: ['poller'] });
 });
 afterAll(async () => {
   await t?.close();
@@ -212,6 +217,15 @@ describe('fair use under a flood (issue 15)', () => {
     const next = await post({ prompt: 'one', sql: 'SELECT 1 AS one', sessionId: 'wide-1' }, wide);
     expect(next.status).toBe(429);
     expect(next.json.error).toMatchObject({ code: 'ERR_RATE_LIMITED', limit: 'requestsPerMinute', retryAfterSeconds: 1 });
+  });
+
+  it('polling GET /v1/queries/{id} costs the pace in the local runtime: a loop of it gets 429 ERR_RATE_LIMITED', async () => {
+    const read = await post({ prompt: 'one', sql: 'SELECT 1 AS one', sessionId: 'poller-1' }, poller);
+    expect(read.status).toBe(200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 8 && !statuses.includes(429); i++) statuses.push((await t.get(`/v1/queries/${read.json.requestId}`, poller)).status);
+    expect(statuses.slice(0, 4)).toEqual([200, 200, 200, 200]);
+    expect(statuses).toContain(429);
   });
 
   it('explain costs the pace like a query in the local runtime: past it, 429 ERR_RATE_LIMITED before anything is classified', async () => {
