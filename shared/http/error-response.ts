@@ -30,7 +30,9 @@ export function errorResponse(e: unknown, requestId?: string, log?: (e: unknown)
       error['retryAfterSeconds'] = retryAfter;
       headers['retry-after'] = String(retryAfter);
     }
-    if (requestId === undefined && typeof e.details?.['requestId'] === 'string' && (e.code === 'ERR_RATE_LIMITED' || e.code === 'ERR_TOO_MANY_PENDING')) error['requestId'] = e.details['requestId'];
+    // A refusal over a quota or a cap is on record: its id is the record's (what the agent can look up), not
+    // the correlation id of the server log (a 4xx logs nothing).
+    if (typeof e.details?.['requestId'] === 'string' && (e.code === 'ERR_RATE_LIMITED' || e.code === 'ERR_TOO_MANY_PENDING')) error['requestId'] = e.details['requestId'];
     return json(status, { error }, headers);
   }
   log?.(e);

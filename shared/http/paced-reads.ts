@@ -1,4 +1,5 @@
 import { admitQuery, pacedOut, rateLimited } from '../use-cases/admit-query.js';
+import { recordOffQueryRefusal } from '../use-cases/record-off-query-refusal.js';
 import type { ApiDeps } from './api-deps.js';
 import type { Route, RouteHandler } from './router.js';
 
@@ -13,24 +14,24 @@ const PACED_READS = new Set(['/v1/queries/{requestId}', '/v1/sessions/{sessionId
  * the one process, so `GET /v1/queries/{id}` and `GET /v1/sessions/{id}` cost the caller's read pace
  * (`requestsPerMinute` and `burst`, apart from its queries' pace: `PaceKind`) — one request, plus one per started 16 KiB of the answer, charged after it (a session of thousands
  * of records is megabytes to read and serialise). Past the pace: 429 ERR_RATE_LIMITED with Retry-After,
- * before anything is read; not recorded (a read of the records writes none). In AWS each read has a
+ * before anything is read, recorded as `query.throttled` with its `route` in the identity's refusal
+ * session (recordOffQueryRefusal). In AWS each read has a
  * Lambda of its own, so the stage throttle bounds them instead.
  *
  * @example
  * const routes = pacedReads([...API_ROUTES]);
  */
 export function pacedReads(routes: readonly Route<ApiDeps>[]): Route<ApiDeps>[] {
-  return routes.map((r) => (r.method === 'GET' && PACED_READS.has(r.path) ? { ...r, handler: paced(r.handler) } : r));
+  return routes.map((r) => (r.method === 'GET' && PACED_READS.has(r.path) ? { ...r, handler: paced(`${r.method} ${r.path}`, r.handler) } : r));
 }
 
-function paced(handler: RouteHandler<ApiDeps>): RouteHandler<ApiDeps> {
+function paced(route: string, handler: RouteHandler<ApiDeps>): RouteHandler<ApiDeps> {
   return async (deps, event) => {
     // The handler verifies the token again; the verifier keeps a verified token for a minute, so this is a lookup.
     const principal = await deps.verifier.verify(event.headers['authorization']);
-    const early = pacedOut(deps, principal, '', 'reads');
-    if (early !== null) throw rateLimited(early, deps.newId());
-    const admission = await admitQuery(deps, principal, false, '', 'reads');
-    if (!admission.admitted) throw rateLimited(admission, deps.newId());
+    const refused = pacedOut(deps, principal, '', 'reads') ?? (await admitQuery(deps, principal, false, '', 'reads'));
+    if (!refused.admitted) throw rateLimited(refused, await recordOffQueryRefusal(deps, principal, route, refused));
+    const admission = refused;
     const result = await handler(deps, event);
     const extra = Math.max(0, Math.ceil(Buffer.byteLength(result.body, 'utf8') / PACE_UNIT_ANSWER_BYTES) - 1);
     await admission.done(0, extra);

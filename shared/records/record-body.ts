@@ -110,10 +110,13 @@ export type KeyCertifiedBody = {
 
 /** Refused over a per-identity quota (429 `ERR_RATE_LIMITED`) before anything was requested or run. */
 export type QueryThrottledBody = {
-  sqlHash: string;
+  /** The refused statement's hash; absent for a refused read (a GET carries no SQL). */
+  sqlHash?: string;
   risk: string;
   limit: string;
   retryAfterSeconds: number;
+  /** Absent for POST /v1/queries; otherwise the method and route refused ("GET /v1/sessions/{sessionId}", "POST /v1/explain"). */
+  route?: string;
 };
 
 /**

@@ -97,7 +97,7 @@ export function extraResultUnits(rows: number, columns: number): number {
  * Before a statement is classified: its identity's pace refusal when already known (`QuotaStore.pacedOut`),
  * else null. A flood past its pace is refused without the gateway classifying what it sent.
  */
-export function pacedOut(deps: AdmitQueryDeps, principal: Principal, sql: string, pace: PaceKind = 'queries'): { limit: QuotaLimitName; retryAfterSeconds: number } | null {
+export function pacedOut(deps: AdmitQueryDeps, principal: Principal, sql: string, pace: PaceKind = 'queries'): { admitted: false; limit: QuotaLimitName; retryAfterSeconds: number } | null {
   const quota = identityQuotaFor(deps.policy, principal.groups);
   if (deps.quotas === undefined || quota.requestsPerMinute === undefined) return null;
   const a = deps.quotas.pacedOut({

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
+import { refusalSessionId } from '#shared/use-cases/record-off-query-refusal.js';
 import { removeDir, startTestRuntime, type TestRuntime } from '../helpers/local-runtime.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,6 +157,9 @@ describe('fair use under a flood (issue 15)', () => {
       expect(a.retryAfter).toBe('1');
     }
     expect((await types('paced-1', paced)).filter((r) => r === 'query.throttled')).toHaveLength(refused.length);
+    // Each 429 names its record: the answer's requestId is the query.throttled record's.
+    const recorded = ((await t.get('/v1/sessions/paced-1', paced)).json.records as Array<{ type: string; requestId: string }>).filter((r) => r.type === 'query.throttled').map((r) => r.requestId);
+    expect(refused.map((a) => a.json.error.requestId).sort()).toEqual(recorded.sort());
     // A refusal took nothing: once its Retry-After has passed, the next read is admitted.
     await new Promise((r) => setTimeout(r, 1100));
     expect((await post({ prompt: 'read', sql: 'SELECT 1 AS one', sessionId: 'paced-1' }, paced)).status).toBe(200);
@@ -238,6 +242,14 @@ describe('fair use under a flood (issue 15)', () => {
     const refused = await explain('SELECT 1');
     expect(refused.status).toBe(429);
     expect(refused.json.error).toMatchObject({ code: 'ERR_RATE_LIMITED', limit: 'requestsPerMinute' });
+    // On record in the identity's own refusal session, under the id the 429 carries.
+    const claims = JSON.parse(Buffer.from(explainer.split('.')[1]!, 'base64url').toString('utf8')) as { iss: string; sub: string };
+    const own = await t.get(`/v1/sessions/${refusalSessionId({ iss: claims.iss, sub: claims.sub, groups: [] })}`, explainer);
+    expect(own.status).toBe(200);
+    expect((own.json.records as Array<{ type: string; requestId: string; body: Record<string, unknown> }>).find((r) => r.requestId === refused.json.error.requestId)).toMatchObject({
+      type: 'query.throttled',
+      body: { route: 'POST /v1/explain', risk: 'unclassified', limit: 'requestsPerMinute' },
+    });
   });
 
   it.runIf(process.platform === 'linux')('the runtime lowers every thread but the event loop (AIRLOCK_WORKER_NICE, 10): statements cannot outrank the gateway', async () => {

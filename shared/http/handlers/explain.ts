@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AirlockError } from '../../errors.js';
 import { explainFor } from '../../use-cases/explain-for.js';
 import { admitQuery, pacedOut, rateLimited } from '../../use-cases/admit-query.js';
+import { recordOffQueryRefusal } from '../../use-cases/record-off-query-refusal.js';
 import { classify } from '../../sql/classify.js';
 import { LIMITS } from '../../use-cases/query-input.js';
 import { analyzeInference } from '../../use-cases/references-sensitive-column.js';
@@ -20,20 +21,21 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  *
  * Given the quotas (the local runtime, where every identity shares one process), a statement to
  * explain costs its identity's pace like a query (`paceUnits`: classifying a long one is the cost),
- * and past the pace it is refused before it is classified: 429 ERR_RATE_LIMITED, with no record
- * (explain records nothing). In AWS each explain has a Lambda of its own; the stage throttle bounds them.
+ * and past the pace it is refused before it is classified: 429 ERR_RATE_LIMITED, recorded as
+ * `query.throttled` in the identity's refusal session (recordOffQueryRefusal). In AWS each explain has a Lambda of its own; the stage throttle bounds them.
  */
-export async function postExplain(deps: Pick<ApiDeps, 'verifier' | 'policy'> & Partial<Pick<ApiDeps, 'quotas' | 'clock' | 'newId'>>, event: ApiEvent): Promise<ApiResult> {
+export async function postExplain(deps: Pick<ApiDeps, 'verifier' | 'policy'> & Partial<Pick<ApiDeps, 'quotas' | 'clock' | 'newId' | 'records' | 'requests' | 'signer'>>, event: ApiEvent): Promise<ApiResult> {
   const principal = await deps.verifier.verify(event.headers['authorization']);
   const body = parseJsonBody(event.body, event.headers['content-type']);
   rejectUnknownFields(body, ['sql']);
   const sql = parseExplainInput(body);
-  if (sql !== undefined && deps.quotas !== undefined && deps.clock !== undefined && deps.newId !== undefined) {
-    const paced = { policy: deps.policy, clock: deps.clock, newId: deps.newId, quotas: deps.quotas };
-    const early = pacedOut(paced, principal, sql);
-    if (early !== null) throw rateLimited(early, paced.newId());
-    const admission = await admitQuery(paced, principal, false, sql);
-    if (!admission.admitted) throw rateLimited(admission, paced.newId());
+  // Without quotas (AWS: a Lambda of its own) explain reads nothing else.
+  const quotas = sql === undefined ? undefined : deps.quotas;
+  const { clock, newId, records, requests, signer } = quotas === undefined ? {} : deps;
+  if (sql !== undefined && quotas !== undefined && clock !== undefined && newId !== undefined && records !== undefined && requests !== undefined && signer !== undefined) {
+    const paced = { policy: deps.policy, clock, newId, quotas, records, requests, signer };
+    const refused = pacedOut(paced, principal, sql) ?? (await admitQuery(paced, principal, false, sql));
+    if (!refused.admitted) throw rateLimited(refused, await recordOffQueryRefusal(paced, principal, 'POST /v1/explain', refused, sql));
   }
   // The inference analysis of POST /v1/queries, by column names only: explain reads no warehouse,
   // so a use that only the catalog reveals (a row-valued alias …) shows up when the query is submitted.

@@ -20,6 +20,8 @@ function readOnlyDeps(principal: Principal = agent): ApiDeps {
     verifier: { verify: async (h: string | undefined) => (h === 'Bearer ok' ? principal : Promise.reject(new Error('no token'))) },
     policy,
     log: () => undefined,
+    // As in AWS, where explain has a Lambda of its own: no quotas to pace it (the local runtime's are tested in test/e2e/fair-use.test.ts).
+    quotas: undefined,
   };
   return new Proxy({} as ApiDeps, {
     get(_target, prop) {
