@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { approvalClickBody } from '#shared/adapters/slack/slack-interaction.js';
 import { slackSignature } from '#shared/adapters/slack/slack-signature.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
@@ -16,7 +18,12 @@ import { removeDir, startTestRuntime, type TestRuntime } from '#test/helpers/loc
 let t: TestRuntime;
 let agent: string;
 beforeAll(async () => {
-  t = await startTestRuntime();
+  // One identity sends every hostile statement here, several of them 100–256 KiB back to back: each costs
+  // its length of the request pace (a whole burst), so the pace is lifted — it has tests of its own
+  // (test/e2e/fair-use.test.ts); what is tried here is the classifier, the server and the chain.
+  const policyDir = mkdtempSync(join(tmpdir(), 'airlock-abuse-policy-'));
+  writeFileSync(join(policyDir, 'policy.yaml'), 'limits:\n  perIdentity:\n    concurrentStatements: 32\n    requestsPerMinute: 1000000\n    warehouseSecondsPerHour: 1800\n');
+  t = await startTestRuntime({ AIRLOCK_POLICY: join(policyDir, 'policy.yaml') });
   agent = await t.token();
 });
 afterAll(async () => {
