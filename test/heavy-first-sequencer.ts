@@ -27,6 +27,7 @@ const HEAVY = [
   'test/faults/crash-after-execute.test.ts',
   'test/infra/stack.test.ts',
   'test/e2e/fair-use.test.ts',
+  'test/e2e/fair-use-pace.test.ts',
   'test/e2e/printed-commands.test.ts',
   'test/e2e/sigterm-running.test.ts',
   'test/e2e/masking-attacks.test.ts',
