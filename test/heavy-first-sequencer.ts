@@ -18,6 +18,8 @@ const HEAVY = [
   'test/unit/sql/adversarial.test.ts',
   'test/unit/sql/hostile-input.test.ts',
   // system
+  'test/e2e/fair-use.test.ts',
+  'test/e2e/fair-use-pace.test.ts',
   'test/load/loadtest.test.ts',
   'test/integration/approval/digest-across-processes.test.ts',
   'test/e2e/mcp-stdio.test.ts',
@@ -26,8 +28,6 @@ const HEAVY = [
   'test/e2e/restart.test.ts',
   'test/faults/crash-after-execute.test.ts',
   'test/infra/stack.test.ts',
-  'test/e2e/fair-use.test.ts',
-  'test/e2e/fair-use-pace.test.ts',
   'test/e2e/printed-commands.test.ts',
   'test/e2e/sigterm-running.test.ts',
   'test/e2e/masking-attacks.test.ts',
