@@ -8,6 +8,8 @@ export const LIMITS = {
 } as const;
 
 export const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Sessions the gateway opens itself: an identity's refusals of reads and explains (record-off-query-refusal.ts). */
+export const REFUSAL_SESSION_PREFIX = 'throttled-';
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
@@ -50,6 +52,11 @@ export function parseQueryInput(value: unknown): QueryInput {
   }
   if (input.sessionId !== undefined && !SESSION_ID.test(input.sessionId)) {
     throw new AirlockError('ERR_BAD_ID', 'sessionId must match ^[A-Za-z0-9_-]{1,64}$');
+  }
+  // The gateway's own sessions (an identity's refusal session, record-off-query-refusal.ts): an agent that
+  // could claim another identity's first would make that identity's refusals unrecordable.
+  if (input.sessionId !== undefined && input.sessionId.startsWith(REFUSAL_SESSION_PREFIX)) {
+    throw new AirlockError('ERR_BAD_ID', `sessionId must not start with ${REFUSAL_SESSION_PREFIX} (reserved for the gateway's own sessions)`);
   }
   if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
     throw new AirlockError('ERR_BAD_ID', 'idempotencyKey must be 1 to 128 printable ASCII characters without spaces');

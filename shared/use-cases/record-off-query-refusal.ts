@@ -5,6 +5,8 @@ import type { SubmitQueryDeps } from './submit-query.js';
 import { actorOf } from './submit-query.js';
 import { appendRecord } from './append-record.js';
 import { sqlHash as hashSql } from '../records/hash.js';
+import { AirlockError } from '../errors.js';
+import { REFUSAL_SESSION_PREFIX } from './query-input.js';
 
 export type OffQueryRefusalDeps = Pick<SubmitQueryDeps, 'records' | 'requests' | 'signer' | 'clock' | 'newId'>;
 
@@ -14,7 +16,7 @@ export type OffQueryRefusalDeps = Pick<SubmitQueryDeps, 'records' | 'requests' |
  * identity's chain gets records of someone else's reads.
  */
 export function refusalSessionId(principal: Principal): string {
-  return `throttled-${createHash('sha256').update(identityKey(principal), 'utf8').digest('hex').slice(0, 32)}`;
+  return `${REFUSAL_SESSION_PREFIX}${createHash('sha256').update(identityKey(principal), 'utf8').digest('hex').slice(0, 32)}`;
 }
 
 /**
@@ -37,8 +39,8 @@ export async function recordOffQueryRefusal(
   const sessionId = refusalSessionId(principal);
   const owner = identityKey(principal);
   const claimed = await deps.requests.claimSession({ sessionId, owner, createdAt: deps.clock.now().toISOString() });
-  // (Only its identity can own it: the id is derived from the owner's key.)
-  if (claimed.owner !== owner) throw new Error(`refusal session ${sessionId} is owned by another identity`);
+  // No agent can name a session with this prefix (query-input.ts), so only its identity ever claims it.
+  if (claimed.owner !== owner) throw new AirlockError('ERR_STORE_UNAVAILABLE', 'the refusal could not be recorded (its session belongs to another identity); retry later');
   const requestId = deps.newId();
   await appendRecord(deps, {
     sessionId,

@@ -139,6 +139,7 @@ describe('parseQueryInput', () => {
     ['lone low surrogate in sql', { prompt: 'p', sql: 'SELECT 1 \uDC00' }, 'ERR_VALIDATION'],
     ['session id too long', { prompt: 'p', sql: 'SELECT 1', sessionId: 'x'.repeat(65) }, 'ERR_BAD_ID'],
     ['session id traversal', { prompt: 'p', sql: 'SELECT 1', sessionId: '../x' }, 'ERR_BAD_ID'],
+    ['a session id the gateway keeps for refusals (another identity could claim it first)', { prompt: 'p', sql: 'SELECT 1', sessionId: 'throttled-0123456789abcdef0123456789abcdef' }, 'ERR_BAD_ID'],
     ['idempotency key with space', { prompt: 'p', sql: 'SELECT 1', idempotencyKey: 'a b' }, 'ERR_BAD_ID'],
     ['prompt of 32 KiB + 1 byte in UTF-8', { prompt: 'é'.repeat(16 * 1024) + 'x', sql: 'SELECT 1' }, 'ERR_PROMPT_TOO_LARGE'],
   ];
