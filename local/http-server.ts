@@ -34,6 +34,11 @@ export interface ConnectionLimits {
   refusalHoldMs: number;
   /** 401s an address may get in a second before its next ones are held (refusalHoldMs). */
   unauthenticatedPerSecond: number;
+  /**
+   * `GET /v1/keys` (public: no identity to pace) an address may ask in a second; past it, 503
+   * ERR_OVERLOADED with Retry-After 1 before anything is read, held like a refusal.
+   */
+  keysPerSecond: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
@@ -46,6 +51,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   headersTimeoutMs: 10_000,
   refusalHoldMs: 1000,
   unauthenticatedPerSecond: 10,
+  keysPerSecond: 10,
 };
 
 const HEALTH_PATH = '/v1/health';
@@ -66,6 +72,7 @@ export async function startHttpServer(opts: {
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.limits };
   const budget = new ConnectionBudget(limits);
   const unauthenticated = new FailureWindow(limits.unauthenticatedPerSecond);
+  const keyReads = new FailureWindow(limits.keysPerSecond);
   const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (req, res) => {
     const gate = budget.admitRequest(req);
     if (gate === 'refuse') {
@@ -82,7 +89,7 @@ export async function startHttpServer(opts: {
     res.once('close', endRequest);
     // A refusal being held is answered work, not work in flight: it leaves the per-address budget, so
     // held 429s of one looping agent never crowd out other agents on the same address (loopback).
-    serve(req, res, opts.handle, limits.refusalHoldMs, endRequest, unauthenticated).catch((e: unknown) => {
+    serve(req, res, opts.handle, limits.refusalHoldMs, endRequest, unauthenticated, keyReads).catch((e: unknown) => {
       opts.onError(e);
       if (!res.headersSent) send(res, json(500, { error: { code: 'ERR_INTERNAL', message: 'internal error' } }));
       else res.destroy();
@@ -111,7 +118,7 @@ export async function startHttpServer(opts: {
   };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, handle: EventHandler, refusalHoldMs: number, onHold: () => void, unauthenticated: FailureWindow): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, handle: EventHandler, refusalHoldMs: number, onHold: () => void, unauthenticated: FailureWindow, keyReads: FailureWindow): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://local');
   const declared = Number(req.headers['content-length'] ?? '0');
   if (Number.isFinite(declared) && declared > LIMITS.bodyBytes) {
@@ -129,10 +136,13 @@ async function serve(req: IncomingMessage, res: ServerResponse, handle: EventHan
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = v;
   const event: ApiEvent = { method: req.method ?? 'GET', path: url.pathname, headers, query, body: body.toString('utf8') };
-  const result = await handle(event);
-  // A refusal (over a quota, or one token too many that does not verify) is held: a client retrying it in
+  // The public key list is read from the store on every call and has no identity to pace: a loop on it is
+  // refused before anything is read once its address is past its allowance.
+  const overKeys = event.method === 'GET' && event.path === '/v1/keys' && keyReads.over(req.socket.remoteAddress ?? '');
+  const result = overKeys ? json(503, JSON.parse(OVERLOADED_BODY), { 'retry-after': '1' }) : await handle(event);
+  // A refusal (over a quota, one token too many that does not verify, or one key list too many) is held: a client retrying it in
   // a loop waits for each answer, so it cannot make the gateway work through refusals as fast as it can send.
-  const held = result.statusCode === 429 || (result.statusCode === 401 && unauthenticated.over(req.socket.remoteAddress ?? ''));
+  const held = result.statusCode === 429 || overKeys || (result.statusCode === 401 && unauthenticated.over(req.socket.remoteAddress ?? ''));
   if (held && refusalHoldMs > 0) {
     onHold();
     await holdRefusal(res, Math.min(refusalHoldMs, retryAfterMs(result)));

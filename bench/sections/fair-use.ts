@@ -45,7 +45,9 @@ async function loop(w) {
   for (let i = 0; !stop; i++) {
     const sql = d.mode === 'slow' ? (i % 2 === 0 ? d.slow : 'DELETE FROM orders WHERE id = ' + (w * 1000 + i)) : d.mode === 'long' ? d.long : d.mode === 'wide' ? d.wide : d.read;
     const token = d.mode === 'badtoken' ? d.token.slice(0, -4) + 'AAAA' : d.token;
-    const res = await fetch(d.url + '/v1/queries', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token }, body: JSON.stringify({ prompt: 'bench', sql, sessionId: 'flood-' + w }) });
+    const res = d.mode === 'keys'
+      ? await fetch(d.url + '/v1/keys')
+      : await fetch(d.url + '/v1/queries', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token }, body: JSON.stringify({ prompt: 'bench', sql, sessionId: 'flood-' + w }) });
     const text = await res.text();
     let code = '';
     try { code = String((JSON.parse(text).error || {}).code || ''); } catch { code = 'not JSON'; }
@@ -68,9 +70,10 @@ interface Scenario {
    * The flooder's statements: `slow` alternates a statement that runs until its timeout with an approval
    * request; `fast` repeats the reader's read; `long` repeats one 150 KB statement (classifying it is the
    * cost); `wide` repeats a read whose answer is 1,000 rows × 12 columns (masking and recording it is the
-   * cost); `badtoken` sends the read with a token whose signature does not verify.
+   * cost); `badtoken` sends the read with a token whose signature does not verify; `keys` asks for the
+   * public key list (no token: no identity to pace).
    */
-  flood: 'slow' | 'fast' | 'long' | 'wide' | 'badtoken';
+  flood: 'slow' | 'fast' | 'long' | 'wide' | 'badtoken' | 'keys';
   /** Milliseconds the reader waits between its reads (0: back to back); under the default pace, 20 a second. */
   readerGapMs: number;
 }
@@ -175,6 +178,7 @@ export const run: BenchSectionRunner = async (): Promise<BenchSection> => {
   const long = await scenario({ policy: null, flood: 'long', readerGapMs: 100 });
   const wide = await scenario({ policy: null, flood: 'wide', readerGapMs: 100 });
   const badtoken = await scenario({ policy: null, flood: 'badtoken', readerGapMs: 100 });
+  const keys = await scenario({ policy: null, flood: 'keys', readerGapMs: 100 });
   return {
     title: 'Fair use: one identity floods, another reads (issue 15)',
     rows: [
@@ -183,6 +187,7 @@ export const run: BenchSectionRunner = async (): Promise<BenchSection> => {
       ...rowsOf('150 KB statements (default limits)', long),
       ...rowsOf('1,000-row answers (default limits)', wide),
       ...rowsOf('a token that does not verify', badtoken),
+      ...rowsOf('GET /v1/keys, no token', keys),
     ],
   };
 };

@@ -20,13 +20,13 @@ const answers: Record<string, () => ReturnType<typeof json>> = {
   '/busy': () => json(503, { error: { code: 'ERR_WAREHOUSE_BUSY' } }, { 'retry-after': '30' }),
 };
 
-async function start(refusalHoldMs: number, maxRequestsPerIp?: number, unauthenticatedPerSecond = 0): Promise<string> {
+async function start(refusalHoldMs: number, maxRequestsPerIp?: number, unauthenticatedPerSecond = 0, keysPerSecond = 1000): Promise<string> {
   server = await startHttpServer({
     host: '127.0.0.1',
     port: 0,
     handle: async (e) => (answers[e.path] ?? answers['/ok']!)(),
     onError: () => undefined,
-    limits: { refusalHoldMs, unauthenticatedPerSecond, ...(maxRequestsPerIp === undefined ? {} : { maxRequestsPerIp }) },
+    limits: { refusalHoldMs, unauthenticatedPerSecond, keysPerSecond, ...(maxRequestsPerIp === undefined ? {} : { maxRequestsPerIp }) },
   });
   return server.url;
 }
@@ -51,6 +51,28 @@ describe('a refusal is held before it is answered (AIRLOCK_REFUSAL_HOLD_MS)', ()
     const a = await timed(`${url}/unauth`);
     expect(a.status).toBe(401);
     expect(a.ms).toBeGreaterThanOrEqual(395);
+  });
+
+  it('GET /v1/keys past its allowance per address: 503 ERR_OVERLOADED before the handler runs, held; within it, answered', async () => {
+    let reads = 0;
+    server = await startHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      handle: async (e) => (e.path === '/v1/keys' ? (reads++, json(200, { keys: [] })) : json(200, { ok: true })),
+      onError: () => undefined,
+      limits: { refusalHoldMs: 400, keysPerSecond: 0 },
+    });
+    const over = await timed(`${server.url}/v1/keys`);
+    expect(over).toMatchObject({ status: 503, retryAfter: '1' });
+    expect(over.ms).toBeGreaterThanOrEqual(395);
+    expect(reads).toBe(0);
+    // Other paths are not counted against it.
+    expect((await timed(`${server.url}/ok`)).status).toBe(200);
+    await server.close();
+    server = undefined;
+    // With an hour-long hold, an allowance of 5: five key lists answered at once (a held one would time the test out).
+    const url = await start(3_600_000, undefined, 0, 5);
+    for (let i = 0; i < 5; i++) expect((await timed(`${url}/v1/keys`)).status).toBe(200);
   });
 
   it('never holds anything but a 429 or a 401, nor a 429 past its own Retry-After', async () => {
