@@ -30,6 +30,9 @@ export interface QuotaCheck {
   lease?: { id: string; max: number; until: Date };
 }
 
+/** What `pacedOut` needs: the pace's part of a check. */
+export type PaceCheck = Pick<QuotaCheck, 'identity' | 'now' | 'burst' | 'units'> & { requestsPerMinute: number };
+
 export interface FinishInput {
   identity: string;
   leaseId?: string;
@@ -53,10 +56,10 @@ export interface QuotaStore {
    * what `admit` would admit: the memory store knows the pace exactly, and a container's last sight
    * of it in DynamoDB is a lower bound (the pace only moves on).
    */
-  pacedOut(check: { identity: string; now: Date; requestsPerMinute: number; burst?: number; units?: number }): Admission | null;
+  pacedOut(check: PaceCheck): Admission | null;
   /**
    * Frees the lease (if any) and charges `warehouseMs` to the hour and day, and `pace.units` more to the
-   * request pace (what the answer cost: `resultPaceUnits`), from now if the identity is rested.
+   * request pace (what the answer cost: `extraResultUnits`), from now if the identity is rested (`movedOn`; no burst applies: the cost was spent).
    */
   finish(input: FinishInput): Promise<void>;
 }
@@ -86,8 +89,19 @@ export function paceIntervalUs(requestsPerMinute: number): number {
  */
 export function pace(tatUs: number | undefined, nowUs: number, requestsPerMinute: number, burst: number | undefined, units = 1): { admitted: true; tatUs: number } | { admitted: false; retryAfterSeconds: number } {
   const interval = paceIntervalUs(requestsPerMinute);
-  const next = Math.max(tatUs ?? 0, nowUs) + interval * units;
+  const next = movedOn(tatUs, nowUs, interval * units);
   const ahead = (burst ?? requestsPerMinute) * interval;
   if (next - nowUs <= ahead) return { admitted: true, tatUs: next };
   return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((next - ahead - nowUs) / 1_000_000)) };
+}
+
+/** The pace's refusal of `check` given the identity's tat (absent: rested), or null when the pace admits it. */
+export function paceRefusal(tatUs: number | undefined, check: PaceCheck): Admission | null {
+  const paced = pace(tatUs, check.now.getTime() * 1000, check.requestsPerMinute, check.burst, check.units);
+  return paced.admitted ? null : { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: paced.retryAfterSeconds };
+}
+
+/** The tat after a cost of `costUs`: from the tat, or from now when the identity is rested. */
+export function movedOn(tatUs: number | undefined, nowUs: number, costUs: number): number {
+  return Math.max(tatUs ?? 0, nowUs) + costUs;
 }

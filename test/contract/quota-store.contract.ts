@@ -106,6 +106,22 @@ export function quotaStoreContract(name: string, open: () => Promise<QuotaFixtur
       }
     });
 
+    it('the pace of a rested identity starts from now, also when its request drops a lapsed lease on the way (DynamoDB: the read path)', async () => {
+      const f = await open();
+      try {
+        const pace = { requestsPerMinute: 60, burst: 2 };
+        const t0 = Date.parse('2026-12-07T10:00:00.000Z');
+        expect(await f.store.admit({ identity: 'kim', now: new Date(t0), ...pace, lease: { id: 'old', max: 1, until: new Date(t0 + 5_000) } })).toEqual({ admitted: true });
+        // 100 s later the lease has lapsed (never freed) and the pace is rested: 2 at once, not 3.
+        const later = new Date(t0 + 100_000);
+        expect(await f.store.admit({ identity: 'kim', now: later, ...pace, lease: { id: 'new', max: 1, until: new Date(t0 + 130_000) } })).toEqual({ admitted: true });
+        expect(await f.store.admit({ identity: 'kim', now: later, ...pace })).toEqual({ admitted: true });
+        expect(await f.store.admit({ identity: 'kim', now: later, ...pace })).toEqual({ admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: 1 });
+      } finally {
+        await f.close();
+      }
+    });
+
     it('pacedOut never refuses what admit would admit, whichever instance moved the pace on', async () => {
       const f = await open();
       try {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AirlockError } from '../../errors.js';
-import type { Admission, FinishInput, QuotaCheck, QuotaStore } from '../../ports/quota-store.js';
-import { pace, paceIntervalUs, windows } from '../../ports/quota-store.js';
+import type { Admission, FinishInput, PaceCheck, QuotaCheck, QuotaStore } from '../../ports/quota-store.js';
+import { movedOn, pace, paceIntervalUs, paceRefusal, windows } from '../../ports/quota-store.js';
 import { rememberBounded } from '../../bounded-cache.js';
 import { TABLES, TTL_ATTRIBUTE } from './tables.js';
 import { dynamoDbError, isConditionalCheckFailed } from './dynamodb-errors.js';
@@ -61,16 +61,7 @@ export class DynamoDbQuotaStore implements QuotaStore {
       // The pace's clause depends on whether the identity is rested (tat <= now): this container's last
       // sight of its tat says which to try; a wrong guess only fails the condition and falls to the read.
       const blind = new Update(nowMs);
-      if (rpm !== undefined) {
-        const hint = this.#tats.get(c.identity);
-        if (hint === undefined || hint <= nowUs) {
-          blind.set('#tat = :tat', { '#tat': 'tat' }, { ':tat': num(nowUs + cost) });
-          blind.cond('(attribute_not_exists(#tat) OR #tat <= :now)', { '#tat': 'tat' }, { ':now': num(nowUs) });
-        } else {
-          blind.set('#tat = #tat + :iv', { '#tat': 'tat' }, { ':iv': num(cost) });
-          blind.cond('#tat > :now AND #tat <= :latest', { '#tat': 'tat' }, { ':now': num(nowUs), ':latest': num(nowUs + ahead - cost) });
-        }
-      }
+      if (rpm !== undefined) this.#movePace(blind, c.identity, null, nowUs, cost, nowUs + ahead - cost);
       this.#budgetConditions(blind, c, w);
       if (c.lease !== undefined) {
         blind.set('#lz.#lid = :until', { '#lz': 'lz', '#lid': c.lease.id }, { ':until': num(c.lease.until.getTime()) });
@@ -99,10 +90,7 @@ export class DynamoDbQuotaStore implements QuotaStore {
           return { admitted: false, limit: 'concurrentStatements', retryAfterSeconds: Math.max(1, Math.ceil((Math.min(...live.map(([, until]) => until)) - nowMs) / 1000)) };
         }
         const u = new Update(nowMs);
-        if (paced !== null && paced.admitted) {
-          u.set('#tat = :tat', { '#tat': 'tat' }, { ':tat': num(paced.tatUs) });
-          u.cond(cur.tat === undefined ? 'attribute_not_exists(#tat)' : '#tat = :oldtat', { '#tat': 'tat' }, cur.tat === undefined ? {} : { ':oldtat': num(cur.tat) });
-        }
+        if (paced !== null) this.#movePace(u, c.identity, cur, nowUs, cost);
         this.#budgetConditions(u, c, w);
         if (c.lease !== undefined) {
           if (!cur.hasLeases) {
@@ -131,11 +119,30 @@ export class DynamoDbQuotaStore implements QuotaStore {
     }
   }
 
-  pacedOut(c: { identity: string; now: Date; requestsPerMinute: number; burst?: number; units?: number }): Admission | null {
+  pacedOut(c: PaceCheck): Admission | null {
     const seen = this.#tats.get(c.identity);
-    if (seen === undefined) return null;
-    const paced = pace(seen, c.now.getTime() * 1000, c.requestsPerMinute, c.burst, c.units);
-    return paced.admitted ? null : { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: paced.retryAfterSeconds };
+    return seen === undefined ? null : paceRefusal(seen, c);
+  }
+
+  /**
+   * Moves the pace on by `cost` µs. From the item as read (`cur`): to exactly `max(tat, now) + cost`,
+   * conditioned on the tat read. Blind (`cur` null): this container's last sight of the tat picks the
+   * clause, rested (`now + cost`, if the tat is still at most now) or not (`tat + cost`, if the tat is
+   * still ahead of now, and at most `latest` when given); a wrong guess fails its condition.
+   */
+  #movePace(u: Update, identity: string, cur: Usage | null, nowUs: number, cost: number, latest?: number): void {
+    const names = { '#tat': 'tat' };
+    const tat = cur === null ? this.#tats.get(identity) : cur.tat;
+    if (cur !== null) {
+      u.set('#tat = :tat', names, { ':tat': num(movedOn(tat, nowUs, cost)) });
+      u.cond(tat === undefined ? 'attribute_not_exists(#tat)' : '#tat = :oldtat', names, tat === undefined ? {} : { ':oldtat': num(tat) });
+    } else if (tat === undefined || tat <= nowUs) {
+      u.set('#tat = :tat', names, { ':tat': num(nowUs + cost) });
+      u.cond('(attribute_not_exists(#tat) OR #tat <= :now)', names, { ':now': num(nowUs) });
+    } else {
+      u.set('#tat = #tat + :cost', names, { ':cost': num(cost) });
+      u.cond(latest === undefined ? '#tat > :now' : '#tat > :now AND #tat <= :latest', names, { ':now': num(nowUs), ...(latest === undefined ? {} : { ':latest': num(latest) }) });
+    }
   }
 
   /** This container's last sight of an identity's tat: a hint for which blind update to try, and a lower bound of the pace. */
@@ -154,18 +161,8 @@ export class DynamoDbQuotaStore implements QuotaStore {
       const build = (cur: Usage | null): Update => {
         const u = new Update(input.now.getTime());
         if (input.leaseId !== undefined) u.remove('#lz.#lid', { '#lz': 'lz', '#lid': input.leaseId });
-        if (charge > 0) {
-          // What the answer cost, onto the pace: from its tat, or from now when rested (the hint guesses which, blind).
-          const tat = cur === null ? this.#tats.get(input.identity) : cur.tat;
-          if (tat === undefined || tat <= nowUs) {
-            u.set('#tat = :charged', { '#tat': 'tat' }, { ':charged': num(nowUs + charge) });
-            if (cur === null) u.cond('(attribute_not_exists(#tat) OR #tat <= :now)', { '#tat': 'tat' }, { ':now': num(nowUs) });
-            else u.cond(cur.tat === undefined ? 'attribute_not_exists(#tat)' : '#tat = :oldtat', { '#tat': 'tat' }, cur.tat === undefined ? {} : { ':oldtat': num(cur.tat) });
-          } else {
-            u.set('#tat = #tat + :charge', { '#tat': 'tat' }, { ':charge': num(charge) });
-            u.cond('#tat > :now', { '#tat': 'tat' }, { ':now': num(nowUs) });
-          }
-        }
+        // What the answer cost, onto the pace (no burst applies: the cost was spent).
+        if (charge > 0) this.#movePace(u, input.identity, cur, nowUs, charge);
         if (ms > 0) {
           for (const [k, kms, at] of [['h', 'hms', w.hour], ['d', 'dms', w.day]] as const) {
             const names = { [`#${k}`]: k, [`#${kms}`]: kms };

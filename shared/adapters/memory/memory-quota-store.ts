@@ -1,5 +1,5 @@
-import type { Admission, FinishInput, QuotaCheck, QuotaStore } from '../../ports/quota-store.js';
-import { pace, paceIntervalUs, windows } from '../../ports/quota-store.js';
+import type { Admission, FinishInput, PaceCheck, QuotaCheck, QuotaStore } from '../../ports/quota-store.js';
+import { movedOn, pace, paceIntervalUs, paceRefusal, windows } from '../../ports/quota-store.js';
 
 interface Usage {
   /** The request pace's theoretical arrival time, µs (`pace`); absent: rested. */
@@ -52,16 +52,13 @@ export class MemoryQuotaStore implements QuotaStore {
     return { admitted: true };
   }
 
-  pacedOut(c: { identity: string; now: Date; requestsPerMinute: number; burst?: number; units?: number }): Admission | null {
-    const paced = pace(this.#usage.get(c.identity)?.tatUs, c.now.getTime() * 1000, c.requestsPerMinute, c.burst, c.units);
-    return paced.admitted ? null : { admitted: false, limit: 'requestsPerMinute', retryAfterSeconds: paced.retryAfterSeconds };
+  pacedOut(c: PaceCheck): Admission | null {
+    return paceRefusal(this.#usage.get(c.identity)?.tatUs, c);
   }
 
   async finish(input: FinishInput): Promise<void> {
     const u = this.#of(input.identity, input.now);
-    if (input.pace !== undefined && input.pace.units > 0) {
-      u.tatUs = Math.max(u.tatUs ?? 0, input.now.getTime() * 1000) + input.pace.units * paceIntervalUs(input.pace.requestsPerMinute);
-    }
+    if (input.pace !== undefined && input.pace.units > 0) u.tatUs = movedOn(u.tatUs, input.now.getTime() * 1000, input.pace.units * paceIntervalUs(input.pace.requestsPerMinute));
     if (input.leaseId !== undefined) u.leases.delete(input.leaseId);
     const ms = Math.max(0, Math.round(input.warehouseMs));
     u.hourMs += ms;
