@@ -1,5 +1,4 @@
-import { admitQuery, pacedOut, rateLimited } from '../use-cases/admit-query.js';
-import { recordOffQueryRefusal } from '../use-cases/record-off-query-refusal.js';
+import { admitOffQuery } from '../use-cases/record-off-query-refusal.js';
 import type { ApiDeps } from './api-deps.js';
 import type { Route, RouteHandler } from './router.js';
 
@@ -29,9 +28,7 @@ function paced(route: string, handler: RouteHandler<ApiDeps>): RouteHandler<ApiD
   return async (deps, event) => {
     // The handler verifies the token again; the verifier keeps a verified token for a minute, so this is a lookup.
     const principal = await deps.verifier.verify(event.headers['authorization']);
-    const refused = pacedOut(deps, principal, '', 'reads') ?? (await admitQuery(deps, principal, false, '', 'reads'));
-    if (!refused.admitted) throw rateLimited(refused, await recordOffQueryRefusal(deps, principal, route, refused));
-    const admission = refused;
+    const admission = await admitOffQuery(deps, principal, route, 'reads');
     const result = await handler(deps, event);
     const extra = Math.max(0, Math.ceil(Buffer.byteLength(result.body, 'utf8') / PACE_UNIT_ANSWER_BYTES) - 1);
     await admission.done(0, extra);

@@ -6,6 +6,7 @@ import { actorOf } from './submit-query.js';
 import { appendRecord } from './append-record.js';
 import { sqlHash as hashSql } from '../records/hash.js';
 import { AirlockError } from '../errors.js';
+import { admitQuery, rateLimited, type AdmitQueryDeps, type PaceKind } from './admit-query.js';
 import { REFUSAL_SESSION_PREFIX } from './query-input.js';
 
 export type OffQueryRefusalDeps = Pick<SubmitQueryDeps, 'records' | 'requests' | 'signer' | 'clock' | 'newId'>;
@@ -50,4 +51,19 @@ export async function recordOffQueryRefusal(
     body: { ...(sql === undefined ? {} : { sqlHash: hashSql(sql) }), risk: 'unclassified', limit: refused.limit, retryAfterSeconds: refused.retryAfterSeconds, route },
   });
   return requestId;
+}
+
+/**
+ * Admits something that is not a query (a read of a request or a session, an explain) against its
+ * identity's pace — `sql` is what it costs by length, absent for a read — or records the refusal
+ * (`recordOffQueryRefusal`) and throws its 429. Returns the admission, whose `done` charges what the
+ * answer cost.
+ *
+ * @example
+ * const admission = await admitOffQuery(deps, principal, 'GET /v1/sessions/{sessionId}', 'reads');
+ */
+export async function admitOffQuery(deps: OffQueryRefusalDeps & AdmitQueryDeps, principal: Principal, route: string, pace: PaceKind, sql?: string) {
+  const admission = await admitQuery(deps, principal, false, sql ?? '', pace);
+  if (!admission.admitted) throw rateLimited(admission, await recordOffQueryRefusal(deps, principal, route, admission, sql));
+  return admission;
 }

@@ -147,6 +147,12 @@ async function throttle(
   refused: { limit: QuotaLimitName; retryAfterSeconds: number },
   requestId = deps.newId(),
 ): Promise<never> {
+  await recordThrottled(deps, principal, input, sessionId, risk, refused, requestId);
+  throw rateLimited(refused, requestId);
+}
+
+/** The `query.throttled` record of a refused request (its `limit` the quota or cap that refused it). */
+async function recordThrottled(deps: SubmitQueryDeps, principal: Principal, input: QueryInput, sessionId: string, risk: string, refused: { limit: string; retryAfterSeconds: number }, requestId: string): Promise<void> {
   await appendRecord(deps, {
     sessionId,
     requestId,
@@ -154,7 +160,6 @@ async function throttle(
     actor: actorOf(principal),
     body: { sqlHash: hashSql(input.sql), risk, limit: refused.limit, retryAfterSeconds: refused.retryAfterSeconds },
   });
-  throw rateLimited(refused, requestId);
 }
 
 /**
@@ -167,7 +172,7 @@ async function recordRefusal(deps: SubmitQueryDeps, principal: Principal, input:
   const requestId = deps.newId();
   const limit = typeof e.details?.['limitName'] === 'string' ? e.details['limitName'] : 'approvalRequests';
   const retryAfterSeconds = typeof e.details?.['retryAfterSeconds'] === 'number' ? e.details['retryAfterSeconds'] : 1;
-  await appendRecord(deps, { sessionId, requestId, type: 'query.throttled', actor: actorOf(principal), body: { sqlHash: hashSql(input.sql), risk: classification.risk, limit, retryAfterSeconds } });
+  await recordThrottled(deps, principal, input, sessionId, classification.risk, { limit, retryAfterSeconds }, requestId);
   throw new AirlockError(e.code, e.message, { cause: e, details: { ...e.details, requestId } });
 }
 

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { AirlockError } from '../../errors.js';
 import { explainFor } from '../../use-cases/explain-for.js';
-import { admitQuery, pacedOut, rateLimited } from '../../use-cases/admit-query.js';
-import { recordOffQueryRefusal } from '../../use-cases/record-off-query-refusal.js';
+import { admitOffQuery } from '../../use-cases/record-off-query-refusal.js';
 import { classify } from '../../sql/classify.js';
 import { LIMITS } from '../../use-cases/query-input.js';
 import { analyzeInference } from '../../use-cases/references-sensitive-column.js';
@@ -34,8 +33,7 @@ export async function postExplain(deps: Pick<ApiDeps, 'verifier' | 'policy'> & P
   const { clock, newId, records, requests, signer } = quotas === undefined ? {} : deps;
   if (sql !== undefined && quotas !== undefined && clock !== undefined && newId !== undefined && records !== undefined && requests !== undefined && signer !== undefined) {
     const paced = { policy: deps.policy, clock, newId, quotas, records, requests, signer };
-    const refused = pacedOut(paced, principal, sql) ?? (await admitQuery(paced, principal, false, sql));
-    if (!refused.admitted) throw rateLimited(refused, await recordOffQueryRefusal(paced, principal, 'POST /v1/explain', refused, sql));
+    await admitOffQuery(paced, principal, 'POST /v1/explain', 'queries', sql);
   }
   // The inference analysis of POST /v1/queries, by column names only: explain reads no warehouse,
   // so a use that only the catalog reveals (a row-valued alias …) shows up when the query is submitted.
