@@ -35,18 +35,19 @@ export async function settleDirectRead(requests: Pick<RequestStore, 'put' | 'tra
 }
 
 /**
- * The item a direct read implies, rebuilt from its signed write-ahead record (`running`, not stored)
- * — or null when the id names no direct read on record (no `query.requested`, or one the policy sent
- * to approval or denied: those requests store their item before they answer).
+ * The item a direct read implies, rebuilt from its signed write-ahead record (`running`, not stored),
+ * with the records read for it (its session from the write-ahead record on: `stateFromRecords` needs
+ * no second read) — or null when the id names no direct read on record (no `query.requested`, or one
+ * the policy sent to approval or denied: those requests store their item before they answer).
  *
  * @example
- * const found = await requestFromRecords(records, id); // then, once the reader may see it: stateFromRecords(deps, found)
+ * const found = await requestFromRecords(records, id); // then, once the reader may see it: stateFromRecords(deps, found.item, found.records)
  */
-export async function requestFromRecords(records: RecordStore, requestId: string): Promise<RequestItem | null> {
+export async function requestFromRecords(records: RecordStore, requestId: string): Promise<{ item: RequestItem; records: SessionRecord[] } | null> {
   const at = await records.requested(requestId);
   if (at === null) return null;
-  const lines = await records.list(at.sessionId, at.seq);
-  const requested = lines.map((l) => JSON.parse(l) as SessionRecord).find((r) => r.seq === at.seq && r.requestId === requestId && r.type === 'query.requested');
+  const read = (await records.list(at.sessionId, at.seq)).map((l) => JSON.parse(l) as SessionRecord);
+  const requested = read.find((r) => r.seq === at.seq && r.requestId === requestId && r.type === 'query.requested');
   if (requested === undefined) throw new AirlockError('ERR_RECORD_MISSING', `the write-ahead record of request ${requestId} is missing`);
   // A signed record of our own chain: its body is the `query.requested` body Airlock wrote (record-body.ts).
   const body = requested.body as QueryRequestedBody;
@@ -67,23 +68,25 @@ export async function requestFromRecords(records: RecordStore, requestId: string
     requestedSeq: at.seq,
     runningSince: requested.at,
   };
-  return item;
+  return { item, records: read };
 }
 
 /**
  * The state of a direct read that has no request item yet (rebuilt by `requestFromRecords`), from its
  * records alone — nothing is written: its outcome record (or reconcile's `query.reconciled`) if the
  * chain holds one; `outcome_unknown` if its execution is dead (`isInterrupted`); else still `running`.
+ * `read`: the session's records from the write-ahead record on, when just read (else they are read now).
  *
  * @example
- * const { item, outcome } = await stateFromRecords({ records, clock, policy }, found); // item.status === 'executed'
+ * const { item, outcome } = await stateFromRecords({ records, clock, policy }, found.item); // item.status === 'executed'
  */
 export async function stateFromRecords(
   deps: { records: RecordStore } & Pick<RecoverInterruptedDeps, 'clock' | 'policy' | 'executionsSince'>,
   item: RequestItem,
+  read?: SessionRecord[],
 ): Promise<{ item: RequestItem; outcome: QueryOutcome | null }> {
-  const lines = await deps.records.list(item.sessionId, item.requestedSeq);
-  const found = outcomeFromRecords(item, lines.map((l) => JSON.parse(l) as SessionRecord));
+  const records = read ?? (await deps.records.list(item.sessionId, item.requestedSeq)).map((l) => JSON.parse(l) as SessionRecord);
+  const found = outcomeFromRecords(item, records);
   if (found !== null) {
     const { outcome } = found;
     return { item: { ...item, ...finalState(outcome, httpStatusOfOutcome(outcome)) }, outcome };

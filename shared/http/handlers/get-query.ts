@@ -8,6 +8,7 @@ import { outcomeError, type OutcomeBody, type QueryOutcome } from '../../ports/q
 import { decodeTime } from 'ulid';
 import type { StatementError } from '../../records/record-body.js';
 import type { Reason, Risk } from '../../sql/types.js';
+import type { SessionRecord } from '../../records/types.js';
 import { httpStatusOfOutcome } from '../../use-cases/submit-query.js';
 import { json, type ApiEvent, type ApiResult } from '../api-event.js';
 import type { ApiDeps } from '../api-deps.js';
@@ -31,14 +32,15 @@ export async function getQuery(deps: GetQueryDeps, event: ApiEvent): Promise<Api
   const deadline = Date.now() + waitSeconds * 1000;
   // A direct read's item is written after its answer: until then (or after a crash), from its write-ahead record.
   const stored = await deps.requests.get(requestId);
-  const found = stored ?? (await findDirectRead(deps, requestId));
+  const direct = stored === null ? await findDirectRead(deps, requestId) : null;
+  const found = stored ?? direct?.item ?? null;
   // The requester and the policy's auditors may read a request; to anyone else it does not exist.
   if (found === null || !mayRead(deps.policy, principal, found.owner)) throw new AirlockError('ERR_NOT_FOUND', `request ${requestId} not found`);
   // A stored item is completed from the records and recovered if interrupted; a direct read, which keeps
-  // no item, is read from its records, writing nothing.
-  const settle = async (item: RequestItem | null): Promise<{ item: RequestItem; outcome?: QueryOutcome | null }> =>
-    item === null ? stateFromRecords(deps, found) : { item: await recoverIfInterrupted(deps, await completeFromRecords(deps, item, httpStatusOfOutcome)) };
-  let now = await settle(stored);
+  // no item, is read from its records, writing nothing (the first time, from those it was found with).
+  const settle = async (item: RequestItem | null, read?: SessionRecord[]): Promise<{ item: RequestItem; outcome?: QueryOutcome | null }> =>
+    item === null ? stateFromRecords(deps, found, read) : { item: await recoverIfInterrupted(deps, await completeFromRecords(deps, item, httpStatusOfOutcome)) };
+  let now = await settle(stored, direct?.records);
   while (WAITING.includes(now.item.status) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, deadline - Date.now()))));
     now = await settle(await deps.requests.get(requestId));
@@ -55,7 +57,7 @@ const INDEX_LAG_RETRIES = [100, 250, 500, 1000];
  * in DynamoDB, so an id minted in the last few seconds (a ULID carries its time) that is not found yet
  * is asked again for up to ~2 s before it counts as unknown.
  */
-async function findDirectRead(deps: GetQueryDeps, requestId: string): Promise<RequestItem | null> {
+async function findDirectRead(deps: GetQueryDeps, requestId: string): ReturnType<typeof requestFromRecords> {
   let minted = Number.NaN;
   try {
     minted = decodeTime(requestId);

@@ -36,6 +36,11 @@ class LaggingIndex extends MemoryRecordStore {
     this.lookups += 1;
     return this.lookups <= this.lag ? null : super.requested(requestId);
   }
+  lists = 0;
+  override async list(sessionId: string, fromSeq?: number) {
+    this.lists += 1;
+    return super.list(sessionId, fromSeq);
+  }
 }
 
 async function setup(lag: number) {
@@ -46,6 +51,7 @@ async function setup(lag: number) {
   const clock = { now: () => new Date() };
   const posted = await submitQuery({ records, requests, signer, warehouse: new OneRow(), clock, policy, masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))), newId: ulid }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' });
   const deps: GetQueryDeps = { verifier: { verify: async () => principal }, policy, requests, records, clock, log: () => undefined };
+  records.lists = 0;
   const get = (id: string) => getQuery(deps, { method: 'GET', path: `/v1/queries/${id}`, headers: { authorization: 'Bearer t' }, query: {}, body: '', params: { requestId: id } });
   return { posted, records, get };
 }
@@ -57,6 +63,8 @@ describe('GET /v1/queries/{id} and the byRequest index lag', () => {
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ requestId: t.posted.body.requestId, status: 'executed', result: t.posted.body });
     expect(t.records.lookups).toBe(3);
+    // The session is read once: the records it was found with are the ones its state is read from.
+    expect(t.records.lists).toBe(1);
   });
 
   it('an id minted long ago that nothing shows is 404 after one lookup', async () => {

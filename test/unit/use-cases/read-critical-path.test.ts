@@ -93,7 +93,7 @@ describe('the read critical path', () => {
     expect(log).toEqual(['append query.requested', 'execute', 'append query.executed']);
     expect(await base.requests.get(out.body.requestId)).toBeNull();
     // Its state, from its records: the answer it gave.
-    const { item, outcome } = await stateFromRecords(readDeps(base), (await requestFromRecords(base.records, out.body.requestId))!);
+    const { item, outcome } = await stateFromRecords(readDeps(base), (await requestFromRecords(base.records, out.body.requestId))!.item);
     expect(item).toMatchObject({ status: 'executed', httpStatus: 200, requestedSeq: 1 });
     expect(outcome).toEqual(out);
     expect(await loadOutcome(base.records, item)).toEqual(out);
@@ -132,8 +132,8 @@ describe('the read critical path', () => {
     const direct = await submitQuery(base, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' });
     const id2 = direct.body.requestId;
     const found = await requestFromRecords(base.records, id2);
-    expect(found).toMatchObject({ requestId: id2, sessionId: 's1', status: 'running', owner: 'https://idp.example#agent-1', sql: 'SELECT 1 AS n', requestedSeq: 3 });
-    const { item } = await stateFromRecords(readDeps(base), found!);
+    expect(found?.item).toMatchObject({ requestId: id2, sessionId: 's1', status: 'running', owner: 'https://idp.example#agent-1', sql: 'SELECT 1 AS n', requestedSeq: 3 });
+    const { item } = await stateFromRecords(readDeps(base), found!.item);
     expect(item).toMatchObject({ status: 'executed', httpStatus: 200, requestedSeq: 3 });
     expect(await loadOutcome(base.records, item)).toEqual(direct);
     expect(await base.requests.get(id2)).toBeNull();
@@ -165,7 +165,7 @@ describe('the read critical path', () => {
     expect(requested?.type).toBe('query.requested');
     const id = requested!.requestId;
     expect(await base.requests.get(id)).toBeNull();
-    const found = (await requestFromRecords(base.records, id))!;
+    const found = (await requestFromRecords(base.records, id))!.item;
     // AWS (no process start known): within its statement timeout plus the margin it is still running…
     expect((await stateFromRecords(readDeps(base), found)).item.status).toBe('running');
     // …past it, outcome_unknown…
