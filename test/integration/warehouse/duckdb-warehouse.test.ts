@@ -133,3 +133,15 @@ describe('DuckDbWarehouse.execute', () => {
     expect(new Set(results.map((r) => r.queryId)).size).toBe(24);
   });
 });
+
+describe('threads', () => {
+  it('runs each statement on one DuckDB thread by default (statements run side by side in their slots)', async () => {
+    const w = await seededWarehouse();
+    try {
+      const r = await w.run("SELECT current_setting('threads') AS t");
+      expect(Number(r.rows[0]?.[0])).toBe(1);
+    } finally {
+      await w.dispose();
+    }
+  });
+});
