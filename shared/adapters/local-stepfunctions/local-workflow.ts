@@ -58,6 +58,14 @@ function payloadOf(input: unknown): ApprovalTaskPayload {
  * await workflow.start({ requestId, timeoutSeconds: 3600 });
  * await workflow.sendTaskSuccess(token, { decision: 'approved' });
  */
+/**
+ * The definitions (as JSON text) this process has had the library validate. Its validator builds
+ * and compiles its JSON schemas on every call (a tenth of a second or more of CPU), and every
+ * runtime in a process builds the same definition: a test process boots dozens. A definition
+ * that differs by one byte is validated as the first one was; an invalid one throws and is not added.
+ */
+const VALIDATED = new Set<string>();
+
 export class LocalWorkflow implements Workflow {
   readonly #machine: StateMachine;
   readonly #handlers: LocalTaskHandlers;
@@ -72,10 +80,13 @@ export class LocalWorkflow implements Workflow {
     // Fault drills only (local/faults.ts): the Retry pause per state in ms, instead of the deployed seconds.
     this.#retryIntervalOverrides = opts.retryIntervalOverrides;
     const definition = forLocalRunner(approvalStateMachineDefinition(LOCAL_APPROVAL_RESOURCES));
+    const text = JSON.stringify(definition);
     this.#machine = new StateMachine(definition as unknown as StateMachineDefinition, {
-      // FunctionName holds handler names here, not ARNs.
-      validationOptions: { checkArn: false },
+      // FunctionName holds handler names here, not ARNs. A definition this process has validated
+      // already is not validated again (see VALIDATED).
+      validationOptions: VALIDATED.has(text) ? { noValidate: true } : { checkArn: false },
     });
+    VALIDATED.add(text);
   }
 
   async start(input: WorkflowInput): Promise<void> {
