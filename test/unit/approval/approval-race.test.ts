@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '#shared/identity/principal.js';
+import { AirlockError } from '#shared/errors.js';
 import { keyRing } from '#shared/records/key-id.js';
 import type { SessionRecord } from '#shared/records/types.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
@@ -120,6 +121,34 @@ describe('two-person integrity under races (LocalWorkflow, memory stores)', () =
       expect(await recordVote(f.deps, { requestId: id, slackUserId: 'UAPPROVER3', vote: 'deny' })).toMatchObject({ recorded: false, code: 'expired' });
     }
     expect(f.deps.warehouse.calls).toHaveLength(0);
+    await f.deps.workflow.stop();
+  });
+});
+
+describe('an expiry whose record could not be written', () => {
+  it('is completed by the retry: the record is written once, and a later call changes nothing', { timeout: 60_000 }, async () => {
+    const f = await approvalFixture();
+    const id = await ask(f, 'expire-retry');
+    // The store refuses the approval.expired append once (after the claim landed), as a store outage would.
+    const append = f.deps.records.append.bind(f.deps.records);
+    let refused = 0;
+    f.deps.records.append = async (record, canonical) => {
+      if (record.type === 'approval.expired' && refused === 0) {
+        refused++;
+        throw new AirlockError('ERR_STORE_UNAVAILABLE', 'the record store failed');
+      }
+      return append(record, canonical);
+    };
+    await expect(expireApproval(f.deps, id)).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    expect((await f.deps.requests.get(id))?.status).toBe('expired');
+    const expiredRecords = async () => (await f.deps.records.list('expire-retry')).map((l) => JSON.parse(l) as SessionRecord).filter((r) => r.type === 'approval.expired');
+    expect(await expiredRecords()).toHaveLength(0);
+    // The task's retry.
+    expect(await expireApproval(f.deps, id)).toBe(true);
+    expect(await expiredRecords()).toHaveLength(1);
+    expect(await expireApproval(f.deps, id)).toBe(false);
+    expect(await expiredRecords()).toHaveLength(1);
+    expect(verifyChain(await f.deps.records.list('expire-retry'), keyRing([await f.deps.signer.publicKeyPem()])).ok).toBe(true);
     await f.deps.workflow.stop();
   });
 });
