@@ -28,9 +28,17 @@ export function classify(sql: string): Classification {
   const { tokens, errors } = lex(sql);
   const raw = splitStatements(tokens);
   const ranked: Ranked[] = [];
-  for (const e of errors) {
+  // The first MAX_LEX_REASONS lexer errors are reasons of their own, the rest one more reason: a text
+  // with an error every other character would otherwise carry as many reasons into its record.
+  for (const e of errors.slice(0, MAX_LEX_REASONS)) {
     ranked.push({ risk: 'privileged', reason: reason('P-U', e.message, e.line, e.column, e.offset) });
   }
+  const unlisted = errors[MAX_LEX_REASONS];
+  if (unlisted !== undefined) {
+    const more = errors.length - MAX_LEX_REASONS;
+    ranked.push({ risk: 'privileged', reason: reason('P-U', `and ${more} more place${more === 1 ? '' : 's'} the text cannot be read (not listed)`, unlisted.line, unlisted.column, unlisted.offset) });
+  }
+  const errorOffsets = errors.map((e) => e.offset).sort((a, b) => a - b);
   if (raw.length === 0) {
     if (ranked.length === 0 && tokens.every((t) => t.kind === 'semicolon')) {
       return { risk: 'invalid', statements: [], reasons: [reason('I1', 'the text holds no SQL statement', 1, 1, 0)] };
@@ -52,7 +60,7 @@ export function classify(sql: string): Classification {
     if (callsSomething && isCreateRoutine(st.tokens)) r.findings.push(...procedureBodyFindings(st.tokens, 0));
     if (r.findings.some((f) => f.risk === 'blocked')) r.risk = 'blocked';
     let risk = r.risk;
-    const hasBad = st.tokens.some((t) => t.kind === 'bad') || errors.some((e) => e.offset >= st.start && e.offset < st.end);
+    const hasBad = st.tokens.some((t) => t.kind === 'bad') || anyWithin(errorOffsets, st.start, st.end);
     if (hasBad && rank(risk) < rank('privileged')) risk = 'privileged';
     if (st.unterminatedBlock) {
       const t = st.tokens[0];
@@ -92,4 +100,19 @@ function isCreateRoutine(toks: Token[]): boolean {
   if (kw(toks[0]) !== 'CREATE') return false;
   for (let i = 1; i < Math.min(toks.length, 8); i++) if (kw(toks[i]) === 'PROCEDURE' || kw(toks[i]) === 'TASK') return true;
   return false;
+}
+
+/** Lexer errors listed as reasons one by one; the rest are summed up in one more. */
+export const MAX_LEX_REASONS = 20;
+
+/** Whether some offset of the ascending `offsets` lies in [start, end): binary search, not a scan per statement. */
+function anyWithin(offsets: readonly number[], start: number, end: number): boolean {
+  let lo = 0;
+  let hi = offsets.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (offsets[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < offsets.length && offsets[lo]! < end;
 }

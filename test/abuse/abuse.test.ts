@@ -78,6 +78,21 @@ describe('statements the classifier must survive, answered with the class the ru
     expect(await records('abuse-many')).toEqual([]);
   });
 
+  it('a character not allowed every other character (30,000 NULs): refused 400 (DuckDB may read them as spaces) with a short list of reasons, recorded', async () => {
+    const sql = `SELECT 1\n${'\u0000a'.repeat(30_000)}`;
+    const res = await t.post('/v1/queries', { prompt: 'nul', sql, sessionId: 'abuse-nul' }, agent);
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe('ERR_SQL_AMBIGUOUS');
+    // Before: one reason per NUL from the lexer and one per NUL from the DuckDB guard, a write-ahead
+    // record of 10 MB → 413 with nothing recorded, after seconds of the event loop.
+    expect(res.json.reasons.length).toBeLessThanOrEqual(50);
+    const messages = res.json.reasons.map((r: { message: string }) => r.message);
+    expect(messages).toContainEqual(expect.stringMatching(/more places the text cannot be read \(not listed\)/));
+    expect(messages).toContainEqual(expect.stringMatching(/more places DuckDB would read differently \(not listed\)/));
+    expect((await records('abuse-nul')).map((r) => (JSON.parse(r) as { type: string }).type)).toEqual(['query.requested', 'query.denied']);
+    expect(await chainOk('abuse-nul')).toBe(true);
+  });
+
   it('256 KiB of nested parentheses: read (as classified), the warehouse refuses it → 422 query.failed, the chain verifies', async () => {
     const depth = Math.floor((256 * 1024 - 8) / 2);
     const sql = `SELECT ${'('.repeat(depth)}1${')'.repeat(depth)}`;

@@ -47,8 +47,14 @@ const STRING_PREFIX = /^[ebxn]$/i;
 export function duckdbLexicalAmbiguities(sql: string): LexicalAmbiguity[] {
   const { tokens } = lex(sql);
   const out: LexicalAmbiguity[] = [];
+  const lines = lineStarts(sql);
+  // The first MAX_LISTED are listed; the rest are counted into one last entry. A hostile text can hold
+  // a construct every other character, and each listed one becomes a reason in the write-ahead record.
+  let unlisted = 0;
+  let firstUnlisted = 0;
   const at = (offset: number, message: string): void => {
-    out.push({ message, offset, ...lineColumn(sql, offset) });
+    if (out.length < MAX_LISTED) out.push({ message, offset, ...lineColumn(lines, offset) });
+    else if (unlisted++ === 0) firstUnlisted = offset;
   };
   let previousEnd = 0;
   for (let i = 0; i < tokens.length; i++) {
@@ -96,8 +102,14 @@ export function duckdbLexicalAmbiguities(sql: string): LexicalAmbiguity[] {
     }
   }
   scanGap(sql, previousEnd, sql.length, at);
+  if (unlisted > 0) {
+    out.push({ message: `and ${unlisted} more place${unlisted === 1 ? '' : 's'} DuckDB would read differently (not listed)`, offset: firstUnlisted, ...lineColumn(lines, firstUnlisted) });
+  }
   return out;
 }
+
+/** Ambiguities listed one by one; the rest are summed up in one more entry. */
+export const MAX_LISTED = 20;
 
 /** Whether a backslash in this string token (as the classifier lexed it) escapes a quote. */
 function escapesQuote(text: string): boolean {
@@ -129,14 +141,21 @@ function scanGap(sql: string, from: number, to: number, at: (offset: number, mes
   }
 }
 
-function lineColumn(sql: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let k = 0; k < offset; k++) {
-    if (sql.charCodeAt(k) === 10) {
-      line++;
-      lineStart = k + 1;
-    }
+/** The offset each line starts at (line 1 at 0). */
+function lineStarts(sql: string): number[] {
+  const starts = [0];
+  for (let k = sql.indexOf('\n'); k >= 0; k = sql.indexOf('\n', k + 1)) starts.push(k + 1);
+  return starts;
+}
+
+/** 1-based line and column of `offset`, by binary search over the line starts (a scan from 0 per call was quadratic). */
+function lineColumn(starts: number[], offset: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
   }
-  return { line, column: offset - lineStart + 1 };
+  return { line: lo + 1, column: offset - starts[lo]! + 1 };
 }

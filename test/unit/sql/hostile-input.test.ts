@@ -3,7 +3,7 @@
  * and give at least one reason with a position for every non-read class.
  */
 import { describe, expect, it } from 'vitest';
-import { classify } from '#shared/sql/classify.js';
+import { classify, MAX_LEX_REASONS } from '#shared/sql/classify.js';
 import type { Classification, Risk } from '#shared/sql/types.js';
 
 /** Small deterministic PRNG (mulberry32) so failures are reproducible. */
@@ -162,5 +162,28 @@ describe('classify on hostile input', () => {
     for (const ch of ['\u000b', '\u000c', '\u0085', '\u00a0', '\u1680', '\u2028', '\u2029', '\u200b', '\u3000', '\ufeff', '\ufffd']) {
       check(`SELECT${ch}1`, ['privileged']);
     }
+  });
+});
+
+describe('what a hostile text costs the record', () => {
+  it('an error every other character gives 20 reasons and one that counts the rest, at their places', () => {
+    const sql = `SELECT 1\n${'\u0000a'.repeat(30_000)}`;
+    const result = check(sql, ['privileged']);
+    // The lexer's reasons; the parser adds one of its own ("the query does not parse").
+    const unreadable = result.reasons.filter((r) => r.code === 'P-U' && !r.message.includes('does not parse'));
+    expect(unreadable).toHaveLength(MAX_LEX_REASONS + 1);
+    expect(result.reasons.length).toBeLessThanOrEqual(MAX_LEX_REASONS + 3);
+    expect(unreadable.slice(0, 2).map((r) => [r.at.line, r.at.column, r.at.offset])).toEqual([
+      [2, 1, 9],
+      [2, 3, 11],
+    ]);
+    expect(unreadable.at(-1)).toMatchObject({ message: expect.stringContaining(`and ${30_000 - MAX_LEX_REASONS} more places the text cannot be read (not listed)`), at: { line: 2, column: 2 * MAX_LEX_REASONS + 1 } });
+  });
+
+  it('a statement is privileged for a lexer error inside it, not for one in another statement', () => {
+    const result = check("SELECT 1; SELECT 'abc", ['privileged']);
+    expect(result.statements.map((s) => s.risk)).toEqual(['read', 'privileged']);
+    const before = check('SELECT \'abc\' ; SELECT "x', ['privileged']);
+    expect(before.statements.map((s) => s.risk)).toEqual(['read', 'privileged']);
   });
 });

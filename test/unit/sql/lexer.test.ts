@@ -43,6 +43,16 @@ describe('lex', () => {
     expect(errors[0]?.offset).toBe(offset);
   });
 
+  it('a run of characters not allowed is one bad token and one error naming the first and counting the rest', () => {
+    const { tokens, errors } = lex(`SELECT 1 ${'\u0000'.repeat(65_536)} x`);
+    expect(tokens.filter((t) => t.kind === 'bad').map((t) => [t.start, t.end])).toEqual([[9, 9 + 65_536]]);
+    expect(errors.map((e) => [e.offset, e.message])).toEqual([[9, 'character U+0000 (NUL) and the 65535 after it are not allowed outside strings, quoted identifiers and comments']]);
+    // Separated by allowed characters, each is its own.
+    const apart = lex('SELECT \u0000a\u200bb\u00a0');
+    expect(apart.tokens.filter((t) => t.kind === 'bad').map((t) => t.start)).toEqual([7, 9, 11]);
+    expect(apart.errors.map((e) => e.message.split(' is not')[0])).toEqual(['character U+0000 (NUL)', 'character U+200B (zero-width space)', 'character U+00A0 (no-break space)']);
+  });
+
   it('accepts non-ASCII inside strings, quoted identifiers and comments', () => {
     expect(lex("SELECT 'ünï\u00a0' AS \"Ж\" -- ；").errors).toEqual([]);
   });
