@@ -4,10 +4,26 @@ import { sha256Hex } from './hash.js';
 /** A public key as callers hold it: a KeyObject or an SPKI PEM string. */
 export type PublicKeyInput = KeyObject | string;
 
+/**
+ * Public keys parsed from PEM text, by the exact text, and key ids by key. A verifier parses the
+ * same few key files for every export, certificate and session it checks: parsing and hashing them
+ * each time was most of the CPU of verifying a small export. KeyObjects are immutable; the text
+ * cache keeps at most PEM_CACHE_SIZE entries (the oldest goes first).
+ */
+const PEM_CACHE_SIZE = 1024;
+const parsedPem = new Map<string, KeyObject>();
+const keyIds = new WeakMap<KeyObject, string>();
+
 /** A public KeyObject from a PEM or KeyObject (a private KeyObject yields its public half). */
 export function toPublicKey(key: PublicKeyInput): KeyObject {
-  if (typeof key === 'string') return createPublicKey(key);
-  return key.type === 'public' ? key : createPublicKey(key);
+  if (typeof key !== 'string') return key.type === 'public' ? key : createPublicKey(key);
+  let pub = parsedPem.get(key);
+  if (pub === undefined) {
+    pub = createPublicKey(key);
+    if (parsedPem.size >= PEM_CACHE_SIZE) parsedPem.delete(parsedPem.keys().next().value as string);
+    parsedPem.set(key, pub);
+  }
+  return pub;
 }
 
 /**
@@ -18,8 +34,13 @@ export function toPublicKey(key: PublicKeyInput): KeyObject {
  * keyIdOf(fs.readFileSync('keys/abc.pem', 'utf8')); // '3f2a…' (64 hex chars)
  */
 export function keyIdOf(publicKey: PublicKeyInput): string {
-  const der = toPublicKey(publicKey).export({ type: 'spki', format: 'der' });
-  return sha256Hex(der);
+  const pub = toPublicKey(publicKey);
+  let id = keyIds.get(pub);
+  if (id === undefined) {
+    id = sha256Hex(pub.export({ type: 'spki', format: 'der' }));
+    keyIds.set(pub, id);
+  }
+  return id;
 }
 
 /**
