@@ -59,12 +59,15 @@ function payloadOf(input: unknown): ApprovalTaskPayload {
  * await workflow.sendTaskSuccess(token, { decision: 'approved' });
  */
 /**
- * The definitions (as JSON text) this process has had the library validate. Its validator builds
- * and compiles its JSON schemas on every call (a tenth of a second or more of CPU), and every
- * runtime in a process builds the same definition: a test process boots dozens. A definition
- * that differs by one byte is validated as the first one was; an invalid one throws and is not added.
+ * The definition the local runner runs: the deployed one with local task names, adjusted for the
+ * runner (`forLocalRunner`). A constant of the code: its validity is tested once
+ * (test/unit/approval/approval-state-machine.test.ts, with the library's own validator), not at
+ * every start — asl-validator compiled its JSON schemas on each construction, about half a second of
+ * CPU for every runtime and every `airlock serve`.
  */
-const VALIDATED = new Set<string>();
+export function localApprovalDefinition(): ReturnType<typeof forLocalRunner> {
+  return forLocalRunner(approvalStateMachineDefinition(LOCAL_APPROVAL_RESOURCES));
+}
 
 export class LocalWorkflow implements Workflow {
   readonly #machine: StateMachine;
@@ -79,14 +82,8 @@ export class LocalWorkflow implements Workflow {
     this.#onError = opts.onError ?? (() => undefined);
     // Fault drills only (local/faults.ts): the Retry pause per state in ms, instead of the deployed seconds.
     this.#retryIntervalOverrides = opts.retryIntervalOverrides;
-    const definition = forLocalRunner(approvalStateMachineDefinition(LOCAL_APPROVAL_RESOURCES));
-    const text = JSON.stringify(definition);
-    this.#machine = new StateMachine(definition as unknown as StateMachineDefinition, {
-      // FunctionName holds handler names here, not ARNs. A definition this process has validated
-      // already is not validated again (see VALIDATED).
-      validationOptions: VALIDATED.has(text) ? { noValidate: true } : { checkArn: false },
-    });
-    VALIDATED.add(text);
+    // Validated by its test (see localApprovalDefinition), not on every start.
+    this.#machine = new StateMachine(localApprovalDefinition() as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
   }
 
   async start(input: WorkflowInput): Promise<void> {

@@ -10,6 +10,7 @@ import {
   LOCAL_APPROVAL_RESOURCES,
 } from '#shared/workflow/approval-state-machine.js';
 import { forLocalRunner } from '#shared/workflow/local-timeout-path.js';
+import { localApprovalDefinition } from '#shared/adapters/local-stepfunctions/local-workflow.js';
 
 const validate = createRequire(import.meta.url)('asl-validator') as (d: unknown, o?: unknown) => { isValid: boolean; errors: unknown[] };
 
@@ -62,6 +63,15 @@ describe('the approval state machine definition (one ASL for CDK and local)', ()
 
   it('every Task has an explicit timeout (the local runner and Step Functions defaults never apply)', () => {
     for (const s of Object.values(S)) if (s['Type'] === 'Task') expect(s['TimeoutSeconds'] ?? s['TimeoutSecondsPath']).toBeDefined();
+  });
+
+  it('the local runner\'s definition, as LocalWorkflow runs it (unvalidated at start), passes the runner\'s validator and asl-validator', () => {
+    const local = localApprovalDefinition();
+    expect(() => new StateMachine(local as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } })).not.toThrow();
+    expect(validate(local, { checkArn: false, checkPaths: true })).toMatchObject({ isValid: true, errors: [] });
+    // The check can fail: the same definition pointing at a state that does not exist.
+    const broken = { ...local, StartAt: 'NoSuchState' };
+    expect(() => new StateMachine(broken as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } })).toThrow(/invalid/);
   });
 
   it('differs between runtimes only by the task resources', () => {
