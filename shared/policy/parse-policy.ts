@@ -30,6 +30,22 @@ const MAX_REPORTED_ISSUES = 20;
  * // throws ERR_POLICY_INVALID "policy.yaml:2: rules.write.approval: expected a positive integer"
  */
 export function parsePolicy(text: string, fileName: string): Policy {
+  // A text that parsed before gives a fresh copy of what it gave then: the YAML parse and the
+  // schema's checks took 4 ms of CPU each time, and every wiring, fixture and CLI command loads it.
+  const key = `${fileName}\u0000${text}`;
+  const known = PARSED.get(key);
+  if (known !== undefined) return structuredClone(known);
+  const policy = parseUncached(text, fileName);
+  if (PARSED.size >= PARSED_MAX) PARSED.delete(PARSED.keys().next().value as string);
+  PARSED.set(key, structuredClone(policy));
+  return policy;
+}
+
+/** Policies parsed in this process, by file name and exact text (errors are not kept). */
+const PARSED = new Map<string, Policy>();
+const PARSED_MAX = 64;
+
+function parseUncached(text: string, fileName: string): Policy {
   const lineCounter = new LineCounter();
   // prettyErrors: false keeps messages to one line; positions come from the line counter instead.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });

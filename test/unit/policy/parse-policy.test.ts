@@ -92,3 +92,21 @@ describe('loadPolicy', () => {
     );
   });
 });
+
+describe('parsePolicy of a text it parsed before', () => {
+  it('gives an equal policy that is a copy of its own: changing one changes no later parse', () => {
+    const text = 'rules:\n  write: allow\n';
+    const first = parsePolicy(text, 'memo.yaml');
+    first.rules.write = 'deny' as never;
+    (first.limits as { maxRows: number }).maxRows = 1;
+    const second = parsePolicy(text, 'memo.yaml');
+    expect(second.rules.write).toBe('allow');
+    expect(second.limits.maxRows).not.toBe(1);
+    expect(parsePolicy(text, 'memo.yaml')).toEqual(second);
+    expect(parsePolicy(text, 'memo.yaml')).not.toBe(second);
+  });
+
+  it('still refuses a bad text every time, naming the file', () => {
+    for (const file of ['a.yaml', 'b.yaml']) expect(() => parsePolicy('rules:\n  write: { approval: 0 }\n', file)).toThrow(new RegExp(`^${file}:2: `));
+  });
+});
