@@ -6,6 +6,7 @@ import { procedureBodyFindings } from './nested-execution.js';
 import { lex } from './lexer.js';
 import { splitStatements } from './split-statements.js';
 import type { Classification, Reason, StatementInfo } from './types.js';
+import { lowerBound } from '../sorted-search.js';
 
 interface Ranked {
   risk: StatementRisk;
@@ -107,12 +108,6 @@ export const MAX_LEX_REASONS = 20;
 
 /** Whether some offset of the ascending `offsets` lies in [start, end): binary search, not a scan per statement. */
 function anyWithin(offsets: readonly number[], start: number, end: number): boolean {
-  let lo = 0;
-  let hi = offsets.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (offsets[mid]! < start) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < offsets.length && offsets[lo]! < end;
+  const first = lowerBound(offsets, start, (o) => o);
+  return first < offsets.length && offsets[first]! < end;
 }

@@ -5,6 +5,7 @@ import { analyzeColumnUses, type ColumnSensitivity, type InferenceUse, type Opaq
 import type { Classification } from '../sql/types.js';
 import { lex } from '../sql/lexer.js';
 import { normalizeIdent } from '../sql/names.js';
+import { lowerBound } from '../sorted-search.js';
 
 function globToRegExp(glob: string): RegExp {
   const body = glob.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '.*');
@@ -72,14 +73,8 @@ export async function analyzeInference(sql: string, classification: Classificati
  * number of statements (a 200 KiB text of short statements took a second).
  */
 function tokensWithin<T extends { start: number; end: number }>(tokens: readonly T[], span: { start: number; end: number }): T[] {
-  let lo = 0;
-  let hi = tokens.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (tokens[mid]!.start < span.start) lo = mid + 1;
-    else hi = mid;
-  }
-  let end = lo;
+  const first = lowerBound(tokens, span.start, (t) => t.start);
+  let end = first;
   while (end < tokens.length && tokens[end]!.end <= span.end) end++;
-  return tokens.slice(lo, end);
+  return tokens.slice(first, end);
 }

@@ -1,4 +1,5 @@
 import { lex, type Token } from '../../sql/lexer.js';
+import { lowerBound } from '../../sorted-search.js';
 
 /** One place where DuckDB would read the text differently from the classifier (Snowflake's lexer). */
 export interface LexicalAmbiguity {
@@ -150,12 +151,7 @@ function lineStarts(sql: string): number[] {
 
 /** 1-based line and column of `offset`, by binary search over the line starts (a scan from 0 per call was quadratic). */
 function lineColumn(starts: number[], offset: number): { line: number; column: number } {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  // The last line starting at or before the offset: one before the first starting after it.
+  const line = lowerBound(starts, offset + 1, (s) => s);
+  return { line, column: offset - starts[line - 1]! + 1 };
 }

@@ -9,6 +9,8 @@ describe('the DuckDB lexical guard on a hostile text', () => {
       [2, 7, 15],
       [4, 18, 38],
     ]);
+    // At the first column of a line, and on the last line.
+    expect(duckdbLexicalAmbiguities('SELECT\n#1').map((a) => [a.line, a.column, a.offset])).toEqual([[2, 1, 7]]);
   });
 
   it(`lists the first ${MAX_LISTED} places and counts the rest in one more, at the first not listed`, () => {
