@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { AirlockError } from '#shared/errors.js';
 import type { Policy } from './policy.js';
 import { policySchema } from './policy-schema.js';
+import { rememberBounded } from '../bounded-cache.js';
 
 /** One problem in a policy file, located for a human: `policy.yaml:12: rules.write.approval: …`. */
 export interface PolicyIssue {
@@ -36,8 +37,7 @@ export function parsePolicy(text: string, fileName: string): Policy {
   const known = PARSED.get(key);
   if (known !== undefined) return structuredClone(known);
   const policy = parseUncached(text, fileName);
-  if (PARSED.size >= PARSED_MAX) PARSED.delete(PARSED.keys().next().value as string);
-  PARSED.set(key, structuredClone(policy));
+  rememberBounded(PARSED, key, structuredClone(policy), PARSED_MAX);
   return policy;
 }
 

@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { rememberBounded } from '../bounded-cache.js';
 import { sha256Hex } from './hash.js';
 
 /** A public key as callers hold it: a KeyObject or an SPKI PEM string. */
@@ -20,8 +21,7 @@ export function toPublicKey(key: PublicKeyInput): KeyObject {
   let pub = parsedPem.get(key);
   if (pub === undefined) {
     pub = createPublicKey(key);
-    if (parsedPem.size >= PEM_CACHE_SIZE) parsedPem.delete(parsedPem.keys().next().value as string);
-    parsedPem.set(key, pub);
+    rememberBounded(parsedPem, key, pub, PEM_CACHE_SIZE);
   }
   return pub;
 }
