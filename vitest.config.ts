@@ -48,9 +48,10 @@ export default defineConfig({
           // Everything that is not fast, so a test in a new folder runs here rather than nowhere.
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...FAST],
-          // The default stack is synthesized once per run, in the background, for every infra test (test/infra/shared-synth.ts), and
-          // cli/bin.js is bundled once for the tests that spawn `airlock` (test/helpers/cli-bundle.ts).
-          globalSetup: ['test/infra/synth-once.ts', 'test/helpers/cli-bundle.ts'],
+          // The default stack is synthesized once per run, in the background, for every infra test (test/infra/shared-synth.ts),
+          // cli/bin.js is bundled once for the tests that spawn `airlock` (test/helpers/cli-bundle.ts), and the demo
+          // database is seeded once for every test runtime to copy (test/helpers/demo-template.ts).
+          globalSetup: ['test/infra/synth-once.ts', 'test/helpers/cli-bundle.ts', 'test/helpers/demo-template.ts'],
         },
       },
     ],

@@ -1,10 +1,10 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from '#shared/config/env.js';
 import { createLogger } from '#local/logger.js';
 import { startLocalRuntime, type LocalRuntime } from '#local/runtime.js';
-import { seedDemo } from '#local/seed/seed-demo.js';
+import { inject } from 'vitest';
 
 export interface TestRuntime {
   rt: LocalRuntime;
@@ -17,14 +17,16 @@ export interface TestRuntime {
 
 /** A real local runtime (dynalite on disk, DuckDB, dev issuer) in a temp folder on an ephemeral port. */
 export async function startTestRuntime(env: Record<string, string> = {}, dir = mkdtempSync(join(tmpdir(), 'airlock-e2e-'))): Promise<TestRuntime> {
-  // A fresh data folder gets a copy of the demo database this process seeded once; the runtime finds
-  // the tables there and leaves them (seedDemo is idempotent). Seeding itself is tested on its own
+  // A fresh data folder gets a copy of the demo database the run seeded once (test/helpers/demo-template.ts,
+  // the `system` project's global setup; without it the runtime seeds its own). The runtime finds the
+  // tables there and leaves them (seedDemo is idempotent). Seeding itself is tested on its own
   // (test/integration/warehouse/duckdb-warehouse.test.ts) and by every `airlock serve` the tests spawn.
   // A folder not there yet is made as the runtime makes it (owner only).
   const demo = join(dir, 'demo.duckdb');
-  if (env['SNOWFLAKE_ACCOUNT'] === undefined && !existsSync(demo)) {
+  const template = inject('airlockDemoTemplate');
+  if (template !== undefined && env['SNOWFLAKE_ACCOUNT'] === undefined && !existsSync(demo)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    copyFileSync(await demoTemplate(), demo);
+    copyFileSync(template, demo);
   }
   const rt = await startLocalRuntime({ env: parseEnv({ AIRLOCK_DATA_DIR: dir, AIRLOCK_PORT: '0', ...env }), log: createLogger('silent') });
   const send = async (method: string, path: string, body: unknown, token?: string, headers: Record<string, string> = {}) => {
@@ -52,22 +54,6 @@ export async function startTestRuntime(env: Record<string, string> = {}, dir = m
       await rt.stop();
     },
   };
-}
-
-let template: Promise<string> | undefined;
-
-/** The demo database, seeded once per process into a temp folder removed when the process exits. */
-function demoTemplate(): Promise<string> {
-  template ??= (async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'airlock-demo-template-'));
-    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
-    const path = join(folder, 'demo.duckdb');
-    await seedDemo(path);
-    // One file: a clean close leaves no write-ahead log beside it.
-    if (readdirSync(folder).length !== 1) throw new Error(`seeding left more than the database in ${folder}: ${readdirSync(folder).join(', ')}`);
-    return path;
-  })();
-  return template;
 }
 
 export function removeDir(dir: string): void {
