@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ulid } from 'ulid';
+import { newId } from '#shared/ids.js';
 import type { AirlockEnv } from '#shared/config/env.js';
 import { AirlockError } from '#shared/errors.js';
 import type { ApiEvent, ApiResult } from '#shared/http/api-event.js';
@@ -189,7 +189,7 @@ export async function startLocalRuntime(opts: { env: AirlockEnv; log: Logger }):
       masking: maskingConfigOf(policy, maskingKey),
       // Which tables hold sensitive columns: information_schema.columns, cached.
       catalog: warehouseCatalog(warehouse, systemClock),
-      newId: ulid,
+      newId,
       verifier,
       notReady: () => (ready ? [] : ['runtime']),
       keys,

@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
-import { ulid } from 'ulid';
+import { newId } from '#shared/ids.js';
 import { DevIssuer } from '#local/dev-issuer.js';
 import { findDataDir, readRuntimeInfo } from '#local/runtime-file.js';
 import { parseEnv } from '#shared/config/env.js';
@@ -44,7 +44,7 @@ export const run: Command = async (argv, io) => {
   const url = env.AIRLOCK_URL ?? readRuntimeInfo(dataDir)?.url ?? DEFAULT_URL;
   const tokens = tokenSourceOf(env, url, dataDir, io);
 
-  const sessionId = ulid();
+  const sessionId = newId();
   const server = createAirlockMcpServer({ gateway: new GatewayClient(url, tokens), sessionId, log });
   // Our own line transport (issue 15): bad or oversized input gets a JSON-RPC error, never a silent exit.
   const transport = new LineTransport(io.stdin, io.stdout, (level, msg, fields) => log(level, msg, fields));

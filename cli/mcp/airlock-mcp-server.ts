@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ulid } from 'ulid';
+import { newId } from '#shared/ids.js';
 import { z } from 'zod';
 import { isAirlockError } from '#shared/errors.js';
 import { SESSION_ID } from '#shared/use-cases/query-input.js';
@@ -45,7 +45,7 @@ const reasonArg = z
  * the gateway's code; nothing is ever thrown at the transport.
  *
  * @example
- * const server = createAirlockMcpServer({ gateway, sessionId: ulid(), log });
+ * const server = createAirlockMcpServer({ gateway, sessionId: newId(), log });
  * await server.connect(new StdioServerTransport());
  */
 export function createAirlockMcpServer(opts: AirlockMcpOptions): McpServer {
@@ -65,7 +65,7 @@ export function createAirlockMcpServer(opts: AirlockMcpOptions): McpServer {
   };
   const submitSql = async (tool: string, sql: string, reason: string, sessionId: string | undefined): Promise<ToolResult> => {
     // A key per call: a retry after a refreshed token (or a lost answer) cannot run the statement twice.
-    const answer = await gateway.submit({ prompt: reason, sql, sessionId: sessionId ?? opts.sessionId, idempotencyKey: `mcp-${ulid()}` });
+    const answer = await gateway.submit({ prompt: reason, sql, sessionId: sessionId ?? opts.sessionId, idempotencyKey: `mcp-${newId()}` });
     log('info', 'query answered', { tool, requestId: answer.requestId, status: answer.status });
     return renderAnswer(answer);
   };

@@ -3,7 +3,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { WebClient } from '@slack/web-api';
-import { ulid } from 'ulid';
+import { newId } from '../ids.js';
 import { DynamoDbCheckpointStore } from '../adapters/aws/dynamodb-checkpoint-store.js';
 import { DynamoDbRecordStore } from '../adapters/aws/dynamodb-record-store.js';
 import { DynamoDbRequestStore } from '../adapters/aws/dynamodb-request-store.js';
@@ -239,7 +239,7 @@ export class AwsWiring {
   /** POST /v1/queries (PostQuery): the query path with Snowflake and the masking key, per-identity quotas, and the workflow it starts. */
   queryApiDeps(warehouse: Warehouse): Promise<RouteDeps<'/v1/queries'>> {
     return this.#onceAsync(`queryApi:${this.#warehouseKey(warehouse)}`, async () => ({
-      ...queryDeps({ ...(await this.#statementParts(warehouse)), newId: ulid, workflow: this.workflow() }),
+      ...queryDeps({ ...(await this.#statementParts(warehouse)), newId, workflow: this.workflow() }),
       verifier: this.verifier(),
       log: lambdaLog,
       // Fair use (issue 15): per-identity quotas as conditional counters and leases in the requests table.
