@@ -14,6 +14,7 @@ import {
 import dynalite from 'dynalite';
 import { createTableInputs, tableNames, type TableNames } from '#shared/adapters/aws/tables.js';
 import { cacheDynaliteExpressions } from './dynalite-expression-cache.js';
+import { inProcessHandler } from './in-process-dynalite.js';
 
 export interface DynaliteServer {
   /** `http://127.0.0.1:<port>` — what runtime.json advertises to CLI commands. */
@@ -60,16 +61,20 @@ const UNSIGNED_LOCAL: NonNullable<DynamoDBClientConfig['httpAuthSchemes']>[numbe
  * @example
  * const client = localDynamoDbClient(runtime.dynamodbEndpoint);
  */
-export function localDynamoDbClient(endpoint: string): DynamoDBClient {
+export function localDynamoDbClient(endpoint: string, server?: Server): DynamoDBClient {
   return new DynamoDBClient({
     region: 'local',
     endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     httpAuthSchemes: [UNSIGNED_LOCAL],
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 2_000, requestTimeout: 10_000 },
+    // The process that embeds dynalite hands it each request directly (in-process-dynalite.ts).
+    requestHandler: server === undefined ? { connectionTimeout: 2_000, requestTimeout: REQUEST_TIMEOUT_MS } : inProcessHandler(server, { requestTimeoutMs: REQUEST_TIMEOUT_MS }),
   });
 }
+
+/** Longest one call to the local DynamoDB may take, over HTTP or in-process. */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /** Creates each table that does not exist yet and waits until all are ACTIVE. */
 export async function ensureTables(client: DynamoDBClient, inputs: CreateTableCommandInput[]): Promise<void> {
@@ -226,7 +231,8 @@ export async function startDynalite(options: StartDynaliteOptions): Promise<Dyna
   const gate = gateOperations(server);
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = localDynamoDbClient(endpoint);
+  // This process's own calls skip the loopback socket; the endpoint serves every other process.
+  const client = localDynamoDbClient(endpoint, server);
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closed ??= (async () => {
