@@ -47,9 +47,24 @@ export interface ExecuteInput {
   owner?: string;
 }
 
+/** A statement `prepare`d and not run: run it once, or discard it. */
+export interface PreparedStatement {
+  /** Runs the statement, with its query tag; throws as `execute` does. Frees the slot and connection when it settles. */
+  run(queryTag: string): Promise<WarehouseResult>;
+  /** Frees the slot and connection without running anything; a no-op once run or discarded. */
+  discard(): void;
+}
+
 export interface Warehouse {
   readonly name: 'duckdb' | 'snowflake';
   /** Throws WarehouseError on a refused or failed statement. */
   execute(input: ExecuteInput): Promise<WarehouseResult>;
+  /**
+   * Optional: takes what the statement needs before it runs (a slot, a connection, the text checks,
+   * parsing and binding) and runs nothing. The direct read path prepares while its write-ahead record
+   * is written and runs the statement only once that record landed (issue 17); a warehouse without it
+   * is simply `execute`d after the record. Throws as `execute` would for what it checks.
+   */
+  prepare?(input: Omit<ExecuteInput, 'queryTag'>): Promise<PreparedStatement>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { AirlockError, isAirlockError } from '../errors.js';
 import type { MaskingConfig } from '../masking/types.js';
-import type { Warehouse } from '../ports/warehouse.js';
+import type { ExecuteInput, PreparedStatement, Warehouse, WarehouseResult } from '../ports/warehouse.js';
 import { maskResult } from '../masking/mask-result.js';
 import type { classify } from '../sql/classify.js';
 import { appendRecord, type AppendRecordDeps } from './append-record.js';
@@ -35,6 +35,57 @@ export interface ExecuteQueryArgs {
   owner?: string;
   /** The identity's own limits (limits.perIdentity); absent: the policy's global limits. */
   limits?: { maxRows: number; timeoutMs: number };
+  /** The statement, prepared while the write-ahead record was written (`prepareAhead`); absent: executed here. */
+  prepared?: PreparedAhead;
+}
+
+/** What the warehouse is asked to run, but the query tag (it names the write-ahead record's seq). */
+function executeInput(deps: ExecuteQueryDeps, a: Omit<ExecuteQueryArgs, 'seq' | 'prepared'>): Omit<ExecuteInput, 'queryTag'> {
+  const limits = deps.policy.limits;
+  const statements = a.classification.statements.length;
+  return {
+    sql: a.sql,
+    maxRows: a.limits?.maxRows ?? limits.maxRows,
+    maxBytes: limits.maxBytes,
+    timeoutMs: a.limits?.timeoutMs ?? limits.statementTimeoutSeconds * 1000,
+    ...(statements > 1 && a.viaApproval !== false ? { statementCount: statements } : {}),
+    ...(a.owner === undefined ? {} : { owner: a.owner }),
+  };
+}
+
+/** A statement being prepared ahead of its write-ahead record; it never rejects (a failure is kept for the run to report). */
+export type PreparedAhead = Promise<{ ok: true; statement: PreparedStatement } | { ok: false; error: unknown }>;
+
+/**
+ * Starts preparing the statement (slot, connection, parse and bind) while the caller writes the
+ * write-ahead record, on a warehouse that can (`Warehouse.prepare`); `undefined` on one that cannot.
+ * Nothing runs until `executeQuery` is given it after the record landed; a caller whose record did not
+ * land must `discardPrepared` it. A failure to prepare (a parse error, a busy warehouse) is not
+ * reported here: the run reports it and records it as the outcome, after the write-ahead, as before.
+ *
+ * @example
+ * const prepared = prepareAhead(deps, args);
+ * await appendRecord(deps, requested); // on failure: discardPrepared(prepared)
+ * await executeQuery(deps, { ...args, seq, prepared });
+ */
+export function prepareAhead(deps: ExecuteQueryDeps, a: Omit<ExecuteQueryArgs, 'seq' | 'prepared'>): PreparedAhead | undefined {
+  if (deps.warehouse.prepare === undefined) return undefined;
+  return deps.warehouse.prepare(executeInput(deps, a)).then(
+    (statement) => ({ ok: true as const, statement }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+/** Frees a statement prepared ahead whose write-ahead record did not land: nothing of it runs. */
+export function discardPrepared(prepared: PreparedAhead | undefined): void {
+  void prepared?.then((p) => {
+    if (p.ok) p.statement.discard();
+  });
+}
+
+async function runPrepared(prepared: Awaited<PreparedAhead>, queryTag: string): Promise<WarehouseResult> {
+  if (!prepared.ok) throw prepared.error;
+  return prepared.statement.run(queryTag);
 }
 
 /** Records `query.failed` for a statement that failed or whose result cannot be returned, with its message scrubbed. */
@@ -69,18 +120,7 @@ export async function executeQuery(deps: ExecuteQueryDeps, a: ExecuteQueryArgs):
   const limits = deps.policy.limits;
   let result;
   try {
-    const statements = a.classification.statements.length;
-    const statementCount = statements > 1 && a.viaApproval !== false ? { statementCount: statements } : {};
-    const owner = a.owner === undefined ? {} : { owner: a.owner };
-    result = await deps.warehouse.execute({
-      sql: a.sql,
-      queryTag,
-      maxRows: a.limits?.maxRows ?? limits.maxRows,
-      maxBytes: limits.maxBytes,
-      timeoutMs: a.limits?.timeoutMs ?? limits.statementTimeoutSeconds * 1000,
-      ...statementCount,
-      ...owner,
-    });
+    result = a.prepared === undefined ? await deps.warehouse.execute({ ...executeInput(deps, a), queryTag }) : await runPrepared(await a.prepared, queryTag);
   } catch (e) {
     if (!isAirlockError(e) || !WAREHOUSE_FAILURES.has(e.code)) throw e;
     return recordFailure(deps, a, e);

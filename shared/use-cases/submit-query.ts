@@ -21,7 +21,7 @@ import { inBackground } from './background-writes.js';
 import { settleDirectRead } from './direct-read-item.js';
 import { checkApprovalRequestLimits, withApprovalSlot } from './approval-request-limits.js';
 import { withRequestLock } from './request-lock.js';
-import { executeQuery } from './execute-query.js';
+import { discardPrepared, executeQuery, prepareAhead } from './execute-query.js';
 import { lexicalAmbiguityReasons } from './lexical-compatibility.js';
 import type { Catalog } from '../ports/catalog.js';
 import { analyzeInference } from './references-sensitive-column.js';
@@ -394,6 +394,20 @@ async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: Que
     runningSince: createdAt,
   };
   const keyed = input.idempotencyKey !== undefined;
+  const statement = {
+    sessionId,
+    requestId,
+    sqlHash: a.sqlHash,
+    sql: input.sql,
+    classification: a.classification,
+    base: a.base,
+    viaApproval: false,
+    owner: identityKey(principal),
+    ...(a.limits === undefined ? {} : { limits: a.limits }),
+  };
+  // The warehouse prepares the statement (slot, connection, parse) beside the write-ahead write; it runs
+  // only once that record landed, and is discarded unrun if it did not.
+  const prepared = prepareAhead(deps, statement);
   const [requested, stored] = await Promise.allSettled([
     appendRecord(deps, {
       sessionId,
@@ -404,6 +418,7 @@ async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: Que
     }),
     keyed ? deps.requests.put(item) : Promise.resolve(),
   ]);
+  if (requested.status === 'rejected' || stored.status === 'rejected') discardPrepared(prepared);
   if (requested.status === 'rejected') {
     // Nothing ran and nothing is on record: the item, if it landed, must not be taken for an interrupted run.
     if (keyed && stored.status === 'fulfilled') {
@@ -416,19 +431,9 @@ async function runDirect(deps: SubmitQueryDeps, principal: Principal, input: Que
   const requestedSeq = requested.value.record.seq;
   let outcome: QueryOutcome;
   try {
-    outcome = await executeQuery(deps, {
-      sessionId,
-      requestId,
-      seq: requestedSeq,
-      sqlHash: a.sqlHash,
-      sql: input.sql,
-      classification: a.classification,
-      base: a.base,
-      viaApproval: false,
-      owner: identityKey(principal),
-      ...(a.limits === undefined ? {} : { limits: a.limits }),
-    });
+    outcome = await executeQuery(deps, { ...statement, seq: requestedSeq, ...(prepared === undefined ? {} : { prepared }) });
   } catch (e) {
+    discardPrepared(prepared);
     // No request stays `running` once its statement returned. Whether it ran is not on record (no outcome
     // record could be written), so the item says so: `outcome_unknown`, as after a crash.
     const code = isAirlockError(e) ? e.code : 'ERR_INTERNAL';

@@ -1,7 +1,7 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
-import { ulid } from 'ulid';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBExtractedStatements, type DuckDBPreparedStatement, type DuckDBType } from '@duckdb/node-api';
+import { newId } from '../../ids.js';
 import { AirlockError } from '../../errors.js';
-import type { ExecuteInput, Warehouse, WarehouseColumn, WarehouseResult } from '../../ports/warehouse.js';
+import type { ExecuteInput, PreparedStatement, Warehouse, WarehouseColumn, WarehouseResult } from '../../ports/warehouse.js';
 import { duckdbLexicalAmbiguities } from './duckdb-lexical-guard.js';
 import { rowBytes } from './duckdb-result-size.js';
 import { DuckDbSlots, type DuckDbSlotsOptions, type SlotLease, type SlotsSnapshot } from './duckdb-slots.js';
@@ -76,8 +76,20 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async execute(input: ExecuteInput): Promise<WarehouseResult> {
+    const statement = await this.prepare(input);
+    return statement.run(input.queryTag);
+  }
+
+  /**
+   * Everything before the statement runs: a slot, a connection, the text checks, and DuckDB's parse and
+   * bind of a single statement. Nothing is executed until `run`. The direct read path prepares while its
+   * write-ahead record is being written (issue 17) and runs only once it landed; `discard` frees the
+   * slot and connection when it did not. A multi-statement text (approved as such) is only checked and
+   * split here: its earlier statements run, in order, in `run`.
+   */
+  async prepare(input: Omit<ExecuteInput, 'queryTag'>): Promise<PreparedStatement> {
     if (this.closed) throw new AirlockError('ERR_WAREHOUSE', 'the warehouse is closed');
-    const queryId = `duckdb-${ulid()}`;
+    const queryId = `duckdb-${newId()}`;
     const started = performance.now();
     const deadline = Date.now() + input.timeoutMs;
     // Fair-use (issue 15): see "Deadlines and slots" at the end of this file.
@@ -95,21 +107,57 @@ export class DuckDbWarehouse implements Warehouse {
     const connection = await this.instance.connect();
     const guard = armDeadline(connection, deadline, lease);
     this.running.add(guard);
-    try {
-      const multi = (input.statementCount ?? 1) > 1;
-      const earlierIds: string[] = [];
-      const result = await this.run(connection, input, () => guard.timedOut, earlierIds);
-      if (guard.timedOut) throw new Error('interrupted');
-      return { queryId, ...result, durationMs: Math.round(performance.now() - started), ...(multi ? { queryIds: [...earlierIds, queryId] } : {}) };
-    } catch (e) {
-      if (guard.timedOut) throw timeoutError(input.timeoutMs, queryId, e);
-      throw toWarehouseError(e, queryId);
-    } finally {
+    let prepared: DuckDBPreparedStatement | null = null;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
       guard.disarm();
       this.running.delete(guard);
+      prepared?.destroySync();
       connection.closeSync();
       lease.release();
+    };
+    let statements: DuckDBExtractedStatements;
+    try {
+      statements = await this.extract(connection, input);
+      if (statements.count === 1) {
+        prepared = await statements.prepare(0);
+        assertAllowedType(prepared.statementType);
+      }
+    } catch (e) {
+      release();
+      throw guard.timedOut ? timeoutError(input.timeoutMs, queryId, e) : toWarehouseError(e, queryId);
     }
+    const preparedMs = performance.now() - started;
+    let ran = false;
+    return {
+      run: async () => {
+        if (ran || released) throw new AirlockError('ERR_INTERNAL', 'a prepared statement runs once, and not after it was discarded');
+        ran = true;
+        const running = performance.now();
+        try {
+          // Its deadline passed while it waited to be run: it does not start (an interrupt sent before a
+          // statement starts is cleared by the start, so the check is here, not left to the guard).
+          if (guard.timedOut) throw new Error('interrupted');
+          const multi = statements.count > 1;
+          const earlierIds: string[] = [];
+          // A multi-statement text's last statement is prepared once the earlier ones ran; `release` destroys it.
+          prepared ??= await this.runEarlier(statements, () => guard.timedOut, earlierIds);
+          const result = await this.read(prepared, input, () => guard.timedOut);
+          if (guard.timedOut) throw new Error('interrupted');
+          // The statement's own time: its preparation and its run, not the wait between them.
+          const durationMs = Math.round(preparedMs + performance.now() - running);
+          return { queryId, ...result, durationMs, ...(multi ? { queryIds: [...earlierIds, queryId] } : {}) };
+        } catch (e) {
+          if (guard.timedOut) throw timeoutError(input.timeoutMs, queryId, e);
+          throw toWarehouseError(e, queryId);
+        } finally {
+          release();
+        }
+      },
+      discard: release,
+    };
   }
 
   /** Slots held and waiting now (tests, bench). */
@@ -128,12 +176,8 @@ export class DuckDbWarehouse implements Warehouse {
     this.instance.closeSync();
   }
 
-  private async run(
-    connection: DuckDBConnection,
-    input: ExecuteInput,
-    timedOut: () => boolean,
-    queryIds?: string[],
-  ): Promise<Omit<WarehouseResult, 'queryId' | 'durationMs'>> {
+  /** The text checks and DuckDB's split into statements, exactly as many as approved. */
+  private async extract(connection: DuckDBConnection, input: Omit<ExecuteInput, 'queryTag'>): Promise<DuckDBExtractedStatements> {
     if (input.sql.trim() === '') throw new AirlockError('ERR_WAREHOUSE', 'the statement is empty');
     assertAllowedText(input.sql);
     // The adapter's own floor under the use case's check: text DuckDB would lex otherwise never runs.
@@ -153,7 +197,11 @@ export class DuckDbWarehouse implements Warehouse {
       const what = expected === 1 ? 'exactly one statement' : `${expected} statements`;
       throw new AirlockError('ERR_WAREHOUSE', `expected ${what}, got ${statements.count}`, { details: { sqlState: '0A000' } });
     }
-    // An approved multi-statement text runs in order on one connection; only the last one's rows come back.
+    return statements;
+  }
+
+  /** An approved multi-statement text runs in order on one connection; only the last one's rows come back. */
+  private async runEarlier(statements: DuckDBExtractedStatements, timedOut: () => boolean, queryIds: string[]): Promise<DuckDBPreparedStatement> {
     for (let i = 0; i < statements.count - 1; i++) {
       if (timedOut()) throw new Error('interrupted');
       const earlier = await statements.prepare(i);
@@ -163,17 +211,22 @@ export class DuckDbWarehouse implements Warehouse {
       } finally {
         earlier.destroySync();
       }
-      queryIds?.push(`duckdb-${ulid()}`);
+      queryIds.push(`duckdb-${newId()}`);
     }
-    const prepared = await statements.prepare(statements.count - 1);
-    let result;
+    const last = await statements.prepare(statements.count - 1);
     try {
-      assertAllowedType(prepared.statementType);
-      // Streaming: only the chunks needed for maxRows + 1 rows are ever produced.
-      result = await prepared.stream();
-    } finally {
-      prepared.destroySync();
+      assertAllowedType(last.statementType);
+    } catch (e) {
+      last.destroySync();
+      throw e;
     }
+    return last;
+  }
+
+  /** Runs the prepared statement and reads its rows within the row and byte budgets. */
+  private async read(prepared: DuckDBPreparedStatement, input: Omit<ExecuteInput, 'queryTag'>, timedOut: () => boolean): Promise<Omit<WarehouseResult, 'queryId' | 'durationMs'>> {
+    // Streaming: only the chunks needed for maxRows + 1 rows are ever produced.
+    const result = await prepared.stream();
     const types: DuckDBType[] = result.columnTypes();
     const columns: WarehouseColumn[] = result.columnNames().map((name, i) => ({ name, type: snowflakeTypeName(types[i]!) }));
     const limit = Math.max(0, Math.floor(input.maxRows));
