@@ -34,6 +34,8 @@ export default defineConfig({
     pool: 'forks',
     isolate: false,
     setupFiles: ['test/helpers/shared-process.ts'],
+    // The run's own temp folder (TMPDIR), removed when it ends (test/helpers/temp-root.ts).
+    globalSetup: ['test/helpers/temp-root.ts'],
     // The longest files start first, with or without timings from an earlier run (test/heavy-first-sequencer.ts).
     sequence: { sequencer: HeavyFirstSequencer },
     // The AWS SDK warns once per process that Node 20 support ends in 2027; it is noise in test output.
