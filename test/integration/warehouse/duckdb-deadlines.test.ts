@@ -1,28 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
-import { errorOf } from './warehouse-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { emptyWarehouses, errorOf } from './warehouse-fixture.js';
 
 // Issue 15's attack: statements that would run for hours, more of them than there are slots.
 const ENDLESS = 'SELECT sum(range % 7) AS s FROM range(100000000000000)';
 const ENDLESS_JOIN = 'SELECT count(*) FROM range(100000000) x, range(100000000) y WHERE x.range + y.range = -1';
 
 describe('DuckDB deadlines hold (issue 15)', () => {
-  let dir = '';
-  let warehouse: DuckDbWarehouse | undefined;
-  afterEach(async () => {
-    await warehouse?.close();
-    warehouse = undefined;
-    if (dir !== '') rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function open(opts: { minStartMs?: number } = {}): Promise<DuckDbWarehouse> {
-    dir = mkdtempSync(join(tmpdir(), 'airlock-deadline-'));
-    warehouse = await DuckDbWarehouse.open({ path: join(dir, 'w.duckdb'), maxConcurrency: 3, ...opts });
-    return warehouse;
-  }
+  const warehouses = emptyWarehouses('airlock-deadline-');
+  const open = (opts: { minStartMs?: number } = {}) => warehouses.open({ maxConcurrency: 3, ...opts });
 
   it('six concurrent endless statements all end (timeout or busy), free every slot, and SELECT 1 still answers', async () => {
     const w = await open();
@@ -70,7 +55,6 @@ describe('DuckDB deadlines hold (issue 15)', () => {
     await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
     await w.close();
-    warehouse = undefined;
     expect(Date.now() - t0).toBeLessThan(5000);
     const codes = (await Promise.all(running)).map((e) => e.code);
     expect(codes.every((c) => c.startsWith('ERR_WAREHOUSE'))).toBe(true);

@@ -1,24 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
-import { errorOf } from './warehouse-fixture.js';
+import { emptyWarehouses, errorOf } from './warehouse-fixture.js';
 
 // The direct read path prepares its statement while the write-ahead record is written (issue 17):
 // `prepare` must take a slot and parse, and run nothing; `discard` must give everything back.
 describe('DuckDB prepare, run and discard', () => {
-  let dir = '';
-  let warehouse: DuckDbWarehouse | undefined;
-  afterEach(async () => {
-    await warehouse?.close();
-    warehouse = undefined;
-    if (dir !== '') rmSync(dir, { recursive: true, force: true });
-  });
-
+  const warehouses = emptyWarehouses('airlock-prepare-');
   async function open(maxConcurrency = 2): Promise<DuckDbWarehouse> {
-    dir = mkdtempSync(join(tmpdir(), 'airlock-prepare-'));
-    warehouse = await DuckDbWarehouse.open({ path: join(dir, 'w.duckdb'), maxConcurrency });
+    const warehouse = await warehouses.open({ maxConcurrency });
     await warehouse.execute({ sql: 'CREATE TABLE t (n INTEGER)', queryTag: '{}', maxRows: 1, timeoutMs: 5000 });
     return warehouse;
   }

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
+import { afterEach } from 'vitest';
+import { DuckDbWarehouse, type DuckDbWarehouseOptions } from '#shared/adapters/duckdb/duckdb-warehouse.js';
 import { seedDemo, type SeedOutcome } from '#local/seed/seed-demo.js';
 import type { WarehouseResult } from '#shared/ports/warehouse.js';
 
@@ -29,6 +30,32 @@ export async function seededWarehouse(): Promise<SeededWarehouse> {
     dispose: async () => {
       await warehouse.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Empty warehouses for the tests of one describe block, each in its own temp folder, closed and
+ * removed after each test.
+ *
+ * @example
+ * const warehouses = emptyWarehouses('airlock-deadline-');
+ * const w = await warehouses.open({ maxConcurrency: 3 });
+ */
+export function emptyWarehouses(prefix: string): { open(options?: Omit<DuckDbWarehouseOptions, 'path'>): Promise<DuckDbWarehouse> } {
+  const opened: Array<{ dir: string; warehouse: DuckDbWarehouse }> = [];
+  afterEach(async () => {
+    for (const { dir, warehouse } of opened.splice(0)) {
+      await warehouse.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  return {
+    open: async (options = {}) => {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      const warehouse = await DuckDbWarehouse.open({ path: join(dir, 'w.duckdb'), ...options });
+      opened.push({ dir, warehouse });
+      return warehouse;
     },
   };
 }
