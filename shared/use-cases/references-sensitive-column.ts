@@ -46,7 +46,19 @@ export interface InferenceAnalysis {
  * const a = await analyzeInference(sql, classify(sql), masking.columns, catalog);
  * decide(policy, classification, principal, sql, a);
  */
-export async function analyzeInference(sql: string, classification: Classification, rules: readonly ColumnRule[], catalog: Catalog | undefined): Promise<InferenceAnalysis> {
+export function analyzeInference(sql: string, classification: Classification, rules: readonly ColumnRule[], catalog: Catalog | undefined): Promise<InferenceAnalysis> {
+  // A direct read asks twice for the same text: to decide, and to mask its result. The second asking
+  // gets the first answer (same classification object, rules and catalog), not a second lex and walk.
+  const known = analyses.get(classification);
+  if (known !== undefined && known.sql === sql && known.rules === rules && known.catalog === catalog) return known.result;
+  const result = analyze(sql, classification, rules, catalog);
+  analyses.set(classification, { sql, rules, catalog, result });
+  return result;
+}
+
+const analyses = new WeakMap<Classification, { sql: string; rules: readonly ColumnRule[]; catalog: Catalog | undefined; result: Promise<InferenceAnalysis> }>();
+
+async function analyze(sql: string, classification: Classification, rules: readonly ColumnRule[], catalog: Catalog | undefined): Promise<InferenceAnalysis> {
   const out: InferenceAnalysis = { inference: [], opaque: [], touchesSensitive: false };
   const queries = classification.statements.filter((s) => s.kind === 'select');
   if (queries.length === 0) return out;

@@ -23,3 +23,20 @@ describe('analyzeInference over every statement of a text', () => {
     expect(await uses(sql)).toEqual(['SSN ORDER BY line 2000']);
   });
 });
+
+describe('analyzeInference asked twice for one request', () => {
+  it('answers the same classification, rules and catalog once; anything different is analysed again', async () => {
+    const sql = 'SELECT id FROM customers ORDER BY ssn';
+    const classification = classify(sql);
+    const first = analyzeInference(sql, classification, rules, undefined);
+    expect(analyzeInference(sql, classification, rules, undefined)).toBe(first);
+    // Other rules, another catalog, another text or a fresh classification of the same text: a new analysis.
+    const noRules = analyzeInference(sql, classification, [], undefined);
+    expect(noRules).not.toBe(first);
+    expect((await noRules).inference).toEqual([]);
+    expect((await analyzeInference(sql, classification, rules, undefined)).inference).toHaveLength(1);
+    expect(analyzeInference(sql, classify(sql), rules, undefined)).not.toBe(analyzeInference(sql, classification, rules, undefined));
+    const catalog = { sensitiveColumns: async () => new Map() } as unknown as Parameters<typeof analyzeInference>[3];
+    expect(analyzeInference(sql, classification, rules, catalog)).not.toBe(analyzeInference(sql, classification, rules, undefined));
+  });
+});
