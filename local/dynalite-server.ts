@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { createTableInputs, tableNames, type TableNames } from '#shared/adapters/aws/tables.js';
+import { AWS_SDK_CALLS } from '#shared/adapters/aws/sdk-call-options.js';
 import { cacheDynaliteExpressions } from './dynalite-expression-cache.js';
 import { inProcessHandler } from './in-process-dynalite.js';
 
@@ -68,6 +69,7 @@ export function localDynamoDbClient(endpoint: string, server?: Server): DynamoDB
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     httpAuthSchemes: [UNSIGNED_LOCAL],
     maxAttempts: 2,
+    ...AWS_SDK_CALLS,
     // The process that embeds dynalite hands it each request directly (in-process-dynalite.ts).
     requestHandler: server === undefined ? { connectionTimeout: 2_000, requestTimeout: REQUEST_TIMEOUT_MS } : inProcessHandler(server, { requestTimeoutMs: REQUEST_TIMEOUT_MS }),
   });

@@ -3,6 +3,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { AWS_SDK_CALLS } from '../adapters/aws/sdk-call-options.js';
 
 /**
  * Where every AWS SDK client of one process goes: one endpoint (an emulator, a VPC endpoint
@@ -42,8 +43,9 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
+
 function options(c: AwsClientConfig) {
-  return { ...AWS_RETRY, ...(c.region === undefined ? {} : { region: c.region }), ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }) };
+  return { ...AWS_RETRY, ...AWS_SDK_CALLS, ...(c.region === undefined ? {} : { region: c.region }), ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }) };
 }
 
 /**

@@ -22,6 +22,8 @@ describe('awsClientConfig / awsClients: one endpoint and region for every AWS cl
       expect(await c.config.region()).toBe('eu-west-1');
       expect(await c.config.retryStrategy()).toMatchObject({ mode: AWS_RETRY.retryMode });
       expect(await c.config.maxAttempts()).toBe(AWS_RETRY.maxAttempts);
+      // The middleware stack is resolved once per command class, not on every call.
+      expect(c.config.cacheMiddleware).toBe(true);
       c.destroy();
     }
   });
