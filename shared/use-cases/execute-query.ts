@@ -69,8 +69,16 @@ export type PreparedAhead = Promise<{ ok: true; statement: PreparedStatement } |
  * await executeQuery(deps, { ...args, seq, prepared });
  */
 export function prepareAhead(deps: ExecuteQueryDeps, a: Omit<ExecuteQueryArgs, 'seq' | 'prepared'>): PreparedAhead | undefined {
-  if (deps.warehouse.prepare === undefined) return undefined;
-  return deps.warehouse.prepare(executeInput(deps, a)).then(
+  const prepare = deps.warehouse.prepare?.bind(deps.warehouse);
+  if (prepare === undefined) return undefined;
+  let started: Promise<PreparedStatement>;
+  try {
+    started = prepare(executeInput(deps, a));
+  } catch (e) {
+    // Even a warehouse that throws at once is answered after the write-ahead, as a failed run.
+    started = Promise.reject(e);
+  }
+  return started.then(
     (statement) => ({ ok: true as const, statement }),
     (error: unknown) => ({ ok: false as const, error }),
   );

@@ -137,3 +137,22 @@ describe('a direct read prepares its statement while the write-ahead record is w
     expect(log.slice(0, 3)).toEqual(['append query.requested started', 'append query.requested landed', 'execute']);
   });
 });
+
+describe('a warehouse whose prepare throws at once', () => {
+  it('is answered like a failed run, after the write-ahead record: query.failed on record', async () => {
+    const log: string[] = [];
+    const records = new MemoryRecordStore();
+    const throwing: Warehouse = {
+      name: 'duckdb',
+      execute: async () => ROW,
+      prepare: () => {
+        throw new AirlockError('ERR_WAREHOUSE', 'the warehouse is closed');
+      },
+      close: async () => undefined,
+    };
+    const d = await deps({ records: slowWriteAhead(records, log, { delayMs: 5 }), warehouse: throwing });
+    const out = await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' });
+    expect(out).toMatchObject({ kind: 'failed', body: { error: { code: 'ERR_WAREHOUSE' } } });
+    expect((await records.list('s1')).map((t) => JSON.parse(t).type)).toEqual(['query.requested', 'query.failed']);
+  });
+});
