@@ -46,6 +46,17 @@ function payloadOf(input: unknown): ApprovalTaskPayload {
 }
 
 /**
+ * The definition the local runner runs: the deployed one with local task names, adjusted for the
+ * runner (`forLocalRunner`). A constant of the code: its validity is tested once
+ * (test/unit/approval/approval-state-machine.test.ts, with the library's own validator), not at
+ * every start — asl-validator compiled its JSON schemas on each construction, about half a second of
+ * CPU for every runtime and every `airlock serve`.
+ */
+export function localApprovalDefinition(): ReturnType<typeof forLocalRunner> {
+  return forLocalRunner(approvalStateMachineDefinition(LOCAL_APPROVAL_RESOURCES));
+}
+
+/**
  * The approval state machine in-process: the very definition the CDK stack deploys, run by
  * aws-local-stepfunctions, whose Task states are bound (by state name) to local handlers. The
  * library has no task-token service, so the notify task's promise is parked in a map under the
@@ -58,17 +69,6 @@ function payloadOf(input: unknown): ApprovalTaskPayload {
  * await workflow.start({ requestId, timeoutSeconds: 3600 });
  * await workflow.sendTaskSuccess(token, { decision: 'approved' });
  */
-/**
- * The definition the local runner runs: the deployed one with local task names, adjusted for the
- * runner (`forLocalRunner`). A constant of the code: its validity is tested once
- * (test/unit/approval/approval-state-machine.test.ts, with the library's own validator), not at
- * every start — asl-validator compiled its JSON schemas on each construction, about half a second of
- * CPU for every runtime and every `airlock serve`.
- */
-export function localApprovalDefinition(): ReturnType<typeof forLocalRunner> {
-  return forLocalRunner(approvalStateMachineDefinition(LOCAL_APPROVAL_RESOURCES));
-}
-
 export class LocalWorkflow implements Workflow {
   readonly #machine: StateMachine;
   readonly #handlers: LocalTaskHandlers;
