@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { fork } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { DEFAULT_POLICY_PATH } from '#shared/policy/load-policy.js';
+import { UNPACED_IDENTITY, writeDefaultPolicyWith } from '#test/helpers/default-policy-file.js';
 import { parseEnv } from '#shared/config/env.js';
 import { TABLES } from '#shared/adapters/aws/tables.js';
 import { createLogger } from '#local/logger.js';
@@ -14,6 +13,7 @@ import { DuckDbWarehouse } from '#shared/adapters/duckdb/duckdb-warehouse.js';
 import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import { seedDemo } from '#local/seed/seed-demo.js';
 import type { BenchSection, BenchSectionRunner } from '../types.js';
+import { timedCalls } from '../timed-calls.js';
 
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 const SQL = 'SELECT id, name, email, phone, city FROM customers WHERE id BETWEEN 100 AND 119 ORDER BY id';
@@ -62,23 +62,6 @@ class Series {
   }
 }
 
-/** `n` calls of `one`, `concurrency` at a time, in this process; their latencies. */
-async function load(n: number, concurrency: number, one: (i: number) => Promise<void>): Promise<number[]> {
-  const latencies: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        const i = next++;
-        const t = performance.now();
-        await one(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  return latencies;
-}
-
 /** The HTTP client, in its own process (gateway-client.ts). */
 function startClient(url: string, token: string) {
   const child = fork(join(import.meta.dirname, 'gateway-client.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -106,10 +89,7 @@ export const run: BenchSectionRunner = async (): Promise<BenchSection> => {
     // One identity sends every request, hundreds a second: its per-identity pace is lifted (the default
     // 1,200 a minute would refuse most of them), everything else is the default policy (its column
     // masking rules included: a policy file is whole, so a file of limits alone would mask by detectors only).
-    const policyFile = join(dir, 'policy.yaml');
-    const policy = parseYaml(readFileSync(DEFAULT_POLICY_PATH, 'utf8')) as { limits: Record<string, unknown> };
-    policy.limits['perIdentity'] = { concurrentStatements: 32, requestsPerMinute: 1_000_000, warehouseSecondsPerHour: 1800 };
-    writeFileSync(policyFile, stringifyYaml(policy));
+    const policyFile = writeDefaultPolicyWith(join(dir, 'policy.yaml'), { perIdentity: UNPACED_IDENTITY });
     const rt = await startLocalRuntime({ env: parseEnv({ AIRLOCK_DATA_DIR: join(dir, 'data'), AIRLOCK_PORT: '0', AIRLOCK_POLICY: policyFile }), log: createLogger('silent') });
     const token = await rt.devIssuer!.issue({ sub: 'bench', email: 'bench@example.com', groups: [], ttlSeconds: 3600 });
     const client = startClient(rt.url, token);
@@ -140,13 +120,13 @@ export const run: BenchSectionRunner = async (): Promise<BenchSection> => {
     const queryOnly = new Series();
     try {
       await client.load(40, 4);
-      await load(40, 4, floorOne);
+      await timedCalls(40, 4, floorOne);
       for (let r = 0; r < ROUNDS; r++) {
         await reads.c1.block(() => client.load(C1_PER_ROUND, 1));
-        await floor.c1.block(() => load(C1_PER_ROUND, 1, floorOne));
+        await floor.c1.block(() => timedCalls(C1_PER_ROUND, 1, floorOne));
         await reads.c16.block(() => client.load(C16_PER_ROUND, 16));
-        await floor.c16.block(() => load(C16_PER_ROUND, 16, floorOne));
-        await queryOnly.block(() => load(C16_PER_ROUND, 16, async (i) => void (await queryAndSign(i))));
+        await floor.c16.block(() => timedCalls(C16_PER_ROUND, 16, floorOne));
+        await queryOnly.block(() => timedCalls(C16_PER_ROUND, 16, queryAndSign));
       }
     } finally {
       client.stop();

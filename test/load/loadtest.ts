@@ -14,9 +14,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Writable } from 'node:stream';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { main as cli } from '#cli/main.js';
-import { DEFAULT_POLICY_PATH } from '#shared/policy/load-policy.js';
+import { UNPACED_IDENTITY, writeDefaultPolicyWith } from '#test/helpers/default-policy-file.js';
 import { parseEnv } from '#shared/config/env.js';
 import { approvalClickBody } from '#shared/adapters/slack/slack-interaction.js';
 import { slackSignature } from '#shared/adapters/slack/slack-signature.js';
@@ -64,12 +63,11 @@ const requests = plan(TOTAL, SESSIONS, runId);
 // of 40. Past a limit a 429 (and its `query.throttled` record) is the right answer, but not what this
 // run checks: fair use has its own tests and bench section (`fair-use`).
 const writesPerAgent = Math.max(...Array.from({ length: AGENTS }, (_, a) => requests.filter((r) => r.agent === a && FINAL_STATUS[r.kind] !== undefined).length));
-const policyFile = join(dir, 'load-policy.yaml');
-const policy = parseYaml(readFileSync(DEFAULT_POLICY_PATH, 'utf8')) as { limits: Record<string, unknown> };
-policy.limits['approvalRequestsPerHour'] = Math.max(60, writesPerAgent);
-policy.limits['pendingApprovalsPerIdentity'] = Math.max(20, writesPerAgent);
-policy.limits['perIdentity'] = { concurrentStatements: 32, requestsPerMinute: 1_000_000, warehouseSecondsPerHour: 1800 };
-writeFileSync(policyFile, stringifyYaml(policy));
+const policyFile = writeDefaultPolicyWith(join(dir, 'load-policy.yaml'), {
+  approvalRequestsPerHour: Math.max(60, writesPerAgent),
+  pendingApprovalsPerIdentity: Math.max(20, writesPerAgent),
+  perIdentity: UNPACED_IDENTITY,
+});
 const rt = await startLocalRuntime({ env: parseEnv({ AIRLOCK_DATA_DIR: dir, AIRLOCK_PORT: '0', AIRLOCK_HOST: '127.0.0.1', AIRLOCK_POLICY: policyFile }), log: createLogger('silent') });
 if (new URL(rt.url).hostname !== '127.0.0.1') throw new Error(`refusing to load anything but loopback: ${rt.url}`);
 process.stderr.write(`loadtest: runtime at ${rt.url}, data in ${dir}\n`);
