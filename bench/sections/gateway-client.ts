@@ -5,6 +5,7 @@
  * Messages in: { url, token, sql, n, concurrency, offset }; out: { latencies } or { error }.
  */
 import { Agent, request } from 'node:http';
+import { timedCalls } from '../timed-calls.js';
 
 interface Job {
   url: string;
@@ -33,22 +34,10 @@ function post(target: URL, token: string, body: string): Promise<void> {
   });
 }
 
-async function run(job: Job): Promise<number[]> {
+function run(job: Job): Promise<number[]> {
   const target = new URL(`${job.url}/v1/queries`);
-  const latencies: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: job.concurrency }, async () => {
-      while (next < job.n) {
-        const i = job.offset + next++;
-        const body = JSON.stringify({ prompt: 'bench', sql: job.sql, sessionId: `bench-${i % 50}` });
-        const t = performance.now();
-        await post(target, job.token, body);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  return latencies;
+  const bodies = Array.from({ length: job.n }, (_, i) => JSON.stringify({ prompt: 'bench', sql: job.sql, sessionId: `bench-${(job.offset + i) % 50}` }));
+  return timedCalls(job.n, job.concurrency, (i) => post(target, job.token, bodies[i]!));
 }
 
 process.on('message', (job: Job) => {
