@@ -4,12 +4,10 @@ import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { describe, expect, it } from 'vitest';
-import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
-import { appendRecord } from '#shared/use-cases/append-record.js';
 import { createTableInputs, tableNames } from '#shared/adapters/aws/tables.js';
-import { ensureTables, localDynamoDbClient, startDynalite } from '#local/dynalite-server.js';
+import { ensureTables, localDynamoDbClient } from '#local/dynalite-server.js';
 import { inProcessHandler } from '#local/in-process-dynalite.js';
-import { draft, frozenClock, newSigner, tempDir } from '#test/fixtures/records/record-fixtures.js';
+import { tempDir } from '#test/fixtures/records/record-fixtures.js';
 
 /**
  * The local runtime's own DynamoDB calls reach the embedded dynalite in-process (issue 17): the SDK
@@ -39,31 +37,8 @@ describe('the in-process DynamoDB handler', () => {
     }
   });
 
-  it('the runtime store’s own client fails closed once the store has closed: ERR_STORE_UNAVAILABLE, nothing written', async () => {
-    const t = tempDir();
-    try {
-      const signer = await newSigner(t.dir);
-      const clock = frozenClock();
-      const db = await startDynalite({ dataDir: t.dir });
-      const records = new DynamoDbRecordStore(db.client, db.tables.records);
-      await appendRecord({ records, signer, clock }, draft('s1', 'r1', 'query.requested'));
-      await db.close();
-      // The in-process client goes through the same gate as a socket: a closed store answers 503.
-      await expect(appendRecord({ records, signer, clock }, draft('s1', 'r2', 'query.requested'))).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
-      const again = await startDynalite({ dataDir: t.dir });
-      try {
-        expect(await new DynamoDbRecordStore(again.client, again.tables.records).list('s1')).toHaveLength(1);
-        // Other processes still reach the store over HTTP at its endpoint.
-        const overHttp = localDynamoDbClient(again.endpoint);
-        expect(await new DynamoDbRecordStore(overHttp, again.tables.records).list('s1')).toHaveLength(1);
-        overHttp.destroy();
-      } finally {
-        await again.close();
-      }
-    } finally {
-      t.cleanup();
-    }
-  });
+  // Closing the store under the in-process client: test/integration/records/store-down.test.ts runs
+  // its fail-closed test through both clients.
 
   /** A server whose listener records what it was handed and answers as told. */
   function echoServer(answer: (req: IncomingMessage, body: string, res: ServerResponse) => void) {

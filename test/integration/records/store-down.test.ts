@@ -4,17 +4,22 @@ import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-stor
 import { keyRing } from '#shared/records/key-id.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
 import { appendRecord } from '#shared/use-cases/append-record.js';
-import { localDynamoDbClient, startDynalite } from '#local/dynalite-server.js';
+import { localDynamoDbClient, startDynalite, type DynaliteServer } from '#local/dynalite-server.js';
 import { draft, frozenClock, newSigner, tempDir } from '#test/fixtures/records/record-fixtures.js';
 
 describe('record store down', () => {
-  it('appendRecord fails with ERR_STORE_UNAVAILABLE and leaves the chain as it was', async () => {
+  // The CLI's commands reach the store over HTTP; the runtime's own client hands dynalite its calls
+  // in-process (local/in-process-dynalite.ts), through the same gate: both fail closed alike.
+  it.each([
+    ['a client over HTTP', (db: DynaliteServer) => localDynamoDbClient(db.endpoint)],
+    ['the store’s own in-process client', (db: DynaliteServer) => db.client],
+  ])('appendRecord through %s fails with ERR_STORE_UNAVAILABLE and leaves the chain as it was', async (_, clientOf) => {
     const t = tempDir();
     try {
       const signer = await newSigner(t.dir);
       const clock = frozenClock();
       const db = await startDynalite({ dataDir: t.dir });
-      const client = localDynamoDbClient(db.endpoint);
+      const client = clientOf(db);
       const records = new DynamoDbRecordStore(client, db.tables.records);
       await appendRecord({ records, signer, clock }, draft('s1', 'r1', 'query.requested'));
       await appendRecord({ records, signer, clock }, draft('s1', 'r1', 'query.executed'));
@@ -29,11 +34,16 @@ describe('record store down', () => {
       client.destroy();
 
       const again = await startDynalite({ dataDir: t.dir });
+      const overHttp = localDynamoDbClient(again.endpoint);
       try {
-        const after = await new DynamoDbRecordStore(again.client, again.tables.records).list('s1');
-        expect(after).toEqual(before);
-        expect(verifyChain(after, keyRing([signer.publicKey()])).ok).toBe(true);
+        // Nothing was written, whichever client reads it back.
+        for (const reader of [again.client, overHttp]) {
+          const after = await new DynamoDbRecordStore(reader, again.tables.records).list('s1');
+          expect(after).toEqual(before);
+          expect(verifyChain(after, keyRing([signer.publicKey()])).ok).toBe(true);
+        }
       } finally {
+        overHttp.destroy();
         await again.close();
       }
     } finally {
