@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { submitQueryDeps } from '#test/fixtures/use-cases/submit-query-deps.js';
 import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
-import { MemoryRequestStore } from '#test/doubles/memory-request-store.js';
 import { AirlockError } from '#shared/errors.js';
-import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
-import { newId } from '#shared/ids.js';
 import type { Principal } from '#shared/identity/principal.js';
-import { loadPolicy } from '#shared/policy/load-policy.js';
-import { maskingConfigOf } from '#shared/policy/masking-config.js';
 import type { RecordStore } from '#shared/ports/record-store.js';
 import type { ExecuteInput, PreparedStatement, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
 import { submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
@@ -20,7 +13,6 @@ import { settleBackgroundWrites } from '#shared/use-cases/background-writes.js';
 // cannot be prepared is recorded as the outcome exactly as one that failed to run.
 
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', email: 'agent@example.com', groups: [] };
-const clock = { now: () => new Date('2026-11-27T10:00:00.000Z') };
 const ROW: WarehouseResult = { queryId: 'q-1', columns: [{ name: 'N', type: 'INTEGER' }], rows: [[1]], truncated: false, durationMs: 1 };
 
 /** A warehouse that can prepare, logging each step; `failPrepare` makes prepare reject (after `prepareDelayMs`). */
@@ -70,11 +62,7 @@ function slowWriteAhead(records: RecordStore, log: string[], opts: { delayMs: nu
   };
 }
 
-async function deps(over: Partial<SubmitQueryDeps>): Promise<SubmitQueryDeps> {
-  const policy = loadPolicy();
-  const signer = await LocalKeySigner.open(join(mkdtempSync(join(tmpdir(), 'airlock-pa-')), 'records.pem'));
-  return { records: new MemoryRecordStore(), requests: new MemoryRequestStore(), signer, warehouse: new PreparingWarehouse([]), clock, policy, masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))), newId, ...over };
-}
+const deps = (over: Partial<SubmitQueryDeps> = {}) => submitQueryDeps(new PreparingWarehouse([]), over);
 
 describe('a direct read prepares its statement while the write-ahead record is written', () => {
   it('prepares beside the write, and runs only once the record landed (with its seq in the query tag)', async () => {

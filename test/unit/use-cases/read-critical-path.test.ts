@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { FROZEN_CLOCK, submitQueryDeps } from '#test/fixtures/use-cases/submit-query-deps.js';
 import { ulid } from 'ulid';
-import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
-import { MemoryRequestStore } from '#test/doubles/memory-request-store.js';
-import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import type { Principal } from '#shared/identity/principal.js';
-import { loadPolicy } from '#shared/policy/load-policy.js';
-import { maskingConfigOf } from '#shared/policy/masking-config.js';
 import type { RecordStore } from '#shared/ports/record-store.js';
 import type { RequestStore } from '#shared/ports/request-store.js';
 import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
@@ -24,7 +17,7 @@ import { settleBackgroundWrites } from '#shared/use-cases/background-writes.js';
 // its final transition after the answer.
 
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', email: 'agent@example.com', groups: [] };
-const clock = { now: () => new Date('2026-11-27T10:00:00.000Z') };
+const clock = FROZEN_CLOCK;
 
 class OneRowWarehouse implements Warehouse {
   readonly name = 'duckdb' as const;
@@ -74,11 +67,7 @@ function tracing(records: RecordStore, requests: RequestStore, opts: { loseTrans
   return { r, q, log };
 }
 
-async function deps(over: Partial<SubmitQueryDeps> = {}): Promise<SubmitQueryDeps> {
-  const policy = loadPolicy();
-  const signer = await LocalKeySigner.open(join(mkdtempSync(join(tmpdir(), 'airlock-cp-')), 'records.pem'));
-  return { records: new MemoryRecordStore(), requests: new MemoryRequestStore(), signer, warehouse: new OneRowWarehouse(), clock, policy, masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))), newId: ulid, ...over };
-}
+const deps = (over: Partial<SubmitQueryDeps> = {}) => submitQueryDeps(new OneRowWarehouse(), over);
 
 const readDeps = (base: SubmitQueryDeps) => ({ records: base.records, requests: base.requests, clock, policy: base.policy });
 
