@@ -8,15 +8,13 @@ import type { ExecuteInput } from '#shared/ports/warehouse.js';
 import { createLogger } from '#local/logger.js';
 import { startLocalRuntime } from '#local/runtime.js';
 import type { BenchSection, BenchSectionRunner } from '../types.js';
+import { percentile } from '../../test/load/load-report.js';
 
 const APPROVALS = 40;
 const READS = 200;
 const GATED = 'SELECT id, name, salary FROM hr.employees ORDER BY id LIMIT 5'; // sensitive object: 2 approvals
 const READ = 'SELECT id, name, email FROM customers WHERE id BETWEEN 1 AND 5 ORDER BY id';
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 
 /**

@@ -14,6 +14,7 @@ import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import { seedDemo } from '#local/seed/seed-demo.js';
 import type { BenchSection, BenchSectionRunner } from '../types.js';
 import { timedCalls } from '../timed-calls.js';
+import { percentile } from '../../test/load/load-report.js';
 
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 const SQL = 'SELECT id, name, email, phone, city FROM customers WHERE id BETWEEN 100 AND 119 ORDER BY id';
@@ -21,10 +22,6 @@ const SQL = 'SELECT id, name, email, phone, city FROM customers WHERE id BETWEEN
 const ROUNDS = 5;
 const C1_PER_ROUND = 40;
 const C16_PER_ROUND = 80;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 /** CPU time of this process's main thread (the event loop) in ms, from /proc on Linux; null elsewhere. */
 function mainThreadCpuMs(): number | null {

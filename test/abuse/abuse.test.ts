@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { approvalClickBody } from '#shared/adapters/slack/slack-interaction.js';
@@ -8,6 +8,7 @@ import { slackSignature } from '#shared/adapters/slack/slack-signature.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
 import { classify } from '#shared/sql/classify.js';
 import { removeDir, startTestRuntime, type TestRuntime } from '#test/helpers/local-runtime.js';
+import { UNPACED_IDENTITY, writeDefaultPolicyWith } from '#test/helpers/default-policy-file.js';
 
 /**
  * Hostile input through the real HTTP server: each gets the class the risk rules give or a clean
@@ -21,9 +22,9 @@ beforeAll(async () => {
   // One identity sends every hostile statement here, several of them 100–256 KiB back to back: each costs
   // its length of the request pace (a whole burst), so the pace is lifted — it has tests of its own
   // (test/e2e/fair-use.test.ts); what is tried here is the classifier, the server and the chain.
+  // Everything else is the shipped policy, its column masking rules included.
   const policyDir = mkdtempSync(join(tmpdir(), 'airlock-abuse-policy-'));
-  writeFileSync(join(policyDir, 'policy.yaml'), 'limits:\n  perIdentity:\n    concurrentStatements: 32\n    requestsPerMinute: 1000000\n    warehouseSecondsPerHour: 1800\n');
-  t = await startTestRuntime({ AIRLOCK_POLICY: join(policyDir, 'policy.yaml') });
+  t = await startTestRuntime({ AIRLOCK_POLICY: writeDefaultPolicyWith(join(policyDir, 'policy.yaml'), { perIdentity: UNPACED_IDENTITY }) });
   agent = await t.token();
 });
 afterAll(async () => {

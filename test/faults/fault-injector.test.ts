@@ -1,53 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ulid } from 'ulid';
 import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
-import { MemoryRequestStore } from '#test/doubles/memory-request-store.js';
-import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import { LocalWorkflow } from '#shared/adapters/local-stepfunctions/local-workflow.js';
 import { parseEnv, type FaultName } from '#shared/config/env.js';
 import { AirlockError } from '#shared/errors.js';
 import type { Principal } from '#shared/identity/principal.js';
-import { loadPolicy } from '#shared/policy/load-policy.js';
-import { maskingConfigOf } from '#shared/policy/masking-config.js';
-import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
 import type { ApprovalTaskPayload } from '#shared/workflow/approval-state-machine.js';
 import { submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
 import { FaultInjector } from '#local/faults.js';
 import { expectCode } from '#test/helpers/expect-code.js';
+import { ONE_ROW, ScriptedWarehouse } from '#test/doubles/scripted-warehouse.js';
+import { submitQueryDeps } from '#test/fixtures/use-cases/submit-query-deps.js';
 
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', email: 'agent@example.com', groups: [] };
 
-/** Counts every statement the use case hands to the warehouse: "nothing executes" means zero. */
-class CountingWarehouse implements Warehouse {
-  readonly name = 'duckdb' as const;
-  calls: ExecuteInput[] = [];
-  async execute(input: ExecuteInput): Promise<WarehouseResult> {
-    this.calls.push(input);
-    return { queryId: 'q-1', columns: [{ name: 'N', type: 'INTEGER' }], rows: [[1]], truncated: false, durationMs: 1 };
-  }
-  async close(): Promise<void> {}
-}
 
-async function faultyDeps(faults: FaultName[]): Promise<{ deps: SubmitQueryDeps; warehouse: CountingWarehouse; records: MemoryRecordStore }> {
+async function faultyDeps(faults: FaultName[]): Promise<{ deps: SubmitQueryDeps; warehouse: ScriptedWarehouse; records: MemoryRecordStore }> {
   const injector = new FaultInjector(faults, () => undefined);
   injector.arm();
-  const policy = loadPolicy();
-  const warehouse = new CountingWarehouse();
-  const records = new MemoryRecordStore();
-  const deps: SubmitQueryDeps = {
-    records: injector.records(records),
-    requests: injector.requests(new MemoryRequestStore()),
-    signer: injector.signer(await LocalKeySigner.open(join(mkdtempSync(join(tmpdir(), 'airlock-fault-')), 'records.pem'))),
-    warehouse: injector.warehouse(warehouse),
-    clock: { now: () => new Date('2026-11-27T10:00:00.000Z') },
-    policy,
-    masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))),
-    newId: ulid,
-  };
-  return { deps, warehouse, records };
+  const warehouse = new ScriptedWarehouse(() => ONE_ROW);
+  const d = await submitQueryDeps(warehouse);
+  const deps: SubmitQueryDeps = { ...d, records: injector.records(d.records), requests: injector.requests(d.requests), signer: injector.signer(d.signer), warehouse: injector.warehouse(warehouse) };
+  return { deps, warehouse, records: d.records };
 }
 
 

@@ -1,4 +1,4 @@
-/** Latency percentiles and the printed summary of `npm run loadtest`. */
+/** Latency percentiles (nearest rank; the benches use them too) and the printed summary of `npm run loadtest`. */
 
 export function percentile(sortedMs: number[], p: number): number {
   if (sortedMs.length === 0) return 0;

@@ -14,22 +14,11 @@ import { maskingConfigOf } from '#shared/policy/masking-config.js';
 import type { Policy } from '#shared/policy/policy.js';
 import { NO_APPROVER_DIRECTORY, type ApproverDirectory } from '#shared/ports/approver-directory.js';
 import type { Notifier } from '#shared/ports/notifier.js';
-import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
 import type { ApprovalDeps } from '#shared/use-cases/approval-deps.js';
 import { runApprovalTask } from '#shared/use-cases/run-approval-task.js';
+import { ScriptedWarehouse } from '#test/doubles/scripted-warehouse.js';
 
 export const agent: Principal = { iss: 'https://airlock.local/dev', sub: 'agent', email: 'agent@example.com', groups: [] };
-
-/** A warehouse that remembers every statement it was asked to run. */
-export class RecordingWarehouse implements Warehouse {
-  readonly name = 'duckdb' as const;
-  calls: ExecuteInput[] = [];
-  async execute(input: ExecuteInput): Promise<WarehouseResult> {
-    this.calls.push(input);
-    return { queryId: `q-${this.calls.length}`, columns: [{ name: 'OK', type: 'BOOLEAN' }], rows: [[true]], truncated: false, durationMs: 1 };
-  }
-  async close(): Promise<void> {}
-}
 
 /** A clock the test moves. */
 export class MovableClock {
@@ -46,7 +35,7 @@ export class MovableClock {
 }
 
 export interface ApprovalFixture {
-  deps: ApprovalDeps & { workflow: LocalWorkflow; warehouse: RecordingWarehouse; clock: MovableClock; signer: LocalKeySigner };
+  deps: ApprovalDeps & { workflow: LocalWorkflow; warehouse: ScriptedWarehouse; clock: MovableClock; signer: LocalKeySigner };
   printed: string[];
 }
 
@@ -59,7 +48,8 @@ export async function approvalFixture(over: { policy?: Policy; notifier?: Notifi
     records: new MemoryRecordStore(),
     requests: new MemoryRequestStore(),
     signer,
-    warehouse: new RecordingWarehouse(),
+    // Each statement answers one row, its query id numbered by call (q-1, q-2, …).
+    warehouse: new ScriptedWarehouse((_input, call) => ({ queryId: `q-${call}`, columns: [{ name: 'OK', type: 'BOOLEAN' }], rows: [[true]], truncated: false, durationMs: 1 })),
     clock: new MovableClock(),
     policy,
     masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))),

@@ -1,44 +1,16 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
-import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
-import { MemoryRequestStore } from '#test/doubles/memory-request-store.js';
 import { AirlockError } from '#shared/errors.js';
-import { loadPolicy } from '#shared/policy/load-policy.js';
-import { maskingConfigOf } from '#shared/policy/masking-config.js';
-import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
+import type { ExecuteInput, WarehouseResult } from '#shared/ports/warehouse.js';
 import { classify } from '#shared/sql/classify.js';
 import { executeQuery } from '#shared/use-cases/execute-query.js';
-import { httpStatusOfOutcome, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
+import { httpStatusOfOutcome } from '#shared/use-cases/submit-query.js';
+import { ScriptedWarehouse } from '#test/doubles/scripted-warehouse.js';
+import { submitQueryDeps } from '#test/fixtures/use-cases/submit-query-deps.js';
 
-class ScriptedWarehouse implements Warehouse {
-  readonly name = 'snowflake' as const;
-  calls: ExecuteInput[] = [];
-  constructor(private readonly answer: (input: ExecuteInput) => WarehouseResult) {}
-  async execute(input: ExecuteInput): Promise<WarehouseResult> {
-    this.calls.push(input);
-    return this.answer(input);
-  }
-  async close(): Promise<void> {}
-}
-
+/** A Snowflake warehouse answering from `answer`, in the use case's deps (in-memory stores, default policy). */
 async function deps(answer: (input: ExecuteInput) => WarehouseResult) {
-  const policy = loadPolicy();
-  const warehouse = new ScriptedWarehouse(answer);
-  const d: SubmitQueryDeps = {
-    records: new MemoryRecordStore(),
-    requests: new MemoryRequestStore(),
-    signer: await LocalKeySigner.open(join(mkdtempSync(join(tmpdir(), 'airlock-sf-uc-')), 'records.pem')),
-    warehouse,
-    clock: { now: () => new Date('2026-11-27T10:00:00.000Z') },
-    policy,
-    masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))),
-    newId: ulid,
-  };
-  return { d, warehouse };
+  const d = await submitQueryDeps(new ScriptedWarehouse(answer, 'snowflake'));
+  return { d, warehouse: d.warehouse };
 }
 
 const args = (sql: string, more: { viaApproval?: boolean } = {}) => ({

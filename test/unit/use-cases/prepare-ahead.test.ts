@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { submitQueryDeps } from '#test/fixtures/use-cases/submit-query-deps.js';
+import { ONE_ROW } from '#test/doubles/scripted-warehouse.js';
 import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
 import { AirlockError } from '#shared/errors.js';
 import type { Principal } from '#shared/identity/principal.js';
@@ -13,7 +14,6 @@ import { settleBackgroundWrites } from '#shared/use-cases/background-writes.js';
 // cannot be prepared is recorded as the outcome exactly as one that failed to run.
 
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', email: 'agent@example.com', groups: [] };
-const ROW: WarehouseResult = { queryId: 'q-1', columns: [{ name: 'N', type: 'INTEGER' }], rows: [[1]], truncated: false, durationMs: 1 };
 
 /** A warehouse that can prepare, logging each step; `failPrepare` makes prepare reject (after `prepareDelayMs`). */
 class PreparingWarehouse implements Warehouse {
@@ -24,7 +24,7 @@ class PreparingWarehouse implements Warehouse {
   ) {}
   async execute(_input: ExecuteInput): Promise<WarehouseResult> {
     this.log.push('execute');
-    return ROW;
+    return ONE_ROW;
   }
   async prepare(input: Omit<ExecuteInput, 'queryTag'>): Promise<PreparedStatement> {
     this.log.push(`prepare ${input.sql}`);
@@ -33,7 +33,7 @@ class PreparingWarehouse implements Warehouse {
     return {
       run: async (queryTag) => {
         this.log.push(`run ${JSON.parse(queryTag).airlock.seq}`);
-        return ROW;
+        return ONE_ROW;
       },
       discard: () => this.log.push('discard'),
     };
@@ -119,7 +119,7 @@ describe('a direct read prepares its statement while the write-ahead record is w
   it('a warehouse without prepare is executed after the write-ahead record, as before', async () => {
     const log: string[] = [];
     const records = new MemoryRecordStore();
-    const plain: Warehouse = { name: 'snowflake', execute: async () => (log.push('execute'), ROW), close: async () => undefined };
+    const plain: Warehouse = { name: 'snowflake', execute: async () => (log.push('execute'), ONE_ROW), close: async () => undefined };
     const d = await deps({ records: slowWriteAhead(records, log, { delayMs: 10 }), warehouse: plain });
     expect((await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' })).kind).toBe('executed');
     expect(log.slice(0, 3)).toEqual(['append query.requested started', 'append query.requested landed', 'execute']);
@@ -132,7 +132,7 @@ describe('a warehouse whose prepare throws at once', () => {
     const records = new MemoryRecordStore();
     const throwing: Warehouse = {
       name: 'duckdb',
-      execute: async () => ROW,
+      execute: async () => ONE_ROW,
       prepare: () => {
         throw new AirlockError('ERR_WAREHOUSE', 'the warehouse is closed');
       },

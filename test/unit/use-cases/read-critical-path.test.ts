@@ -4,7 +4,7 @@ import { ulid } from 'ulid';
 import type { Principal } from '#shared/identity/principal.js';
 import type { RecordStore } from '#shared/ports/record-store.js';
 import type { RequestStore } from '#shared/ports/request-store.js';
-import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
+import { ONE_ROW, ScriptedWarehouse } from '#test/doubles/scripted-warehouse.js';
 import { recoverInterrupted } from '#shared/use-cases/recover-interrupted.js';
 import { completeFromRecords, loadOutcome } from '#shared/use-cases/stored-outcome.js';
 import { httpStatusOfOutcome, submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
@@ -19,17 +19,6 @@ import { settleBackgroundWrites } from '#shared/use-cases/background-writes.js';
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', email: 'agent@example.com', groups: [] };
 const clock = FROZEN_CLOCK;
 
-class OneRowWarehouse implements Warehouse {
-  readonly name = 'duckdb' as const;
-  calls = 0;
-  constructor(private readonly onRun: () => void = () => undefined) {}
-  async execute(_input: ExecuteInput): Promise<WarehouseResult> {
-    this.calls += 1;
-    this.onRun();
-    return { queryId: 'q-1', columns: [{ name: 'N', type: 'INTEGER' }], rows: [[1]], truncated: false, durationMs: 1 };
-  }
-  async close(): Promise<void> {}
-}
 
 /** A store that records the order of writes, and whose transitions can be held back or lost. */
 function tracing(records: RecordStore, requests: RequestStore, opts: { loseTransitions?: boolean; losePuts?: boolean } = {}) {
@@ -67,7 +56,7 @@ function tracing(records: RecordStore, requests: RequestStore, opts: { loseTrans
   return { r, q, log };
 }
 
-const deps = (over: Partial<SubmitQueryDeps> = {}) => submitQueryDeps(new OneRowWarehouse(), over);
+const deps = <O extends Partial<SubmitQueryDeps> = Record<never, never>>(over?: O) => submitQueryDeps(new ScriptedWarehouse(() => ONE_ROW), over);
 
 const readDeps = (base: SubmitQueryDeps) => ({ records: base.records, requests: base.requests, clock, policy: base.policy });
 
@@ -75,7 +64,7 @@ describe('the read critical path', () => {
   it('without an idempotency key: the write-ahead record, the statement, the outcome record — and no other write, before or after the answer', async () => {
     const base = await deps();
     const { r, q, log } = tracing(base.records, base.requests);
-    const warehouse = new OneRowWarehouse(() => log.push('execute'));
+    const warehouse = new ScriptedWarehouse(() => (log.push('execute'), ONE_ROW));
     const out = await submitQuery({ ...base, records: r, requests: q, warehouse }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1' });
     expect(out.kind).toBe('executed');
     await settleBackgroundWrites();
@@ -91,7 +80,7 @@ describe('the read critical path', () => {
   it('with an idempotency key: the running item lands beside the write-ahead record before the statement runs; the final transition comes after the outcome record', async () => {
     const base = await deps();
     const { r, q, log } = tracing(base.records, base.requests);
-    const warehouse = new OneRowWarehouse(() => log.push('execute'));
+    const warehouse = new ScriptedWarehouse(() => (log.push('execute'), ONE_ROW));
     const out = await submitQuery({ ...base, records: r, requests: q, warehouse }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1', idempotencyKey: 'k1' });
     expect(out.kind).toBe('executed');
     await settleBackgroundWrites();
@@ -114,7 +103,7 @@ describe('the read critical path', () => {
     // An idempotent retry: the first answer, rebuilt from the records.
     const again = await submitQuery({ ...base }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1', idempotencyKey: 'k1' });
     expect(again).toEqual(first);
-    expect((d.warehouse as OneRowWarehouse).calls).toBe(1);
+    expect(d.warehouse.calls).toHaveLength(1);
 
     // GET /v1/queries/{id}'s path for a read without a key: found from its write-ahead record, its state
     // read from its records (nothing written).
@@ -143,8 +132,9 @@ describe('the read critical path', () => {
   it('a crash between the write-ahead and the outcome still shows outcome_unknown: with no item, from the records', async () => {
     const base = await deps();
     let crash = true;
-    const warehouse = new OneRowWarehouse(() => {
+    const warehouse = new ScriptedWarehouse(() => {
       if (crash) throw new Error('SIGKILL'); // stands for the process dying after the statement ran
+      return ONE_ROW;
     });
     // A dead process writes nothing more: no request item reaches the store while it is down.
     const dead = tracing(base.records, base.requests, { losePuts: true, loseTransitions: true });
@@ -175,9 +165,10 @@ describe('the read critical path', () => {
     let ran = false;
     requests.put = (item) => (ran ? Promise.reject(new Error('process gone')) : realPut(item));
     requests.transition = (...args: Parameters<typeof realTransition>) => (crash ? Promise.reject(new Error('process gone')) : realTransition(...args));
-    const w = new OneRowWarehouse(() => {
+    const w = new ScriptedWarehouse(() => {
       ran = true;
       if (crash) throw new Error('SIGKILL');
+      return ONE_ROW;
     });
     await expect(submitQuery({ ...base, requests, warehouse: w }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1', idempotencyKey: 'k' })).rejects.toThrow('SIGKILL');
     crash = false;
@@ -199,9 +190,9 @@ describe('the read critical path', () => {
     for (const idempotencyKey of [undefined, 'k']) {
       const base = await deps();
       const failing: RecordStore = { head: (s) => base.records.head(s), list: (s) => base.records.list(s), requested: (id) => base.records.requested(id), append: async () => Promise.reject(new Error('store down')) };
-      const warehouse = new OneRowWarehouse();
+      const warehouse = new ScriptedWarehouse(() => ONE_ROW);
       await expect(submitQuery({ ...base, records: failing, warehouse }, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's1', ...(idempotencyKey === undefined ? {} : { idempotencyKey }) })).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
-      expect(warehouse.calls).toBe(0);
+      expect(warehouse.calls).toHaveLength(0);
       const rec = await recoverInterrupted(readDeps(base), 'all');
       expect(rec.recovered).toEqual([]);
       expect(await base.requests.listByStatus('running')).toEqual([]);

@@ -1,18 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
-import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
 import { MemoryRequestStore } from '#test/doubles/memory-request-store.js';
 import type { Principal } from '#shared/identity/principal.js';
-import { loadPolicy } from '#shared/policy/load-policy.js';
-import { maskingConfigOf } from '#shared/policy/masking-config.js';
 import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
 import { RECOVERY_MARGIN_SECONDS, recoverIfInterrupted, recoverInterrupted } from '#shared/use-cases/recover-interrupted.js';
-import { submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
+import { submitQuery } from '#shared/use-cases/submit-query.js';
 import { settleBackgroundWrites } from '#shared/use-cases/background-writes.js';
+import { submitQueryDeps } from '#test/fixtures/use-cases/submit-query-deps.js';
 
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', groups: [] };
 const START = Date.parse('2026-12-01T10:00:00.000Z');
@@ -48,21 +42,10 @@ class DeadProcessStore extends MemoryRequestStore {
 
 async function setup() {
   let now = START;
-  const policy = loadPolicy();
   const warehouse = new DyingWarehouse();
   const store = new DeadProcessStore();
   warehouse.onDeath = () => (store.dead = true);
-  const deps: SubmitQueryDeps & { log: (level: 'error' | 'warn' | 'info', msg: string, fields?: Record<string, unknown>) => void } = {
-    records: new MemoryRecordStore(),
-    requests: store,
-    signer: await LocalKeySigner.open(join(mkdtempSync(join(tmpdir(), 'airlock-recover-')), 'records.pem')),
-    warehouse,
-    clock: { now: () => new Date(now) },
-    policy,
-    masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))),
-    newId: ulid,
-    log: () => undefined,
-  };
+  const deps = { ...(await submitQueryDeps(warehouse, { requests: store, clock: { now: () => new Date(now) } })), log: () => undefined };
   /**
    * A request whose execution died between running the statement and recording the outcome. Sent with
    * an idempotency key: such a read stores its `running` item before it runs (a read without one keeps
@@ -76,7 +59,7 @@ async function setup() {
     const [item] = await deps.requests.listByStatus('running');
     return item!.requestId;
   };
-  const staleAfterMs = (policy.limits.statementTimeoutSeconds + RECOVERY_MARGIN_SECONDS) * 1000;
+  const staleAfterMs = (deps.policy.limits.statementTimeoutSeconds + RECOVERY_MARGIN_SECONDS) * 1000;
   return { deps, warehouse, interrupted, staleAfterMs, at: (ms: number) => (now = START + ms) };
 }
 

@@ -1,17 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
-import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
-import { MemoryRequestStore } from '#test/doubles/memory-request-store.js';
 import { AirlockError } from '#shared/errors.js';
 import type { Principal } from '#shared/identity/principal.js';
-import { loadPolicy } from '#shared/policy/load-policy.js';
-import { maskingConfigOf } from '#shared/policy/masking-config.js';
-import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
-import { httpStatusOfOutcome, submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
+import { httpStatusOfOutcome, submitQuery } from '#shared/use-cases/submit-query.js';
+import type { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
+import { ONE_ROW, ScriptedWarehouse } from '#test/doubles/scripted-warehouse.js';
+import { submitQueryDeps } from '#test/fixtures/use-cases/submit-query-deps.js';
 
 /*
  * A request is never left `running` once its statement returned; a result that cannot be
@@ -21,34 +14,8 @@ import { httpStatusOfOutcome, submitQuery, type SubmitQueryDeps } from '#shared/
 
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', email: 'agent@example.com', groups: [] };
 
-class StubWarehouse implements Warehouse {
-  calls: ExecuteInput[] = [];
-  constructor(
-    readonly name: 'duckdb' | 'snowflake',
-    private readonly answer: (input: ExecuteInput) => Promise<WarehouseResult>,
-  ) {}
-  async execute(input: ExecuteInput): Promise<WarehouseResult> {
-    this.calls.push(input);
-    return this.answer(input);
-  }
-  async close(): Promise<void> {}
-}
-
-const oneRow = async (): Promise<WarehouseResult> => ({ queryId: 'q-1', columns: [{ name: 'N', type: 'NUMBER(38,0)' }], rows: [[1]], truncated: false, durationMs: 1 });
-
-async function deps(warehouse: StubWarehouse): Promise<SubmitQueryDeps & { records: MemoryRecordStore; requests: MemoryRequestStore }> {
-  const policy = loadPolicy();
-  return {
-    records: new MemoryRecordStore(),
-    requests: new MemoryRequestStore(),
-    signer: await LocalKeySigner.open(join(mkdtempSync(join(tmpdir(), 'airlock-close-')), 'records.pem')),
-    warehouse,
-    clock: { now: () => new Date('2026-12-07T10:00:00.000Z') },
-    policy,
-    masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))),
-    newId: ulid,
-  };
-}
+/** The default policy, in-memory stores, a real file key; the clock frozen at 2026-12-07 10:00 UTC. */
+const deps = (warehouse: ScriptedWarehouse) => submitQueryDeps(warehouse, { clock: { now: () => new Date('2026-12-07T10:00:00.000Z') } });
 
 async function types(d: { records: MemoryRecordStore }, sessionId: string): Promise<string[]> {
   return (await d.records.list(sessionId)).map((l) => (JSON.parse(l) as { type: string }).type);
@@ -56,7 +23,7 @@ async function types(d: { records: MemoryRecordStore }, sessionId: string): Prom
 
 describe('submitQuery closes every request', () => {
   it('closes the request as outcome_unknown when recording the result fails after the statement returned', async () => {
-    const d = await deps(new StubWarehouse('duckdb', oneRow));
+    const d = await deps(new ScriptedWarehouse(() => ONE_ROW));
     const append = d.records.append.bind(d.records);
     d.records.append = async (r, c) => {
       if (r.type === 'query.executed') throw new AirlockError('ERR_STORE_UNAVAILABLE', 'store down');
@@ -69,7 +36,7 @@ describe('submitQuery closes every request', () => {
   });
 
   it('passes the policy byte limit to the warehouse', async () => {
-    const w = new StubWarehouse('duckdb', oneRow);
+    const w = new ScriptedWarehouse(() => ONE_ROW);
     const d = await deps(w);
     await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1 AS n', sessionId: 's3' });
     expect(w.calls[0]?.maxBytes).toBe(d.policy.limits.maxBytes);
@@ -78,7 +45,7 @@ describe('submitQuery closes every request', () => {
 
 describe('submitQuery refuses text the warehouse would lex otherwise', () => {
   it('on DuckDB: 400 ERR_SQL_AMBIGUOUS, query.denied with an X-LEX reason, nothing sent to the warehouse', async () => {
-    const w = new StubWarehouse('duckdb', oneRow);
+    const w = new ScriptedWarehouse(() => ONE_ROW);
     const d = await deps(w);
     const out = await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1 // 1 AS z, name FROM customers', sessionId: 's4' });
     expect(out.kind).toBe('denied');
@@ -92,7 +59,7 @@ describe('submitQuery refuses text the warehouse would lex otherwise', () => {
   });
 
   it('before an approval is asked for: an ambiguous text that would need approval is refused outright', async () => {
-    const w = new StubWarehouse('duckdb', oneRow);
+    const w = new ScriptedWarehouse(() => ONE_ROW);
     const d = await deps(w);
     const out = await submitQuery(d, principal, { prompt: 'p', sql: "DELETE FROM customers WHERE name = 'x\\' OR 1=1 --'", sessionId: 's5' });
     expect(httpStatusOfOutcome(out)).toBe(400);
@@ -100,7 +67,7 @@ describe('submitQuery refuses text the warehouse would lex otherwise', () => {
   });
 
   it('on Snowflake the same text is the classifier’s own dialect and is not refused for lexing', async () => {
-    const w = new StubWarehouse('snowflake', oneRow);
+    const w = new ScriptedWarehouse(() => ONE_ROW, 'snowflake');
     const d = await deps(w);
     const out = await submitQuery(d, principal, { prompt: 'p', sql: 'SELECT 1 // 1 AS z', sessionId: 's6' });
     expect(out.kind).toBe('executed');

@@ -1,42 +1,19 @@
 import { describe, expect, it } from 'vitest';
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ulid } from 'ulid';
-import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
-import { MemoryRequestStore } from '#test/doubles/memory-request-store.js';
-import { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.js';
 import { AirlockError, type AirlockErrorCode } from '#shared/errors.js';
 import type { Principal } from '#shared/identity/principal.js';
-import { loadPolicy } from '#shared/policy/load-policy.js';
-import { maskingConfigOf } from '#shared/policy/masking-config.js';
-import type { ExecuteInput, Warehouse, WarehouseResult } from '#shared/ports/warehouse.js';
 import { keyRing } from '#shared/records/key-id.js';
 import { verifyChain } from '#shared/records/verify-chain.js';
 import { parseQueryInput } from '#shared/use-cases/query-input.js';
 import { capRowsByBytes, rowObjects } from '#shared/use-cases/result-shape.js';
 import { submitQuery, type SubmitQueryDeps } from '#shared/use-cases/submit-query.js';
 import { expectCode } from '#test/helpers/expect-code.js';
+import { ScriptedWarehouse } from '#test/doubles/scripted-warehouse.js';
+import { submitQueryDeps } from '#test/fixtures/use-cases/submit-query-deps.js';
 
 const principal: Principal = { iss: 'https://idp.example', sub: 'agent-1', email: 'agent@example.com', groups: [] };
-const frozen = { now: () => new Date('2026-11-27T10:00:00.000Z') };
-
-/** A warehouse that answers from a script and remembers every statement it was asked to run. */
-class ScriptedWarehouse implements Warehouse {
-  readonly name = 'duckdb' as const;
-  calls: ExecuteInput[] = [];
-  constructor(private readonly answer: (input: ExecuteInput) => WarehouseResult) {}
-  async execute(input: ExecuteInput): Promise<WarehouseResult> {
-    this.calls.push(input);
-    return this.answer(input);
-  }
-  async close(): Promise<void> {}
-}
-
-async function deps(overrides: Partial<SubmitQueryDeps> = {}): Promise<SubmitQueryDeps & { warehouse: ScriptedWarehouse; signer: LocalKeySigner }> {
-  const policy = loadPolicy();
-  const signer = await LocalKeySigner.open(join(mkdtempSync(join(tmpdir(), 'airlock-uc-')), 'records.pem'));
+/** The default policy, in-memory stores, a warehouse answering two rows (one with an email address) to every statement. */
+function deps<O extends Partial<SubmitQueryDeps> = Record<never, never>>(overrides?: O) {
   const warehouse = new ScriptedWarehouse(() => ({
     queryId: 'q-1',
     columns: [{ name: 'EMAIL', type: 'VARCHAR' }, { name: 'N', type: 'NUMBER(38,0)' }],
@@ -44,19 +21,8 @@ async function deps(overrides: Partial<SubmitQueryDeps> = {}): Promise<SubmitQue
     truncated: false,
     durationMs: 3,
   }));
-  return {
-    records: new MemoryRecordStore(),
-    requests: new MemoryRequestStore(),
-    signer,
-    warehouse,
-    clock: frozen,
-    policy,
-    masking: maskingConfigOf(policy, Buffer.from('k'.repeat(32))),
-    newId: ulid,
-    ...overrides,
-  } as SubmitQueryDeps & { warehouse: ScriptedWarehouse; signer: LocalKeySigner };
+  return submitQueryDeps(warehouse, overrides);
 }
-
 
 describe('submitQuery', () => {
   it('runs an allowed read, masks it, tags the query with session, seq and request, and records a verifiable chain', async () => {
