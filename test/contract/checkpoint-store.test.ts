@@ -5,31 +5,24 @@ import type { LocalKeySigner } from '#shared/adapters/file-key/local-key-signer.
 import { signCheckpoint, verifyCheckpoint } from '#shared/export/checkpoint.js';
 import type { CheckpointStore } from '#shared/ports/checkpoint-store.js';
 import { keyRing } from '#shared/records/key-id.js';
-import { createTableInputs, tableNames } from '#shared/adapters/aws/tables.js';
-import { ensureTables, startDynalite, type DynaliteServer } from '#local/dynalite-server.js';
 import { newSigner, tempDir } from '#test/fixtures/records/record-fixtures.js';
+import { dynaliteForContracts } from './dynalite-subjects.js';
 
-let db: DynaliteServer;
+const dynalite = dynaliteForContracts('cpcontract');
 let signer: LocalKeySigner;
-const data = tempDir('airlock-checkpoint-contract-');
-let n = 0;
+const keys = tempDir('airlock-checkpoint-contract-');
 beforeAll(async () => {
-  db = await startDynalite({ dataDir: data.dir });
-  signer = await newSigner(data.dir);
+  signer = await newSigner(keys.dir);
 });
-afterAll(async () => {
-  await db.close();
-  data.cleanup();
-});
+afterAll(() => keys.cleanup());
 
 const adapters: Array<[string, () => Promise<CheckpointStore>]> = [
   ['MemoryCheckpointStore', async () => new MemoryCheckpointStore()],
   [
     'DynamoDbCheckpointStore on dynalite',
     async () => {
-      const names = tableNames(`cpcontract${(n += 1)}`);
-      await ensureTables(db.client, createTableInputs(names));
-      return new DynamoDbCheckpointStore(db.client, names.checkpoints);
+      const { client, names } = await dynalite.freshTables();
+      return new DynamoDbCheckpointStore(client, names.checkpoints);
     },
   ],
 ];

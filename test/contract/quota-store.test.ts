@@ -1,47 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoDbQuotaStore } from '#shared/adapters/aws/dynamodb-quota-store.js';
 import { MemoryQuotaStore } from '#shared/adapters/memory/memory-quota-store.js';
-import { createTableInputs, tableNames } from '#shared/adapters/aws/tables.js';
-import { ensureTables, localDynamoDbClient, startDynalite, type DynaliteServer } from '#local/dynalite-server.js';
-import { tempDir } from '#test/fixtures/records/record-fixtures.js';
+import { localDynamoDbClient } from '#local/dynalite-server.js';
+import { dynaliteForContracts, memorySubject } from './dynalite-subjects.js';
 import { quotaStoreContract } from './quota-store.contract.js';
 
-quotaStoreContract('MemoryQuotaStore', async () => {
-  const store = new MemoryQuotaStore();
-  return { store, another: () => store, close: async () => undefined };
-});
+quotaStoreContract('MemoryQuotaStore', async () => memorySubject(new MemoryQuotaStore()));
 
-let db: DynaliteServer;
-const data = tempDir('airlock-quota-');
-let n = 0;
-beforeAll(async () => {
-  db = await startDynalite({ dataDir: data.dir });
-});
-afterAll(async () => {
-  await db.close();
-  data.cleanup();
-});
+const dynalite = dynaliteForContracts('quota');
 
-quotaStoreContract('DynamoDbQuotaStore on dynalite', async () => {
-  const names = tableNames(`quota${(n += 1)}`);
-  await ensureTables(db.client, createTableInputs(names));
-  const clients: ReturnType<typeof localDynamoDbClient>[] = [];
-  return {
-    store: new DynamoDbQuotaStore(db.client, names.requests),
-    another: () => {
-      const c = localDynamoDbClient(db.endpoint);
-      clients.push(c);
-      return new DynamoDbQuotaStore(c, names.requests);
-    },
-    close: async () => clients.forEach((c) => c.destroy()),
-  };
-});
+quotaStoreContract('DynamoDbQuotaStore on dynalite', dynalite.subjects((client, names) => new DynamoDbQuotaStore(client, names.requests)));
 
 describe('DynamoDbQuotaStore on dynalite: calls per request (issue 17)', () => {
   it('in the steady state an admission is one conditional UpdateItem and its finish another — no read; lapsed leases or a pace guessed wrong cost one read more', async () => {
-    const names = tableNames(`quota${(n += 1)}`);
-    await ensureTables(db.client, createTableInputs(names));
-    const client = localDynamoDbClient(db.endpoint);
+    const { client: embedded, endpoint, names } = await dynalite.freshTables();
+    const client = localDynamoDbClient(endpoint);
     const calls: string[] = [];
     client.middlewareStack.add((next, context) => async (args) => {
       calls.push(String(context.commandName));
@@ -67,7 +40,7 @@ describe('DynamoDbQuotaStore on dynalite: calls per request (issue 17)', () => {
       expect(await store.admit({ identity: 'dora', now: later, ...limits, lease: { id: 'e', max: 2, until: new Date('2026-12-07T10:01:30.000Z') } })).toEqual({ admitted: true });
       expect(calls).toEqual(['UpdateItemCommand']);
       // Another container moved the pace on: this one's guess fails its condition and costs one read.
-      await new DynamoDbQuotaStore(db.client, names.requests).admit({ identity: 'dora', now: later, requestsPerMinute: 100 });
+      await new DynamoDbQuotaStore(embedded, names.requests).admit({ identity: 'dora', now: later, requestsPerMinute: 100 });
       calls.length = 0;
       // At 10:01:01.7 its last sight (tat 10:01:01.6) says rested; the item's tat is 10:01:02.2.
       const soon = new Date('2026-12-07T10:01:01.700Z');
@@ -83,9 +56,8 @@ describe('DynamoDbQuotaStore on dynalite: calls per request (issue 17)', () => {
   });
 
   it('a lease left by a crashed container lapses: dropped when the leases are full, never counted after its time', async () => {
-    const names = tableNames(`quota${(n += 1)}`);
-    await ensureTables(db.client, createTableInputs(names));
-    const store = new DynamoDbQuotaStore(db.client, names.requests);
+    const { client: embedded, endpoint, names } = await dynalite.freshTables();
+    const store = new DynamoDbQuotaStore(embedded, names.requests);
     const t0 = new Date('2026-12-07T10:00:00.000Z');
     for (const id of ['x', 'y']) expect(await store.admit({ identity: 'eve', now: t0, lease: { id, max: 2, until: new Date('2026-12-07T10:00:05.000Z') } })).toEqual({ admitted: true });
     expect(await store.admit({ identity: 'eve', now: t0, lease: { id: 'z', max: 2, until: new Date('2026-12-07T10:00:09.000Z') } })).toEqual({ admitted: false, limit: 'concurrentStatements', retryAfterSeconds: 5 });
@@ -93,7 +65,7 @@ describe('DynamoDbQuotaStore on dynalite: calls per request (issue 17)', () => {
     for (const id of ['p', 'q']) expect(await store.admit({ identity: 'eve', now: t1, lease: { id, max: 2, until: new Date('2026-12-07T10:00:20.000Z') } })).toEqual({ admitted: true });
     expect(await store.admit({ identity: 'eve', now: t1, lease: { id: 'r', max: 2, until: new Date('2026-12-07T10:00:20.000Z') } })).toMatchObject({ admitted: false, limit: 'concurrentStatements' });
     // Every lease lapsed, and many containers race to drop them and take one: still at most `max`.
-    const others = [0, 1, 2].map(() => localDynamoDbClient(db.endpoint));
+    const others = [0, 1, 2].map(() => localDynamoDbClient(endpoint));
     try {
       const stores = [store, ...others.map((c) => new DynamoDbQuotaStore(c, names.requests))];
       for (let round = 0; round < 4; round++) {

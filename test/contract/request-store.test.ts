@@ -1,44 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
 import type { StoredOutcome } from '#shared/ports/query-outcome.js';
 import { MemoryRequestStore } from '#test/doubles/memory-request-store.js';
-import { createTableInputs, tableNames } from '#shared/adapters/aws/tables.js';
-import { ensureTables, localDynamoDbClient, startDynalite, type DynaliteServer } from '#local/dynalite-server.js';
-import { tempDir } from '#test/fixtures/records/record-fixtures.js';
+import { dynaliteForContracts, memorySubject } from './dynalite-subjects.js';
 import { requestStoreContract } from './request-store.contract.js';
 
-requestStoreContract('MemoryRequestStore', async () => {
-  const store = new MemoryRequestStore();
-  return { store, another: () => store, close: async () => undefined };
-});
+requestStoreContract('MemoryRequestStore', async () => memorySubject(new MemoryRequestStore()));
 
 // DynamoDbRequestStore against dynalite on disk; fresh tables per test (table creation is instant).
-let db: DynaliteServer;
-const data = tempDir('airlock-contract-');
-let n = 0;
-beforeAll(async () => {
-  db = await startDynalite({ dataDir: data.dir });
-});
-afterAll(async () => {
-  await db.close();
-  data.cleanup();
-});
+const dynalite = dynaliteForContracts('contract');
 
-requestStoreContract('DynamoDbRequestStore on dynalite', async () => {
-  const names = tableNames(`contract${(n += 1)}`);
-  await ensureTables(db.client, createTableInputs(names));
-  const clients: ReturnType<typeof localDynamoDbClient>[] = [];
-  return {
-    store: new DynamoDbRequestStore(db.client, names.requests),
-    another: () => {
-      const c = localDynamoDbClient(db.endpoint);
-      clients.push(c);
-      return new DynamoDbRequestStore(c, names.requests);
-    },
-    close: async () => clients.forEach((c) => c.destroy()),
-  };
-});
+requestStoreContract('DynamoDbRequestStore on dynalite', dynalite.subjects((client, names) => new DynamoDbRequestStore(client, names.requests)));
 
 // The stored answer read back from DynamoDB is checked once (parseStoredOutcome): one that is not an
 // answer Airlock gives (unknown kind, or a status its kind never answers) is read as no answer at all.
@@ -48,9 +21,8 @@ describe('DynamoDbRequestStore: a stored answer that is not one reads as none', 
     ['a body of another kind', { kind: 'executed', body: { requestId: 'r1', sessionId: 's1', risk: 'read', status: 'denied', reasons: [] } }],
     ['no kind at all', { rows: [{ ID: 1 }] }],
   ])('%s', async (_name, response) => {
-    const names = tableNames(`contract${(n += 1)}`);
-    await ensureTables(db.client, createTableInputs(names));
-    const store = new DynamoDbRequestStore(db.client, names.requests);
+    const { client: embedded, names } = await dynalite.freshTables();
+    const store = new DynamoDbRequestStore(embedded, names.requests);
     const denied: StoredOutcome = { kind: 'denied', body: { requestId: 'r1', sessionId: 's1', risk: 'read', status: 'denied', reasons: [] } };
     const item = {
       requestId: 'r1',
@@ -69,7 +41,7 @@ describe('DynamoDbRequestStore: a stored answer that is not one reads as none', 
     } as const;
     await store.put({ ...item, votes: [], response: denied });
     expect((await store.get('r1'))?.response).toEqual(denied);
-    await db.client.send(
+    await embedded.send(
       new UpdateItemCommand({
         TableName: names.requests,
         Key: { pk: { S: 'req#r1' } },
