@@ -38,6 +38,8 @@ function mainThreadCpuMs(): number | null {
 /** Latencies, this process's CPU (all threads: gateway, dynalite, DuckDB) and its event loop's, over every block of one kind. */
 class Series {
   readonly latencies: number[] = [];
+  /** Each block's own p50, in order (a round's read block is compared with the same round's floor block). */
+  readonly blockP50s: number[] = [];
   cpuUs = 0;
   mainMs: number | null = 0;
   elapsedMs = 0;
@@ -45,7 +47,9 @@ class Series {
     const cpu0 = process.cpuUsage();
     const main0 = mainThreadCpuMs();
     const t0 = performance.now();
-    this.latencies.push(...(await measure()));
+    const latencies = await measure();
+    this.latencies.push(...latencies);
+    this.blockP50s.push(percentile([...latencies].sort((a, b) => a - b), 50));
     this.elapsedMs += performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     this.cpuUs += cpu.user + cpu.system;
@@ -133,12 +137,19 @@ export const run: BenchSectionRunner = async (): Promise<BenchSection> => {
       rmSync(floorDir, { recursive: true, force: true });
     }
     const [c1, f1, c16, f16, q16] = [reads.c1.stats(), floor.c1.stats(), reads.c16.stats(), floor.c16.stats(), queryOnly.stats()];
+    // This machine's speed drifts between phases; each round's read and floor blocks ran back to back.
+    const perRound = (r: Series, f: Series) => {
+      const ratios = r.blockP50s.map((p, i) => p / f.blockP50s[i]!).sort((a, b) => a - b);
+      return `${ratios[0]!.toFixed(2)}x–${ratios[ratios.length - 1]!.toFixed(2)}x, median ${percentile(ratios, 50).toFixed(2)}x`;
+    };
 
     rows.push(
       { metric: 'read query, concurrency 1, p50', value: ms(c1.p50), baseline: ms(f1.p50), ratio: `${(c1.p50 / f1.p50).toFixed(2)}x floor`, note: 'baseline = DuckDB + 1 PutItem + 1 signature' },
+      { metric: 'read query, concurrency 1, p50 ratio round by round', value: perRound(reads.c1, floor.c1), note: `each of the ${ROUNDS} rounds' read p50 ÷ the same round's floor p50` },
       { metric: 'read query, concurrency 1, p99', value: ms(c1.p99), baseline: ms(f1.p99) },
       { metric: 'read query, concurrency 1, req/s', value: c1.rps.toFixed(0), baseline: f1.rps.toFixed(0) },
       { metric: 'read query, concurrency 16, p50', value: ms(c16.p50), baseline: ms(f16.p50), ratio: `${(c16.p50 / f16.p50).toFixed(2)}x floor` },
+      { metric: 'read query, concurrency 16, p50 ratio round by round', value: perRound(reads.c16, floor.c16) },
       { metric: 'read query, concurrency 16, p99', value: ms(c16.p99), baseline: ms(f16.p99) },
       { metric: 'read query, concurrency 16, req/s', value: c16.rps.toFixed(0), baseline: f16.rps.toFixed(0), note: `${ROUNDS} rounds alternating with the floor; HTTP from a client process; 50 sessions` },
       { metric: 'read query, concurrency 1, CPU per request', value: ms(c1.cpuMs), baseline: ms(f1.cpuMs), ratio: `${(c1.cpuMs / f1.cpuMs).toFixed(2)}x floor`, note: "the gateway process's CPU (all threads) ÷ requests" },
