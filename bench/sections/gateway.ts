@@ -68,10 +68,11 @@ function startClient(url: string, token: string) {
   const child = fork(join(import.meta.dirname, 'gateway-client.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let offset = 0;
   return {
-    load: (n: number, concurrency: number) =>
+    /** `health`: GET /v1/health instead of the read — the HTTP round trip alone. */
+    load: (n: number, concurrency: number, health = false) =>
       new Promise<number[]>((resolve, reject) => {
         child.once('message', (m: { latencies?: number[]; error?: string }) => (m.latencies === undefined ? reject(new Error(m.error)) : resolve(m.latencies)));
-        child.send({ url, token, sql: SQL, n, concurrency, offset });
+        child.send({ url, token, sql: SQL, n, concurrency, offset, health });
         offset += n;
       }),
     stop: () => child.disconnect(),
@@ -119,11 +120,14 @@ export const run: BenchSectionRunner = async (): Promise<BenchSection> => {
     const floor = { c1: new Series(), c16: new Series() };
     // The floor without its write, at concurrency 16: what DuckDB and one signature cost the event loop.
     const queryOnly = new Series();
+    // The HTTP round trip alone (same client, same server, no query), for context.
+    const roundTrip = new Series();
     try {
       await client.load(40, 4);
       await timedCalls(40, 4, floorOne);
       for (let r = 0; r < ROUNDS; r++) {
         await reads.c1.block(() => client.load(C1_PER_ROUND, 1));
+        await roundTrip.block(() => client.load(C1_PER_ROUND, 1, true));
         await floor.c1.block(() => timedCalls(C1_PER_ROUND, 1, floorOne));
         await reads.c16.block(() => client.load(C16_PER_ROUND, 16));
         await floor.c16.block(() => timedCalls(C16_PER_ROUND, 16, floorOne));
@@ -136,7 +140,7 @@ export const run: BenchSectionRunner = async (): Promise<BenchSection> => {
       await rt.stop();
       rmSync(floorDir, { recursive: true, force: true });
     }
-    const [c1, f1, c16, f16, q16] = [reads.c1.stats(), floor.c1.stats(), reads.c16.stats(), floor.c16.stats(), queryOnly.stats()];
+    const [c1, f1, c16, f16, q16, h1] = [reads.c1.stats(), floor.c1.stats(), reads.c16.stats(), floor.c16.stats(), queryOnly.stats(), roundTrip.stats()];
     // This machine's speed drifts between phases; each round's read and floor blocks ran back to back.
     const perRound = (r: Series, f: Series) => {
       const ratios = r.blockP50s.map((p, i) => p / f.blockP50s[i]!).sort((a, b) => a - b);
@@ -146,6 +150,14 @@ export const run: BenchSectionRunner = async (): Promise<BenchSection> => {
     rows.push(
       { metric: 'read query, concurrency 1, p50', value: ms(c1.p50), baseline: ms(f1.p50), ratio: `${(c1.p50 / f1.p50).toFixed(2)}x floor`, note: 'baseline = DuckDB + 1 PutItem + 1 signature' },
       { metric: 'read query, concurrency 1, p50 ratio round by round', value: perRound(reads.c1, floor.c1), note: `each of the ${ROUNDS} rounds' read p50 ÷ the same round's floor p50` },
+      { metric: 'HTTP round trip alone (GET /v1/health), concurrency 1, p50', value: ms(h1.p50), note: 'the same client and server with no query: how much of a read is transport the floor does not make' },
+      {
+        metric: 'read query, concurrency 1, p50 less that round trip',
+        value: ms(c1.p50 - h1.p50),
+        baseline: ms(f1.p50),
+        ratio: `${((c1.p50 - h1.p50) / f1.p50).toFixed(2)}x floor`,
+        note: 'context only: the target is read p50 ≤ 2.0x the floor, above',
+      },
       { metric: 'read query, concurrency 1, p99', value: ms(c1.p99), baseline: ms(f1.p99) },
       { metric: 'read query, concurrency 1, req/s', value: c1.rps.toFixed(0), baseline: f1.rps.toFixed(0) },
       { metric: 'read query, concurrency 16, p50', value: ms(c16.p50), baseline: ms(f16.p50), ratio: `${(c16.p50 / f16.p50).toFixed(2)}x floor` },
