@@ -43,7 +43,6 @@ function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-
 function options(c: AwsClientConfig) {
   return { ...AWS_RETRY, ...AWS_SDK_CALLS, ...(c.region === undefined ? {} : { region: c.region }), ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }) };
 }

@@ -3,19 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTableInputs, tableNames, type TableNames } from '#shared/adapters/aws/tables.js';
 import { ensureTables, localDynamoDbClient, startDynalite, type DynaliteServer } from '#local/dynalite-server.js';
 import { tempDir } from '#test/fixtures/records/record-fixtures.js';
-
-/** What a store contract runs against: the store, a second instance over the same state, and its cleanup. */
-export interface ContractSubject<S> {
-  store: S;
-  /** A second instance over the same state (another process, another Lambda container). */
-  another(): S;
-  close(): Promise<void>;
-}
-
-/** The in-memory adapter as a contract subject: its "other instance" is itself (one process holds the state). */
-export function memorySubject<S>(store: S): ContractSubject<S> {
-  return { store, another: () => store, close: async () => undefined };
-}
+import type { ContractSubject } from './contract-subject.js';
 
 /** Fresh tables in the file's dynalite: its embedded client, its HTTP endpoint (for clients of other "processes"), the table names. */
 export interface FreshTables {

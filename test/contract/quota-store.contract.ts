@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { QuotaStore } from '#shared/ports/quota-store.js';
+import type { ContractSubject } from './contract-subject.js';
 
-export interface QuotaFixture {
-  store: QuotaStore;
-  /** A second instance over the same state (another Lambda container); the memory adapter returns itself. */
-  another(): QuotaStore;
-  close(): Promise<void>;
-}
+/** The store under test, and a second instance over the same state (another process, another Lambda container). */
+export type QuotaFixture = ContractSubject<QuotaStore>;
 
 const at = (iso: string) => new Date(iso);
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DynamoDbQuotaStore } from '#shared/adapters/aws/dynamodb-quota-store.js';
 import { MemoryQuotaStore } from '#shared/adapters/memory/memory-quota-store.js';
 import { localDynamoDbClient } from '#local/dynalite-server.js';
-import { dynaliteForContracts, memorySubject } from './dynalite-subjects.js';
+import { memorySubject } from './contract-subject.js';
+import { dynaliteForContracts } from './dynalite-subjects.js';
 import { quotaStoreContract } from './quota-store.contract.js';
 
 quotaStoreContract('MemoryQuotaStore', async () => memorySubject(new MemoryQuotaStore()));

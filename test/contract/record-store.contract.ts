@@ -5,13 +5,10 @@ import { sealRecord } from '#shared/records/seal-record.js';
 import { GENESIS_HASH, type SessionRecord } from '#shared/records/types.js';
 import { MAX_RECORD_BYTES } from '#shared/adapters/aws/tables.js';
 import { newSigner, tempDir } from '#test/fixtures/records/record-fixtures.js';
+import type { ContractSubject } from './contract-subject.js';
 
-export interface RecordStoreHarness {
-  store: RecordStore;
-  /** A second, independent instance over the same data (another process's view). */
-  another(): RecordStore;
-  close(): Promise<void>;
-}
+/** The store under test, and a second instance over the same state (another process, another Lambda container). */
+export type RecordStoreHarness = ContractSubject<RecordStore>;
 
 /** The RecordStore contract: every adapter must pass it unchanged. */
 export function recordStoreContract(name: string, make: () => Promise<RecordStoreHarness>): void {

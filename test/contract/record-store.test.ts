@@ -1,6 +1,7 @@
 import { DynamoDbRecordStore } from '#shared/adapters/aws/dynamodb-record-store.js';
 import { MemoryRecordStore } from '#test/doubles/memory-record-store.js';
-import { dynaliteForContracts, memorySubject } from './dynalite-subjects.js';
+import { memorySubject } from './contract-subject.js';
+import { dynaliteForContracts } from './dynalite-subjects.js';
 import { recordStoreContract } from './record-store.contract.js';
 
 recordStoreContract('MemoryRecordStore', async () => memorySubject(new MemoryRecordStore()));

@@ -1,13 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredOutcome } from '#shared/ports/query-outcome.js';
 import type { RequestItem, RequestStore } from '#shared/ports/request-store.js';
+import type { ContractSubject } from './contract-subject.js';
 
-export interface RequestStoreHarness {
-  store: RequestStore;
-  /** A second, independent instance over the same data (another process's view). */
-  another(): RequestStore;
-  close(): Promise<void>;
-}
+/** The store under test, and a second instance over the same state (another process, another Lambda container). */
+export type RequestStoreHarness = ContractSubject<RequestStore>;
 
 function item(requestId: string, over: Partial<RequestItem> = {}): RequestItem {
   return {

@@ -3,7 +3,8 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbRequestStore } from '#shared/adapters/aws/dynamodb-request-store.js';
 import type { StoredOutcome } from '#shared/ports/query-outcome.js';
 import { MemoryRequestStore } from '#test/doubles/memory-request-store.js';
-import { dynaliteForContracts, memorySubject } from './dynalite-subjects.js';
+import { memorySubject } from './contract-subject.js';
+import { dynaliteForContracts } from './dynalite-subjects.js';
 import { requestStoreContract } from './request-store.contract.js';
 
 requestStoreContract('MemoryRequestStore', async () => memorySubject(new MemoryRequestStore()));
